@@ -1,0 +1,1 @@
+print("vtag-bench: no benchmarks yet")

@@ -1,0 +1,1 @@
+// Inference module. See DESIGN.md.

@@ -1,0 +1,1 @@
+// Reconcilers module. See DESIGN.md.

@@ -1,0 +1,1 @@
+print("kubectl-vtag: not implemented yet")
