@@ -1,1 +1,23 @@
-print("vtag-bench: no benchmarks yet")
+// vtag-bench: the performance harness. Timing lives here, never in tests.
+// Usage: swift run -c release vtag-bench [NAME ...]   (no name: list them)
+// Each benchmark prints its figures as lines "name: value unit" so the README can quote them.
+import Foundation
+
+/// One line per benchmark: name, what it measures, and the function that runs it.
+/// Add yours here (keep one line each so parallel work merges cleanly).
+let benchmarks: [(name: String, summary: String, run: () async throws -> Void)] = [
+]
+
+let args = Array(CommandLine.arguments.dropFirst())
+if args.isEmpty || args == ["--list"] {
+    print("benchmarks:")
+    for b in benchmarks { print("  \(b.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(b.summary)") }
+    print("run: swift run -c release vtag-bench NAME... | all")
+} else {
+    let chosen = args == ["all"] ? benchmarks : benchmarks.filter { args.contains($0.name) }
+    if chosen.isEmpty { FileHandle.standardError.write(Data("no benchmark named \(args)\n".utf8)); exit(2) }
+    for b in chosen {
+        print("== \(b.name)")
+        try await b.run()
+    }
+}
