@@ -76,7 +76,7 @@ let package = Package(
         .target(
             name: "Discovery",
             dependencies: [
-                "TaggingAPI", "Inference",
+                "TaggingAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -129,7 +129,7 @@ let package = Package(
         .testTarget(name: "TaggingAPITests", dependencies: ["TaggingAPI", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "K8sClientTests", dependencies: ["K8sClient", "KubeTestServer"]),
         .testTarget(name: "KubeTestServerTests", dependencies: ["KubeTestServer", "K8sClient"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "TaggingAPI"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "TaggingAPI", "Discovery"]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "TaggingAPI"]),
         .testTarget(name: "ReconcilersTests", dependencies: ["Reconcilers", "KubeTestServer"]),
         .testTarget(name: "VTagCLITests", dependencies: ["VTagCLI", "KubeTestServer"]),
