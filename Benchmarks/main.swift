@@ -8,6 +8,7 @@ import Foundation
 let benchmarks: [(name: String, summary: String, run: () async throws -> Void)] = [
     ("runtime-cache-memory", "informer cache bytes per CloudResource, with/without transform", runtimeCacheMemoryBenchmark),
     ("runtime-queue-throughput", "keys/s through a 4-worker controller with a no-op reconcile", runtimeQueueThroughputBenchmark),
+    ("watch-decode", "100,000 CloudResource watch events through LineSplitter + typed decode", WatchDecodeBenchmark.run),
 ]
 
 let args = Array(CommandLine.arguments.dropFirst())
