@@ -123,3 +123,4 @@ struct Gadget: KubernetesObject, Hashable {
 func manualInformer<T: KubernetesObject>(_ type: T.Type = T.self, store: Store<T> = Store()) -> Informer<T> {
     Informer(store: store) { AsyncThrowingStream { _ in } }
 }
+

@@ -1,14 +1,6 @@
 import Logging
 import Synchronization
 
-/// What a reflector reads from a watch: a full state (initial list or relist), or one change.
-/// Mirrors the client's `Watcher` events.
-public enum ReflectorEvent<T: Sendable>: Sendable {
-    case restarted([T])
-    case applied(T)
-    case deleted(T)
-}
-
 /// Reflector + cache + event handlers for one kind: runs a watch (list, then watch with resume and
 /// relist on 410, which the client's Watcher does), keeps `store` up to date and hands each change
 /// to the registered handlers (controllers register theirs through `Controller.watch/owns/watches`).
@@ -18,7 +10,7 @@ public enum ReflectorEvent<T: Sendable>: Sendable {
 /// again periodically (as `fromList` updates), for controllers that re-evaluate on a timer.
 public final class Informer<T: KubernetesObject>: Sendable {
     public typealias Handler = @Sendable (InformerEvent<T>) async -> Void
-    public typealias EventSource = @Sendable () -> any AsyncSequence<ReflectorEvent<T>, any Error>
+    public typealias EventSource = @Sendable () -> any AsyncSequence<WatcherEvent<T>, any Error>
 
     public let store: Store<T>
     private let source: EventSource
@@ -40,6 +32,16 @@ public final class Informer<T: KubernetesObject>: Sendable {
         var logger = logger
         logger[metadataKey: "kind"] = .string(T.resource.description)
         self.logger = logger
+    }
+
+    /// An informer over a `Watcher` of `api` (list + watch, resume, relist on 410).
+    public convenience init(
+        api: Api<T>, watcher: WatcherConfig = WatcherConfig(), store: Store<T> = Store(), resyncInterval: Duration? = nil,
+        clock: any RuntimeClock = SystemRuntimeClock(), logger: Logger = Logger(label: "vtag.informer")
+    ) {
+        self.init(store: store, resyncInterval: resyncInterval, clock: clock, logger: logger) {
+            Watcher(api: api, config: watcher)
+        }
     }
 
     /// Registers a handler. Register before `run()`: a handler added later misses earlier events.
@@ -67,7 +69,7 @@ public final class Informer<T: KubernetesObject>: Sendable {
 
     /// Applies one reflector event to the store and hands the resulting changes to the handlers.
     /// (Public so callers with their own event source, and tests, can feed an informer directly.)
-    public func handle(_ event: ReflectorEvent<T>) async {
+    public func handle(_ event: WatcherEvent<T>) async {
         let changes: [InformerEvent<T>]
         switch event {
         case .restarted(let items):
