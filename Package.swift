@@ -51,6 +51,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -133,6 +134,14 @@ let package = Package(
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "TaggingAPI"]),
         .testTarget(name: "ReconcilersTests", dependencies: ["Reconcilers", "KubeTestServer"]),
         .testTarget(name: "VTagCLITests", dependencies: ["VTagCLI", "KubeTestServer"]),
+        .testTarget(
+            name: "OperatorTests",
+            dependencies: [
+                "Operator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .testTarget(
             name: "E2ETests",
             dependencies: ["K8sClient", "KubeTestServer", "TaggingAPI", "Reconcilers"]
