@@ -1,0 +1,196 @@
+import Discovery
+import Foundation
+import K8sClient
+import KubeTestServer
+import TaggingAPI
+import Testing
+
+@testable import Reconcilers
+
+/// A provider that yields what the test tells it to, in pages, with optional partial failures.
+struct ScriptedProvider: DiscoveryProvider {
+    var specs: [CloudResourceSpec]
+    var failures: [DiscoveryFailure] = []
+    var pageSize = 7
+    var description: String { "scripted (\(specs.count))" }
+
+    func discover() -> AsyncThrowingStream<DiscoveryEvent, any Error> {
+        AsyncThrowingStream { continuation in
+            var i = 0
+            while i < specs.count {
+                continuation.yield(.resources(Array(specs[i..<min(i + pageSize, specs.count)])))
+                i += pageSize
+            }
+            for f in failures { continuation.yield(.failure(f)) }
+            continuation.finish()
+        }
+    }
+}
+
+/// What the scripted provider returns on each run, settable between runs.
+final class Script: @unchecked Sendable {
+    private let lock = NSLock()
+    private var provider = ScriptedProvider(specs: [])
+    var current: ScriptedProvider {
+        get { lock.withLock { provider } }
+        set { lock.withLock { provider = newValue } }
+    }
+}
+
+func crdFiles() -> [String] {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let dir = root.appendingPathComponent("crds")
+    return ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])
+        .filter { $0.hasSuffix(".yaml") }.sorted().map { dir.appendingPathComponent($0).path }
+}
+
+func instances(_ n: Int, prefix: String = "i-") -> [CloudResourceSpec] {
+    (0..<n).map { i in
+        CloudResourceSpec(
+            provider: "aws", id: "arn:aws:ec2:eu-west-1:123456789012:instance/\(prefix)\(i)", type: "ec2:instance",
+            name: "web-\(i)", account: "123456789012", region: "eu-west-1", nativeTags: ["Name": "web-\(i)", "env": "prod"])
+    }
+}
+
+/// Waits (bounded) until `condition` holds.
+func eventually(_ what: String, timeout: Duration = .seconds(30), _ condition: @Sendable () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    Issue.record("timed out waiting for: \(what)")
+    throw CancellationError()
+}
+
+@Suite(.serialized) struct DiscoveryJobReconcilerTests {
+    /// Runs the DiscoveryJob controller against a fresh API test server for the body's duration.
+    func withOperator(_ script: Script, _ body: (KubeClient, KubeAPITestServer, DiscoveryJobReconciler) async throws -> Void) async throws {
+        let server = try await KubeAPITestServer.start(.init(crdFiles: crdFiles()))
+        let client = try KubeClient.load(kubeconfigPath: server.kubeconfigPath)
+        let jobs = Informer(api: Api<DiscoveryJob>.all(client))
+        let resources = Informer(api: Api<CloudResource>.all(client))
+        let reconciler = DiscoveryJobReconciler(
+            client: client, jobs: jobs.store, resources: resources.store, events: nil,
+            providers: { _, _ in script.current }, writeConcurrency: 4)
+        let controller = Controller(name: "discoveryjob", workers: 2) { try await reconciler.reconcile($0) }
+        controller.watch(jobs)
+        controller.owns(resources, owner: DiscoveryJob.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await jobs.run() }
+            group.addTask { try await resources.run() }
+            group.addTask { try await controller.run() }
+            defer { group.cancelAll() }
+            try await body(client, server, reconciler)
+            await reconciler.stopRuns()
+        }
+        try await server.shutdown()
+    }
+
+    func job(_ name: String, schedule: String? = nil) -> DiscoveryJob {
+        DiscoveryJob(
+            metadata: ObjectMeta(name: name, namespace: "default"),
+            spec: DiscoveryJobSpec(provider: .simulated, schedule: schedule, simulated: .init(count: 1), vanishedTTL: "1h"))
+    }
+
+    @Test func runOnceUpsertsEveryResourceAndRecordsTheRun() async throws {
+        let script = Script()
+        script.current = ScriptedProvider(specs: instances(25))
+        try await withOperator(script) { client, server, _ in
+            let jobs = Api<DiscoveryJob>(client: client, namespace: "default")
+            _ = try await jobs.create(job("once"))
+            try await eventually("the run is recorded") { try await jobs.get("once").status?.lastRun != nil }
+            let status = try #require(try await jobs.get("once").status)
+            let run = try #require(status.lastRun)
+            #expect(run.discovered == 25)
+            #expect(run.created == 25)
+            #expect(run.errors == 0)
+            #expect(status.activeRun == nil)
+            #expect(status.conditions?.find("Ready")?.status == .true)
+            #expect(status.lastSuccessfulTime != nil)
+
+            let all = try await Api<CloudResource>(client: client, namespace: "default").listAll().items
+            #expect(all.count == 25)
+            let expectedNames = Set(instances(25).map { ResourceNaming.name(provider: $0.provider, id: $0.id) })
+            #expect(Set(all.map(\.name)) == expectedNames)
+            #expect(all.allSatisfy { $0.metadata.ownerReferences?.first?.name == "once" })
+            #expect(all.allSatisfy { $0.metadata.labels?[VTag.Label.region] == "eu-west-1" })
+
+            // Nothing more happens: run-once jobs do not run again by themselves.
+            let writes = server.requests().filter { $0.verb == "create" && $0.resource == "cloudresources" }.count
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(server.requests().filter { $0.verb == "create" && $0.resource == "cloudresources" }.count == writes)
+        }
+    }
+
+    @Test func requestedRerunMarksVanishedKeepsManualTagsAndWritesOnlyChanges() async throws {
+        let script = Script()
+        script.current = ScriptedProvider(specs: instances(10))
+        try await withOperator(script) { client, server, _ in
+            let jobs = Api<DiscoveryJob>(client: client, namespace: "default")
+            let res = Api<CloudResource>(client: client, namespace: "default")
+            _ = try await jobs.create(job("rerun"))
+            try await eventually("first run") { try await jobs.get("rerun").status?.lastRun != nil }
+
+            // A person tags one resource by hand; the provider now misses two resources.
+            let first = ResourceNaming.name(provider: "aws", id: instances(10)[0].id)
+            _ = try await res.patch(first, .merge(.object(["spec": .object(["manualTags": .object(["team": .string("payments")])])])))
+            script.current = ScriptedProvider(specs: Array(instances(10).prefix(8)))
+            server.clearRequests()
+            _ = try await jobs.patch("rerun", .merge(.object(["metadata": .object(["annotations": .object([VTag.runRequestedAnnotation: .string("now-1")])])])))
+            try await eventually("second run") { try await jobs.get("rerun").status?.history?.count == 2 }
+
+            let status = try await jobs.get("rerun").status
+            #expect(status?.lastRun?.vanished == 2)
+            #expect(status?.lastRun?.created == 0)
+            #expect(status?.lastRun?.updated == 0)
+            #expect(status?.observedRunRequest == "now-1")
+            let vanished = try await res.listAll().items.filter { $0.status?.phase == .vanished }.map(\.name)
+            let missing = instances(10).suffix(2).map { ResourceNaming.name(provider: "aws", id: $0.id) }
+            #expect(Set(vanished) == Set(missing))
+            #expect(try await res.get(first).spec.manualTags == ["team": "payments"])
+            // Unchanged resources cost no write at all.
+            #expect(server.requests().filter { $0.resource == "cloudresources" && ($0.verb == "patch" || $0.verb == "create") && $0.subresource == nil }.isEmpty)
+        }
+    }
+
+    @Test func partialFailureKeepsWhatWasFoundAndDoesNotMarkVanished() async throws {
+        let script = Script()
+        script.current = ScriptedProvider(specs: instances(6))
+        try await withOperator(script) { client, _, _ in
+            let jobs = Api<DiscoveryJob>(client: client, namespace: "default")
+            _ = try await jobs.create(job("partial"))
+            try await eventually("first run") { try await jobs.get("partial").status?.lastRun != nil }
+            script.current = ScriptedProvider(
+                specs: Array(instances(6).prefix(3)),
+                failures: [DiscoveryFailure(scope: "rds:db in eu-west-1", message: "not authorized to call rds:DescribeDBInstances")])
+            _ = try await jobs.patch("partial", .merge(.object(["metadata": .object(["annotations": .object([VTag.runRequestedAnnotation: .string("again")])])])))
+            try await eventually("second run") { try await jobs.get("partial").status?.history?.count == 2 }
+            let status = try #require(try await jobs.get("partial").status)
+            #expect(status.lastRun?.errors == 1)
+            #expect(status.lastRun?.vanished == 0)
+            #expect(status.lastRun?.errorMessages?.first?.contains("rds:DescribeDBInstances") == true)
+            #expect(status.conditions?.find("Ready")?.status == .false)
+            #expect(status.conditions?.find("Ready")?.reason == "RunFailed")
+            let phases = try await Api<CloudResource>(client: client, namespace: "default").listAll().items.map { $0.status?.phase }
+            #expect(phases.count == 6)
+            #expect(!phases.contains(.vanished))
+        }
+    }
+
+    @Test func invalidScheduleIsReportedNotRun() async throws {
+        let script = Script()
+        script.current = ScriptedProvider(specs: instances(2))
+        try await withOperator(script) { client, _, _ in
+            let jobs = Api<DiscoveryJob>(client: client, namespace: "default")
+            // The schema's pattern may refuse this at admission; the reconciler must cope either way.
+            do {
+                _ = try await jobs.create(job("bad", schedule: "0 25 * * *"))
+            } catch let error as KubeError where error.isInvalid {
+                return
+            }
+            try await eventually("Ready=False") { try await jobs.get("bad").status?.conditions?.find("Ready")?.reason == "InvalidSchedule" }
+            #expect(try await jobs.get("bad").status?.lastRun == nil)
+        }
+    }
+}
