@@ -61,7 +61,7 @@ public struct DiscoveryJobSpec: Codable, Sendable, Hashable {
     public var effectivePruneVanished: Bool { pruneVanished ?? true }
     public var effectiveVanishedTTL: String { vanishedTTL ?? Self.defaultVanishedTTL }
     /// vanishedTTL in seconds; nil when it is not a Go duration (the schema's pattern refuses those).
-    public var vanishedTTLSeconds: Double? { GoDuration.seconds(effectiveVanishedTTL) }
+    public var vanishedTTLSeconds: Double? { try? GoDuration.parse(effectiveVanishedTTL) }
 }
 
 public struct AWSDiscoverySettings: Codable, Sendable, Hashable {

@@ -63,7 +63,7 @@ import TaggingAPI
     @Test func theGracePeriodOutlastsTheShutdownDeadline() throws {
         let grace = try #require(try Self.object("Deployment", "vtag-operator")[path: "spec", "template", "spec", "terminationGracePeriodSeconds"]?.intValue)
         let config = try Self.object("ConfigMap", "vtag-operator-config")
-        let deadline = try #require(config[path: "data", "VTAG_SHUTDOWN_TIMEOUT"]?.stringValue.flatMap(GoDuration.seconds))
+        let deadline = try #require(config[path: "data", "VTAG_SHUTDOWN_TIMEOUT"]?.stringValue.flatMap { try? GoDuration.parse($0) })
         #expect(Double(grace) >= deadline + 10, "grace \(grace)s vs shutdown deadline \(deadline)s")
     }
 
@@ -75,8 +75,8 @@ import TaggingAPI
         #expect(0 <= suggest && suggest <= auto && auto <= 1)
         let keys = data["VTAG_REQUIRED_KEYS"]?.stringValue?.split(separator: ",").map(String.init)
         #expect(keys == VTag.defaultRequiredKeys)
-        #expect(GoDuration.seconds(data["VTAG_APPROVAL_TTL"]?.stringValue ?? "") != nil)
-        #expect(GoDuration.seconds(data["VTAG_REEVALUATE_INTERVAL"]?.stringValue ?? "") != nil)
+        #expect((try? GoDuration.parse(data["VTAG_APPROVAL_TTL"]?.stringValue ?? "")) != nil)
+        #expect((try? GoDuration.parse(data["VTAG_REEVALUATE_INTERVAL"]?.stringValue ?? "")) != nil)
         for value in data.values { #expect(value.stringValue != nil, "ConfigMap data must be strings") }
     }
 
