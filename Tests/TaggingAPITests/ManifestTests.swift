@@ -63,21 +63,36 @@ import TaggingAPI
     @Test func theGracePeriodOutlastsTheShutdownDeadline() throws {
         let grace = try #require(try Self.object("Deployment", "vtag-operator")[path: "spec", "template", "spec", "terminationGracePeriodSeconds"]?.intValue)
         let config = try Self.object("ConfigMap", "vtag-operator-config")
-        let deadline = try #require(config[path: "data", "VTAG_SHUTDOWN_TIMEOUT"]?.stringValue.flatMap { try? GoDuration.parse($0) })
+        let deadline = try #require(config[path: "data", "VTAG_SHUTDOWN_DEADLINE"]?.stringValue.flatMap { try? GoDuration.parse($0) })
         #expect(Double(grace) >= deadline + 10, "grace \(grace)s vs shutdown deadline \(deadline)s")
     }
 
     @Test func theConfigIsSane() throws {
         let data = try #require(try Self.object("ConfigMap", "vtag-operator-config")["data"]?.objectValue)
-        let auto = try #require(data["VTAG_AUTO_APPLY_THRESHOLD"]?.stringValue.flatMap(Double.init))
-        let suggest = try #require(data["VTAG_SUGGEST_THRESHOLD"]?.stringValue.flatMap(Double.init))
+        let auto = try #require(data["AUTO_APPLY_THRESHOLD"]?.stringValue.flatMap(Double.init))
+        let suggest = try #require(data["MANUAL_REVIEW_THRESHOLD"]?.stringValue.flatMap(Double.init))
         #expect(auto == 0.90 && suggest == 0.70)
         #expect(0 <= suggest && suggest <= auto && auto <= 1)
-        let keys = data["VTAG_REQUIRED_KEYS"]?.stringValue?.split(separator: ",").map(String.init)
+        let keys = data["REQUIRED_KEYS"]?.stringValue?.split(separator: ",").map(String.init)
         #expect(keys == VTag.defaultRequiredKeys)
         #expect((try? GoDuration.parse(data["VTAG_APPROVAL_TTL"]?.stringValue ?? "")) != nil)
         #expect((try? GoDuration.parse(data["VTAG_REEVALUATE_INTERVAL"]?.stringValue ?? "")) != nil)
         for value in data.values { #expect(value.stringValue != nil, "ConfigMap data must be strings") }
+    }
+
+    /// Every key of the ConfigMap is an environment variable the operator reads (a misspelt key would be ignored
+    /// silently). Read from the operator's sources, since its executable target cannot be imported by tests.
+    @Test func theConfigKeysAreEnvironmentVariablesTheOperatorReads() throws {
+        let data = try #require(try Self.object("ConfigMap", "vtag-operator-config")["data"]?.objectValue)
+        let dir = RepoFiles.url("Sources/Operator")
+        let sources = try FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "swift" }
+            .map { try String(contentsOf: $0, encoding: .utf8) }
+            .joined()
+        for key in data.keys.sorted() { #expect(sources.contains("\"\(key)\""), "the operator never reads \(key)") }
+        let deployment = try Self.object("Deployment", "vtag-operator")
+        let env = deployment[path: "spec", "template", "spec", "containers"]?.arrayValue?.first?["env"]?.arrayValue ?? []
+        for name in env.compactMap({ $0["name"]?.stringValue }) { #expect(sources.contains("\"\(name)\""), "the operator never reads \(name)") }
     }
 
     @Test func theMetricsServiceSelectsTheOperator() throws {

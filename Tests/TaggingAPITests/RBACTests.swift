@@ -35,7 +35,7 @@ import Testing
             out.append(R(verb: "patch", apiGroup: group, resource: "events", namespace: "team-a", name: "x.17a"))
         }
         for verb in ["get", "update"] {
-            out.append(R(verb: verb, apiGroup: "coordination.k8s.io", resource: "leases", namespace: "vtag-system", name: "vtag-operator"))
+            out.append(R(verb: verb, apiGroup: "coordination.k8s.io", resource: "leases", namespace: "vtag-system", name: "vtag-operator-leader"))
             out.append(R(verb: verb, resource: "configmaps", namespace: "vtag-system", name: "vtag-model"))
         }
         out.append(R(verb: "create", apiGroup: "coordination.k8s.io", resource: "leases", namespace: "vtag-system"))
@@ -64,6 +64,7 @@ import Testing
         R(verb: "delete", apiGroup: "vtag.dev", resource: "discoveryjobs", namespace: "team-a", name: "x"),
         R(verb: "deletecollection", apiGroup: "vtag.dev", resource: "cloudresources", namespace: "team-a"),
         R(verb: "update", apiGroup: "coordination.k8s.io", resource: "leases", namespace: "team-a", name: "vtag-operator"),
+        R(verb: "update", apiGroup: "coordination.k8s.io", resource: "leases", namespace: "vtag-system", name: "someone-elses-lock"),
         R(verb: "create", apiGroup: "apiextensions.k8s.io", resource: "customresourcedefinitions"),
         R(verb: "update", apiGroup: "apiextensions.k8s.io", resource: "customresourcedefinitions", name: "taggingrules.vtag.dev"),
         R(verb: "create", apiGroup: "rbac.authorization.k8s.io", resource: "clusterrolebindings"),
