@@ -1,10 +1,13 @@
 import Foundation
 import TaggingAPI
 
-/// NSRegularExpression is immutable and documented thread-safe once built.
-struct SharedRegex: @unchecked Sendable {
+/// NSRegularExpression is immutable and documented thread-safe once built. A class, so rules share it
+/// without retaining its parts on every use.
+final class SharedRegex: @unchecked Sendable {
     let regex: NSRegularExpression
     let pattern: String
+    /// Text every match must contain, so most non-matching names are rejected without running the regex.
+    let requiredLiteral: [UInt8]?
 
     init(_ pattern: String) throws(RuleError) {
         do {
@@ -13,10 +16,86 @@ struct SharedRegex: @unchecked Sendable {
             throw RuleError(rule: "", message: "regex \"\(pattern)\" does not compile: \(error.localizedDescription)")
         }
         self.pattern = pattern
+        requiredLiteral = Self.requiredLiteral(pattern).map { Array($0.utf8) }
     }
 
     func firstMatch(_ s: String) -> NSTextCheckingResult? {
-        regex.firstMatch(in: s, range: NSRange(location: 0, length: s.utf16.count))
+        if let literal = requiredLiteral, !Self.contains(s, literal) { return nil }
+        return regex.firstMatch(in: s, range: NSRange(location: 0, length: s.utf16.count))
+    }
+
+    static func contains(_ s: String, _ needle: [UInt8]) -> Bool {
+        let found = s.utf8.withContiguousStorageIfAvailable { hay -> Bool in
+            guard hay.count >= needle.count, let first = needle.first else { return needle.isEmpty }
+            var i = 0
+            let last = hay.count - needle.count
+            while i <= last {
+                if hay[i] == first {
+                    var j = 1
+                    while j < needle.count && hay[i + j] == needle[j] { j += 1 }
+                    if j == needle.count { return true }
+                }
+                i += 1
+            }
+            return false
+        }
+        if let found { return found }
+        return String(decoding: needle, as: UTF8.self).isEmpty || s.contains(String(decoding: needle, as: UTF8.self))
+    }
+
+    /// The longest run of plain ASCII text outside groups, classes and optional parts: text any match must
+    /// contain. Nil when there is no such run or when it cannot be told safely (top-level alternation,
+    /// inline flags such as case-insensitivity).
+    static func requiredLiteral(_ pattern: String) -> String? {
+        if pattern.contains("(?i") || pattern.contains("(?x") || pattern.contains("(?-") || pattern.contains("(?m") || pattern.contains("(?s") {
+            return nil
+        }
+        let c = Array(pattern.unicodeScalars)
+        var runs: [String] = []
+        var run = String.UnicodeScalarView()
+        var depth = 0
+        var i = 0
+        func end() { if run.count >= 2 { runs.append(String(run)) }; run = String.UnicodeScalarView() }
+        func plain(_ u: Unicode.Scalar) -> Bool {
+            u.isASCII && (u.properties.isAlphabetic || ("0"..."9").contains(u) || "-_/:@=,% ~!#&;'\"<>".unicodeScalars.contains(u))
+        }
+        while i < c.count {
+            let u = c[i]
+            switch u {
+            case "\\":
+                guard i + 1 < c.count else { return nil }
+                let next = c[i + 1]
+                if depth == 0, next.isASCII, !next.properties.isAlphabetic, !("0"..."9").contains(next) {
+                    if i + 2 < c.count, "?*{".unicodeScalars.contains(c[i + 2]) { end() } else { run.append(next) }
+                } else {
+                    end()
+                }
+                i += 2
+                continue
+            case "[":
+                end()
+                i += 1
+                if i < c.count, c[i] == "^" { i += 1 }
+                if i < c.count, c[i] == "]" { i += 1 }
+                while i < c.count, c[i] != "]" { i += c[i] == "\\" ? 2 : 1 }
+            case "(": end(); depth += 1
+            case ")": end(); depth -= 1
+            case "|": if depth == 0 { return nil }; end()
+            case "?", "*", "{":
+                if !run.isEmpty { run.removeLast() }
+                end()
+            case "+": end()
+            default:
+                if depth == 0, plain(u) {
+                    if i + 1 < c.count, "?*{".unicodeScalars.contains(c[i + 1]) { end() } else { run.append(u) }
+                } else {
+                    end()
+                }
+            }
+            i += 1
+        }
+        end()
+        return runs.max { $0.count < $1.count }
     }
 
     func matches(_ s: String) -> Bool { firstMatch(s) != nil }
@@ -41,8 +120,8 @@ struct SharedRegex: @unchecked Sendable {
     }
 }
 
-/// A TaggingRule ready to run.
-public struct CompiledRule: Sendable {
+/// A TaggingRule ready to run. A class: it is shared, never copied, by every evaluation.
+public final class CompiledRule: Sendable {
     public let name: String
     public let priority: Int
     public let mode: RuleMode
@@ -110,11 +189,18 @@ public struct CompiledRule: Sendable {
         self.tags = tags
     }
 
+    /// Whether the provider, type and account constraints admit a resource.
+    func admits(provider: String, type: String, account: String?) -> Bool {
+        if let providers, !providers.contains(provider) { return false }
+        if types != nil, !exactTypes.contains(type), !typePrefixes.contains(where: { type.hasPrefix($0) }) { return false }
+        if let accounts, !accounts.contains(account ?? "") { return false }
+        return true
+    }
+
     /// The name regex's named groups when the rule matches the resource (empty when it has no regex), or nil.
-    func match(_ spec: CloudResourceSpec, tags: [String: String], rawNative: [String: String]?) -> [String: String]? {
-        if let providers, !providers.contains(spec.provider) { return nil }
-        if types != nil, !exactTypes.contains(spec.type), !typePrefixes.contains(where: { spec.type.hasPrefix($0) }) { return nil }
-        if let accounts, !accounts.contains(spec.account ?? "") { return nil }
+    /// `admitted`: the caller already checked `admits` (candidates from the index are).
+    func match(_ spec: CloudResourceSpec, tags: [String: String], rawNative: [String: String]?, admitted: Bool = false) -> [String: String]? {
+        if !admitted, !admits(provider: spec.provider, type: spec.type, account: spec.account) { return nil }
         if let regions, !regions.contains(spec.region ?? "") { return nil }
         for m in matchers where !m.holds(tags: tags, rawNative: rawNative) { return nil }
         guard let nameRegex else { return [:] }

@@ -77,12 +77,12 @@ public enum EstateInference {
     static func resolveAll(_ inputs: [InferenceInput], inferencer: TagInferencer) -> [ResolvedTags] {
         var candidates: [String: [Int]] = [:]
         return inputs.map { input in
-            let cacheKey = input.spec.provider + "\u{0}" + input.spec.type
+            let cacheKey = input.spec.provider + "\u{0}" + input.spec.type + "\u{0}" + (input.spec.account ?? "")
             let c: [Int]
             if let cached = candidates[cacheKey] {
                 c = cached
             } else {
-                c = inferencer.rules.candidates(provider: input.spec.provider, type: input.spec.type)
+                c = inferencer.rules.candidates(provider: input.spec.provider, type: input.spec.type, account: input.spec.account)
                 candidates[cacheKey] = c
             }
             return inferencer.resolve(input, ruleCandidates: c)

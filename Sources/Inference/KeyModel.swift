@@ -27,6 +27,9 @@ public struct KeyModel: Sendable {
     var informative: [Bool]
 
     static let smoothing = 0.5
+    /// How much the share of each value in the learned examples counts. The resources without a value are
+    /// not a random sample (teams that never tag have few examples), so the learned shares mislead.
+    static let priorWeight = 0.0
 
     init(values: [String], docs: [Double], totals: [Double], featureNames: [String], postings: [[Posting]],
          calibrations: [IsotonicCalibration], pooled: IsotonicCalibration) {
@@ -134,7 +137,7 @@ public struct KeyModel: Sendable {
         for c in 0..<scores.count {
             if docs[c] <= 0 { continue }
             if !excluded.isEmpty, excluded.contains(values[c]) { continue }
-            let s = scores[c] + log((docs[c] + 1) / (n + classes)) - Double(known) * log(totals[c] + vocab)
+            let s = scores[c] + priorWeight * log((docs[c] + 1) / (n + classes)) - Double(known) * log(totals[c] + vocab)
             scores[c] = s
             if best < 0 || s > scores[best] {
                 second = best

@@ -62,6 +62,23 @@ public struct NormalisationTables: Codable, Sendable, Hashable {
 public enum Fold {
     /// Lower-case ASCII letters and digits only; other letters are kept lower-cased.
     public static func fold(_ s: String) -> String {
+        var s = s
+        // ASCII fast path: one pass over the bytes, no scalar decoding.
+        if let folded = s.withUTF8({ bytes -> String? in
+            var out = [UInt8]()
+            out.reserveCapacity(bytes.count)
+            var changed = false
+            for b in bytes {
+                if b >= 0x80 { return nil }
+                if b >= 65 && b <= 90 { out.append(b + 32); changed = true }
+                else if (b >= 97 && b <= 122) || (b >= 48 && b <= 57) { out.append(b) }
+                else { changed = true }
+            }
+            return changed ? String(decoding: out, as: UTF8.self) : nil
+        }) {
+            return folded
+        }
+        if s.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) }) { return s }
         var out = String.UnicodeScalarView()
         for u in s.unicodeScalars {
             if u.isASCII {

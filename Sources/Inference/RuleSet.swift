@@ -39,8 +39,9 @@ public struct RuleSet: Sendable {
     private let byTypePrefix: [String: [(prefix: String, rule: Int)]]
     /// provider -> rules with no type constraint.
     private let byProvider: [String: [Int]]
-    /// Rules with neither a provider nor a type constraint.
+    /// Rules with neither a provider nor a type constraint, by account when they name accounts.
     private let unconstrained: [Int]
+    private let byAccount: [String: [Int]]
     /// Rules with a type constraint but no provider constraint, by exact type / prefix.
     private let anyProviderExact: [String: [Int]]
     private let anyProviderPrefix: [(prefix: String, rule: Int)]
@@ -66,11 +67,12 @@ public struct RuleSet: Sendable {
         let ordered = compiled.sorted { $0.priority != $1.priority ? $0.priority > $1.priority : $0.name < $1.name }
         rules = ordered
         var exact: [String: [String: [Int]]] = [:], prefix: [String: [(String, Int)]] = [:]
-        var byProvider: [String: [Int]] = [:], unconstrained: [Int] = []
+        var byProvider: [String: [Int]] = [:], unconstrained: [Int] = [], byAccount: [String: [Int]] = [:]
         var anyExact: [String: [Int]] = [:], anyPrefix: [(String, Int)] = []
         for (i, r) in ordered.enumerated() {
             switch (r.providers, r.types) {
-            case (nil, nil): unconstrained.append(i)
+            case (nil, nil):
+                if let accounts = r.accounts { for a in accounts { byAccount[a, default: []].append(i) } } else { unconstrained.append(i) }
             case (let ps?, nil): for p in ps { byProvider[p, default: []].append(i) }
             case (nil, let ts?):
                 for t in ts {
@@ -89,13 +91,16 @@ public struct RuleSet: Sendable {
         byTypePrefix = prefix.mapValues { $0.map { (prefix: $0.0, rule: $0.1) } }
         self.byProvider = byProvider
         self.unconstrained = unconstrained
+        self.byAccount = byAccount
         anyProviderExact = anyExact
         anyProviderPrefix = anyPrefix.map { (prefix: $0.0, rule: $0.1) }
     }
 
-    /// Positions (in decision order) of the rules whose provider and type constraints admit the resource.
-    public func candidates(provider: String, type: String) -> [Int] {
+    /// Positions (in decision order) of the rules whose provider, type and account constraints admit the
+    /// resource. Callers evaluating many resources cache it per (provider, type, account).
+    public func candidates(provider: String, type: String, account: String? = nil) -> [Int] {
         var out: [Int] = unconstrained
+        if let account, let l = byAccount[account] { out += l }
         if let l = byProvider[provider] { out += l }
         if let l = byExactType[provider]?[type] { out += l }
         if let l = anyProviderExact[type] { out += l }
@@ -105,7 +110,8 @@ public struct RuleSet: Sendable {
         // A rule listed under two matching types appears twice.
         var last = -1
         out.removeAll { r in defer { last = r }; return r == last }
-        return out
+        // Exact static filter, so `match` need not repeat it.
+        return out.filter { rules[$0].admits(provider: provider, type: type, account: account) }
     }
 
     /// Evaluates the candidate rules on a resource in decision order. Tag matchers see `tags` (normalised
@@ -115,14 +121,14 @@ public struct RuleSet: Sendable {
     public func evaluate(
         _ spec: CloudResourceSpec, tags: [String: String], rawNative: [String: String]? = nil, candidates: [Int]? = nil
     ) -> [(rule: Int, hits: [RuleTagHit], skipped: [String])] {
-        let positions = candidates ?? self.candidates(provider: spec.provider, type: spec.type)
+        let positions = candidates ?? self.candidates(provider: spec.provider, type: spec.type, account: spec.account)
         guard !positions.isEmpty else { return [] }
         var view = tags
         var setByRule = Set<String>()
         var out: [(rule: Int, hits: [RuleTagHit], skipped: [String])] = []
         for i in positions {
             let rule = rules[i]
-            guard let m = rule.match(spec, tags: view, rawNative: rawNative) else { continue }
+            guard let m = rule.match(spec, tags: view, rawNative: rawNative, admitted: true) else { continue }
             var hits: [RuleTagHit] = []
             var skipped: [String] = []
             for t in rule.tags {

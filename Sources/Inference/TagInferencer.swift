@@ -161,9 +161,10 @@ public struct TagInferencer: Sendable {
             let policy = config.inheritance
             var related: [(relation: String, id: String, resource: RelatedResource)] = []
             for r in input.spec.relations ?? [] {
-                if let p = parent(r.target) { related.append((r.type, r.target, p)) }
+                let wanted = policy.relations[r.type] != nil || (model != nil && ResourceFeatures.nameRelations.contains(r.type))
+                if wanted, let p = parent(r.target) { related.append((r.type, r.target, p)) }
             }
-            let parents = policy.order.flatMap { type in related.filter { $0.relation == type } }
+            let parents = related.count <= 1 ? related : policy.order.flatMap { type in related.filter { $0.relation == type } }
             var features: ResourceFeatures?
             for key in open {
                 var candidate: InferredTag?

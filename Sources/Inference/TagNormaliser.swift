@@ -80,9 +80,15 @@ public struct TagNormaliser: Sendable {
     }
 
     private func trimmed(_ s: String) -> String {
+        if let first = s.utf8.first, let last = s.utf8.last, !Self.isSpaceByte(first), !Self.isSpaceByte(last),
+           first < 0x80, last < 0x80 {
+            return s
+        }
         var sub = Substring(s)
         while let f = sub.first, f.isWhitespace { sub.removeFirst() }
         while let l = sub.last, l.isWhitespace { sub.removeLast() }
         return sub.count == s.count ? s : String(sub)
     }
+
+    private static func isSpaceByte(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
 }
