@@ -130,7 +130,7 @@ let package = Package(
         .testTarget(name: "K8sClientTests", dependencies: ["K8sClient", "KubeTestServer"]),
         .testTarget(name: "KubeTestServerTests", dependencies: ["KubeTestServer", "K8sClient"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "TaggingAPI", "Discovery"]),
-        .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "TaggingAPI"]),
+        .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "TaggingAPI"], exclude: ["Fixtures"]),
         .testTarget(name: "ReconcilersTests", dependencies: ["Reconcilers", "KubeTestServer"]),
         .testTarget(name: "VTagCLITests", dependencies: ["VTagCLI", "KubeTestServer"]),
         .testTarget(
