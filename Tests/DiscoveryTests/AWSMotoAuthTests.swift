@@ -5,6 +5,11 @@ import Testing
 
 /// moto with its signature and IAM checks switched on (after the first few requests, which create
 /// the IAM user whose key the rest use): a wrong signature fails instead of passing unnoticed.
+///
+/// Lambda is left out here: moto 5 verifies GET requests to Lambda against a payload hash of its own
+/// parsed request data instead of the empty body, so no client passes it (boto3's own
+/// `list_functions` gets SignatureDoesNotMatch too). Lambda's signing is the generic non-S3 path,
+/// covered by the published vectors and by every other query-protocol service here.
 @Suite("AWS discovery against moto: signatures and permissions checked", .timeLimit(.minutes(10)))
 struct AWSMotoAuthTests {
     struct AccessKey: Decodable {
@@ -22,9 +27,13 @@ struct AWSMotoAuthTests {
         defer { moto.stop() }
         let admin = try await MotoSupport.seed(AccessKey.self, ["iam-user", "--endpoint", moto.endpoint, "--name", "discovery"])
         let signedAs = ["--access-key", admin.accessKeyId, "--secret-key", admin.secretAccessKey]
-        let estate = try await MotoSupport.seed(
+        let seeded = try await MotoSupport.seed(
             SeededEstate.self, ["estate", "--endpoint", moto.endpoint, "--regions", "us-east-1"] + signedAs)
-        let settings = AWSDiscoverySettings(regions: ["us-east-1"], endpointURL: moto.endpoint)
+        var estate = seeded
+        estate.resources.removeAll { $0.type == "lambda:function" }
+        let settings = AWSDiscoverySettings(
+            regions: ["us-east-1"], services: AWSDiscoverySettings.allServices.filter { $0 != "lambda:function" },
+            endpointURL: moto.endpoint)
 
         // The right key: every service's requests pass moto's signature check.
         let good = try await discoverAll(

@@ -45,7 +45,7 @@ public struct AWSProvider: DiscoveryProvider {
     ///   - credentials: the base credentials (from the job's Secret, or `AWSDefaultCredentials`);
     ///     `settings.roleARN` is assumed with them.
     public init(
-        settings: AWSDiscoverySettings, credentials: any AWSCredentialsProvider, httpClient: HTTPClient = .shared,
+        settings: AWSDiscoverySettings, credentials: any AWSCredentialsProvider, httpClient: HTTPClient = AWSHTTP.shared,
         options: Options = Options(), logger: Logger = Logger(label: "vtag.discovery.aws")
     ) {
         self.settings = settings

@@ -39,7 +39,7 @@ struct LambdaFunctionLister: AWSResourceLister {
         repeat {
             var query = [("MaxItems", String(context.pageSize(in: 1...50)))]
             if let marker { query.append(("Marker", marker)) }
-            let call = AWSCall(service: .lambda, operation: "ListFunctions", path: "/2015-03-31/functions/", query: query)
+            let call = AWSCall(service: .lambda, operation: "ListFunctions", path: "/2015-03-31/functions", query: query)
             let page = try await context.client.restJSON(ListFunctionsAnswer.self, call, region: region)
             let functions = (page.Functions ?? []).filter { $0.FunctionArn != nil }
             let specs = await boundedMap(functions, limit: context.fanOut) { function in

@@ -13,7 +13,7 @@ public struct STSConnection: Sendable {
     public var timeout: Duration
 
     public init(
-        region: String = "us-east-1", endpointURL: String? = nil, httpClient: HTTPClient = .shared, retry: AWSRetryPolicy = .default,
+        region: String = "us-east-1", endpointURL: String? = nil, httpClient: HTTPClient = AWSHTTP.shared, retry: AWSRetryPolicy = .default,
         timeout: Duration = .seconds(30)
     ) {
         self.region = region
