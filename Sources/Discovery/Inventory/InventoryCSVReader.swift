@@ -111,7 +111,7 @@ public struct InventoryCSVReader: Sendable {
 }
 
 extension String {
-    var trimmingSpaces: String {
+    fileprivate var trimmingSpaces: String {
         var s = Substring(self)
         while let f = s.first, f.isWhitespace { s.removeFirst() }
         while let l = s.last, l.isWhitespace { s.removeLast() }

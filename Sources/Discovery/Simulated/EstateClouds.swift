@@ -289,7 +289,7 @@ extension EstateIterator {
 
 /// Hex digits of FNV-1a 64 of `s`, repeated as needed: a stable id for things named once per
 /// account (a VPC, a subnet) without drawing from the random stream.
-func stableHex(_ s: String, _ count: Int) -> String {
+private func stableHex(_ s: String, _ count: Int) -> String {
     var out = ""
     var salt: UInt64 = 0
     while out.count < count {
@@ -302,5 +302,5 @@ func stableHex(_ s: String, _ count: Int) -> String {
 }
 
 extension String {
-    func leftPadded(to n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+    fileprivate func leftPadded(to n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
 }

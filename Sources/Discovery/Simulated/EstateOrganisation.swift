@@ -73,7 +73,8 @@ struct EstateOrganisation: Sendable {
         var usedCostCenters = Set<String>()
         var departmentCostCenter: [String: String] = [:]
         var teams: [Team] = []
-        let spread = min(options.taggedShare, 1 - options.taggedShare)
+        // Teams differ in discipline, but every team tags some of its resources (unless nobody does).
+        let spread = 0.6 * min(options.taggedShare, 1 - options.taggedShare)
 
         for (i, t) in templates.enumerated() {
             let base = departmentBase[t.department] ?? 85
@@ -94,13 +95,14 @@ struct EstateOrganisation: Sendable {
                     name: name, owner: rng.chance(0.3) ? takePerson() : lead, weight: 0.5 + rng.unit() * 1.5,
                     archetype: rng.pick([(.service, 0.45), (.worker, 0.2), (.serverless, 0.2), (.data, 0.15)]))
             }
-            let style = rng.pick([
-                (NamingStyle.kebab, 0.4), (.snake, 0.2), (.camel, 0.2), (.upper, 0.1), (.opaque, 0.1),
-            ])
+            // Opaque names are what people end up with, never a team's convention.
+            let style = rng.pick([(NamingStyle.kebab, 0.45), (.snake, 0.2), (.camel, 0.2), (.upper, 0.15)])
             var envNameToken: [String: String] = [:]
             var envTagValue: [String: String] = [:]
             let shortTags = rng.chance(0.5)
-            for (env, tokens) in EstateVocabulary.envNameTokens {
+            // Sorted: dictionary order changes from process to process, draws must not.
+            for env in EstateVocabulary.envNameTokens.keys.sorted() {
+                let tokens = EstateVocabulary.envNameTokens[env]!
                 // Single letters only in the terse upper-case convention.
                 envNameToken[env] = style == .upper ? rng.pick(tokens) : rng.pick(Array(tokens.prefix(3)))
                 let spellings = EstateVocabulary.envValueSpellings[env]!
