@@ -1,1 +1,0 @@
-// Reconcilers module. See DESIGN.md.
