@@ -6,6 +6,7 @@ import Foundation
 /// One line per benchmark: name, what it measures, and the function that runs it.
 /// Add yours here (keep one line each so parallel work merges cleanly).
 let benchmarks: [(name: String, summary: String, run: () async throws -> Void)] = [
+    ("watch-decode", "100,000 CloudResource watch events through LineSplitter + typed decode", WatchDecodeBenchmark.run),
 ]
 
 let args = Array(CommandLine.arguments.dropFirst())

@@ -1,1 +1,1 @@
-import Testing
+// E2E harness and tests land with the Kubernetes API test server.

@@ -1,0 +1,229 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import Metrics
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import NIOSSL
+
+/// A connection to one Kubernetes API server: authentication, TLS, rate limiting, retries, metrics.
+/// Typed access goes through `Api<T>` and `DynamicApi`; this type sends raw requests.
+/// Sendable and cheap to share: make one per process and pass it around.
+public final class KubeClient: Sendable {
+    public let configuration: ClientConfiguration
+    public let logger: Logger
+    public let limiter: TokenBucket
+    let http: HTTPClient
+    let credentials: CredentialProvider
+    let tlsConfiguration: TLSConfiguration?
+    /// scheme://host:port
+    let origin: String
+    /// Path prefix of the server URL, without a trailing slash ("" usually).
+    let basePath: String
+
+    /// The process-wide HTTP client: no read timeout (watches are long), no redirects, a large pool.
+    /// It lives as long as the process, like AsyncHTTPClient's own `shared`, so no shutdown is needed.
+    static let sharedHTTPClient: HTTPClient = {
+        var config = HTTPClient.Configuration()
+        config.timeout = .init(connect: .seconds(10), read: nil)
+        config.redirectConfiguration = .disallow
+        config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        config.decompression = .disabled
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+    }()
+
+    public init(configuration: ClientConfiguration, logger: Logger = Logger(label: "k8sclient"), httpClient: HTTPClient? = nil) throws {
+        self.configuration = configuration
+        self.logger = logger
+        self.http = httpClient ?? Self.sharedHTTPClient
+        self.limiter = TokenBucket(qps: configuration.qps, burst: configuration.burst)
+        self.credentials = CredentialProvider(auth: configuration.auth, tls: configuration.tls)
+        let server = configuration.server
+        guard let scheme = server.scheme, let host = server.host else {
+            throw ConfigError("server URL \(server) has no scheme or host")
+        }
+        let hostPart = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        self.origin = "\(scheme)://\(hostPart)" + (server.port.map { ":\($0)" } ?? "")
+        var path = server.path
+        while path.hasSuffix("/") { path.removeLast() }
+        self.basePath = path
+        if scheme == "https" {
+            do { tlsConfiguration = try configuration.tls.makeTLSConfiguration() } catch {
+                throw ConfigError(file: configuration.source, field: "tls", "unusable TLS material: \(error)")
+            }
+        } else {
+            tlsConfiguration = nil
+        }
+    }
+
+    /// Loads the configuration (explicit path, KUBECONFIG, in-cluster, ~/.kube/config) and connects.
+    public static func load(kubeconfigPath: String? = nil, context: String? = nil, logger: Logger = Logger(label: "k8sclient")) throws -> KubeClient {
+        try KubeClient(configuration: ClientConfiguration.load(kubeconfigPath: kubeconfigPath, context: context), logger: logger)
+    }
+
+    /// The default namespace of the configuration.
+    public var defaultNamespace: String { configuration.namespace }
+
+    // MARK: - Requests
+
+    /// One API request, before authentication and retries.
+    public struct Request: Sendable {
+        public var method: HTTPMethod
+        /// Absolute API path, e.g. "/api/v1/namespaces/default/configmaps".
+        public var path: String
+        public var query: [(String, String)]
+        public var body: ByteBuffer?
+        public var contentType: String?
+        /// Kubernetes verb for metrics and logs: get, list, watch, create, update, patch, delete.
+        public var verb: String
+        /// Safe to repeat after a 5xx or a lost connection.
+        public var idempotent: Bool
+
+        public init(method: HTTPMethod, path: String, query: [(String, String)] = [], body: ByteBuffer? = nil, contentType: String? = nil, verb: String, idempotent: Bool) {
+            self.method = method
+            self.path = path
+            self.query = query
+            self.body = body
+            self.contentType = contentType
+            self.verb = verb
+            self.idempotent = idempotent
+        }
+    }
+
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: HTTPHeaders
+        public var body: ByteBuffer
+    }
+
+    /// Largest body a non-watch answer may have (a list page of big objects stays far below).
+    static let maxBodyBytes = 1 << 30
+
+    func url(for request: Request) -> String {
+        var url = origin + basePath + request.path
+        if !request.query.isEmpty {
+            url += "?" + request.query.map { "\(Self.percentEncode($0.0))=\(Self.percentEncode($0.1))" }.joined(separator: "&")
+        }
+        return url
+    }
+
+    /// Sends a request with rate limiting, credentials, retries; returns the 2xx answer or throws `KubeError`.
+    public func send(_ request: Request) async throws -> Response {
+        try await perform(request, deadline: configuration.requestTimeout) { response in
+            let body = try await response.body.collect(upTo: Self.maxBodyBytes)
+            return Response(status: Int(response.status.code), headers: response.headers, body: body)
+        }
+    }
+
+    /// Opens a streaming answer (a watch): returns once the head is in with status 2xx; the body is read by the caller.
+    public func stream(_ request: Request, deadline: Duration) async throws -> HTTPClientResponse {
+        try await perform(request, deadline: deadline) { $0 }
+    }
+
+    private func perform<R: Sendable>(_ request: Request, deadline: Duration, onSuccess: (HTTPClientResponse) async throws -> R) async throws -> R {
+        let url = url(for: request)
+        let policy = configuration.retry
+        var throttled = 0
+        var serverErrors = 0
+        var reauthenticated = false
+        while true {
+            try await limiter.acquire()
+            let creds = try await credentials.current()
+            var req = HTTPClientRequest(url: url)
+            req.method = request.method
+            req.headers.add(name: "User-Agent", value: configuration.userAgent)
+            req.headers.add(name: "Accept", value: "application/json")
+            if let auth = creds.authorization { req.headers.add(name: "Authorization", value: auth) }
+            if let body = request.body {
+                req.headers.add(name: "Content-Type", value: request.contentType ?? "application/json")
+                req.body = .bytes(body)
+            }
+            req.tlsConfiguration = creds.tls ?? tlsConfiguration
+            let started = ContinuousClock.now
+            let response: HTTPClientResponse
+            do {
+                response = try await http.execute(req, timeout: .nanoseconds(Int64(deadline.nanoseconds)), logger: nil)
+            } catch {
+                record(request, code: "<error>", since: started)
+                if error is CancellationError || Task.isCancelled { throw CancellationError() }
+                if request.idempotent && serverErrors < policy.maxServerErrorRetries {
+                    serverErrors += 1
+                    let wait = policy.backoff(attempt: serverErrors)
+                    logger.debug("retrying after transport error", metadata: ["url": "\(url)", "error": "\(error)", "attempt": "\(serverErrors)"])
+                    try await Task.sleep(for: wait)
+                    continue
+                }
+                throw KubeError.transport(method: request.method.rawValue, url: url, message: "\(error)")
+            }
+            let code = Int(response.status.code)
+            record(request, code: String(code), since: started)
+            for warning in response.headers["Warning"] {
+                logger.warning("API server warning", metadata: ["warning": "\(warning)", "verb": "\(request.verb)", "path": "\(request.path)"])
+            }
+            if (200..<300).contains(code) {
+                do { return try await onSuccess(response) } catch let error as KubeError { throw error } catch {
+                    if error is CancellationError || Task.isCancelled { throw CancellationError() }
+                    throw KubeError.transport(method: request.method.rawValue, url: url, message: "reading the answer: \(error)")
+                }
+            }
+            let body = (try? await response.body.collect(upTo: 4 << 20)) ?? ByteBuffer()
+            let retryAfter = response.headers.first(name: "Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.map { Duration.seconds($0) }
+            let failure = KubeError.from(code: code, body: Data(buffer: body), retryAfter: retryAfter)
+            if code == 401 && !reauthenticated && credentials.canRefresh {
+                reauthenticated = true
+                await credentials.invalidate()
+                logger.debug("401: refreshing credentials and retrying", metadata: ["url": "\(url)"])
+                continue
+            }
+            if code == 429 && throttled < policy.maxThrottledRetries {
+                throttled += 1
+                var wait = retryAfter ?? failure.status?.details?.retryAfterSeconds.map { Duration.seconds($0) } ?? policy.backoff(attempt: throttled)
+                wait = min(wait, policy.maxRetryAfter)
+                logger.debug("429: waiting before retry", metadata: ["url": "\(url)", "wait": "\(wait)", "attempt": "\(throttled)"])
+                try await Task.sleep(for: wait)
+                continue
+            }
+            if code >= 500 && request.idempotent && serverErrors < policy.maxServerErrorRetries {
+                serverErrors += 1
+                let wait = retryAfter.map { min($0, policy.maxRetryAfter) } ?? policy.backoff(attempt: serverErrors)
+                logger.debug("server error: retrying", metadata: ["url": "\(url)", "code": "\(code)", "attempt": "\(serverErrors)"])
+                try await Task.sleep(for: wait)
+                continue
+            }
+            throw failure
+        }
+    }
+
+    private func record(_ request: Request, code: String, since started: ContinuousClock.Instant) {
+        Counter(label: "rest_client_requests_total", dimensions: [("code", code), ("method", request.method.rawValue)]).increment()
+        let elapsed = ContinuousClock.now - started
+        Metrics.Timer(label: "rest_client_request_duration_seconds", dimensions: [("verb", request.verb)])
+            .recordNanoseconds(Int64(elapsed.nanoseconds))
+    }
+
+    static func percentEncode(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        let hex: [Character] = Array("0123456789ABCDEF")
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.append(Character(Unicode.Scalar(b)))
+            default:
+                out.append("%")
+                out.append(hex[Int(b >> 4)])
+                out.append(hex[Int(b & 0xF)])
+            }
+        }
+        return out
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (s, atto) = components
+        return s * 1_000_000_000 + atto / 1_000_000_000
+    }
+}
