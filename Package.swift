@@ -134,6 +134,14 @@ let package = Package(
         .testTarget(name: "ReconcilersTests", dependencies: ["Reconcilers", "KubeTestServer"]),
         .testTarget(name: "VTagCLITests", dependencies: ["VTagCLI", "KubeTestServer"]),
         .testTarget(
+            name: "OperatorTests",
+            dependencies: [
+                "Operator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .testTarget(
             name: "E2ETests",
             dependencies: ["K8sClient", "KubeTestServer", "TaggingAPI", "Reconcilers"]
         ),

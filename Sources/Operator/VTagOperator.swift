@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+
+@main
+struct VTagOperator: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vtag-operator",
+        abstract: "Inventories cloud resources and tags them: the vtag Kubernetes operator.",
+        discussion: """
+            Every flag falls back to an environment variable and then a default (see each flag).
+            Example:  vtag-operator --kubeconfig ~/.kube/config --namespace finops --log-format text
+            """)
+
+    @OptionGroup var options: OperatorOptions
+
+    func run() async throws {
+        let config: OperatorConfig
+        do {
+            config = try OperatorConfig.resolve(options, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        let logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            switch config.logFormat {
+            case .json: return JSONLogHandler(label: label, level: logLevel)
+            case .text:
+                var h = StreamLogHandler.standardError(label: label)
+                h.logLevel = logLevel
+                return h
+            }
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let logger = Logger(label: "vtag.operator")
+
+        let readiness = ReadinessGate()
+        var services: [any Service] = []
+        if let address = config.probeAddress {
+            services.append(ProbeServers.probes(address: address, readiness: readiness, logger: Logger(label: "vtag.probes")) { port in
+                logger.info("serving probes", metadata: ["address": "\(address.host):\(port)", "port": "\(port)"])
+            })
+        }
+        if let address = config.metricsAddress {
+            services.append(ProbeServers.metrics(address: address, registry: registry, logger: Logger(label: "vtag.metrics")) { port in
+                logger.info("serving metrics", metadata: ["address": "\(address.host):\(port)", "port": "\(port)"])
+            })
+        }
+        services.append(ShutdownWatcher(readiness: readiness))
+        logger.info(
+            "starting",
+            metadata: [
+                "namespaces": .string(config.namespaces.isEmpty ? "all" : config.namespaces.joined(separator: ",")),
+                "autoApplyThreshold": .stringConvertible(config.autoApplyThreshold),
+                "reviewThreshold": .stringConvertible(config.reviewThreshold),
+                "requiredKeys": .string(config.requiredKeys.joined(separator: ",")),
+                "leaderElect": .stringConvertible(config.leaderElect),
+                "identity": .string(config.identity),
+            ])
+
+        var groupConfig = ServiceGroupConfiguration(
+            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfig.maximumGracefulShutdownDuration = config.shutdownDeadline
+        try await ServiceGroup(configuration: groupConfig).run()
+        logger.info("stopped")
+    }
+}
+
+/// Turns readiness off as soon as graceful shutdown begins, so the Service stops routing to a
+/// replica that is draining.
+struct ShutdownWatcher: Service {
+    let readiness: ReadinessGate
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        readiness.beginShutdown()
+    }
+}

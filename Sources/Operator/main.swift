@@ -1,2 +1,0 @@
-// vtag-operator: wiring arrives with the operator issue.
-print("vtag-operator: not implemented yet")

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Testing
+
+@testable import Operator
+
+@Suite struct OperatorConfigTests {
+    func resolve(_ args: [String], env: [String: String] = [:]) throws -> OperatorConfig {
+        try OperatorConfig.resolve(OperatorOptions.parse(args), environment: env)
+    }
+
+    @Test func defaultsMatchTheDesign() throws {
+        let c = try resolve([])
+        #expect(c.autoApplyThreshold == 0.90)
+        #expect(c.reviewThreshold == 0.70)
+        #expect(c.requiredKeys == ["env", "team", "owner", "cost-center", "application"])
+        #expect(c.metricsAddress == .init(host: "0.0.0.0", port: 8080))
+        #expect(c.probeAddress == .init(host: "0.0.0.0", port: 8081))
+        #expect(c.namespaces.isEmpty)
+        #expect(c.leaderElect == false)
+        #expect(c.reevaluateInterval == .seconds(3600))
+        #expect(c.logFormat == .json)
+    }
+
+    @Test func flagsWinOverEnvironmentWhichWinsOverDefaults() throws {
+        let env = ["AUTO_APPLY_THRESHOLD": "0.95", "MANUAL_REVIEW_THRESHOLD": "0.6", "REQUIRED_KEYS": "env, team", "VTAG_LEADER_ELECT": "true"]
+        let fromEnv = try resolve([], env: env)
+        #expect(fromEnv.autoApplyThreshold == 0.95)
+        #expect(fromEnv.reviewThreshold == 0.6)
+        #expect(fromEnv.requiredKeys == ["env", "team"])
+        #expect(fromEnv.leaderElect)
+        let fromFlags = try resolve(["--auto-apply-threshold", "0.8", "--required-keys", "owner", "--namespace", "a", "--namespace", "b"], env: env)
+        #expect(fromFlags.autoApplyThreshold == 0.8)
+        #expect(fromFlags.requiredKeys == ["owner"])
+        #expect(fromFlags.namespaces == ["a", "b"])
+    }
+
+    @Test func reportsEveryProblemWithItsOrigin() {
+        do {
+            _ = try resolve(
+                ["--review-threshold", "0.95", "--metrics-address", "nope", "--reevaluate-interval", "5d", "--log-format", "xml"],
+                env: ["AUTO_APPLY_THRESHOLD": "1.5"])
+            Issue.record("bad configuration accepted")
+        } catch {
+            let text = "\(error)"
+            #expect(text.contains("AUTO_APPLY_THRESHOLD=1.5"))
+            #expect(text.contains("--metrics-address \"nope\""))
+            #expect(text.contains("--reevaluate-interval"))
+            #expect(text.contains("--log-format must be json or text"))
+            #expect(text.contains("must not exceed --auto-apply-threshold"))
+        }
+    }
+
+    @Test(arguments: [
+        (":9090", "0.0.0.0", 9090), ("127.0.0.1:8080", "127.0.0.1", 8080), ("[::1]:81", "::1", 81),
+    ])
+    func parsesBindAddresses(_ text: String, _ host: String, _ port: Int) throws {
+        #expect(try OperatorConfig.BindAddress.parse(text, option: "--x") == .init(host: host, port: port))
+    }
+
+    @Test func zeroDisablesAServer() throws {
+        #expect(try resolve(["--metrics-address", "0"]).metricsAddress == nil)
+    }
+}
