@@ -11,7 +11,7 @@ import Testing
     @Test func readinessFollowsTheGateAndMetricsAreServed() async throws {
         let gate = ReadinessGate(checks: ["informer/cloudresources"])
         let registry = PrometheusCollectorRegistry()
-        registry.makeCounter(descriptor: .init(name: "vtag_test_total")).increment(by: Int64(3))
+        registry.makeCounter(descriptor: .init(metricName: "vtag_test_total")).increment(by: Int64(3))
         let ports = PortBox()
         var quiet = Logger(label: "test")
         quiet.logLevel = .critical
