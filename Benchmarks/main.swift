@@ -6,6 +6,8 @@ import Foundation
 /// One line per benchmark: name, what it measures, and the function that runs it.
 /// Add yours here (keep one line each so parallel work merges cleanly).
 let benchmarks: [(name: String, summary: String, run: () async throws -> Void)] = [
+    ("runtime-cache-memory", "informer cache bytes per CloudResource, with/without transform", runtimeCacheMemoryBenchmark),
+    ("runtime-queue-throughput", "keys/s through a 4-worker controller with a no-op reconcile", runtimeQueueThroughputBenchmark),
     ("watch-decode", "100,000 CloudResource watch events through LineSplitter + typed decode", WatchDecodeBenchmark.run),
 ]
 

@@ -1,0 +1,217 @@
+import Logging
+import Metrics
+import ServiceLifecycle
+import Synchronization
+
+/// The controller loop: a work queue of object keys fed by informers, drained by N workers that
+/// call the reconcile function. Level-triggered: a reconcile gets only the key and reads the
+/// current state (from a cache) itself; the queue owns retries, so a reconcile never sleeps.
+///
+/// Wire sources before `run()`: `watch` (the primary kind), `owns` (kinds whose controller owner
+/// reference points at the primary kind) and `watches` (any kind, with a mapping function).
+/// `run()` waits for those informers to sync, then starts the workers, and returns on
+/// cancellation, graceful shutdown (swift-service-lifecycle) or `stop()`: intake stops, in-flight
+/// reconciles get `drainTimeout` to finish, then they are cancelled.
+public final class Controller: Service, Sendable {
+    public typealias Reconcile = @Sendable (ObjectKey) async throws -> ReconcileResult
+
+    public struct Configuration: Sendable {
+        public var name: String
+        /// Concurrent reconciles (controller-runtime's MaxConcurrentReconciles). Keys are never
+        /// processed twice at once, so this bounds parallelism across different objects.
+        public var workers: Int
+        public var drainTimeout: Duration
+        public var clock: any RuntimeClock
+        public var metricsFactory: any MetricsFactory
+        public var logger: Logger
+
+        public init(
+            name: String, workers: Int = 4, drainTimeout: Duration = .seconds(30),
+            clock: any RuntimeClock = SystemRuntimeClock(), metricsFactory: any MetricsFactory = MetricsSystem.factory,
+            logger: Logger = Logger(label: "vtag.controller")
+        ) {
+            self.name = name
+            self.workers = max(1, workers)
+            self.drainTimeout = drainTimeout
+            self.clock = clock
+            self.metricsFactory = metricsFactory
+            self.logger = logger
+        }
+    }
+
+    public let configuration: Configuration
+    public let queue: WorkQueue<ObjectKey>
+    private let reconcile: Reconcile
+    private let logger: Logger
+    private let syncWaits = Mutex<[@Sendable () async -> Void]>([])
+    private let stopRequested = AsyncSignal()
+    private let started = AsyncSignal()
+
+    private let resultCounters: [String: Counter]
+    private let errorsCounter: Counter
+    private let terminalErrorsCounter: Counter
+    private let reconcileTime: Metrics.Timer
+    private let activeWorkers: Meter
+
+    public init(_ configuration: Configuration, queue: WorkQueue<ObjectKey>? = nil, reconcile: @escaping Reconcile) {
+        self.configuration = configuration
+        self.queue = queue ?? WorkQueue(.init(name: configuration.name, clock: configuration.clock, metricsFactory: configuration.metricsFactory))
+        self.reconcile = reconcile
+        var logger = configuration.logger
+        logger[metadataKey: "controller"] = .string(configuration.name)
+        self.logger = logger
+        let f = configuration.metricsFactory
+        let c = configuration.name
+        var results: [String: Counter] = [:]
+        for r in ["success", "error", "requeue", "requeue_after"] {
+            results[r] = Counter(label: "controller_runtime_reconcile_total", dimensions: [("controller", c), ("result", r)], factory: f)
+        }
+        resultCounters = results
+        errorsCounter = Counter(label: "controller_runtime_reconcile_errors_total", dimensions: [("controller", c)], factory: f)
+        terminalErrorsCounter = Counter(label: "controller_runtime_terminal_reconcile_errors_total", dimensions: [("controller", c)], factory: f)
+        reconcileTime = Metrics.Timer(label: "controller_runtime_reconcile_time_seconds", dimensions: [("controller", c)], preferredDisplayUnit: .seconds, factory: f)
+        activeWorkers = Meter(label: "controller_runtime_active_workers", dimensions: [("controller", c)], factory: f)
+        Gauge(label: "controller_runtime_max_concurrent_reconciles", dimensions: [("controller", c)], factory: f)
+            .record(configuration.workers)
+    }
+
+    public convenience init(name: String, workers: Int = 4, reconcile: @escaping Reconcile) {
+        self.init(Configuration(name: name, workers: workers), reconcile: reconcile)
+    }
+
+    // MARK: Sources
+
+    /// The primary kind: each event enqueues the object's own key.
+    public func watch<T: KubernetesObject>(_ informer: Informer<T>) {
+        watches(informer) { [ObjectKey($0)] }
+    }
+
+    /// An owned kind: each event enqueues the key of the object's controller owner of kind `Owner`
+    /// (the owner reference with `controller: true`, matched by kind and API group).
+    public func owns<T: KubernetesObject, Owner: KubernetesObject>(_ informer: Informer<T>, owner: Owner.Type) {
+        watches(informer) { Self.controllerOwnerKeys(of: $0, owner: Owner.self) }
+    }
+
+    /// Any kind, through a mapping function (e.g. a rule change enqueues every resource it can touch).
+    /// On update both the old and the new object are mapped, so an object leaving a set is seen too.
+    public func watches<T: KubernetesObject>(_ informer: Informer<T>, map: @escaping @Sendable (T) -> [ObjectKey]) {
+        let queue = self.queue
+        informer.addHandler { event in
+            switch event {
+            case .added(let obj, let fromList):
+                await queue.add(contentsOf: map(obj), lane: fromList ? .low : .normal)
+            case .updated(let old, let new, let fromList):
+                var keys = map(new)
+                for k in map(old) where !keys.contains(k) { keys.append(k) }
+                await queue.add(contentsOf: keys, lane: fromList ? .low : .normal)
+            case .deleted(let obj):
+                await queue.add(contentsOf: map(obj), lane: .normal)
+            }
+        }
+        syncWaits.withLock { $0.append({ await informer.waitForSync() }) }
+    }
+
+    /// Keys of `object`'s controller owners of kind `Owner` (at most one in valid objects).
+    public static func controllerOwnerKeys<Owner: KubernetesObject>(of object: some KubernetesObject, owner: Owner.Type) -> [ObjectKey] {
+        let want = Owner.resource
+        return (object.metadata.ownerReferences ?? []).compactMap { ref in
+            guard ref.controller == true, ref.kind == want.kind, apiGroup(of: ref.apiVersion) == want.group else { return nil }
+            return ObjectKey(namespace: want.namespaced ? object.metadata.namespace : nil, name: ref.name)
+        }
+    }
+
+    private static func apiGroup(of apiVersion: String) -> String {
+        guard let slash = apiVersion.firstIndex(of: "/") else { return "" }
+        return String(apiVersion[..<slash])
+    }
+
+    /// Enqueues a key directly (e.g. from a periodic re-evaluation).
+    public func enqueue(_ key: ObjectKey, lane: QueueLane = .normal) async {
+        await queue.add(key, lane: lane)
+    }
+
+    // MARK: Running
+
+    /// Asks a running controller to stop gracefully (as on SIGTERM).
+    public func stop() { stopRequested.signal() }
+
+    /// Whether the workers are running (sources synced).
+    public var isStarted: Bool { started.isSignalled }
+
+    public func run() async throws {
+        let waits = syncWaits.withLock { $0 }
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    // Workers start once every source's cache has synced, so a reconcile never
+                    // mistakes a cache still filling for missing objects.
+                    for wait in waits { await wait() }
+                    guard !Task.isCancelled, !self.stopRequested.isSignalled else { return }
+                    self.started.signal()
+                    self.logger.info("controller started", metadata: ["workers": "\(self.configuration.workers)"])
+                    await withDiscardingTaskGroup { workers in
+                        for _ in 0..<self.configuration.workers {
+                            workers.addTask { await self.worker() }
+                        }
+                    }
+                }
+                await self.stopRequested.wait()
+                let drained = await self.queue.shutDownWithDrain(timeout: self.configuration.drainTimeout)
+                if !drained {
+                    self.logger.warning("reconciles still running after the drain timeout; abandoning them",
+                                        metadata: ["timeout": "\(self.configuration.drainTimeout)"])
+                }
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.stop()
+        }
+        logger.info("controller stopped")
+    }
+
+    private func worker() async {
+        while let key = await queue.next() {
+            activeWorkers.increment()
+            let start = configuration.clock.now
+            let result: String
+            do {
+                switch try await reconcile(key) {
+                case .done:
+                    await queue.forget(key)
+                    result = "success"
+                case .requeue(let after):
+                    await queue.forget(key)
+                    if after > .zero {
+                        await queue.addAfter(key, after)
+                        result = "requeue_after"
+                    } else {
+                        await queue.add(key)
+                        result = "requeue"
+                    }
+                }
+            } catch let error as TerminalError {
+                await queue.forget(key)
+                errorsCounter.increment()
+                terminalErrorsCounter.increment()
+                logger.error("reconcile failed; not retrying", metadata: ["key": "\(key)", "error": "\(error.underlying)"])
+                result = "error"
+            } catch is CancellationError where Task.isCancelled {
+                // Abandoned at shutdown: not a failure of the object.
+                result = "error"
+                await queue.done(key)
+                activeWorkers.decrement()
+                return
+            } catch {
+                await queue.addRateLimited(key)
+                errorsCounter.increment()
+                let attempts = await queue.numRequeues(key)
+                logger.warning("reconcile failed; retrying with backoff", metadata: ["key": "\(key)", "error": "\(error)", "attempt": "\(attempts)"])
+                result = "error"
+            }
+            reconcileTime.record(duration: configuration.clock.now - start)
+            resultCounters[result]?.increment()
+            await queue.done(key)
+            activeWorkers.decrement()
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+@testable import K8sClient
+
+@Suite("Store and informer (no server)")
+struct RuntimeStoreTests {
+    @Test func initialListSyncsAndEmitsListEvents() async throws {
+        let informer = manualInformer(Widget.self)
+        let seen = Shared<[String]>([])
+        informer.addHandler { e in
+            switch e {
+            case .added(let w, let fromList): seen.with { $0.append("add \(w.name) \(fromList)") }
+            case .updated(_, let w, let fromList): seen.with { $0.append("update \(w.name) \(fromList)") }
+            case .deleted(let w): seen.with { $0.append("delete \(w.name)") }
+            }
+        }
+        #expect(!informer.hasSynced)
+        await informer.handle(.restarted([Widget("a", rv: 1), Widget("b", rv: 2)]))
+        #expect(informer.hasSynced)
+        #expect(try await withDeadline { await informer.waitForSync(); return true })
+        #expect(Set(seen.value) == ["add a true", "add b true"])
+        await informer.handle(.applied(Widget("a", rv: 3, spec: ["x": "1"])))
+        await informer.handle(.deleted(Widget("b", rv: 4)))
+        #expect(seen.value.suffix(2) == ["update a false", "delete b"])
+        #expect(informer.store.get(name: "a", namespace: "default")?.spec == ["x": "1"])
+        #expect(informer.store.get(name: "b", namespace: "default") == nil)
+    }
+
+    @Test func relistEmitsOnlyTheDifference() async throws {
+        let informer = manualInformer(Widget.self)
+        await informer.handle(.restarted([Widget("same", rv: 1), Widget("changed", rv: 2), Widget("gone", rv: 3)]))
+        let seen = Shared<[String]>([])
+        informer.addHandler { e in
+            switch e {
+            case .added(let w, _): seen.with { $0.append("add \(w.name)") }
+            case .updated(_, let w, _): seen.with { $0.append("update \(w.name)") }
+            case .deleted(let w): seen.with { $0.append("delete \(w.name)") }
+            }
+        }
+        await informer.handle(.restarted([Widget("same", rv: 1), Widget("changed", rv: 5), Widget("new", rv: 6)]))
+        #expect(Set(seen.value) == ["update changed", "add new", "delete gone"])
+        #expect(informer.store.count == 3)
+    }
+
+    @Test func namespaceAndCustomIndexesFollowChanges() async throws {
+        let store = Store<Widget>(indexes: ["team": { [$0.metadata.labels?["team"] ?? ""] }])
+        let informer = manualInformer(store: store)
+        await informer.handle(.restarted([
+            Widget("a", namespace: "ns1", rv: 1, labels: ["team": "red"]),
+            Widget("b", namespace: "ns1", rv: 2, labels: ["team": "blue"]),
+            Widget("c", namespace: "ns2", rv: 3, labels: ["team": "red"]),
+        ]))
+        #expect(Set(store.list(namespace: "ns1").map(\.name)) == ["a", "b"])
+        #expect(Set(store.byIndex("team", "red").map(\.name)) == ["a", "c"])
+        // A label change moves the object between index values.
+        await informer.handle(.applied(Widget("a", namespace: "ns1", rv: 4, labels: ["team": "blue"])))
+        #expect(Set(store.byIndex("team", "red").map(\.name)) == ["c"])
+        #expect(Set(store.byIndex("team", "blue").map(\.name)) == ["a", "b"])
+        await informer.handle(.deleted(Widget("c", namespace: "ns2", rv: 5)))
+        #expect(store.byIndex("team", "red").isEmpty)
+        #expect(store.list(namespace: "ns2").isEmpty)
+        #expect(!store.indexValues("team").contains("red"))
+        // An index added later files what is already cached.
+        store.addIndex("name-length") { [String($0.name.count)] }
+        #expect(store.byIndex("name-length", "1").count == 2)
+        #expect(store.byIndex("no-such-index", "x").isEmpty)
+    }
+
+    @Test func transformRunsBeforeStoring() async throws {
+        let store = Store<Widget>(transform: { w in
+            var w = w
+            w.metadata.annotations = nil
+            w.spec.removeValue(forKey: "big")
+            return w
+        })
+        let informer = manualInformer(store: store)
+        var w = Widget("a", rv: 1, spec: ["big": String(repeating: "x", count: 10_000), "keep": "1"])
+        w.metadata.annotations = ["kubectl.kubernetes.io/last-applied-configuration": "{...}"]
+        await informer.handle(.restarted([w]))
+        let cached = try #require(store.get(name: "a", namespace: "default"))
+        #expect(cached.spec == ["keep": "1"])
+        #expect(cached.metadata.annotations == nil)
+        // Also on watch events and on noteWrite.
+        w.metadata.resourceVersion = "2"
+        await informer.handle(.applied(w))
+        #expect(store.get(name: "a", namespace: "default")?.spec["big"] == nil)
+        w.metadata.resourceVersion = "3"
+        store.noteWrite(w)
+        #expect(store.get(name: "a", namespace: "default")?.spec["big"] == nil)
+        #expect(store.get(name: "a", namespace: "default")?.metadata.resourceVersion == "3")
+    }
+
+    @Test func readYourOwnWritesNeverGoesBackwards() async throws {
+        let informer = manualInformer(Widget.self)
+        let store = informer.store
+        await informer.handle(.restarted([Widget("a", rv: 10, spec: ["v": "old"])]))
+        // The controller writes; the server answers with rv 20.
+        store.noteWrite(Widget("a", rv: 20, spec: ["v": "mine"]))
+        #expect(store.get(name: "a", namespace: "default")?.spec["v"] == "mine")
+        // A lagging watch delivers an older state: the cache keeps the written one.
+        await informer.handle(.applied(Widget("a", rv: 15, spec: ["v": "lagging"])))
+        #expect(store.get(name: "a", namespace: "default")?.spec["v"] == "mine")
+        // A relist from before the write does not roll it back either.
+        await informer.handle(.restarted([Widget("a", rv: 12, spec: ["v": "relisted-old"])]))
+        #expect(store.get(name: "a", namespace: "default")?.spec["v"] == "mine")
+        // Once the watch reaches the write, the watch wins again.
+        await informer.handle(.applied(Widget("a", rv: 20, spec: ["v": "mine"])))
+        await informer.handle(.applied(Widget("a", rv: 21, spec: ["v": "theirs"])))
+        #expect(store.get(name: "a", namespace: "default")?.spec["v"] == "theirs")
+        // A stale write record does not override a newer cache state.
+        store.noteWrite(Widget("a", rv: 19, spec: ["v": "stale"]))
+        #expect(store.get(name: "a", namespace: "default")?.spec["v"] == "theirs")
+    }
+
+    @Test func createdObjectSurvivesARelistThatPredatesIt() async throws {
+        let informer = manualInformer(Widget.self)
+        let store = informer.store
+        await informer.handle(.restarted([Widget("old", rv: 5)]))
+        store.noteWrite(Widget("created", rv: 9))
+        await informer.handle(.restarted([Widget("old", rv: 5)]))
+        #expect(store.get(name: "created", namespace: "default") != nil)
+        // A relist that is newer than the write and lacks the object means it was deleted.
+        await informer.handle(.restarted([Widget("old", rv: 11)]))
+        #expect(store.get(name: "created", namespace: "default") == nil)
+    }
+
+    @Test func resourceVersionOrdering() {
+        #expect(ResourceVersion.isOlder("9", than: "10"))
+        #expect(!ResourceVersion.isOlder("10", than: "9"))
+        #expect(!ResourceVersion.isOlder("10", than: "10"))
+        // Opaque versions cannot be ordered: never "older".
+        #expect(!ResourceVersion.isOlder("abc", than: "10"))
+        #expect(!ResourceVersion.isOlder(nil, than: "10"))
+    }
+}
