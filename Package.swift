@@ -129,7 +129,18 @@ let package = Package(
 
         .testTarget(name: "TaggingAPITests", dependencies: ["TaggingAPI", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "K8sClientTests", dependencies: ["K8sClient", "KubeTestServer"]),
-        .testTarget(name: "KubeTestServerTests", dependencies: ["KubeTestServer", "K8sClient"]),
+        .testTarget(
+            name: "KubeTestServerTests",
+            dependencies: [
+                "KubeTestServer", "K8sClient",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            resources: [.copy("Transcripts")]
+        ),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "TaggingAPI", "Discovery"]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "TaggingAPI"]),
         .testTarget(name: "ReconcilersTests", dependencies: ["Reconcilers", "KubeTestServer"]),

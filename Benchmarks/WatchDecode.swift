@@ -3,6 +3,7 @@
 import Foundation
 import K8sClient
 import NIOCore
+import NIOFoundationCompat
 import TaggingAPI
 
 enum WatchDecodeBenchmark {
@@ -16,6 +17,39 @@ enum WatchDecodeBenchmark {
         var chunks: [ByteBuffer] = []
         var rest = stream
         while rest.readableBytes > 0 { chunks.append(rest.readSlice(length: min(chunkSize, rest.readableBytes))!) }
+
+        // Splitting alone, to tell framing cost from JSON decoding cost.
+        do {
+            let clock = ContinuousClock()
+            var lines = 0
+            let elapsed = try clock.measure {
+                var splitter = LineSplitter()
+                for chunk in chunks {
+                    splitter.append(chunk)
+                    while try splitter.nextLine() != nil { lines += 1 }
+                }
+            }
+            precondition(lines == count)
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            print(String(format: "watch-decode split only: %.0f lines/s, %.0f MB/s", Double(count) / seconds, Double(stream.readableBytes) / 1_000_000 / seconds))
+        }
+        // The same events through Foundation's JSONDecoder (what the client used before its tape decoder), for comparison.
+        do {
+            let sample = 20_000
+            var splitter = LineSplitter()
+            var lines: [ByteBuffer] = []
+            for chunk in chunks where lines.count < sample {
+                splitter.append(chunk)
+                while let line = try splitter.nextLine() { lines.append(line) }
+            }
+            struct Envelope: Decodable { var type: String; var object: CloudResource }
+            let foundation = KubeJSON.decoder()
+            let t0 = ContinuousClock.now
+            for line in lines.prefix(sample) { _ = try foundation.decode(Envelope.self, from: Data(buffer: line)) }
+            let d = ContinuousClock.now - t0
+            let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+            print(String(format: "watch-decode Foundation JSONDecoder (%d events): %.0f events/s", sample, Double(sample) / seconds))
+        }
 
         for round in 1...2 {
             let clock = ContinuousClock()

@@ -48,7 +48,7 @@ public struct ResourceApi<Object: Codable & Sendable>: Sendable {
     // MARK: Decoding
 
     func decode<T: Decodable>(_ type: T.Type, _ body: ByteBuffer) throws -> T {
-        do { return try KubeJSON.decoder().decode(T.self, from: body) } catch {
+        do { return try KubeJSONDecoder().decode(T.self, from: Array(body.readableBytesView)) } catch {
             throw KubeError.decoding(type: "\(T.self)", message: "\(error)")
         }
     }

@@ -45,13 +45,13 @@ struct WatchEventEnvelope<Object: Decodable & Sendable>: Decodable {
 
 /// Decodes watch lines with one reusable decoder.
 public struct WatchEventDecoder<Object: Decodable & Sendable> {
-    let decoder = KubeJSON.decoder()
+    let decoder = KubeJSONDecoder()
 
     public init() {}
 
     public func decode(_ line: ByteBuffer) throws -> WatchEvent<Object> {
         do {
-            return try decoder.decode(WatchEventEnvelope<Object>.self, from: line).event
+            return try decoder.decode(WatchEventEnvelope<Object>.self, from: Array(line.readableBytesView)).event
         } catch {
             let preview = String(decoding: line.readableBytesView.prefix(200), as: UTF8.self)
             throw KubeError.decoding(type: "WatchEvent<\(Object.self)>", message: "\(error) in line starting \(preview)")

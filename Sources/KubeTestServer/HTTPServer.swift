@@ -1,0 +1,254 @@
+import Foundation
+import KubeCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// One HTTP request as the API layer sees it.
+struct APIRequest: Sendable {
+    var method: String
+    var path: String
+    var rawQuery: String
+    var query: [String: String]
+    /// Header names lower-cased.
+    var headers: [String: String]
+    var body: Data
+    /// Common name of a verified client certificate.
+    var certificateUser: String?
+}
+
+/// What the API layer answers: a complete response, or a watch stream it has already taken over.
+enum APIAnswer: Sendable {
+    case response(status: Int, headers: [(String, String)], body: [UInt8])
+    case streaming
+}
+
+/// The body side of a watch: writes go through the channel's event loop in the order they were issued
+/// (always via `execute`, so events issued under the cluster lock can never be reordered).
+final class WatchSink: Sendable {
+    let channel: any Channel
+    private let timers = Mutex<[@Sendable () -> Void]>([])
+    private let finished = Mutex(false)
+
+    init(channel: any Channel) { self.channel = channel }
+
+    func start() {
+        let ch = channel
+        ch.eventLoop.execute {
+            var h = HTTPHeaders()
+            h.add(name: "Content-Type", value: "application/json")
+            h.add(name: "Transfer-Encoding", value: "chunked")
+            h.add(name: "Cache-Control", value: "no-cache, private")
+            ch.writeAndFlush(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: h)), promise: nil)
+        }
+    }
+
+    func send(_ bytes: [UInt8]) {
+        let ch = channel
+        ch.eventLoop.execute {
+            ch.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(ch.allocator.buffer(bytes: bytes))), promise: nil)
+        }
+    }
+
+    func addTimer(cancel: @escaping @Sendable () -> Void) {
+        timers.withLock { $0.append(cancel) }
+    }
+
+    private func stopTimers() -> Bool {
+        let already = finished.withLock { f in
+            defer { f = true }
+            return f
+        }
+        let t = timers.withLock { t in
+            defer { t = [] }
+            return t
+        }
+        t.forEach { $0() }
+        return already
+    }
+
+    /// Ends the response normally (timeoutSeconds reached).
+    func finish() {
+        if stopTimers() { return }
+        let ch = channel
+        ch.eventLoop.execute { ch.writeAndFlush(HTTPServerResponsePart.end(nil), promise: nil) }
+    }
+
+    /// Drops the connection without ending the response (fault injection).
+    func abort() {
+        _ = stopTimers()
+        let ch = channel
+        ch.eventLoop.execute { ch.close(promise: nil) }
+    }
+
+    /// The client went away.
+    func closed() { _ = stopTimers() }
+}
+
+/// Collects a request, hands it to the API layer, writes the answer.
+final class APIHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let api: APIServerCore
+    private var head: HTTPRequestHead?
+    private var body = ByteBuffer()
+    private var keepAlive = true
+    private var onClose: [@Sendable () -> Void] = []
+
+    init(api: APIServerCore) { self.api = api }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let h):
+            head = h
+            body.clear()
+            keepAlive = h.isKeepAlive
+        case .body(var b):
+            body.writeBuffer(&b)
+        case .end:
+            guard let h = head else { return }
+            head = nil
+            let (path, rawQuery) = splitURI(h.uri)
+            var headers: [String: String] = [:]
+            for (n, v) in h.headers { headers[n.lowercased()] = headers[n.lowercased()].map { "\($0), \(v)" } ?? v }
+            var certUser: String?
+            if let cert = try? context.pipeline.syncOperations.nioSSL_peerCertificate() {
+                certUser = commonName(of: cert)
+            }
+            let req = APIRequest(
+                method: h.method.rawValue, path: path, rawQuery: rawQuery, query: parseQuery(rawQuery),
+                headers: headers, body: Data(body.readableBytesView), certificateUser: certUser)
+            let latency = api.faults.currentLatency()
+            if latency > .zero {
+                let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                context.eventLoop.scheduleTask(in: .nanoseconds(Int64(latency.components.seconds * 1_000_000_000 + latency.components.attoseconds / 1_000_000_000))) {
+                    let (me, ctx) = bound.value
+                    me.dispatch(req, context: ctx)
+                }
+            } else {
+                dispatch(req, context: context)
+            }
+        }
+    }
+
+    private func dispatch(_ req: APIRequest, context: ChannelHandlerContext) {
+        let answer = api.handle(req, channel: context.channel, onClose: { [weak self] cb in
+            self?.onClose.append(cb)
+        })
+        switch answer {
+        case .streaming:
+            break
+        case .response(let status, let headers, let bytes):
+            var h = HTTPHeaders()
+            h.add(name: "Content-Type", value: "application/json")
+            for (n, v) in headers { h.add(name: n, value: v) }
+            h.add(name: "Content-Length", value: String(bytes.count))
+            if !keepAlive { h.add(name: "Connection", value: "close") }
+            let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: h)
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
+            let ka = keepAlive
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in
+                if !ka { channel.close(promise: nil) }
+            }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        onClose.forEach { $0() }
+        onClose = []
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}
+
+func splitURI(_ uri: String) -> (String, String) {
+    guard let i = uri.firstIndex(of: "?") else { return (percentDecode(uri, plusIsSpace: false), "") }
+    return (percentDecode(String(uri[..<i]), plusIsSpace: false), String(uri[uri.index(after: i)...]))
+}
+
+/// Go's url.ParseQuery: `+` is a space, first value wins for repeated keys.
+func parseQuery(_ q: String) -> [String: String] {
+    var out: [String: String] = [:]
+    for pair in q.split(separator: "&") where !pair.isEmpty {
+        let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        let k = percentDecode(String(parts[0]), plusIsSpace: true)
+        let v = parts.count > 1 ? percentDecode(String(parts[1]), plusIsSpace: true) : ""
+        if out[k] == nil { out[k] = v }
+    }
+    return out
+}
+
+func percentDecode(_ s: String, plusIsSpace: Bool) -> String {
+    var bytes: [UInt8] = []
+    let u = Array(s.utf8)
+    var i = 0
+    while i < u.count {
+        let c = u[i]
+        if c == 37, i + 2 < u.count, let h = UInt8(String(decoding: u[(i + 1)...(i + 2)], as: UTF8.self), radix: 16) {
+            bytes.append(h)
+            i += 3
+        } else {
+            bytes.append(plusIsSpace && c == 43 ? 32 : c)
+            i += 1
+        }
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+/// CN of a certificate, read from NIOSSL's description (`...;common_name=cert-user;...`).
+func commonName(of cert: NIOSSLCertificate) -> String? {
+    let d = cert.description
+    guard let r = d.range(of: ";common_name=") else { return nil }
+    let rest = d[r.upperBound...]
+    let end = rest.firstIndex(where: { $0 == ";" || $0 == ">" }) ?? rest.endIndex
+    return String(rest[..<end])
+}
+
+/// The listening socket.
+final class HTTPSListener: Sendable {
+    let channel: any Channel
+    let group: MultiThreadedEventLoopGroup
+    let port: Int
+
+    init(api: APIServerCore, certificates: TestCertificates) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(certificates.serverCertPath).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: certificates.serverKeyPath, format: .pem)))
+        tls.certificateVerification = .optionalVerification
+        tls.trustRoots = .file(certificates.caCertPath)
+        let sslContext = try NIOSSLContext(configuration: tls)
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(NIOSSLServerHandler(context: sslContext))
+                    try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
+                    try sync.addHandler(APIHTTPHandler(api: api))
+                }
+            }
+        do {
+            channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        self.group = group
+        port = channel.localAddress?.port ?? 0
+    }
+
+    func shutdown() async throws {
+        try? await channel.close()
+        try await group.shutdownGracefully()
+    }
+}

@@ -1,0 +1,191 @@
+// KubeAPITestServer: an in-process Kubernetes API server for tests (HTTPS on 127.0.0.1, its own CA,
+// token and client-certificate auth), modelled on kube-apiserver v1.36 as recorded in
+// shared/k8s-api-transcripts/. It keeps the real server's semantics for what vtag uses: one cluster-wide
+// resourceVersion, 409 Conflict/AlreadyExists, generation, the status subresource split, label/field selectors,
+// pagination, watch (resume, 410 Expired, bookmarks, streaming lists), finalizers, owner-reference GC,
+// merge/JSON patch, server-side apply with field ownership, CRD registration and structural-schema admission.
+//
+// What the real server checks or does that this one does NOT:
+// - Authorization: no RBAC. Every authenticated user may do everything; 403 only via `faults.forbid`.
+//   `Impersonate-User` is honoured for any authenticated user (no impersonation RBAC).
+// - CEL: `x-kubernetes-validations` rules are not evaluated (schema errors still add the
+//   "some validation rules were not checked" cause when a schema has CEL rules, like the real server).
+// - OpenAPI validation is a subset: type, required, enum, minimum/maximum (+exclusive), minLength/maxLength,
+//   pattern (NSRegularExpression, not RE2), min/maxItems, min/maxProperties, uniqueItems, multipleOf,
+//   additionalProperties, nullable, x-kubernetes-preserve-unknown-fields, x-kubernetes-int-or-string,
+//   date-time format. Not checked: other formats, oneOf/anyOf/allOf/not, x-kubernetes-list-type uniqueness,
+//   embedded resources, ratcheting. Validation messages follow the real ones but may differ in wording/order.
+// - Built-in kinds get no OpenAPI validation beyond: names (DNS-1123), events.k8s.io eventTime required,
+//   MicroTime fields (Lease acquire/renewTime, Event eventTime/series) need a fraction, ConfigMap/Secret data
+//   <= 1 MiB. Unknown fields of built-in kinds are neither pruned nor warned about.
+// - core/v1 Events and events.k8s.io/v1 Events are separate stores (the real server serves one store in two
+//   shapes); no event series folding or rate limiting.
+// - Objects over 1.5 MiB are refused with 413 RequestEntityTooLarge ("etcdserver: request is too large").
+// - Lists and continue tokens always read the current state (no snapshot at the token's resourceVersion);
+//   `resourceVersionMatch=Exact` at an uncompacted older version returns the current state.
+// - Watches: field selectors on watches support only metadata.name/metadata.namespace; no server-side
+//   backpressure (a slow client buffers in memory); watches without timeoutSeconds never time out.
+// - Garbage collection runs synchronously for background deletion and after `foregroundDeletionDelay` for
+//   foreground deletion; blockOwnerDeletion is not honoured; a namespace deletion removes its contents at once
+//   (finalizers of the contents are not waited for).
+// - Server-side apply: ownership is tracked on leaf fields (map nodes carry no "." entry); list-map merge keys come
+//   from the CRD schema (x-kubernetes-list-type: map) and metadata (ownerReferences by uid, finalizers as a set);
+//   built-in kinds' lists are atomic. managedFields are otherwise faithful enough for conflicts and force.
+// - Strategic merge patch on built-in kinds is applied as a JSON merge patch (no patch strategies).
+// - No admission webhooks, no API priority and fairness, no audit, no conversion webhooks (multi-version CRDs
+//   only rewrite apiVersion), no dry-run for every path (dryRun=All is honoured by create/update/patch/delete).
+// - Lists include apiVersion/kind on each item for every kind (the real server omits them for built-in kinds).
+import Foundation
+import KubeCore
+import NIOCore
+import Synchronization
+
+public final class KubeAPITestServer: Sendable {
+    public struct Options: Sendable {
+        /// Paths of CRD YAML files (multi-document allowed) installed at start.
+        public var crdFiles: [String]
+        /// Events retained for watches that resume from a resourceVersion; older ones get 410 Gone.
+        public var watchWindow: Int
+        /// How often watches with allowWatchBookmarks=true get a BOOKMARK.
+        public var bookmarkInterval: Duration
+        /// Bearer token -> user.
+        public var tokens: [String: String]
+        /// Without credentials: 401 (true) or user system:anonymous (false).
+        public var requireAuth: Bool
+        /// Namespaces that exist at start.
+        public var namespaces: [String]
+        /// Delay of the garbage collector's foreground-deletion pass.
+        public var foregroundDeletionDelay: Duration
+
+        public init(crdFiles: [String] = [], watchWindow: Int = 10_000, bookmarkInterval: Duration = .seconds(1),
+                    tokens: [String: String] = ["test-token": "test-user"], requireAuth: Bool = true,
+                    namespaces: [String] = ["default", "kube-system", "kube-public"],
+                    foregroundDeletionDelay: Duration = .milliseconds(50)) {
+            self.crdFiles = crdFiles
+            self.watchWindow = watchWindow
+            self.bookmarkInterval = bookmarkInterval
+            self.tokens = tokens
+            self.requireAuth = requireAuth
+            self.namespaces = namespaces
+            self.foregroundDeletionDelay = foregroundDeletionDelay
+        }
+    }
+
+    /// "https://127.0.0.1:PORT"
+    public let url: String
+    /// A kubeconfig for this server: CA data, token "test-token", context "test", namespace "default".
+    public let kubeconfigPath: String
+    public let certificates: TestCertificates
+    public let faults: FaultInjector
+    /// Per-server scratch directory (kubeconfig, files tests write).
+    public let directory: String
+    let core: APIServerCore
+    let listener: HTTPSListener
+
+    public var port: Int { listener.port }
+
+    private init(core: APIServerCore, listener: HTTPSListener, certificates: TestCertificates, directory: String) throws {
+        self.core = core
+        self.listener = listener
+        self.certificates = certificates
+        self.faults = core.faults
+        self.directory = directory
+        url = "https://127.0.0.1:\(listener.port)"
+        kubeconfigPath = (directory as NSString).appendingPathComponent("kubeconfig")
+        try writeKubeconfig(to: kubeconfigPath, user: .token("test-token"))
+    }
+
+    public static func start(_ options: Options = .init()) async throws -> KubeAPITestServer {
+        let certs = try TestCertificates.shared()
+        let store = ClusterStore(watchWindow: options.watchWindow)
+        let faults = FaultInjector(
+            dropWatches: {
+                let sinks = store.state.withLock { $0.closeAllWatches() }
+                sinks.forEach { $0.abort() }
+            },
+            compact: { store.state.withLock { $0.log.compact(upTo: $0.rv) } })
+        let core = APIServerCore(store: store, options: options, faults: faults)
+        for ns in options.namespaces {
+            try core.install(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]], source: "Options.namespaces")
+        }
+        for file in options.crdFiles {
+            let text: String
+            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+                throw TestServerError("cannot read CRD file \(file): \(error.localizedDescription)")
+            }
+            let docs: [JSONValue]
+            do { docs = try YAMLJSON.parseAll(text) } catch {
+                throw TestServerError("CRD file \(file) is not valid YAML: \(error)")
+            }
+            for doc in docs where doc["kind"]?.stringValue == "CustomResourceDefinition" {
+                try core.install(doc, source: file)
+            }
+        }
+        let listener = try await HTTPSListener(api: core, certificates: certs)
+        core.port.withLock { $0 = listener.port }
+        let dir = NSTemporaryDirectory() + "vtag-kube-\(listener.port)-\(UUID().uuidString.prefix(8))"
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            return try KubeAPITestServer(core: core, listener: listener, certificates: certs, directory: dir)
+        } catch {
+            try? await listener.shutdown()
+            throw error
+        }
+    }
+
+    /// Writes a kubeconfig for this server with the given credentials and trust.
+    public func writeKubeconfig(to path: String, user: KubeconfigUser, trust: KubeconfigTrust = .caData,
+                                context: String = "test", namespace: String = "default") throws {
+        let yaml = kubeconfigYAML(server: url, certs: certificates, user: user, trust: trust, context: context, namespace: namespace)
+        do {
+            try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw TestServerError("cannot write kubeconfig \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Every request so far (the most recent 100,000), oldest first.
+    public func requests() -> [RecordedRequest] { core.recorded.withLock { $0 } }
+
+    public func clearRequests() { core.recorded.withLock { $0 = [] } }
+
+    /// The current cluster-wide resourceVersion.
+    public var resourceVersion: Int64 { core.store.state.withLock { $0.rv } }
+
+    /// Number of open watch streams (all kinds).
+    public var openWatches: Int { core.store.state.withLock { $0.watchers.values.reduce(0) { $0 + $1.count } } }
+
+    /// Stored object, bypassing HTTP (nil when absent). `namespace` nil for cluster-scoped kinds.
+    public func object(group: String, plural: String, namespace: String?, name: String) -> JSONValue? {
+        core.store.state.withLock { $0.get(ObjectKey(type: "\(group)/\(plural)", namespace: namespace ?? "", name: name))?.object }
+    }
+
+    public func shutdown() async throws {
+        let sinks = core.store.state.withLock { $0.closeAllWatches() }
+        sinks.forEach { $0.abort() }
+        try await listener.shutdown()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+extension APIServerCore {
+    /// Creates an object without HTTP (start-up namespaces and CRD files), with full admission.
+    func install(_ object: JSONValue, source: String) throws {
+        let av = object["apiVersion"]?.stringValue ?? ""
+        let parts = av.split(separator: "/")
+        let group = parts.count == 2 ? String(parts[0]) : ""
+        let version = String(parts.last ?? "")
+        try store.state.withLock { cluster in
+            guard let t = cluster.types.values.first(where: { $0.group == group && $0.kind == object["kind"]?.stringValue && $0.version(version) != nil }) else {
+                throw TestServerError("\(source): the server does not serve \(av) \(object["kind"]?.stringValue ?? "?")")
+            }
+            let c = RequestContext(type: t, version: version, namespace: t.namespaced ? (object[path: "metadata", "namespace"]?.stringValue ?? "default") : nil,
+                                   name: nil, subresource: nil, query: [:], headers: [:], body: Data(), user: "system:admin", now: Date())
+            do {
+                _ = try cluster.createObject(object, c, manager: "kube-apiserver", operation: "Update")
+            } catch let e as APIError {
+                throw TestServerError("\(source): \(object[path: "metadata", "name"]?.stringValue ?? "?") was refused: \(e.status.message ?? "") (\(e.code))")
+            }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// KubeTestServer module. See DESIGN.md.
