@@ -1,1 +1,2 @@
-print("kubectl-vtag: not implemented yet")
+// kubectl-vtag: the kubectl plugin. Each subcommand lives in its own file.
+await KubectlVTag.main()

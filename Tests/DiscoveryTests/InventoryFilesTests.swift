@@ -87,19 +87,21 @@ struct InventoryFilesTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vtag-inv-\(UInt64.random(in: 0...UInt64.max))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        // Large enough to span several 1 MiB chunks.
-        let records = EstateGenerator(seed: 2, count: 12_000).generate().map { InventoryRecord(spec: $0.spec) } + Self.tricky
+        // Large enough to span many chunks (small chunks here; 1 MiB in use).
+        let records = EstateGenerator(seed: 2, count: 1_500).generate().map { InventoryRecord(spec: $0.spec) } + Self.tricky
         let csv = InventoryWriter.csv(records, lineEnding: .crlf)
-        #expect(csv.utf8.count > 2 * InventoryReader.chunkSize)
+        let chunk = 4096 + 3  // odd, so CRLFs and quotes straddle chunk edges
+        #expect(csv.utf8.count > 10 * chunk)
         let csvPath = dir.appendingPathComponent("estate.csv").path
         try Data(csv.utf8).write(to: URL(fileURLWithPath: csvPath))
+        #expect(try InventoryReader.read(path: csvPath).records == records)
         var pages = 0
         var streamed: [InventoryRecord] = []
-        try InventoryReader.read(path: csvPath) { page in
+        try InventoryReader.read(path: csvPath, format: nil, chunkSize: chunk) { page in
             pages += 1
             streamed += page.records
         }
-        #expect(pages > 2)
+        #expect(pages > 10)
         #expect(streamed == records)
 
         let jsonPath = dir.appendingPathComponent("estate.data").path  // no extension: sniffed

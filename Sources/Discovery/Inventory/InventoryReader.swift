@@ -57,6 +57,12 @@ public enum InventoryReader {
     public static func read(
         path: String, format: InventoryFormat? = nil, onPage: (InventoryReadResult) throws(InventoryError) -> Void
     ) throws(InventoryError) {
+        try read(path: path, format: format, chunkSize: chunkSize, onPage: onPage)
+    }
+
+    static func read(
+        path: String, format: InventoryFormat?, chunkSize: Int, onPage: (InventoryReadResult) throws(InventoryError) -> Void
+    ) throws(InventoryError) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw .unreadable(source: path, reason: "no such file")
