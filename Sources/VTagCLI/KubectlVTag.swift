@@ -1,6 +1,9 @@
 import ArgumentParser
 
-/// The root command: `kubectl vtag ...` (kubectl finds `kubectl-vtag` on the PATH).
+/// The root command: `kubectl vtag ...` (kubectl finds `kubectl-vtag` on the PATH). Each subcommand
+/// lives in its own file. `@main` here rather than a main.swift: top-level code would pick
+/// ParsableCommand's synchronous entry point, which cannot run async subcommands.
+@main
 struct KubectlVTag: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kubectl-vtag",
