@@ -16,7 +16,7 @@ struct InventoryFilesTests {
 
     @Test("CSV and JSON written by the writer read back to the same records")
     func roundTrip() throws {
-        let estate = EstateGenerator(seed: 17, count: 500).generate().map { InventoryRecord(spec: $0.spec) } + Self.tricky
+        let estate = EstateGenerator(seed: 17, count: 200).generate().map { InventoryRecord(spec: $0.spec) } + Self.tricky
         for ending in [InventoryWriter.LineEnding.lf, .crlf] {
             let csv = try InventoryReader.read(InventoryWriter.csv(estate, lineEnding: ending), source: "rt.csv")
             #expect(csv.problems.isEmpty)

@@ -21,15 +21,15 @@ struct EvalCommandTests {
 
     @Test("--simulate: the JSON output is the evaluation of that estate with its ground truth")
     func simulatedJSON() throws {
-        let cmd = try parse(["eval", "--simulate", "600", "--seed", "5", "--clouds", "aws,gcp", "--hide-share", "0.3", "-o", "json"])
+        let cmd = try parse(["eval", "--simulate", "300", "--seed", "5", "--clouds", "aws,gcp", "--hide-share", "0.3", "-o", "json"])
         let out = try cmd.render(cmd.evaluate(try cmd.loadInput()))
         let decoded = try JSONDecoder().decode(EvaluationReport.self, from: Data(out.utf8))
 
-        let estate = EstateGenerator(seed: 5, count: 600, clouds: ["aws", "gcp"]).generate()
+        let estate = EstateGenerator(seed: 5, count: 300, clouds: ["aws", "gcp"]).generate()
         let expected = Evaluation.run(
             resources: estate.map(\.spec), known: estate.map(\.truth), options: EvaluationOptions(holdoutShare: 0.3, seed: 5))
         #expect(decoded == expected)
-        #expect(decoded.resources == 600)
+        #expect(decoded.resources == 300)
         #expect(decoded.keys.map(\.key) == VTag.defaultRequiredKeys)
     }
 
@@ -37,7 +37,7 @@ struct EvalCommandTests {
     func inventoryTable() throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let records = EstateGenerator(seed: 9, count: 800).generate().map { InventoryRecord(spec: $0.spec) }
+        let records = EstateGenerator(seed: 9, count: 300).generate().map { InventoryRecord(spec: $0.spec) }
         var csv = InventoryWriter.csv(records)
         csv += "aws,,ec2:instance,no-id,1,us-east-1" + String(repeating: ",", count: InventoryWriter.tagKeys(of: records).count) + "\n"
         let path = dir.appendingPathComponent("estate.csv").path
@@ -45,10 +45,10 @@ struct EvalCommandTests {
 
         let cmd = try parse(["eval", "--inventory", path, "--seed", "3"])
         let input = try cmd.loadInput()
-        #expect(input.resources.count == 800)
+        #expect(input.resources.count == 300)
         #expect(input.truth == nil)
         #expect(input.problems.map(\.reason) == ["missing id"])
-        #expect(input.problems.first?.line == 802)
+        #expect(input.problems.first?.line == 302)
         let table = try cmd.render(cmd.evaluate(input))
         let expected = Evaluation.run(resources: records.map(\.spec), options: EvaluationOptions(holdoutShare: 0.2, seed: 3))
         #expect(table == expected.table)
@@ -59,7 +59,7 @@ struct EvalCommandTests {
     func jsonInventory() throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let records = EstateGenerator(seed: 2, count: 300).generate().map { InventoryRecord(spec: $0.spec) }
+        let records = EstateGenerator(seed: 2, count: 150).generate().map { InventoryRecord(spec: $0.spec) }
         let path = dir.appendingPathComponent("estate.export").path
         try Data(InventoryWriter.json(records).utf8).write(to: URL(fileURLWithPath: path))
         let input = try parse(["eval", "--inventory", path]).loadInput()
