@@ -75,6 +75,11 @@ struct KeyModelTrainer {
         // Held-out predictions: every example scored by the counts of the other folds, with and without tags.
         var groupPairs = [[(score: Double, correct: Bool)]](repeating: [], count: EvidenceGroup.count)
         let informative = featureNames.map(EvidenceGroup.isInformative)
+        let informativeInList = lists.map { $0.reduce(0) { $0 + (EvidenceGroup.isInformative($1) ? 1 : 0) } }
+        // Tag features dropped as rare: not counted as unknown when predicting without tags.
+        let tagInformativeDropped = lists.map { list in
+            list.reduce(0) { $0 + ($1.hasPrefix(ResourceFeatures.tagPrefix) && featureIndex[$1] == nil ? 1 : 0) }
+        }
         let step = max(1, examples.count / max(1, options.maximumCalibrationExamples))
         var scores = [Double](repeating: 0, count: values.count)
         var foldDocs = [Double](repeating: 0, count: values.count)
@@ -92,6 +97,9 @@ struct KeyModelTrainer {
                 for c in 0..<values.count { scores[c] = 0 }
                 var known = 0
                 var informativeKnown: [Int32] = []
+                // Informative features dropped as rare are unknown to any model.
+                var unknown = informativeInList[n] - encoded[n].reduce(0) { $0 + (informative[Int($1)] ? 1 : 0) }
+                if !includeTags { unknown -= tagInformativeDropped[n] }
                 for fi in encoded[n] {
                     if !includeTags && isTagFeature[Int(fi)] { continue }
                     var seen = false
@@ -106,6 +114,8 @@ struct KeyModelTrainer {
                     if seen {
                         known += 1
                         if informative[Int(fi)] { informativeKnown.append(fi) }
+                    } else if informative[Int(fi)] {
+                        unknown += 1
                     }
                 }
                 guard known > 0 else { continue }
@@ -123,7 +133,7 @@ struct KeyModelTrainer {
                     }
                     support = max(support, EvidenceGroup.purity(mine: Double(mine), all: Double(all)))
                 }
-                groupPairs[EvidenceGroup.index(hasTags: includeTags, support: support)]
+                groupPairs[EvidenceGroup.index(hasTags: includeTags, unknown: unknown)]
                     .append((score: EvidenceGroup.score(margin: r.margin, purity: support), correct: r.best == truth))
             }
         }
