@@ -65,11 +65,9 @@ struct KeyModelTrainer {
         func sumFolds(_ a: [Double], _ i: Int) -> Double { (0..<folds).reduce(0) { $0 + a[i * folds + $1] } }
         let fullDocs = (0..<values.count).map { sumFolds(docs, $0) }
         let fullTotals = (0..<values.count).map { sumFolds(totals, $0) }
+        let slotTotals = (0..<pairOf.count).map { slot in (0..<folds).reduce(Float(0)) { $0 + slotCounts[slot * folds + $1] } }
         let postings: [[KeyModel.Posting]] = postingSlots.map { slots in
-            slots.map { slot in
-                let c = (0..<folds).reduce(Float(0)) { $0 + slotCounts[slot * folds + $1] }
-                return KeyModel.Posting(value: pairOf[slot].value, count: c)
-            }
+            slots.map { KeyModel.Posting(value: pairOf[$0].value, count: slotTotals[$0]) }
         }
 
         // Held-out predictions: every example scored by the counts of the other folds, with and without tags.
@@ -104,7 +102,7 @@ struct KeyModelTrainer {
                     if !includeTags && isTagFeature[Int(fi)] { continue }
                     var seen = false
                     for slot in postingSlots[Int(fi)] {
-                        let c = Double(slotCounts[slot * folds..<(slot + 1) * folds].reduce(0, +) - slotCounts[slot * folds + fold])
+                        let c = Double(slotTotals[slot] - slotCounts[slot * folds + fold])
                         if c > 0 {
                             scores[Int(pairOf[slot].value)] += log1p(c / KeyModel.smoothing)
                             seen = true
@@ -127,7 +125,7 @@ struct KeyModelTrainer {
                 for fi in informativeKnown {
                     var mine: Float = 0, all: Float = 0
                     for slot in postingSlots[Int(fi)] {
-                        let c = slotCounts[slot * folds..<(slot + 1) * folds].reduce(0, +) - slotCounts[slot * folds + fold]
+                        let c = slotTotals[slot] - slotCounts[slot * folds + fold]
                         all += c
                         if Int(pairOf[slot].value) == r.best { mine = c }
                     }
