@@ -8,6 +8,8 @@ import Foundation
 let benchmarks: [(name: String, summary: String, run: () async throws -> Void)] = [
     ("runtime-cache-memory", "informer cache bytes per CloudResource, with/without transform", runtimeCacheMemoryBenchmark),
     ("runtime-queue-throughput", "keys/s through a 4-worker controller with a no-op reconcile", runtimeQueueThroughputBenchmark),
+    ("inference-evaluate", "100,000 resources x 200 rules (+ model, inheritance), CPU seconds on one thread", InferenceBenchmarks.evaluate),
+    ("inference-train", "model training on 100,000 resources, model size, incremental learning", InferenceBenchmarks.train),
     ("watch-decode", "100,000 CloudResource watch events through LineSplitter + typed decode", WatchDecodeBenchmark.run),
 ]
 

@@ -1,0 +1,94 @@
+/// Maps a raw model score to the probability that the prediction is right, fitted on predictions for
+/// examples the model did not learn from (isotonic regression, pool-adjacent-violators).
+/// A step function: `upperBounds[i]` is the highest raw score of step i, `accuracies[i]` its confidence.
+public struct IsotonicCalibration: Codable, Sendable, Hashable {
+    public var upperBounds: [Double]
+    public var accuracies: [Double]
+    /// Examples the fit saw; with none, `confidence` is 0 (an uncalibrated model is never trusted).
+    public var examples: Int
+    /// The lowest score the fit saw: below it the model is on ground it was never checked on, and gets 0.
+    public var lowestScore: Double
+
+    public init(upperBounds: [Double] = [], accuracies: [Double] = [], examples: Int = 0, lowestScore: Double = 0) {
+        self.upperBounds = upperBounds
+        self.accuracies = accuracies
+        self.examples = examples
+        self.lowestScore = lowestScore
+    }
+
+    /// Smallest number of examples behind one step, so a lucky handful cannot claim 100%.
+    static let minimumStep = 25
+
+    /// Fits a non-decreasing step function to (score, correct) pairs. Each step's confidence is its
+    /// accuracy shrunk towards 1/2 (Laplace), then capped by the steps above so it never rises on luck.
+    public static func fit(_ pairs: [(score: Double, correct: Bool)]) -> IsotonicCalibration {
+        guard !pairs.isEmpty else { return IsotonicCalibration() }
+        let sorted = pairs.sorted { $0.score < $1.score || ($0.score == $1.score && !$0.correct && $1.correct) }
+        // Blocks of equal scores first: equal scores must get equal confidence.
+        var blocks: [(hi: Double, n: Double, k: Double)] = []
+        for p in sorted {
+            if let last = blocks.last, last.hi == p.score {
+                blocks[blocks.count - 1].n += 1
+                blocks[blocks.count - 1].k += p.correct ? 1 : 0
+            } else {
+                blocks.append((p.score, 1, p.correct ? 1 : 0))
+            }
+        }
+        // Pool adjacent violators, also pooling blocks too small to be trusted.
+        var stack: [(hi: Double, n: Double, k: Double)] = []
+        for b in blocks {
+            stack.append(b)
+            while stack.count >= 2 {
+                let top = stack[stack.count - 1], below = stack[stack.count - 2]
+                let violates = below.k / below.n >= top.k / top.n
+                let tooSmall = below.n < Double(minimumStep)
+                guard violates || tooSmall else { break }
+                stack.removeLast(2)
+                stack.append((top.hi, top.n + below.n, top.k + below.k))
+            }
+        }
+        // The last step may still be small: pool it into the one below.
+        while stack.count >= 2, stack[stack.count - 1].n < Double(minimumStep) {
+            let top = stack.removeLast()
+            let below = stack.removeLast()
+            stack.append((top.hi, top.n + below.n, top.k + below.k))
+        }
+        var accuracies = stack.map { ($0.k + 1) / ($0.n + 2) }
+        if accuracies.count >= 2 {
+            for i in stride(from: accuracies.count - 2, through: 0, by: -1) {
+                accuracies[i] = min(accuracies[i], accuracies[i + 1])
+            }
+        }
+        var bounds = stack.map(\.hi)
+        bounds[bounds.count - 1] = .infinity
+        return IsotonicCalibration(upperBounds: bounds, accuracies: accuracies, examples: pairs.count, lowestScore: sorted[0].score)
+    }
+
+    public func confidence(_ score: Double) -> Double {
+        guard !accuracies.isEmpty, score >= lowestScore else { return 0 }
+        // First step whose upper bound is >= score (binary search).
+        var lo = 0, hi = upperBounds.count - 1
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if upperBounds[mid] >= score { hi = mid } else { lo = mid + 1 }
+        }
+        return accuracies[lo]
+    }
+
+    // JSON has no infinity: the open top bound is encoded as null.
+    enum CodingKeys: String, CodingKey { case upperBounds, accuracies, examples, lowestScore }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(upperBounds.map { $0.isFinite ? $0 : nil }, forKey: .upperBounds)
+        try c.encode(accuracies, forKey: .accuracies)
+        try c.encode(examples, forKey: .examples)
+        try c.encode(lowestScore, forKey: .lowestScore)
+    }
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        upperBounds = try c.decode([Double?].self, forKey: .upperBounds).map { $0 ?? .infinity }
+        accuracies = try c.decode([Double].self, forKey: .accuracies)
+        examples = try c.decode(Int.self, forKey: .examples)
+        lowestScore = try c.decode(Double.self, forKey: .lowestScore)
+    }
+}

@@ -1,0 +1,265 @@
+import Foundation
+import TaggingAPI
+
+/// NSRegularExpression is immutable and documented thread-safe once built. A class, so rules share it
+/// without retaining its parts on every use.
+final class SharedRegex: @unchecked Sendable {
+    let regex: NSRegularExpression
+    let pattern: String
+    /// Text every match must contain, so most non-matching names are rejected without running the regex.
+    let requiredLiteral: [UInt8]?
+
+    init(_ pattern: String) throws(RuleError) {
+        do {
+            regex = try NSRegularExpression(pattern: pattern)
+        } catch {
+            throw RuleError(rule: "", message: "regex \"\(pattern)\" does not compile: \(error.localizedDescription)")
+        }
+        self.pattern = pattern
+        requiredLiteral = Self.requiredLiteral(pattern).map { Array($0.utf8) }
+    }
+
+    func firstMatch(_ s: String) -> NSTextCheckingResult? {
+        if let literal = requiredLiteral, !Self.contains(s, literal) { return nil }
+        return regex.firstMatch(in: s, range: NSRange(location: 0, length: s.utf16.count))
+    }
+
+    static func contains(_ s: String, _ needle: [UInt8]) -> Bool {
+        let found = s.utf8.withContiguousStorageIfAvailable { hay -> Bool in
+            guard hay.count >= needle.count, let first = needle.first else { return needle.isEmpty }
+            var i = 0
+            let last = hay.count - needle.count
+            while i <= last {
+                if hay[i] == first {
+                    var j = 1
+                    while j < needle.count && hay[i + j] == needle[j] { j += 1 }
+                    if j == needle.count { return true }
+                }
+                i += 1
+            }
+            return false
+        }
+        if let found { return found }
+        return String(decoding: needle, as: UTF8.self).isEmpty || s.contains(String(decoding: needle, as: UTF8.self))
+    }
+
+    /// The longest run of plain ASCII text outside groups, classes and optional parts: text any match must
+    /// contain. Nil when there is no such run or when it cannot be told safely (top-level alternation,
+    /// inline flags such as case-insensitivity).
+    static func requiredLiteral(_ pattern: String) -> String? {
+        if pattern.contains("(?i") || pattern.contains("(?x") || pattern.contains("(?-") || pattern.contains("(?m") || pattern.contains("(?s") {
+            return nil
+        }
+        let c = Array(pattern.unicodeScalars)
+        var runs: [String] = []
+        var run = String.UnicodeScalarView()
+        var depth = 0
+        var i = 0
+        func end() { if run.count >= 2 { runs.append(String(run)) }; run = String.UnicodeScalarView() }
+        func plain(_ u: Unicode.Scalar) -> Bool {
+            u.isASCII && (u.properties.isAlphabetic || ("0"..."9").contains(u) || "-_/:@=,% ~!#&;'\"<>".unicodeScalars.contains(u))
+        }
+        while i < c.count {
+            let u = c[i]
+            switch u {
+            case "\\":
+                guard i + 1 < c.count else { return nil }
+                let next = c[i + 1]
+                if depth == 0, next.isASCII, !next.properties.isAlphabetic, !("0"..."9").contains(next) {
+                    if i + 2 < c.count, "?*{".unicodeScalars.contains(c[i + 2]) { end() } else { run.append(next) }
+                } else {
+                    end()
+                }
+                i += 2
+                continue
+            case "[":
+                end()
+                i += 1
+                if i < c.count, c[i] == "^" { i += 1 }
+                if i < c.count, c[i] == "]" { i += 1 }
+                while i < c.count, c[i] != "]" { i += c[i] == "\\" ? 2 : 1 }
+            case "(": end(); depth += 1
+            case ")": end(); depth -= 1
+            case "|": if depth == 0 { return nil }; end()
+            case "?", "*", "{":
+                if !run.isEmpty { run.removeLast() }
+                end()
+            case "+": end()
+            default:
+                if depth == 0, plain(u) {
+                    if i + 1 < c.count, "?*{".unicodeScalars.contains(c[i + 1]) { end() } else { run.append(u) }
+                } else {
+                    end()
+                }
+            }
+            i += 1
+        }
+        end()
+        return runs.max { $0.count < $1.count }
+    }
+
+    func matches(_ s: String) -> Bool { firstMatch(s) != nil }
+
+    /// Named groups `(?<name>...)` in the pattern (NSRegularExpression cannot list them).
+    static func groupNames(_ pattern: String) -> [String] {
+        var names: [String] = []
+        let scalars = Array(pattern.unicodeScalars)
+        var i = 0
+        while i + 3 < scalars.count {
+            if scalars[i] == "\\" { i += 2; continue }
+            if scalars[i] == "(", scalars[i + 1] == "?", scalars[i + 2] == "<", scalars[i + 3] != "=", scalars[i + 3] != "!" {
+                var j = i + 3
+                var name = String.UnicodeScalarView()
+                while j < scalars.count, scalars[j] != ">" { name.append(scalars[j]); j += 1 }
+                names.append(String(name))
+                i = j
+            }
+            i += 1
+        }
+        return names
+    }
+}
+
+/// A TaggingRule ready to run. A class: it is shared, never copied, by every evaluation.
+public final class CompiledRule: Sendable {
+    public let name: String
+    public let priority: Int
+    public let mode: RuleMode
+    public let confidence: Double
+    public let override: Bool
+    let providers: Set<String>?
+    let types: [String]?
+    let exactTypes: Set<String>
+    let typePrefixes: [String]
+    let accounts: Set<String>?
+    let regions: Set<String>?
+    let nameRegex: SharedRegex?
+    let groupNames: [String]
+    let matchers: [CompiledMatcher]
+    let tags: [(key: String, template: ValueTemplate)]
+
+    init(name: String, spec: TaggingRuleSpec, tables: NormalisationTables) throws(RuleError) {
+        self.name = name
+        priority = spec.effectivePriority
+        mode = spec.effectiveMode
+        confidence = spec.effectiveConfidence
+        override = spec.effectiveOverride
+        guard confidence >= 0, confidence <= 1 else {
+            throw RuleError(rule: name, message: "confidence \(confidence) is outside [0, 1]")
+        }
+        guard !spec.tags.isEmpty else { throw RuleError(rule: name, message: "spec.tags is empty: the rule sets nothing") }
+        let m = spec.match
+        func nonEmpty(_ list: [String]?, _ field: String) throws(RuleError) -> [String]? {
+            guard let list else { return nil }
+            if list.isEmpty { throw RuleError(rule: name, message: "match.\(field) is empty: it would match nothing; omit it to match all") }
+            return list
+        }
+        providers = try nonEmpty(m?.providers, "providers").map(Set.init)
+        types = try nonEmpty(m?.types, "types")
+        exactTypes = Set((types ?? []).filter { !$0.hasSuffix("*") })
+        typePrefixes = (types ?? []).filter { $0.hasSuffix("*") }.map { String($0.dropLast()) }
+        accounts = try nonEmpty(m?.accounts, "accounts").map(Set.init)
+        regions = try nonEmpty(m?.regions, "regions").map(Set.init)
+        if let pattern = m?.name?.regex {
+            do { nameRegex = try SharedRegex(pattern) } catch { throw RuleError(rule: name, message: "match.name." + error.message) }
+            groupNames = SharedRegex.groupNames(pattern)
+        } else {
+            nameRegex = nil
+            groupNames = []
+        }
+        var matchers: [CompiledMatcher] = []
+        for (i, t) in (m?.tags ?? []).enumerated() {
+            do { matchers.append(try CompiledMatcher(t, tables: tables)) } catch {
+                throw RuleError(rule: name, message: "match.tags[\(i)]: \(error.message)")
+            }
+        }
+        self.matchers = matchers
+        var tags: [(key: String, template: ValueTemplate)] = []
+        var seen = Set<String>()
+        for (i, t) in spec.tags.enumerated() {
+            let key = t.key.trimmingCharacters(in: .whitespaces)
+            guard !key.isEmpty else { throw RuleError(rule: name, message: "tags[\(i)].key is empty") }
+            guard seen.insert(key).inserted else { throw RuleError(rule: name, message: "tags[\(i)]: key \"\(key)\" is set twice") }
+            do {
+                tags.append((key, try ValueTemplate(t.value, groups: groupNames, hasRegex: nameRegex != nil)))
+            } catch {
+                throw RuleError(rule: name, message: "tags[\(i)] (\(key)): \(error.message)")
+            }
+        }
+        self.tags = tags
+    }
+
+    /// Whether the provider, type and account constraints admit a resource.
+    func admits(provider: String, type: String, account: String?) -> Bool {
+        if let providers, !providers.contains(provider) { return false }
+        if types != nil, !exactTypes.contains(type), !typePrefixes.contains(where: { type.hasPrefix($0) }) { return false }
+        if let accounts, !accounts.contains(account ?? "") { return false }
+        return true
+    }
+
+    /// The name regex's named groups when the rule matches the resource (empty when it has no regex), or nil.
+    /// `admitted`: the caller already checked `admits` (candidates from the index are).
+    func match(_ spec: CloudResourceSpec, tags: [String: String], rawNative: [String: String]?, admitted: Bool = false) -> [String: String]? {
+        if !admitted, !admits(provider: spec.provider, type: spec.type, account: spec.account) { return nil }
+        if let regions, !regions.contains(spec.region ?? "") { return nil }
+        for m in matchers where !m.holds(tags: tags, rawNative: rawNative) { return nil }
+        guard let nameRegex else { return [:] }
+        guard let name = spec.name, let result = nameRegex.firstMatch(name) else { return nil }
+        var groups: [String: String] = [:]
+        for g in groupNames {
+            let r = result.range(withName: g)
+            if r.location != NSNotFound, let range = Range(r, in: name) { groups[g] = String(name[range]) }
+        }
+        return groups
+    }
+}
+
+/// One `match.tags` entry.
+struct CompiledMatcher: Sendable {
+    let key: String
+    let canonicalKey: String
+    let op: MatchOperator
+    /// Folded canonical values for In / NotIn.
+    let values: Set<String>
+    let regexes: [SharedRegex]
+
+    init(_ t: TagMatcher, tables: NormalisationTables) throws(RuleError) {
+        let key = t.key.trimmingCharacters(in: .whitespaces)
+        guard !key.isEmpty else { throw RuleError(rule: "", message: "key is empty") }
+        self.key = key
+        op = t.operator
+        let values = t.values ?? []
+        switch op {
+        case .in, .notIn, .matches:
+            guard !values.isEmpty else { throw RuleError(rule: "", message: "operator \(op.rawValue) needs values") }
+        case .exists, .doesNotExist:
+            guard values.isEmpty else { throw RuleError(rule: "", message: "operator \(op.rawValue) takes no values") }
+        }
+        let canonicalKey = tables.canonicalKey(key)
+        self.canonicalKey = canonicalKey
+        self.values = Set(values.map { Fold.fold(tables.valueSynonyms[canonicalKey]?[Fold.fold($0)] ?? $0) })
+        if op == .matches {
+            var regexes: [SharedRegex] = []
+            for v in values { regexes.append(try SharedRegex(v)) }
+            self.regexes = regexes
+        } else {
+            regexes = []
+        }
+    }
+
+    /// The tag's value: under its own name among normalised/inferred tags, then as written natively.
+    func value(tags: [String: String], rawNative: [String: String]?) -> String? {
+        tags[canonicalKey] ?? tags[key] ?? rawNative?[key]
+    }
+
+    func holds(tags: [String: String], rawNative: [String: String]?) -> Bool {
+        let v = value(tags: tags, rawNative: rawNative)
+        switch op {
+        case .exists: return v != nil
+        case .doesNotExist: return v == nil
+        case .in: return v.map { values.contains(Fold.fold($0)) } ?? false
+        case .notIn: return v.map { !values.contains(Fold.fold($0)) } ?? true
+        case .matches: return v.map { s in regexes.contains { $0.matches(s) } } ?? false
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import TaggingAPI
+
+/// Inference over a whole estate: learning the vocabulary, inheritance agreement and model from it,
+/// and inferring every resource with parents looked up inside the estate.
+public enum EstateInference {
+    /// Learns a model from the estate's known values (native, manual, approved, applied rules).
+    public static func learn(
+        _ inputs: [InferenceInput], config: InferenceConfig = .default, rules: RuleSet = .empty,
+        options: TrainingOptions = TrainingOptions(), generation: Int = 1
+    ) -> TagModel {
+        let normaliser = TagNormaliser.learning(
+            from: inputs.lazy.map(\.spec.nativeTags), tables: config.normalisation, requiredKeys: config.requiredKeys)
+        let plain = TagInferencer(config: config, rules: rules, model: nil, vocabulary: normaliser.vocabulary)
+        let resolved = resolveAll(inputs, inferencer: plain)
+        let known = resolved.map(\.known)
+        var byId: [String: Int] = [:]
+        byId.reserveCapacity(inputs.count)
+        for (i, input) in inputs.enumerated() { byId[input.spec.id] = i }
+
+        var stats = InheritanceStats()
+        let required = config.requiredKeys
+        for (i, input) in inputs.enumerated() {
+            guard let relations = input.spec.relations else { continue }
+            for r in relations {
+                guard config.inheritance.relations[r.type] != nil, let p = byId[r.target] else { continue }
+                for key in required {
+                    guard config.inheritance.passes(r.type, key: key) != nil,
+                          let mine = known[i][key], let theirs = known[p][key] else { continue }
+                    stats.record(relation: r.type, key: key, agrees: Fold.fold(mine) == Fold.fold(theirs))
+                }
+            }
+        }
+
+        let lexicon = NameLexicon.learn(names: inputs.lazy.map(\.spec.name))
+        let examples = inputs.indices.map { i in
+            TrainingExample(
+                id: inputs[i].spec.id,
+                features: ResourceFeatures(
+                    spec: inputs[i].spec, knownTags: known[i], lexicon: lexicon,
+                    relatedNames: relatedNames(inputs[i].spec, byId: byId, inputs: inputs)),
+                labels: known[i].filter { required.contains($0.key) }, group: TrainingExample.group(of: inputs[i].spec))
+        }
+        return TagModel.train(
+            examples, keys: required, options: options, vocabulary: normaliser.vocabulary, inheritance: stats,
+            lexicon: lexicon, generation: generation)
+    }
+
+    static func relatedNames(_ spec: CloudResourceSpec, byId: [String: Int], inputs: [InferenceInput]) -> [String] {
+        guard let relations = spec.relations else { return [] }
+        return relations.compactMap { r in
+            guard ResourceFeatures.nameRelations.contains(r.type), let p = byId[r.target] else { return nil }
+            return inputs[p].spec.name
+        }
+    }
+
+    /// Infers every resource; relations to resources of the same estate pass tags along.
+    public static func infer(_ inputs: [InferenceInput], inferencer: TagInferencer) -> [InferenceResult] {
+        let resolved = resolveAll(inputs, inferencer: inferencer)
+        var knownById: [String: Int] = [:]
+        knownById.reserveCapacity(inputs.count)
+        for (i, input) in inputs.enumerated() {
+            knownById[input.spec.id] = i
+        }
+        var cache: [Int: RelatedResource] = [:]
+        return inputs.indices.map { i in
+            inferencer.complete(resolved[i], input: inputs[i]) { id in
+                guard let p = knownById[id] else { return nil }
+                if let cached = cache[p] { return cached }
+                let r = RelatedResource(tags: resolved[p].known, name: inputs[p].spec.name)
+                cache[p] = r
+                return r
+            }
+        }
+    }
+
+    /// Stage 1 for every resource, with the rule candidates looked up once per (provider, type).
+    static func resolveAll(_ inputs: [InferenceInput], inferencer: TagInferencer) -> [ResolvedTags] {
+        var candidates: [String: [Int]] = [:]
+        return inputs.map { input in
+            let cacheKey = input.spec.provider + "\u{0}" + input.spec.type + "\u{0}" + (input.spec.account ?? "")
+            let c: [Int]
+            if let cached = candidates[cacheKey] {
+                c = cached
+            } else {
+                c = inferencer.rules.candidates(provider: input.spec.provider, type: input.spec.type, account: input.spec.account)
+                candidates[cacheKey] = c
+            }
+            return inferencer.resolve(input, ruleCandidates: c)
+        }
+    }
+}

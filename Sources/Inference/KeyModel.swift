@@ -1,0 +1,260 @@
+import Foundation
+
+/// Naive Bayes over resource features for one key: counts of each feature per value, and a calibration
+/// fitted on held-out folds. Confidence = calibration(margin), where margin is the log-likelihood gap
+/// between the best and second-best value (naive Bayes posteriors are overconfident; the gap ranks well).
+public struct KeyModel: Sendable {
+    public struct Posting: Sendable, Hashable {
+        public var value: Int32
+        public var count: Float
+    }
+
+    /// The values seen for the key, indexed by `Posting.value`.
+    public internal(set) var values: [String]
+    /// Examples learned per value.
+    public internal(set) var docs: [Double]
+    /// Feature occurrences learned per value.
+    public internal(set) var totals: [Double]
+    public internal(set) var featureNames: [String]
+    var featureIndex: [String: Int32]
+    var valueIndex: [String: Int32]
+    /// Per feature, the values it was seen with and how often.
+    var postings: [[Posting]]
+    /// Calibration per evidence group (see `EvidenceGroup`), and over all groups for sparse ones.
+    public internal(set) var calibrations: [IsotonicCalibration]
+    public internal(set) var pooled: IsotonicCalibration
+    /// Whether a feature identifies owners (account, name words, tags) rather than describing the kind of resource.
+    var informative: [Bool]
+
+    static let smoothing = 0.5
+    /// How much the share of each value in the learned examples counts. The resources without a value are
+    /// not a random sample (teams that never tag have few examples), so the learned shares mislead.
+    static let priorWeight = 0.0
+
+    init(values: [String], docs: [Double], totals: [Double], featureNames: [String], postings: [[Posting]],
+         calibrations: [IsotonicCalibration], pooled: IsotonicCalibration) {
+        self.values = values
+        self.docs = docs
+        self.totals = totals
+        self.featureNames = featureNames
+        self.postings = postings
+        self.calibrations = calibrations
+        self.pooled = pooled
+        self.informative = featureNames.map(EvidenceGroup.isInformative)
+        self.featureIndex = Dictionary(uniqueKeysWithValues: featureNames.enumerated().map { ($1, Int32($0)) })
+        self.valueIndex = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, Int32($0)) })
+    }
+
+    public var exampleCount: Double { docs.reduce(0, +) }
+
+    /// Adds (weight > 0) or removes (weight < 0, e.g. a denied suggestion) evidence that `features` go with `value`.
+    /// Counts never drop below zero.
+    mutating func learn(features: [String], value: String, weight: Double) {
+        let v: Int32
+        if let existing = valueIndex[value] {
+            v = existing
+        } else {
+            guard weight > 0 else { return }
+            v = Int32(values.count)
+            values.append(value); docs.append(0); totals.append(0)
+            valueIndex[value] = v
+        }
+        docs[Int(v)] = max(0, docs[Int(v)] + weight)
+        for f in features {
+            let fi: Int32
+            if let existing = featureIndex[f] {
+                fi = existing
+            } else {
+                guard weight > 0 else { continue }
+                fi = Int32(featureNames.count)
+                featureNames.append(f); postings.append([]); informative.append(EvidenceGroup.isInformative(f))
+                featureIndex[f] = fi
+            }
+            if let p = postings[Int(fi)].firstIndex(where: { $0.value == v }) {
+                let before = Double(postings[Int(fi)][p].count)
+                let after = max(0, before + weight)
+                postings[Int(fi)][p].count = Float(after)
+                totals[Int(v)] += after - before
+            } else if weight > 0 {
+                postings[Int(fi)].append(Posting(value: v, count: Float(weight)))
+                totals[Int(v)] += weight
+            }
+        }
+    }
+
+    /// Best and second-best value for `features` (raw naive Bayes scores), skipping `excluded` values.
+    struct Ranking {
+        var best: Int
+        var margin: Double
+        var known: Int
+        /// How exclusively the best value's most telling informative feature points at it (see `EvidenceGroup`).
+        var support: Double = 0
+    }
+
+    func rank(_ features: [String], excluded: Set<String> = []) -> Ranking? {
+        var scores = [Double](repeating: 0, count: values.count)
+        var known = 0
+        var informativeKnown: [Int32] = []
+        for f in features {
+            guard let fi = featureIndex[f] else { continue }
+            known += 1
+            if informative[Int(fi)] { informativeKnown.append(fi) }
+            for p in postings[Int(fi)] where p.count > 0 {
+                scores[Int(p.value)] += log1p(Double(p.count) / Self.smoothing)
+            }
+        }
+        var r = Self.rank(scores: &scores, known: known, docs: docs, totals: totals, features: featureNames.count,
+                          values: values, excluded: excluded)
+        if let best = r?.best {
+            var support = 0.0
+            for fi in informativeKnown {
+                var mine: Float = 0, all: Float = 0
+                for p in postings[Int(fi)] {
+                    all += p.count
+                    if Int(p.value) == best { mine = p.count }
+                }
+                support = max(support, EvidenceGroup.purity(mine: Double(mine), all: Double(all)))
+            }
+            r?.support = support
+        }
+        return r
+    }
+
+    /// The calibrated confidence of a ranking.
+    func confidence(_ r: Ranking, hasTags: Bool) -> Double {
+        let g = EvidenceGroup.index(hasTags: hasTags, support: r.support)
+        let c = g < calibrations.count && calibrations[g].examples >= EvidenceGroup.minimumExamples ? calibrations[g] : pooled
+        return c.confidence(EvidenceGroup.score(margin: r.margin, purity: r.support))
+    }
+
+    /// Adds priors and per-value normalisers to the feature scores and picks the best two values.
+    static func rank(scores: inout [Double], known: Int, docs: [Double], totals: [Double], features: Int,
+                     values: [String], excluded: Set<String>) -> Ranking? {
+        let n = docs.reduce(0, +)
+        let classes = Double(values.count)
+        let vocab = Double(max(features, 1)) * smoothing
+        var best = -1, second = -1
+        for c in 0..<scores.count {
+            if docs[c] <= 0 { continue }
+            if !excluded.isEmpty, excluded.contains(values[c]) { continue }
+            let s = scores[c] + priorWeight * log((docs[c] + 1) / (n + classes)) - Double(known) * log(totals[c] + vocab)
+            scores[c] = s
+            if best < 0 || s > scores[best] {
+                second = best
+                best = c
+            } else if second < 0 || s > scores[second] {
+                second = c
+            }
+        }
+        guard best >= 0 else { return nil }
+        let margin = second >= 0 ? scores[best] - scores[second] : 50
+        return Ranking(best: best, margin: margin, known: known)
+    }
+
+    /// The features that pulled most towards `value` (for the reason), strongest first.
+    func evidence(_ features: [String], value: Int, limit: Int = 3) -> [String] {
+        var scored: [(String, Double)] = []
+        for f in features {
+            guard let fi = featureIndex[f] else { continue }
+            var mine = 0.0, all = 0.0
+            for p in postings[Int(fi)] {
+                all += Double(p.count)
+                if Int(p.value) == value { mine = Double(p.count) }
+            }
+            guard mine > 0 else { continue }
+            scored.append((f, mine / all + mine / 1e6))
+        }
+        return scored.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(limit).map(\.0)
+    }
+}
+
+extension KeyModel: Codable {
+    // Compact on the wire: postings flattened into parallel arrays, counts as integers where whole.
+    enum CodingKeys: String, CodingKey {
+        case values, docs, totals, features, postingStarts, postingValues, postingCounts, calibrations, pooled
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(values, forKey: .values)
+        try c.encode(docs, forKey: .docs)
+        try c.encode(totals, forKey: .totals)
+        try c.encode(featureNames, forKey: .features)
+        var starts: [Int] = []
+        var vs: [Int32] = []
+        var cs: [Float] = []
+        starts.reserveCapacity(postings.count)
+        for list in postings {
+            starts.append(vs.count)
+            for p in list { vs.append(p.value); cs.append(p.count) }
+        }
+        try c.encode(starts, forKey: .postingStarts)
+        try c.encode(vs, forKey: .postingValues)
+        try c.encode(cs, forKey: .postingCounts)
+        try c.encode(calibrations, forKey: .calibrations)
+        try c.encode(pooled, forKey: .pooled)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let values = try c.decode([String].self, forKey: .values)
+        let features = try c.decode([String].self, forKey: .features)
+        let starts = try c.decode([Int].self, forKey: .postingStarts)
+        let vs = try c.decode([Int32].self, forKey: .postingValues)
+        let cs = try c.decode([Float].self, forKey: .postingCounts)
+        let docs = try c.decode([Double].self, forKey: .docs)
+        let totals = try c.decode([Double].self, forKey: .totals)
+        guard starts.count == features.count, vs.count == cs.count, docs.count == values.count,
+              totals.count == values.count, vs.allSatisfy({ $0 >= 0 && Int($0) < values.count }),
+              zip(starts, starts.dropFirst() + [vs.count]).allSatisfy({ $0 <= $1 && $1 <= vs.count })
+        else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .postingStarts, in: c, debugDescription: "model postings are inconsistent; retrain the model")
+        }
+        var postings: [[Posting]] = []
+        postings.reserveCapacity(features.count)
+        for (i, s) in starts.enumerated() {
+            let e = i + 1 < starts.count ? starts[i + 1] : vs.count
+            postings.append((s..<e).map { Posting(value: vs[$0], count: cs[$0]) })
+        }
+        self.init(
+            values: values, docs: docs, totals: totals, featureNames: features, postings: postings,
+            calibrations: try c.decode([IsotonicCalibration].self, forKey: .calibrations),
+            pooled: try c.decode(IsotonicCalibration.self, forKey: .pooled))
+    }
+}
+
+/// Calibration is fitted separately for predictions backed by more or less telling evidence. Resources
+/// nobody tagged are often the ones with nothing telling (an opaque name in a shared account), rarer among
+/// the tagged ones the calibration is fitted on; conditioning on how exclusively the best feature points
+/// at the value keeps the confidence honest for them.
+enum EvidenceGroup {
+    static let count = 8
+    /// A group with fewer held-out predictions falls back to the pooled calibration.
+    static let minimumExamples = 200
+
+    /// Evidence = known informative features: account, name words and starts, word pairs, tags.
+    static func isInformative(_ feature: String) -> Bool {
+        let u = feature.utf8
+        guard u.count > 2, u[u.index(after: u.startIndex)] == UInt8(ascii: ":") else { return false }
+        switch u.first! {
+        case UInt8(ascii: "a"), UInt8(ascii: "n"), UInt8(ascii: "w"), UInt8(ascii: "f"), UInt8(ascii: "b"), UInt8(ascii: "g"):
+            return true
+        default: return false
+        }
+    }
+
+    static func index(hasTags: Bool, support: Double) -> Int {
+        return hasTags ? 4 : 0
+    }
+
+    /// The calibrated score: the naive Bayes margin, capped by the log-odds of the purity of the best
+    /// value's most telling feature (naive Bayes adds up weak, correlated hints into a large margin).
+    static func score(margin: Double, purity: Double) -> Double {
+        let p = min(max(purity, 1e-6), 1 - 1e-6)
+        return min(margin, log(p / (1 - p)))
+    }
+
+    /// Share of a feature's examples that have the value, shrunk for features seen a few times.
+    static func purity(mine: Double, all: Double) -> Double { mine / (all + 2) }
+}

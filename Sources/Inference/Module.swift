@@ -1,1 +1,0 @@
-// Inference module. See DESIGN.md.

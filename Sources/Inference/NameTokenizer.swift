@@ -1,0 +1,64 @@
+/// Splits resource names into the words people put in them: on separators, camelCase and
+/// letter/digit boundaries, lower-cased. Pure numbers, single letters and id-like chunks
+/// (`0a1b2c3d4e`) carry no meaning and are dropped.
+public enum NameTokenizer {
+    public static func tokens(_ name: String) -> [String] {
+        var out: [String] = []
+        var current: [Unicode.Scalar] = []
+        var hadLetter = false
+
+        func flush() {
+            defer { current.removeAll(keepingCapacity: true); hadLetter = false }
+            guard current.count >= 2, hadLetter else { return }
+            var s = String.UnicodeScalarView()
+            s.append(contentsOf: current)
+            out.append(String(s))
+        }
+
+        // Whole chunk between separators, so an id-like chunk can be dropped as a unit.
+        var chunk: [Unicode.Scalar] = []
+        func flushChunk() {
+            defer { chunk.removeAll(keepingCapacity: true) }
+            if chunk.isEmpty { return }
+            if isIdLike(chunk) { return }
+            var prev: Unicode.Scalar? = nil
+            for (i, u) in chunk.enumerated() {
+                if let p = prev {
+                    let boundary =
+                        (isDigit(p) != isDigit(u))
+                        || (isLower(p) && isUpper(u))
+                        || (isUpper(p) && isUpper(u) && i + 1 < chunk.count && isLower(chunk[i + 1]))
+                    if boundary { flush() }
+                }
+                current.append(lower(u))
+                if !isDigit(u) { hadLetter = true }
+                prev = u
+            }
+            flush()
+        }
+
+        for u in name.unicodeScalars {
+            if isAlnum(u) { chunk.append(u) } else { flushChunk() }
+        }
+        flushChunk()
+        return out
+    }
+
+    /// Generated ids (`7f3a9c2d`, `0abc123def`): letters and digits alternate several times.
+    static func isIdLike(_ chunk: [Unicode.Scalar]) -> Bool {
+        guard chunk.count >= 6 else { return false }
+        var transitions = 0
+        for i in 1..<chunk.count where isDigit(chunk[i]) != isDigit(chunk[i - 1]) { transitions += 1 }
+        return transitions >= 3
+    }
+
+    @inline(__always) static func isDigit(_ u: Unicode.Scalar) -> Bool { u.value >= 48 && u.value <= 57 }
+    @inline(__always) static func isUpper(_ u: Unicode.Scalar) -> Bool { u.value >= 65 && u.value <= 90 }
+    @inline(__always) static func isLower(_ u: Unicode.Scalar) -> Bool { u.value >= 97 && u.value <= 122 }
+    @inline(__always) static func isAlnum(_ u: Unicode.Scalar) -> Bool {
+        isDigit(u) || isUpper(u) || isLower(u) || (!u.isASCII && u.properties.isAlphabetic)
+    }
+    @inline(__always) static func lower(_ u: Unicode.Scalar) -> Unicode.Scalar {
+        isUpper(u) ? Unicode.Scalar(u.value + 32)! : u
+    }
+}

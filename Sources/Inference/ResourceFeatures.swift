@@ -1,0 +1,67 @@
+import TaggingAPI
+
+/// What the model sees of a resource: words of its name, where it lives, and its other known tags.
+/// Features are short prefixed strings (`w:payments`, `t:ec2:instance`, `g:team=payments`).
+public struct ResourceFeatures: Sendable, Hashable {
+    static let tagPrefix = "g:"
+    /// Relations whose target's name describes the resource too (a volume's instance, an Azure resource group).
+    public static let nameRelations: Set<String> = ["AttachedTo", "MemberOf", "InResourceGroup"]
+
+    /// Features that do not depend on the key being predicted.
+    public var base: [String]
+    /// Known tags as features, with their key so the predicted key's own tag can be left out.
+    public var tags: [(key: String, feature: String)]
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.base == b.base && a.tags.map(\.key) == b.tags.map(\.key) && a.tags.map(\.feature) == b.tags.map(\.feature)
+    }
+    public func hash(into h: inout Hasher) {
+        h.combine(base)
+        for t in tags { h.combine(t.key); h.combine(t.feature) }
+    }
+
+    /// `knownTags`: canonical key -> value the resource is known to have (native normalised, manual, rules, approved).
+    /// `lexicon` splits names that run words together; `relatedNames` are the names of the resources it is
+    /// attached to (a volume called `vol-0a1b` says little; its instance's name says who owns it).
+    public init(spec: CloudResourceSpec, knownTags: [String: String], lexicon: NameLexicon = NameLexicon(),
+                relatedNames: [String] = []) {
+        var base: [String] = []
+        base.reserveCapacity(16)
+        base.append("p:" + spec.provider)
+        base.append("t:" + spec.type)
+        if let colon = spec.type.firstIndex(of: ":") { base.append("s:" + spec.provider + "/" + spec.type[..<colon]) }
+        if let account = spec.account, !account.isEmpty {
+            base.append("a:" + account)
+            // GCP projects and named subscriptions often carry the team or environment.
+            for w in NameTokenizer.tokens(account) { base.append("n:" + w) }
+        }
+        if let region = spec.region, !region.isEmpty { base.append("r:" + region) }
+        var seen = Set<String>()
+        if let name = spec.name {
+            let words = lexicon.tokens(name)
+            for (i, w) in words.enumerated() {
+                if i == 0 { base.append("f:" + w) }
+                if seen.insert(w).inserted { base.append("w:" + w) }
+                if i + 1 < words.count { base.append("b:" + w + "_" + words[i + 1]) }
+            }
+        }
+        for related in relatedNames {
+            for w in lexicon.tokens(related) where seen.insert(w).inserted { base.append("w:" + w) }
+        }
+        self.base = base
+        self.tags = knownTags.sorted { $0.key < $1.key }.map { (key: $0.key, feature: Self.tagPrefix + $0.key + "=" + $0.value) }
+    }
+
+    /// The features used to predict `key`: everything but the key's own tag.
+    public func features(for key: String, includeTags: Bool = true) -> [String] {
+        guard includeTags else { return base }
+        var out = base
+        for t in tags where t.key != key { out.append(t.feature) }
+        return out
+    }
+
+    /// Whether any tag other than `key`'s own is known (calibration differs with and without them).
+    public func hasTags(besides key: String) -> Bool {
+        tags.contains { $0.key != key }
+    }
+}

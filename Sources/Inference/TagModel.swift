@@ -1,0 +1,174 @@
+import TaggingAPI
+
+/// A resource whose values for some keys are known, as the model learns from it.
+public struct TrainingExample: Sendable {
+    /// The resource's id.
+    public var id: String
+    public var features: ResourceFeatures
+    /// Canonical key -> known value.
+    public var labels: [String: String]
+    /// Resources of one group share a held-out fold (default: the id). Grouping near-identical siblings
+    /// (an instance, its volumes, its database) keeps the calibration from learning on look-alikes.
+    public var group: String
+
+    public init(id: String, features: ResourceFeatures, labels: [String: String], group: String? = nil) {
+        self.id = id
+        self.features = features
+        self.labels = labels
+        self.group = group ?? id
+    }
+
+    /// The default group of a resource: its account, region and the first two words of its name
+    /// (the resources of one deployment usually share them).
+    public static func group(of spec: CloudResourceSpec) -> String {
+        let words = spec.name.map { NameTokenizer.tokens($0).prefix(2).joined(separator: "-") } ?? ""
+        return "\(spec.account ?? "")|\(spec.region ?? "")|\(words)"
+    }
+}
+
+/// What the model predicts for one key of one resource.
+public struct ModelPrediction: Sendable, Hashable {
+    public var value: String
+    /// Calibrated: of predictions at this confidence, about this share were right on held-out data.
+    public var confidence: Double
+    /// The features that pulled most towards the value, e.g. `w:payments`, `a:123456789012`.
+    public var evidence: [String]
+}
+
+/// The learned model: one naive Bayes table per key, the estate's value vocabulary, and how often
+/// related resources agree. Versioned, Codable (stored in a ConfigMap), trains incrementally.
+public struct TagModel: Sendable {
+    /// Bumped when the stored shape changes; a model of another format is retrained, not read.
+    public static let format = 1
+
+    /// Increases with every change, so a CloudResource's `modelVersion` says which model tagged it.
+    public private(set) var generation: Int
+    public private(set) var keys: [String: KeyModel]
+    public var vocabulary: ValueVocabulary
+    public var inheritance: InheritanceStats
+    /// Words of the estate's names; features must be built with it (`features(spec:known:relatedNames:)`).
+    public var lexicon: NameLexicon
+
+    public init(generation: Int = 0, keys: [String: KeyModel] = [:], vocabulary: ValueVocabulary = ValueVocabulary(),
+                inheritance: InheritanceStats = InheritanceStats(), lexicon: NameLexicon = NameLexicon()) {
+        self.generation = generation
+        self.keys = keys
+        self.vocabulary = vocabulary
+        self.inheritance = inheritance
+        self.lexicon = lexicon
+    }
+
+    /// The features of a resource as this model reads them.
+    public func features(spec: CloudResourceSpec, known: [String: String], relatedNames: [String] = []) -> ResourceFeatures {
+        ResourceFeatures(spec: spec, knownTags: known, lexicon: lexicon, relatedNames: relatedNames)
+    }
+
+    public var version: String { "v\(Self.format).\(generation)" }
+
+    /// Trains from scratch on `examples` for `keys` (all keys seen when nil).
+    public static func train(
+        _ examples: [TrainingExample], keys: [String]? = nil, options: TrainingOptions = TrainingOptions(),
+        vocabulary: ValueVocabulary = ValueVocabulary(), inheritance: InheritanceStats = InheritanceStats(),
+        lexicon: NameLexicon = NameLexicon(), generation: Int = 1
+    ) -> TagModel {
+        let wanted = keys ?? Array(Set(examples.flatMap { $0.labels.keys })).sorted()
+        var perKey: [String: [KeyModelTrainer.Example]] = [:]
+        for e in examples {
+            let fold = Int(FNV.hash(e.group) % UInt64(options.folds))
+            for key in wanted {
+                guard let value = e.labels[key], !value.isEmpty else { continue }
+                perKey[key, default: []].append(.init(features: e.features, value: value, fold: fold))
+            }
+        }
+        var models: [String: KeyModel] = [:]
+        for key in wanted {
+            guard let list = perKey[key], !list.isEmpty else { continue }
+            models[key] = KeyModelTrainer(key: key, options: options).train(list)
+        }
+        return TagModel(generation: generation, keys: models, vocabulary: vocabulary, inheritance: inheritance, lexicon: lexicon)
+    }
+
+    /// Learns one more resource's known values (incremental: counts only; the calibration is kept
+    /// until the next full training).
+    public mutating func learn(_ example: TrainingExample) {
+        for (key, value) in example.labels.sorted(by: { $0.key < $1.key }) where !value.isEmpty {
+            let features = example.features.features(for: key)
+            if keys[key] == nil { keys[key] = KeyModel.empty }
+            keys[key]!.learn(features: features, value: value, weight: 1)
+        }
+        generation += 1
+    }
+
+    /// A person's decision on a suggested value: approved is a positive example, denied a negative one.
+    /// (The denied value is also never suggested again for that resource: see `InferenceInput.rejected`.)
+    public mutating func learn(decision approved: Bool, key: String, value: String, features: ResourceFeatures) {
+        if keys[key] == nil {
+            guard approved else { return }
+            keys[key] = KeyModel.empty
+        }
+        keys[key]!.learn(features: features.features(for: key), value: value, weight: approved ? 1 : -1)
+        generation += 1
+    }
+
+    /// The best value for `key` that is not in `excluded`, with its calibrated confidence.
+    public func predict(key: String, features: ResourceFeatures, excluding excluded: Set<String> = []) -> ModelPrediction? {
+        guard let model = keys[key] else { return nil }
+        let list = features.features(for: key)
+        guard let ranking = model.rank(list, excluded: excluded), ranking.known > 0 else { return nil }
+        return ModelPrediction(
+            value: model.values[ranking.best], confidence: model.confidence(ranking, hasTags: features.hasTags(besides: key)),
+            evidence: model.evidence(list, value: ranking.best))
+    }
+}
+
+extension KeyModel {
+    static var empty: KeyModel {
+        KeyModel(values: [], docs: [], totals: [], featureNames: [], postings: [],
+                 calibrations: [], pooled: IsotonicCalibration())
+    }
+}
+
+extension TagModel: Codable {
+    enum CodingKeys: String, CodingKey { case format, generation, keys, vocabulary, inheritance, lexicon }
+    struct KeyEntry: Codable {
+        var key: String
+        var model: KeyModel
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(Self.format, forKey: .format)
+        try c.encode(generation, forKey: .generation)
+        try c.encode(keys.sorted { $0.key < $1.key }.map { KeyEntry(key: $0.key, model: $0.value) }, forKey: .keys)
+        try c.encode(vocabulary, forKey: .vocabulary)
+        try c.encode(inheritance, forKey: .inheritance)
+        try c.encode(lexicon.words.sorted(), forKey: .lexicon)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let format = try c.decode(Int.self, forKey: .format)
+        guard format == Self.format else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .format, in: c,
+                debugDescription: "stored model has format \(format), this build reads format \(Self.format); retrain the model")
+        }
+        generation = try c.decode(Int.self, forKey: .generation)
+        keys = Dictionary(uniqueKeysWithValues: try c.decode([KeyEntry].self, forKey: .keys).map { ($0.key, $0.model) })
+        vocabulary = try c.decode(ValueVocabulary.self, forKey: .vocabulary)
+        inheritance = try c.decode(InheritanceStats.self, forKey: .inheritance)
+        lexicon = NameLexicon(words: Set(try c.decode([String].self, forKey: .lexicon)))
+    }
+}
+
+/// FNV-1a 64: a stable hash (Swift's Hasher is seeded per process, so it cannot decide folds or samples).
+enum FNV {
+    static func hash(_ s: String, seed: UInt64 = 0) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ seed
+        for b in s.utf8 {
+            h ^= UInt64(b)
+            h = h &* 0x100_0000_01b3
+        }
+        return h
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+import TaggingAPI
+@testable import Inference
+
+/// A small synthetic estate: team words in names decide team; accounts decide cost-center.
+func toyEstate(_ n: Int, seed: UInt64) -> [CloudResourceSpec] {
+    let teams = ["payments", "search", "identity", "billing"]
+    var g = seed &+ 0x9E37_79B9_7F4A_7C15
+    func next() -> UInt64 { g ^= g << 13; g ^= g >> 7; g ^= g << 17; return g }
+    return (0..<n).map { i in
+        let t = Int(next() % 4)
+        let team = teams[t]
+        let account = "acct-\(t)"
+        let tagged = next() % 10 < 7
+        let tags: [String: String]? = tagged ? ["team": team, "cost-center": "CC-\(t)"] : nil
+        let role = ["api", "web", "db", "cache", "queue", "batch"][Int(next() % 6)]
+        return resource("r-\(seed)-\(i)", name: "\(team)-\(role)-\(i)", account: account, tags: tags)
+    }
+}
+
+@Suite struct ModelTests {
+    @Test func learnsAndPredictsWithCalibratedConfidence() {
+        let estate = toyEstate(600, seed: 3)
+        let model = EstateInference.learn(estate.map { InferenceInput(spec: $0) })
+        #expect(model.keys["team"]?.values.sorted() == ["billing", "identity", "payments", "search"])
+        let inf = TagInferencer(model: model)
+        let r = inf.infer(InferenceInput(spec: resource("new", name: "search-web-x", account: "acct-1")))
+        let team = try! #require(r.tag("team"))
+        #expect(team.value == "search")
+        #expect(team.source == .model)
+        #expect(team.confidence >= 0.9)
+        #expect(team.reason.contains("\"search\""))
+        #expect(r.tag("cost-center")?.value == "CC-1")
+        // Nothing known about this one: no confident guess.
+        let unknown = inf.infer(InferenceInput(spec: resource("odd", type: "rds:db", name: "zzz", account: "acct-9", region: "ap-south-1")))
+        #expect(unknown.tag("team").map { $0.decision != .apply } ?? true)
+    }
+
+    @Test func deniedValueIsNotSuggestedAgainAndIsANegativeExample() {
+        let estate = toyEstate(400, seed: 5)
+        var model = EstateInference.learn(estate.map { InferenceInput(spec: $0) })
+        let spec = resource("new", name: "billing-api-x", account: "acct-3")
+        let inf = TagInferencer(model: model)
+        #expect(inf.infer(InferenceInput(spec: spec)).tag("team")?.value == "billing")
+        let again = inf.infer(InferenceInput(spec: spec, rejected: [RejectedTag(key: "team", value: "billing")])).tag("team")
+        #expect(again?.value != "billing")
+        let before = model.keys["team"]!.docs[model.keys["team"]!.values.firstIndex(of: "billing")!]
+        let generation = model.generation
+        model.learn(decision: false, key: "team", value: "billing", features: ResourceFeatures(spec: spec, knownTags: [:]))
+        #expect(model.keys["team"]!.docs[model.keys["team"]!.values.firstIndex(of: "billing")!] == before - 1)
+        #expect(model.generation == generation + 1)
+    }
+
+    @Test func incrementalLearningAddsNewValues() {
+        var model = EstateInference.learn(toyEstate(300, seed: 7).map { InferenceInput(spec: $0) })
+        #expect(model.keys["team"]?.values.contains("observability") == false)
+        for i in 0..<40 {
+            let spec = resource("o-\(i)", name: "observability-grafana-\(i)", account: "acct-obs")
+            model.learn(TrainingExample(id: spec.id, features: ResourceFeatures(spec: spec, knownTags: [:]), labels: ["team": "observability"]))
+        }
+        let p = model.predict(key: "team", features: ResourceFeatures(
+            spec: resource("x", name: "observability-loki-1", account: "acct-obs"), knownTags: [:]))
+        #expect(p?.value == "observability")
+    }
+
+    @Test func codableRoundTripPredictsTheSame() throws {
+        let estate = toyEstate(500, seed: 11)
+        let model = EstateInference.learn(estate.map { InferenceInput(spec: $0) })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let data = try encoder.encode(model)
+        let decoded = try JSONDecoder().decode(TagModel.self, from: data)
+        #expect(try encoder.encode(decoded) == data)
+        for spec in estate.prefix(50) {
+            let f = ResourceFeatures(spec: spec, knownTags: [:])
+            #expect(model.predict(key: "team", features: f) == decoded.predict(key: "team", features: f))
+        }
+        let wrongFormat = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\"format\":1", with: "\"format\":99")
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(TagModel.self, from: Data(wrongFormat.utf8)) }
+    }
+
+    @Test func trainingIsDeterministic() throws {
+        let inputs = toyEstate(400, seed: 13).map { InferenceInput(spec: $0) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let a = try encoder.encode(EstateInference.learn(inputs))
+        let b = try encoder.encode(EstateInference.learn(inputs))
+        #expect(a == b)
+    }
+
+    @Test func isotonicCalibrationIsMonotoneAndShrunk() {
+        var pairs: [(score: Double, correct: Bool)] = []
+        for i in 0..<1000 {
+            let s = Double(i) / 100
+            pairs.append((s, Double(i % 100) < min(99, s * 10)))
+        }
+        let c = IsotonicCalibration.fit(pairs)
+        var last = 0.0
+        for s in stride(from: -1.0, through: 12, by: 0.25) {
+            let v = c.confidence(s)
+            #expect(v >= last)
+            #expect(v < 1)
+            last = v
+        }
+        #expect(c.confidence(0) < 0.2)
+        #expect(c.confidence(11) > 0.9)
+        #expect(IsotonicCalibration().confidence(5) == 0)
+    }
+}

@@ -1,0 +1,144 @@
+import Testing
+import TaggingAPI
+@testable import Inference
+
+func rule(_ name: String, priority: Int? = nil, mode: RuleMode? = nil, confidence: Double? = nil, match: RuleMatch? = nil,
+          tags: [String: String], override: Bool? = nil) -> TaggingRule {
+    TaggingRule(
+        metadata: ObjectMeta(name: name, namespace: "default"),
+        spec: TaggingRuleSpec(priority: priority, mode: mode, confidence: confidence, match: match,
+                              tags: tags.sorted { $0.key < $1.key }.map { RuleTag(key: $0.key, value: $0.value) },
+                              override: override))
+}
+
+func resource(_ id: String, type: String = "ec2:instance", name: String? = nil, provider: String = "aws",
+              account: String? = "111111111111", region: String? = "eu-west-1", tags: [String: String]? = nil,
+              relations: [Relation]? = nil, manual: [String: String]? = nil) -> CloudResourceSpec {
+    CloudResourceSpec(provider: provider, id: id, type: type, name: name, account: account, region: region,
+                      nativeTags: tags, relations: relations, manualTags: manual)
+}
+
+@Suite struct RuleSetTests {
+    @Test func badRulesAreReportedAndOthersStillRun() {
+        let (set, errors) = RuleSet.compile([
+            rule("bad-regex", match: RuleMatch(name: NameMatch(regex: "([a-z")), tags: ["team": "x"]),
+            rule("unknown-group", match: RuleMatch(name: NameMatch(regex: "^(?<team>[a-z]+)-")), tags: ["team": "${name.squad}"]),
+            rule("empty-key", tags: ["": "x"]),
+            rule("unknown-ref", tags: ["team": "${nonsense}"]),
+            rule("exists-with-values", match: RuleMatch(tags: [TagMatcher(key: "env", operator: .exists, values: ["a"])]), tags: ["team": "x"]),
+            rule("good", match: RuleMatch(name: NameMatch(regex: "^(?<team>[a-z]+)-")), tags: ["team": "${name.team}"]),
+        ])
+        #expect(set.rules.map(\.name) == ["good"])
+        #expect(errors.map(\.rule) == ["default/bad-regex", "default/empty-key", "default/exists-with-values", "default/unknown-group", "default/unknown-ref"])
+        let unknownGroup = errors.first { $0.rule == "default/unknown-group" }!
+        #expect(unknownGroup.message.contains("no group \"squad\""))
+        #expect(unknownGroup.message.contains("team"))
+        #expect(errors.first { $0.rule == "default/bad-regex" }!.message.contains("does not compile"))
+
+        let result = TagInferencer(rules: set).infer(InferenceInput(spec: resource("i-1", name: "payments-api-01")))
+        #expect(result.tag("team")?.value == "payments")
+        #expect(result.tag("team")?.source == .rule)
+        #expect(result.tag("team")?.rule == "good")
+    }
+
+    @Test func candidatesFollowProviderAndTypeIndex() {
+        let (set, errors) = RuleSet.compile([
+            rule("ec2-any", match: RuleMatch(providers: ["aws"], types: ["ec2:*"]), tags: ["a": "1"]),
+            rule("volumes", match: RuleMatch(types: ["ec2:volume"]), tags: ["b": "1"]),
+            rule("gcp", match: RuleMatch(providers: ["gcp"]), tags: ["c": "1"]),
+            rule("all", tags: ["d": "1"]),
+        ])
+        #expect(errors.isEmpty)
+        func names(_ p: String, _ t: String) -> [String] { set.candidates(provider: p, type: t).map { set.rules[$0].name }.sorted() }
+        #expect(names("aws", "ec2:volume") == ["all", "ec2-any", "volumes"])
+        #expect(names("aws", "ec2:instance") == ["all", "ec2-any"])
+        #expect(names("aws", "rds:db") == ["all"])
+        #expect(names("gcp", "ec2:volume") == ["all", "gcp", "volumes"])
+    }
+
+    @Test func priorityWinsAndTiesBreakByNameNamingTheLoser() {
+        let (set, _) = RuleSet.compile([
+            rule("zeta", priority: 5, tags: ["team": "zeta-team"]),
+            rule("alpha", priority: 5, tags: ["team": "alpha-team"]),
+            rule("low", priority: 1, tags: ["team": "low-team"]),
+        ])
+        let t = TagInferencer(rules: set).infer(InferenceInput(spec: resource("i-1"))).tag("team")!
+        #expect(t.value == "alpha-team")
+        #expect(t.rule == "alpha")
+        #expect(t.reason.contains("won over zeta"))
+        #expect(t.reason.contains("low"))
+    }
+
+    @Test func ruleFillsOnlyMissingNativeUnlessOverride() {
+        let native = resource("i-1", tags: ["Team": "core"])
+        let (fill, _) = RuleSet.compile([rule("fill", tags: ["team": "payments"])])
+        let kept = TagInferencer(rules: fill).infer(InferenceInput(spec: native)).tag("team")!
+        #expect(kept.value == "core")
+        #expect(kept.source == .native)
+        #expect(kept.reason.contains("does not override"))
+
+        let (over, _) = RuleSet.compile([rule("force", tags: ["team": "payments"], override: true)])
+        let replaced = TagInferencer(rules: over).infer(InferenceInput(spec: native)).tag("team")!
+        #expect(replaced.value == "payments")
+        #expect(replaced.source == .rule)
+        #expect(replaced.reason.contains("overrides native Team=core"))
+    }
+
+    @Test func modesDecide() {
+        let (set, _) = RuleSet.compile([
+            rule("apply-sure", mode: .apply, confidence: 0.95, tags: ["env": "production"]),
+            rule("apply-unsure", mode: .apply, confidence: 0.8, tags: ["team": "payments"]),
+            rule("suggest", mode: .suggest, confidence: 1.0, tags: ["owner": "a@example.com"]),
+            rule("too-weak", mode: .suggest, confidence: 0.5, tags: ["application": "ledger"]),
+            rule("audit", mode: .audit, tags: ["cost-center": "42"]),
+        ])
+        let r = TagInferencer(rules: set).infer(InferenceInput(spec: resource("i-1")))
+        #expect(r.tag("env")?.decision == .apply)
+        #expect(r.tag("team")?.decision == .suggest)
+        #expect(r.tag("owner")?.decision == .suggest)
+        #expect(r.tag("application") == nil)
+        #expect(r.tag("cost-center") == nil)
+        #expect(r.audits.map(\.key) == ["cost-center"])
+        #expect(r.audits.first?.decision == .audit)
+        #expect(r.missingKeys == ["team", "owner", "cost-center", "application"])
+        #expect(r.matchedRules == ["apply-sure", "apply-unsure", "audit", "suggest", "too-weak"])
+    }
+
+    @Test func matchersSeeNativeAndEarlierRuleTags() {
+        let (set, errors) = RuleSet.compile([
+            rule("team-from-name", priority: 10, match: RuleMatch(name: NameMatch(regex: "^(?<team>[a-z]+)-(?<app>[a-z]+)")),
+                 tags: ["team": "${name.team}", "application": "${name.app}"]),
+            rule("cc-for-payments", priority: 5, match: RuleMatch(tags: [TagMatcher(key: "team", operator: .in, values: ["payments"])]),
+                 tags: ["cost-center": "CC-${tag.team}"]),
+            rule("prod-only", priority: 5, match: RuleMatch(tags: [TagMatcher(key: "env", operator: .in, values: ["PRD"])]),
+                 tags: ["owner": "oncall@example.com"]),
+            rule("no-env", match: RuleMatch(tags: [TagMatcher(key: "env", operator: .doesNotExist)]), tags: ["tier": "unknown"]),
+            rule("matches", match: RuleMatch(tags: [TagMatcher(key: "Environment", operator: .matches, values: ["^prod"])]),
+                 tags: ["x": "${account}/${region}/${type}/${provider}"]),
+            rule("notin", match: RuleMatch(tags: [TagMatcher(key: "env", operator: .notIn, values: ["development"])]), tags: ["y": "1"]),
+        ])
+        #expect(errors.isEmpty)
+        let r = TagInferencer(rules: set).infer(InferenceInput(spec: resource("i-1", name: "payments-ledger-01", tags: ["Environment": "prod"])))
+        #expect(r.tag("team")?.value == "payments")
+        #expect(r.tag("application")?.value == "ledger")
+        #expect(r.tag("cost-center")?.value == "CC-payments")
+        // "PRD" and native "prod" both canonicalise to production.
+        #expect(r.tag("owner")?.value == "oncall@example.com")
+        #expect(r.tag("tier") == nil)
+        #expect(r.tag("x")?.value == "111111111111/eu-west-1/ec2:instance/aws")
+        #expect(r.tag("y")?.value == "1")
+        #expect(r.tag("env")?.value == "production")
+
+        let other = TagInferencer(rules: set).infer(InferenceInput(spec: resource("i-2", name: "ops-tools-01")))
+        #expect(other.tag("cost-center") == nil)
+        #expect(other.tag("tier")?.value == "unknown")
+        #expect(other.tag("y")?.value == "1")
+    }
+
+    @Test func templateWithMissingTagSkipsOnlyThatTag() {
+        let (set, _) = RuleSet.compile([rule("r", tags: ["owner": "${tag.contact}", "env": "production"])])
+        let r = TagInferencer(rules: set).infer(InferenceInput(spec: resource("i-1")))
+        #expect(r.tag("owner") == nil)
+        #expect(r.tag("env")?.value == "production")
+    }
+}
