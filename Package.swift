@@ -142,7 +142,7 @@ let package = Package(
             resources: [.copy("Transcripts")]
         ),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "TaggingAPI", "Discovery"]),
-        .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "TaggingAPI"]),
+        .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "TaggingAPI"], exclude: ["Fixtures"]),
         .testTarget(name: "ReconcilersTests", dependencies: ["Reconcilers", "KubeTestServer"]),
         .testTarget(name: "VTagCLITests", dependencies: ["VTagCLI", "KubeTestServer"]),
         .testTarget(
