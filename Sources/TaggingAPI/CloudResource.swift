@@ -86,12 +86,17 @@ public struct CloudResourceStatus: Codable, Sendable, Hashable {
     public var phase: ResourcePhase?
     /// When discovery first missed the resource.
     public var vanishedAt: Date?
-    public var virtualTags: [VirtualTag]?
+    /// One per key (the schema's list-map key), at most `virtualTagsLimit`.
+    public var virtualTags: [VirtualTag]? {
+        didSet { tagCount = virtualTags?.count }
+    }
+    /// `virtualTags.count`, kept in step with `virtualTags` (for the Tags column of `kubectl get`).
+    public var tagCount: Int?
     /// Required keys that still have no applied value.
     public var missingKeys: [String]?
     /// key/value pairs a person denied: never suggested again for this resource.
     public var rejected: [RejectedTag]?
-    /// The last changes to virtual tags, newest last, bounded.
+    /// The last changes to virtual tags, newest last, at most `historyLimit`.
     public var history: [TagHistoryEntry]?
     public var conditions: [Condition]?
     public var evaluatedAt: Date?
@@ -106,6 +111,7 @@ public struct CloudResourceStatus: Codable, Sendable, Hashable {
         self.phase = phase
         self.vanishedAt = vanishedAt
         self.virtualTags = virtualTags
+        self.tagCount = virtualTags?.count
         self.missingKeys = missingKeys
         self.rejected = rejected
         self.history = history
@@ -114,6 +120,12 @@ public struct CloudResourceStatus: Codable, Sendable, Hashable {
         self.modelVersion = modelVersion
         self.observedGeneration = observedGeneration
     }
+
+    /// Bounds of the lists, equal to (or below) the schema's maxItems: a longer list is refused by the API server.
+    public static let historyLimit = 100
+    public static let virtualTagsLimit = 512
+    public static let rejectedLimit = 512
+    public static let missingKeysLimit = 256
 }
 
 /// An applied virtual tag and why it is there.

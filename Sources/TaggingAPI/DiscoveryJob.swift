@@ -54,13 +54,21 @@ public struct DiscoveryJobSpec: Codable, Sendable, Hashable {
         self.pruneVanished = pruneVanished
         self.vanishedTTL = vanishedTTL
     }
+
+    // The schema's defaults; the API server fills them in, these cover objects that did not pass through it.
+    public static let defaultVanishedTTL = "24h"
+    public var effectiveSuspend: Bool { suspend ?? false }
+    public var effectivePruneVanished: Bool { pruneVanished ?? true }
+    public var effectiveVanishedTTL: String { vanishedTTL ?? Self.defaultVanishedTTL }
+    /// vanishedTTL in seconds; nil when it is not a Go duration (the schema's pattern refuses those).
+    public var vanishedTTLSeconds: Double? { try? GoDuration.parse(effectiveVanishedTTL) }
 }
 
 public struct AWSDiscoverySettings: Codable, Sendable, Hashable {
     public static let allServices = ["ec2:instance", "ec2:volume", "rds:db", "s3:bucket", "elbv2:loadbalancer", "lambda:function"]
 
     public var regions: [String]
-    /// Resource types to list; default all of `allServices`.
+    /// Resource types to list (values of `allServices`, the schema's enum); default all of them.
     public var services: [String]?
     /// A Secret in the job's namespace holding the credentials; absent: the operator's own
     /// (environment or web identity).
@@ -100,9 +108,16 @@ public struct AWSCredentialsSecretRef: Codable, Sendable, Hashable {
         self.secretAccessKeyKey = secretAccessKeyKey
         self.sessionTokenKey = sessionTokenKey
     }
+
+    public var effectiveAccessKeyIDKey: String { accessKeyIDKey ?? Self.defaultAccessKeyIDKey }
+    public var effectiveSecretAccessKeyKey: String { secretAccessKeyKey ?? Self.defaultSecretAccessKeyKey }
+    public var effectiveSessionTokenKey: String { sessionTokenKey ?? Self.defaultSessionTokenKey }
 }
 
 public struct SimulatedDiscoverySettings: Codable, Sendable, Hashable {
+    /// The clouds a simulated estate can hold (the schema's enum for `clouds`).
+    public static let allClouds = ["aws", "gcp", "azure"]
+
     public var count: Int
     public var seed: Int64?
     /// aws, gcp, azure; default all three.
@@ -186,8 +201,12 @@ public struct DiscoveryRun: Codable, Sendable, Hashable {
     public var deleted: Int?
     /// How many provider calls or rows failed.
     public var errors: Int
-    /// The first few error messages, each one a person can act on.
+    /// The first few error messages (at most `errorMessagesLimit`, each at most `errorMessageMaxLength`
+    /// characters: the schema refuses more), each one a person can act on.
     public var errorMessages: [String]?
+
+    public static let errorMessagesLimit = 20
+    public static let errorMessageMaxLength = 4096
 
     public init(
         trigger: String? = nil, startedAt: Date, finishedAt: Date? = nil, discovered: Int = 0, created: Int = 0,

@@ -11,7 +11,11 @@ public enum ResourceNaming {
         let hash = hex10(fnv1a64("\(provider)/\(id)"))
         // The tail after the last '/' or ':' is what people recognise (i-0abc..., vol-..., a bucket name).
         let tail = id.split(whereSeparator: { $0 == "/" || $0 == ":" }).last.map(String.init) ?? id
-        let prefix = sanitize(provider)
+        // The provider prefix is short in practice (aws, gcp, azure); bound it anyway, and never leave it empty:
+        // a name must start with an alphanumeric.
+        var prefix = String(sanitize(provider).prefix(20))
+        while prefix.hasSuffix("-") { prefix.removeLast() }
+        if prefix.isEmpty { prefix = "res" }
         var readable = sanitize(tail)
         let budget = maxLength - prefix.count - hash.count - 2
         if readable.count > budget { readable = String(readable.prefix(max(0, budget))) }

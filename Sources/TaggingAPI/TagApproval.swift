@@ -30,7 +30,13 @@ public struct TagApprovalSpec: Codable, Sendable, Hashable {
     public var source: TagSource
     /// The TaggingRule behind the suggestion, when the source is rule.
     public var rule: String?
-    public var resources: [ApprovalResource]
+    /// At most `TagApproval.maxResources`, names unique (the schema's list-map key).
+    public var resources: [ApprovalResource] {
+        didSet { resourceCount = resources.count }
+    }
+    /// `resources.count`, kept in step with `resources` (for the Resources column of `kubectl get`;
+    /// the schema refuses a value that disagrees).
+    public var resourceCount: Int?
 
     public init(key: String, value: String, source: TagSource, rule: String? = nil, resources: [ApprovalResource]) {
         self.key = key
@@ -38,6 +44,7 @@ public struct TagApprovalSpec: Codable, Sendable, Hashable {
         self.source = source
         self.rule = rule
         self.resources = resources
+        self.resourceCount = resources.count
     }
 }
 
