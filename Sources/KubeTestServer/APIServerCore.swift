@@ -16,7 +16,7 @@ final class APIServerCore: Sendable {
     let faults: FaultInjector
     let recorded = Mutex<[RecordedRequest]>([])
     let port = Mutex(0)
-    static let maxRecorded = 100_000
+    static let maxRecorded = 20_000
 
     init(store: ClusterStore, options: KubeAPITestServer.Options, faults: FaultInjector) {
         self.store = store
@@ -115,6 +115,7 @@ final class APIServerCore: Sendable {
         case .response(let status, _, _): record.responseStatus = status
         case .streaming: record.responseStatus = 200
         }
+        guard options.recordRequests else { return answer }
         recorded.withLock { r in
             if r.count >= Self.maxRecorded { r.removeFirst(r.count / 2) }
             r.append(record)

@@ -176,6 +176,14 @@ struct AuthFaultTests {
         }
     }
 
+    @Test func recordingCanBeTurnedOff() async throws {
+        try await withServer(.init(recordRequests: false)) { server, c in
+            let r = try await c.get("/api/v1/namespaces")
+            #expect(r.status == 200)
+            #expect(server.requests().isEmpty)
+        }
+    }
+
     @Test func kubeconfigVariantsAreWritten() async throws {
         try await withServer { server, _ in
             let text = try String(contentsOfFile: server.kubeconfigPath, encoding: .utf8)
