@@ -127,12 +127,12 @@ func manualInformer<T: KubernetesObject>(_ type: T.Type = T.self, store: Store<T
 
 /// Runs `body` against a fresh in-process API server and a client for it; shuts the server down after.
 func withRuntimeTestServer<R: Sendable>(
-    _ body: @escaping @Sendable (KubeAPITestServer, KubeClient) async throws -> R
+    timeout: Duration = .seconds(60), _ body: @escaping @Sendable (KubeAPITestServer, KubeClient) async throws -> R
 ) async throws -> R {
     let server = try await KubeAPITestServer.start()
     do {
         let client = try KubeClient(configuration: ClientConfiguration.load(kubeconfigPath: server.kubeconfigPath, environment: [:]))
-        let r = try await withDeadline(.seconds(60)) { try await body(server, client) }
+        let r = try await withDeadline(timeout) { try await body(server, client) }
         try? await server.shutdown()
         return r
     } catch {
