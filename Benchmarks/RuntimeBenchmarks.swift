@@ -4,9 +4,15 @@ import K8sClient
 import Synchronization
 import TaggingAPI
 
-/// Resident memory of this process in bytes, from /proc/self/statm (Linux). Nil elsewhere.
-/// (glibc's mallinfo2 is not visible to Swift's Glibc module, so the resident-set delta is the measure.)
+/// Resident memory of this process in bytes, from /proc/self/statm (Linux), after glibc's
+/// malloc_trim(0) has handed freed memory back to the kernel (so an earlier case's freed objects
+/// do not hide a later case's growth). Nil elsewhere. (glibc's mallinfo2 is not visible to Swift's
+/// Glibc module, so the resident-set delta is the measure.)
 private func residentBytes() -> Int? {
+    typealias MallocTrim = @convention(c) (Int) -> Int32
+    if let sym = dlsym(nil, "malloc_trim") {  // nil = RTLD_DEFAULT on glibc
+        _ = unsafeBitCast(sym, to: MallocTrim.self)(0)
+    }
     guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
     let fields = text.split(separator: " ")
     guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
@@ -71,7 +77,7 @@ func runtimeCacheMemoryBenchmark() async throws {
         for i in 0..<n { await informer.handle(.applied(benchCloudResource(i))) }
         let after = residentBytes() ?? before
         let perObject = Double(after - before) / Double(n)
-        print("cache memory (\(label)): \(Int(perObject)) bytes/object, \(String(format: "%.1f", Double(after - before) * 10 / Double(n) / 1_048_576)) MiB per 10,000 objects (\(informer.store.count) cached; resident set delta, /proc/self/statm)")
+        print("cache memory (\(label)): \(Int(perObject)) bytes/object, \(String(format: "%.1f", perObject * 10_000 / 1_048_576)) MiB per 10,000 objects (\(informer.store.count) cached; resident set delta, /proc/self/statm)")
         withExtendedLifetime(informer) {}
     }
 }

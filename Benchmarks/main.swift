@@ -10,6 +10,7 @@ let benchmarks: [(name: String, summary: String, run: () async throws -> Void)] 
     ("runtime-queue-throughput", "keys/s through a 4-worker controller with a no-op reconcile", runtimeQueueThroughputBenchmark),
     ("inference-evaluate", "100,000 resources x 200 rules (+ model, inheritance), CPU seconds on one thread", InferenceBenchmarks.evaluate),
     ("inference-train", "model training on 100,000 resources, model size, incremental learning", InferenceBenchmarks.train),
+    ("inventory-parse", "parse a 100,000-row inventory CSV from disk (rows/s, MB/s), after generating it", inventoryParseBenchmark),
     ("aws-discovery", "5,000 EC2 instances from a local moto server: wall time and vtag's own CPU time", AWSDiscoveryBenchmark.run),
     ("watch-decode", "100,000 CloudResource watch events through LineSplitter + typed decode", WatchDecodeBenchmark.run),
 ]

@@ -19,8 +19,10 @@ public struct IsotonicCalibration: Codable, Sendable, Hashable {
     /// Smallest number of examples behind one step, so a lucky handful cannot claim 100%.
     static let minimumStep = 25
 
-    /// Fits a non-decreasing step function to (score, correct) pairs. Each step's confidence is its
-    /// accuracy shrunk towards 1/2 (Laplace), then capped by the steps above so it never rises on luck.
+    /// Fits a non-decreasing step function to (score, correct) pairs. Each step's confidence is a lower
+    /// bound of its accuracy (Wilson, one-sided 95%): the resources inference fills are not quite like the
+    /// ones it is checked on, so a step claims only what its evidence supports. Steps are then capped by
+    /// the ones above so none rises on luck.
     public static func fit(_ pairs: [(score: Double, correct: Bool)]) -> IsotonicCalibration {
         guard !pairs.isEmpty else { return IsotonicCalibration() }
         let sorted = pairs.sorted { $0.score < $1.score || ($0.score == $1.score && !$0.correct && $1.correct) }
@@ -53,7 +55,7 @@ public struct IsotonicCalibration: Codable, Sendable, Hashable {
             let below = stack.removeLast()
             stack.append((top.hi, top.n + below.n, top.k + below.k))
         }
-        var accuracies = stack.map { ($0.k + 1) / ($0.n + 2) }
+        var accuracies = stack.map { wilsonLower(correct: $0.k, of: $0.n) }
         if accuracies.count >= 2 {
             for i in stride(from: accuracies.count - 2, through: 0, by: -1) {
                 accuracies[i] = min(accuracies[i], accuracies[i + 1])
@@ -62,6 +64,12 @@ public struct IsotonicCalibration: Codable, Sendable, Hashable {
         var bounds = stack.map(\.hi)
         bounds[bounds.count - 1] = .infinity
         return IsotonicCalibration(upperBounds: bounds, accuracies: accuracies, examples: pairs.count, lowestScore: sorted[0].score)
+    }
+
+    static func wilsonLower(correct k: Double, of n: Double, z: Double = 1.64) -> Double {
+        guard n > 0 else { return 0 }
+        let p = k / n
+        return (p + z * z / (2 * n) - z * ((p * (1 - p) + z * z / (4 * n)) / n).squareRoot()) / (1 + z * z / n)
     }
 
     public func confidence(_ score: Double) -> Double {

@@ -89,14 +89,19 @@ public struct KeyModel: Sendable {
         var known: Int
         /// How exclusively the best value's most telling informative feature points at it (see `EvidenceGroup`).
         var support: Double = 0
+        /// Informative features the model has never seen (an unknown account, words no learned name had).
+        var unknown: Int = 0
     }
 
     func rank(_ features: [String], excluded: Set<String> = []) -> Ranking? {
         var scores = [Double](repeating: 0, count: values.count)
-        var known = 0
+        var known = 0, unknown = 0
         var informativeKnown: [Int32] = []
         for f in features {
-            guard let fi = featureIndex[f] else { continue }
+            guard let fi = featureIndex[f] else {
+                if EvidenceGroup.isInformative(f) { unknown += 1 }
+                continue
+            }
             known += 1
             if informative[Int(fi)] { informativeKnown.append(fi) }
             for p in postings[Int(fi)] where p.count > 0 {
@@ -116,13 +121,14 @@ public struct KeyModel: Sendable {
                 support = max(support, EvidenceGroup.purity(mine: Double(mine), all: Double(all)))
             }
             r?.support = support
+            r?.unknown = unknown
         }
         return r
     }
 
     /// The calibrated confidence of a ranking.
     func confidence(_ r: Ranking, hasTags: Bool) -> Double {
-        let g = EvidenceGroup.index(hasTags: hasTags, support: r.support)
+        let g = EvidenceGroup.index(hasTags: hasTags, unknown: r.unknown)
         let c = g < calibrations.count && calibrations[g].examples >= EvidenceGroup.minimumExamples ? calibrations[g] : pooled
         return c.confidence(EvidenceGroup.score(margin: r.margin, purity: r.support))
     }
@@ -224,10 +230,12 @@ extension KeyModel: Codable {
     }
 }
 
-/// Calibration is fitted separately for predictions backed by more or less telling evidence. Resources
-/// nobody tagged are often the ones with nothing telling (an opaque name in a shared account), rarer among
-/// the tagged ones the calibration is fitted on; conditioning on how exclusively the best feature points
-/// at the value keeps the confidence honest for them.
+/// Calibration is fitted separately for resources with and without other tags, and by how much of what
+/// identifies them the model has never seen (an unknown account, unknown name words). Resources nobody
+/// tagged are often such strangers, rarer among the tagged ones the calibration is fitted on; held-out folds
+/// grouped by deployment produce strangers too, so each group's calibration knows what they are worth.
+/// The score itself is the naive Bayes margin capped by how exclusively the best value's most telling
+/// feature points at it.
 enum EvidenceGroup {
     static let count = 8
     /// A group with fewer held-out predictions falls back to the pooled calibration.
@@ -244,8 +252,8 @@ enum EvidenceGroup {
         }
     }
 
-    static func index(hasTags: Bool, support: Double) -> Int {
-        return hasTags ? 4 : 0
+    static func index(hasTags: Bool, unknown: Int) -> Int {
+        (hasTags ? 4 : 0) + min(unknown, 3)
     }
 
     /// The calibrated score: the naive Bayes margin, capped by the log-odds of the purity of the best

@@ -65,16 +65,19 @@ struct KeyModelTrainer {
         func sumFolds(_ a: [Double], _ i: Int) -> Double { (0..<folds).reduce(0) { $0 + a[i * folds + $1] } }
         let fullDocs = (0..<values.count).map { sumFolds(docs, $0) }
         let fullTotals = (0..<values.count).map { sumFolds(totals, $0) }
+        let slotTotals = (0..<pairOf.count).map { slot in (0..<folds).reduce(Float(0)) { $0 + slotCounts[slot * folds + $1] } }
         let postings: [[KeyModel.Posting]] = postingSlots.map { slots in
-            slots.map { slot in
-                let c = (0..<folds).reduce(Float(0)) { $0 + slotCounts[slot * folds + $1] }
-                return KeyModel.Posting(value: pairOf[slot].value, count: c)
-            }
+            slots.map { KeyModel.Posting(value: pairOf[$0].value, count: slotTotals[$0]) }
         }
 
         // Held-out predictions: every example scored by the counts of the other folds, with and without tags.
         var groupPairs = [[(score: Double, correct: Bool)]](repeating: [], count: EvidenceGroup.count)
         let informative = featureNames.map(EvidenceGroup.isInformative)
+        let informativeInList = lists.map { $0.reduce(0) { $0 + (EvidenceGroup.isInformative($1) ? 1 : 0) } }
+        // Tag features dropped as rare: not counted as unknown when predicting without tags.
+        let tagInformativeDropped = lists.map { list in
+            list.reduce(0) { $0 + ($1.hasPrefix(ResourceFeatures.tagPrefix) && featureIndex[$1] == nil ? 1 : 0) }
+        }
         let step = max(1, examples.count / max(1, options.maximumCalibrationExamples))
         var scores = [Double](repeating: 0, count: values.count)
         var foldDocs = [Double](repeating: 0, count: values.count)
@@ -92,11 +95,14 @@ struct KeyModelTrainer {
                 for c in 0..<values.count { scores[c] = 0 }
                 var known = 0
                 var informativeKnown: [Int32] = []
+                // Informative features dropped as rare are unknown to any model.
+                var unknown = informativeInList[n] - encoded[n].reduce(0) { $0 + (informative[Int($1)] ? 1 : 0) }
+                if !includeTags { unknown -= tagInformativeDropped[n] }
                 for fi in encoded[n] {
                     if !includeTags && isTagFeature[Int(fi)] { continue }
                     var seen = false
                     for slot in postingSlots[Int(fi)] {
-                        let c = Double(slotCounts[slot * folds..<(slot + 1) * folds].reduce(0, +) - slotCounts[slot * folds + fold])
+                        let c = Double(slotTotals[slot] - slotCounts[slot * folds + fold])
                         if c > 0 {
                             scores[Int(pairOf[slot].value)] += log1p(c / KeyModel.smoothing)
                             seen = true
@@ -106,6 +112,8 @@ struct KeyModelTrainer {
                     if seen {
                         known += 1
                         if informative[Int(fi)] { informativeKnown.append(fi) }
+                    } else if informative[Int(fi)] {
+                        unknown += 1
                     }
                 }
                 guard known > 0 else { continue }
@@ -117,13 +125,13 @@ struct KeyModelTrainer {
                 for fi in informativeKnown {
                     var mine: Float = 0, all: Float = 0
                     for slot in postingSlots[Int(fi)] {
-                        let c = slotCounts[slot * folds..<(slot + 1) * folds].reduce(0, +) - slotCounts[slot * folds + fold]
+                        let c = slotTotals[slot] - slotCounts[slot * folds + fold]
                         all += c
                         if Int(pairOf[slot].value) == r.best { mine = c }
                     }
                     support = max(support, EvidenceGroup.purity(mine: Double(mine), all: Double(all)))
                 }
-                groupPairs[EvidenceGroup.index(hasTags: includeTags, support: support)]
+                groupPairs[EvidenceGroup.index(hasTags: includeTags, unknown: unknown)]
                     .append((score: EvidenceGroup.score(margin: r.margin, purity: support), correct: r.best == truth))
             }
         }

@@ -16,7 +16,7 @@ final class APIServerCore: Sendable {
     let faults: FaultInjector
     let recorded = Mutex<[RecordedRequest]>([])
     let port = Mutex(0)
-    static let maxRecorded = 100_000
+    static let maxRecorded = 20_000
 
     init(store: ClusterStore, options: KubeAPITestServer.Options, faults: FaultInjector) {
         self.store = store
@@ -115,6 +115,7 @@ final class APIServerCore: Sendable {
         case .response(let status, _, _): record.responseStatus = status
         case .streaming: record.responseStatus = 200
         }
+        guard options.recordRequests else { return answer }
         recorded.withLock { r in
             if r.count >= Self.maxRecorded { r.removeFirst(r.count / 2) }
             r.append(record)
@@ -260,7 +261,7 @@ final class APIServerCore: Sendable {
         let id: Int? = store.state.withLock { cluster -> Int? in
             let id = cluster.nextWatcherID
             cluster.nextWatcherID += 1
-            let w = Watcher(id: id, typeKey: c.type.key, namespace: c.type.namespaced ? c.namespace : nil,
+            var w = Watcher(id: id, typeKey: c.type.key, namespace: c.type.namespaced ? c.namespace : nil,
                             labelSelector: ls, fieldSelector: fs, bookmarks: bookmarks, apiVersion: c.apiVersion,
                             kind: c.type.kind, sink: sink)
             sink.start()
@@ -273,7 +274,10 @@ final class APIServerCore: Sendable {
                           fs == nil || Cluster.matches(so.object, LabelSelector(), fs) else { continue }
                     sink.send(watchEventLine("ADDED", cluster.present(so.bytes, c.type, c.apiVersion)))
                 }
-                if bookmarks { sink.send(cluster.bookmark(w, initialEventsEnd: true)) }
+                if bookmarks {
+                    sink.send(cluster.bookmark(w, initialEventsEnd: true))
+                    w.sentBookmark = true
+                }
             } else if let from = fromRV {
                 if from < cluster.log.compactedRV {
                     let status = StatusResponse(message: "too old resource version: \(from) (\(cluster.log.compactedRV))", reason: "Expired", code: 410)
@@ -301,19 +305,20 @@ final class APIServerCore: Sendable {
             let interval = options.bookmarkInterval
             let ns = Int64(interval.components.seconds) * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000
             let task = loop.scheduleRepeatedTask(initialDelay: .nanoseconds(ns), delay: .nanoseconds(max(ns, 1_000_000))) { _ in
-                store.state.withLock { cluster in
-                    if let w = cluster.watcher(typeKey: typeKey, id: id) { w.sink.send(cluster.bookmark(w)) }
-                }
+                store.state.withLock { $0.sendBookmark(typeKey: typeKey, id: id) }
             }
             sink.addTimer { task.cancel() }
         }
         if timeout > 0 {
-            let task = loop.scheduleTask(in: .seconds(Int64(timeout))) {
-                store.state.withLock { cluster in
-                    if let w = cluster.removeWatcher(typeKey: typeKey, id: id), w.bookmarks {
-                        w.sink.send(cluster.bookmark(w))
-                    }
+            // Like the watch cache: a watch that got no bookmark yet gets one 2 s before its deadline.
+            if bookmarks && timeout > 2 {
+                let pre = loop.scheduleTask(in: .seconds(Int64(timeout - 2))) {
+                    store.state.withLock { $0.sendBookmark(typeKey: typeKey, id: id, onlyIfNone: true) }
                 }
+                sink.addTimer { pre.cancel() }
+            }
+            let task = loop.scheduleTask(in: .seconds(Int64(timeout))) {
+                _ = store.state.withLock { $0.removeWatcher(typeKey: typeKey, id: id) }
                 sink.finish()
             }
             sink.addTimer { task.cancel() }

@@ -152,6 +152,9 @@ extension Cluster {
         ]
         status["acceptedNames"] = accepted
         o["status"] = status
+        let mf = ManagedFields.recordUpdate(old: current, new: o, manager: "kube-apiserver", subresource: "status",
+                                            apiVersion: crdType.apiVersion("v1"), time: time, schema: nil)
+        o["metadata"]?["managedFields"] = mf
         o["metadata"]?["resourceVersion"] = .string(String(nextRV()))
         put(crdType, key, o, eventType: "MODIFIED", old: current)
     }

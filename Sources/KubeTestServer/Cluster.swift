@@ -84,6 +84,8 @@ struct Watcher: Sendable {
     var labelSelector: LabelSelector
     var fieldSelector: FieldSelector?
     var bookmarks: Bool
+    /// A BOOKMARK went out already (the pre-timeout bookmark is only sent to watches that had none).
+    var sentBookmark = false
     /// apiVersion to present objects in (a non-storage served version rewrites it).
     var apiVersion: String
     var kind: String
@@ -278,6 +280,13 @@ struct Cluster: Sendable {
     }
 
     func watcher(typeKey: String, id: Int) -> Watcher? { watchers[typeKey]?[id] }
+
+    /// Sends a BOOKMARK to one watcher (`onlyIfNone`: the cacher's pre-timeout bookmark).
+    mutating func sendBookmark(typeKey: String, id: Int, onlyIfNone: Bool = false) {
+        guard let w = watchers[typeKey]?[id], !(onlyIfNone && w.sentBookmark) else { return }
+        w.sink.send(bookmark(w))
+        watchers[typeKey]?[id]?.sentBookmark = true
+    }
 
     /// A BOOKMARK line: only kind, apiVersion and metadata.resourceVersion (plus the initial-events-end annotation).
     func bookmark(_ w: Watcher, initialEventsEnd: Bool = false) -> [UInt8] {

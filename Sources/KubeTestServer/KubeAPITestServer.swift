@@ -56,11 +56,13 @@ public final class KubeAPITestServer: Sendable {
         public var namespaces: [String]
         /// Delay of the garbage collector's foreground-deletion pass.
         public var foregroundDeletionDelay: Duration
+        /// Keep `requests()` (the most recent 20,000). Benchmarks pushing 100,000 objects turn it off.
+        public var recordRequests: Bool
 
         public init(crdFiles: [String] = [], watchWindow: Int = 10_000, bookmarkInterval: Duration = .seconds(1),
                     tokens: [String: String] = ["test-token": "test-user"], requireAuth: Bool = true,
                     namespaces: [String] = ["default", "kube-system", "kube-public"],
-                    foregroundDeletionDelay: Duration = .milliseconds(50)) {
+                    foregroundDeletionDelay: Duration = .milliseconds(50), recordRequests: Bool = true) {
             self.crdFiles = crdFiles
             self.watchWindow = watchWindow
             self.bookmarkInterval = bookmarkInterval
@@ -68,6 +70,7 @@ public final class KubeAPITestServer: Sendable {
             self.requireAuth = requireAuth
             self.namespaces = namespaces
             self.foregroundDeletionDelay = foregroundDeletionDelay
+            self.recordRequests = recordRequests
         }
     }
 
@@ -144,7 +147,7 @@ public final class KubeAPITestServer: Sendable {
         }
     }
 
-    /// Every request so far (the most recent 100,000), oldest first.
+    /// Every request so far (the most recent 20,000), oldest first.
     public func requests() -> [RecordedRequest] { core.recorded.withLock { $0 } }
 
     public func clearRequests() { core.recorded.withLock { $0 = [] } }

@@ -288,7 +288,9 @@ enum ManagedFields {
         var merged = merge(current ?? .object([:]), cfg, schema: schema, root: true)
         if let mine {
             let dropped = entries[mine].fields.subtracting(configLeaves)
-            for p in dropped where !entries.enumerated().contains(where: { $0.offset != mine && $0.element.fields.contains(p) }) {
+            // Whole list elements first: removing an element's fields one by one could leave a keyless husk.
+            let ordered = dropped.sorted { ($0.last == "." ? 0 : 1, $0.count) < ($1.last == "." ? 0 : 1, $1.count) }
+            for p in ordered where !entries.enumerated().contains(where: { $0.offset != mine && $0.element.fields.contains(p) }) {
                 remove(p, from: &merged)
             }
             entries[mine].fields = configLeaves

@@ -8,7 +8,8 @@ struct AWSWireTests {
     private let call = AWSCall(service: .rds, operation: "DescribeDBInstances")
 
     private func error(_ status: Int, _ body: String, header: String? = nil) -> AWSCallError {
-        AWSTransport.errorFromAnswer(status: status, body: (Data(body.utf8), header), call: call, region: "eu-west-1", attempts: 1)
+        AWSTransport.errorFromAnswer(
+            status: status, body: .init(data: Data(body.utf8), errorType: header), call: call, region: "eu-west-1", attempts: 1)
     }
 
     @Test func readsEveryErrorShape() {
@@ -28,6 +29,10 @@ struct AWSWireTests {
 
         let header = error(429, #"{"Message":"Rate exceeded"}"#, header: "TooManyRequestsException:http://internal.amazon.com/")
         #expect(header.code == "TooManyRequestsException" && header.kind == .throttled)
+
+        let wrongRegion = error(
+            400, "<Error><Code>AuthorizationHeaderMalformed</Code><Message>wrong region</Message><Region>ap-south-1</Region></Error>")
+        #expect(wrongRegion.bucketRegion == "ap-south-1" && !wrongRegion.isRetryable)
 
         let html = error(502, "<html><body>Bad gateway</body>")
         #expect(html.kind == .unavailable && html.isRetryable)

@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import K8sClient
+import KubeTestServer
 
 /// Polls `condition` until it holds or `timeout` passes (wall time; a bound, never a measurement).
 func eventually(
@@ -124,3 +125,22 @@ func manualInformer<T: KubernetesObject>(_ type: T.Type = T.self, store: Store<T
     Informer(store: store) { AsyncThrowingStream { _ in } }
 }
 
+/// Runs `body` against a fresh in-process API server and a client for it; shuts the server down after.
+func withRuntimeTestServer<R: Sendable>(
+    timeout: Duration = .seconds(60), _ body: @escaping @Sendable (KubeAPITestServer, KubeClient) async throws -> R
+) async throws -> R {
+    let server = try await KubeAPITestServer.start()
+    do {
+        let client = try KubeClient(configuration: ClientConfiguration.load(kubeconfigPath: server.kubeconfigPath, environment: [:]))
+        let r = try await withDeadline(timeout) { try await body(server, client) }
+        try? await server.shutdown()
+        return r
+    } catch {
+        try? await server.shutdown()
+        throw error
+    }
+}
+
+func configMap(_ name: String, namespace: String = "default", data: [String: String] = [:], labels: [String: String]? = nil) -> ConfigMap {
+    ConfigMap(metadata: ObjectMeta(name: name, namespace: namespace, labels: labels), data: data)
+}

@@ -46,11 +46,11 @@ struct RawClient {
         req.headers.add(name: "Accept", value: "application/json")
         req.headers.add(name: "User-Agent", value: "vtag-tests/1.0")
         if let token { req.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        for (k, v) in extra { req.headers.replaceOrAdd(name: k, value: v) }
         if let body {
             req.headers.add(name: "Content-Type", value: contentType)
             req.body = .bytes(ByteBuffer(data: body))
         }
+        for (k, v) in extra { req.headers.replaceOrAdd(name: k, value: v) }
         let resp = try await http.execute(req, timeout: .seconds(30))
         let bytes = try await resp.body.collect(upTo: 64 << 20)
         return Response(status: Int(resp.status.code), headers: resp.headers.map { ($0.name, $0.value) }, body: Data(buffer: bytes))

@@ -29,6 +29,8 @@ public struct AWSCallError: Error, Sendable, CustomStringConvertible {
     public var message: String?
     public var httpStatus: Int?
     public var attempts: Int
+    /// S3 names a bucket's region in some errors (a wrong-region answer says where the bucket is).
+    public var bucketRegion: String? = nil
 
     static let credentialCodes: Set<String> = [
         "InvalidClientTokenId", "SignatureDoesNotMatch", "AuthFailure", "UnrecognizedClientException", "InvalidAccessKeyId",

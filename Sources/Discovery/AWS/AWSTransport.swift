@@ -103,7 +103,14 @@ struct AWSTransport: Sendable {
         }
     }
 
-    private func execute(_ request: SigV4Request, target: AWSEndpoints.Target) async throws -> (Int, (data: Data, errorType: String?)) {
+    /// An answer's body and the headers error handling reads.
+    struct Answer {
+        var data: Data
+        var errorType: String? = nil
+        var bucketRegion: String? = nil
+    }
+
+    private func execute(_ request: SigV4Request, target: AWSEndpoints.Target) async throws -> (Int, Answer) {
         var url = "\(target.scheme)://\(target.authority)\(request.path)"
         if !request.query.isEmpty { url += "?" + request.encodedQuery }
         var http = HTTPClientRequest(url: url)
@@ -114,18 +121,22 @@ struct AWSTransport: Sendable {
         }
         let response = try await self.http.execute(http, timeout: timeout)
         let buffer = try await response.body.collect(upTo: maxResponseBytes)
-        return (Int(response.status.code), (Data(buffer: buffer), response.headers.first(name: "x-amzn-errortype")))
+        return (
+            Int(response.status.code),
+            Answer(
+                data: Data(buffer: buffer), errorType: response.headers.first(name: "x-amzn-errortype"),
+                bucketRegion: response.headers.first(name: "x-amz-bucket-region"))
+        )
     }
 
     /// Reads the error code and message from any of AWS's error shapes: EC2
     /// `<Response><Errors><Error>`, the query services' `<ErrorResponse><Error>`, S3's `<Error>`,
     /// and REST-JSON bodies with `__type`/`code` and `message`/`Message` (or the
     /// `x-amzn-ErrorType` header).
-    static func errorFromAnswer(
-        status: Int, body: (data: Data, errorType: String?), call: AWSCall, region: String, attempts: Int
-    ) -> AWSCallError {
+    static func errorFromAnswer(status: Int, body: Answer, call: AWSCall, region: String, attempts: Int) -> AWSCallError {
         var code: String?
         var message: String?
+        var bucketRegion = body.bucketRegion
         if let header = body.errorType, !header.isEmpty {
             code = String(header.split(separator: ":").first ?? Substring(header))
         }
@@ -134,6 +145,7 @@ struct AWSTransport: Sendable {
             let error = tree.first(named: "Error") ?? tree
             code = error.first(named: "Code")?.text ?? code
             message = error.first(named: "Message")?.text
+            if let named = error.first(named: "Region")?.text, !named.isEmpty { bucketRegion = named }
         } else if trimmed.first == UInt8(ascii: "{"),
             let object = try? JSONSerialization.jsonObject(with: body.data) as? [String: Any]
         {
@@ -147,6 +159,7 @@ struct AWSTransport: Sendable {
         }
         return AWSCallError(
             kind: AWSCallError.kind(status: status, code: code), action: call.action, service: call.service.iamPrefix,
-            region: region, endpoint: "", code: code, message: message, httpStatus: status, attempts: attempts)
+            region: region, endpoint: "", code: code, message: message, httpStatus: status, attempts: attempts,
+            bucketRegion: bucketRegion)
     }
 }

@@ -53,6 +53,9 @@ struct S3BucketLister: AWSResourceLister {
             do {
                 let call = AWSCall(service: .s3, operation: "GetBucketLocation", query: [("location", "")], bucket: bucket.name)
                 region = Self.region(fromLocationConstraint: try await context.client.restXML(call, region: listing).text)
+            } catch let error as AWSCallError where error.bucketRegion != nil {
+                // Asked in the wrong region, S3 says which is right: that is the answer we wanted.
+                region = error.bucketRegion!
             } catch {
                 context.report(DiscoveryFailure(scope: "\(type) \(bucket.name)", message: "\(error)"))
                 return nil

@@ -174,43 +174,41 @@ public final class Controller: Service, Sendable {
             activeWorkers.increment()
             let start = configuration.clock.now
             let result: String
+            let completion: WorkQueue<ObjectKey>.Completion
+            var failure: (any Error)?
             do {
                 switch try await reconcile(key) {
                 case .done:
-                    await queue.forget(key)
-                    result = "success"
-                case .requeue(let after):
-                    await queue.forget(key)
-                    if after > .zero {
-                        await queue.addAfter(key, after)
-                        result = "requeue_after"
-                    } else {
-                        await queue.add(key)
-                        result = "requeue"
-                    }
+                    (result, completion) = ("success", .forget)
+                case .requeue(let after) where after > .zero:
+                    (result, completion) = ("requeue_after", .requeueAfter(after))
+                case .requeue:
+                    (result, completion) = ("requeue", .requeueAfter(.zero))
                 }
             } catch let error as TerminalError {
-                await queue.forget(key)
-                errorsCounter.increment()
+                (result, completion) = ("error", .drop)
                 terminalErrorsCounter.increment()
-                logger.error("reconcile failed; not retrying", metadata: ["key": "\(key)", "error": "\(error.underlying)"])
-                result = "error"
+                failure = error.underlying
             } catch is CancellationError where Task.isCancelled {
                 // Abandoned at shutdown: not a failure of the object.
-                result = "error"
                 await queue.done(key)
                 activeWorkers.decrement()
                 return
             } catch {
-                await queue.addRateLimited(key)
-                errorsCounter.increment()
-                let attempts = await queue.numRequeues(key)
-                logger.warning("reconcile failed; retrying with backoff", metadata: ["key": "\(key)", "error": "\(error)", "attempt": "\(attempts)"])
-                result = "error"
+                (result, completion) = ("error", .rateLimited)
+                failure = error
             }
             reconcileTime.record(duration: configuration.clock.now - start)
             resultCounters[result]?.increment()
-            await queue.done(key)
+            let failures = await queue.complete(key, completion)
+            if let failure {
+                errorsCounter.increment()
+                if completion == .drop {
+                    logger.error("reconcile failed; not retrying", metadata: ["key": "\(key)", "error": "\(failure)"])
+                } else {
+                    logger.warning("reconcile failed; retrying with backoff", metadata: ["key": "\(key)", "error": "\(failure)", "attempt": "\(failures)"])
+                }
+            }
             activeWorkers.decrement()
         }
     }

@@ -111,7 +111,7 @@ public final class LeaderElector: Sendable {
 
     public var isLeader: Bool { observed.withLock { $0.leading } }
 
-    /// Number of acquire/renew attempts so far (tests step a manual clock by it).
+    /// Number of completed acquire/renew attempts (tests step a manual clock by it).
     public var attempts: Int { observed.withLock { $0.attempts } }
 
     /// The holder of the lease as last read.
@@ -184,7 +184,7 @@ public final class LeaderElector: Sendable {
 
     /// One attempt: read, decide, write. True when we hold the lease afterwards.
     func tryAcquireOrRenew() async -> Bool {
-        observed.withLock { $0.attempts += 1 }
+        defer { observed.withLock { $0.attempts += 1 } }
         let clock = configuration.clock
         let me = configuration.identity
         let now = Date()
@@ -211,7 +211,7 @@ public final class LeaderElector: Sendable {
             var next = spec
             if holder != me {
                 next.acquireTime = MicroTime(now)
-                next.leaseTransitions = (spec.leaseTransitions ?? 0) + (holder.isEmpty && spec.leaseTransitions == nil ? 0 : 1)
+                next.leaseTransitions = (spec.leaseTransitions ?? 0) + 1
             }
             next.holderIdentity = me
             next.leaseDurationSeconds = leaseSeconds

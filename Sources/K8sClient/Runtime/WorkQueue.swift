@@ -202,6 +202,35 @@ public actor WorkQueue<Key: Hashable & Sendable> {
         if shuttingDown && processing.isEmpty { drained.signal() }
     }
 
+    /// What to do with a key a worker has finished with.
+    public enum Completion: Sendable, Hashable {
+        /// Success: forget its failures.
+        case forget
+        /// Success, look again after a delay (forgets failures).
+        case requeueAfter(Duration)
+        /// Failure: retry after the key's backoff.
+        case rateLimited
+        /// Failure not worth retrying: forget its failures, do not requeue.
+        case drop
+    }
+
+    /// `done` plus the follow-up in one call (one actor hop per key instead of three).
+    /// Returns the key's failure count afterwards.
+    @discardableResult
+    public func complete(_ key: Key, _ completion: Completion) -> Int {
+        switch completion {
+        case .forget, .drop:
+            forget(key)
+        case .requeueAfter(let delay):
+            forget(key)
+            addAfter(key, delay)
+        case .rateLimited:
+            addRateLimited(key)
+        }
+        done(key)
+        return failures[key, default: 0]
+    }
+
     // MARK: Shutdown
 
     /// Stops intake (adds are ignored, delayed keys dropped) and hands out no more keys: waiting

@@ -1,1 +1,0 @@
-print("kubectl-vtag: not implemented yet")

@@ -1,1 +1,0 @@
-// E2E harness and tests land with the Kubernetes API test server.

@@ -1,0 +1,122 @@
+import Foundation
+import KubeTestServer
+import Testing
+@testable import K8sClient
+
+/// A throwaway custom resource with a status subresource, for tests of CRD paths.
+struct ClientWidget: HasStatus, Equatable {
+    static let resource = ResourceDescriptor(group: "test.vtag.dev", version: "v1", kind: "ClientWidget", plural: "widgets", namespaced: true)
+    var apiVersion: String?
+    var kind: String?
+    var metadata: ObjectMeta
+    var spec: Spec
+    var status: Status?
+
+    struct Spec: Codable, Sendable, Equatable {
+        var size: Int
+        var color: String?
+    }
+
+    struct Status: Codable, Sendable, Equatable {
+        var phase: String?
+        var observedGeneration: Int64?
+    }
+
+    init(name: String, size: Int, color: String? = nil) {
+        apiVersion = Self.resource.apiVersion
+        kind = Self.resource.kind
+        metadata = ObjectMeta(name: name)
+        spec = Spec(size: size, color: color)
+    }
+}
+
+enum TestCRD {
+    static let widgets = """
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata:
+          name: widgets.test.vtag.dev
+        spec:
+          group: test.vtag.dev
+          scope: Namespaced
+          names: {plural: widgets, singular: widget, kind: ClientWidget, listKind: ClientWidgetList}
+          versions:
+          - name: v1
+            served: true
+            storage: true
+            subresources: {status: {}}
+            schema:
+              openAPIV3Schema:
+                type: object
+                properties:
+                  spec:
+                    type: object
+                    required: [size]
+                    properties:
+                      size: {type: integer, minimum: 0}
+                      color: {type: string, enum: [red, green, blue]}
+                  status:
+                    type: object
+                    properties:
+                      phase: {type: string}
+                      observedGeneration: {type: integer, format: int64}
+        """
+}
+
+/// Starts a test server (with the widget CRD), hands a client for its default kubeconfig to `body`,
+/// and shuts the server down whatever happens.
+func withServer<R>(
+    _ options: KubeAPITestServer.Options = .init(), retry: RetryPolicy = RetryPolicy(initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(50)),
+    _ body: (KubeAPITestServer, KubeClient) async throws -> R
+) async throws -> R {
+    let dir = try ScratchDir()
+    defer { dir.cleanup() }
+    var options = options
+    options.crdFiles.append(try dir.write("widgets.yaml", TestCRD.widgets))
+    let server = try await KubeAPITestServer.start(options)
+    do {
+        var config = try ClientConfiguration.load(kubeconfigPath: server.kubeconfigPath, environment: [:])
+        config.retry = retry
+        let client = try KubeClient(configuration: config)
+        let result = try await body(server, client)
+        try await server.shutdown()
+        return result
+    } catch {
+        try? await server.shutdown()
+        throw error
+    }
+}
+
+/// A name no other test uses.
+func uniqueName(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())" }
+
+/// Waits (bounded) until `condition` holds.
+func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return try await condition()
+}
+
+/// Runs `body`, failing with `TimeoutError` if it takes longer than `timeout` (tests never hang).
+func withTimeout<R: Sendable>(_ timeout: Duration = .seconds(30), _ body: @escaping @Sendable () async throws -> R) async throws -> R {
+    try await withThrowingTaskGroup(of: R?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            return nil
+        }
+        let first = try await group.next()!
+        group.cancelAll()
+        guard let first else { throw TimeoutError(what: "the test body", after: timeout) }
+        return first
+    }
+}
+
+struct TimeoutError: Error, CustomStringConvertible {
+    var what: String
+    var after: Duration
+    var description: String { "timed out after \(after) waiting for \(what)" }
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import Discovery
+import Foundation
+import Inference
+import TaggingAPI
+import Testing
+@testable import VTagCLI
+
+@Suite("kubectl vtag eval")
+struct EvalCommandTests {
+    func parse(_ args: [String]) throws -> EvalCommand {
+        let command = try KubectlVTag.parseAsRoot(args)
+        return try #require(command as? EvalCommand)
+    }
+
+    func tempDir() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vtag-eval-\(UInt64.random(in: 0...UInt64.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test("--simulate: the JSON output is the evaluation of that estate with its ground truth")
+    func simulatedJSON() throws {
+        let cmd = try parse(["eval", "--simulate", "300", "--seed", "5", "--clouds", "aws,gcp", "--hide-share", "0.3", "-o", "json"])
+        let out = try cmd.render(cmd.evaluate(try cmd.loadInput()))
+        let decoded = try JSONDecoder().decode(EvaluationReport.self, from: Data(out.utf8))
+
+        let estate = EstateGenerator(seed: 5, count: 300, clouds: ["aws", "gcp"]).generate()
+        let expected = Evaluation.run(
+            resources: estate.map(\.spec), known: estate.map(\.truth), options: EvaluationOptions(holdoutShare: 0.3, seed: 5))
+        #expect(decoded == expected)
+        #expect(decoded.resources == 300)
+        #expect(decoded.keys.map(\.key) == VTag.defaultRequiredKeys)
+    }
+
+    @Test("--inventory: bad rows are left out and reported; the table is the evaluation of the good rows")
+    func inventoryTable() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let records = EstateGenerator(seed: 9, count: 300).generate().map { InventoryRecord(spec: $0.spec) }
+        var csv = InventoryWriter.csv(records)
+        csv += "aws,,ec2:instance,no-id,1,us-east-1" + String(repeating: ",", count: InventoryWriter.tagKeys(of: records).count) + "\n"
+        let path = dir.appendingPathComponent("estate.csv").path
+        try Data(csv.utf8).write(to: URL(fileURLWithPath: path))
+
+        let cmd = try parse(["eval", "--inventory", path, "--seed", "3"])
+        let input = try cmd.loadInput()
+        #expect(input.resources.count == 300)
+        #expect(input.truth == nil)
+        #expect(input.problems.map(\.reason) == ["missing id"])
+        #expect(input.problems.first?.line == 302)
+        let table = try cmd.render(cmd.evaluate(input))
+        let expected = Evaluation.run(resources: records.map(\.spec), options: EvaluationOptions(holdoutShare: 0.2, seed: 3))
+        #expect(table == expected.table)
+        #expect(table.contains("CONFIDENCE"))
+    }
+
+    @Test("a JSON inventory is read as JSON, from its content when the name says nothing")
+    func jsonInventory() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let records = EstateGenerator(seed: 2, count: 150).generate().map { InventoryRecord(spec: $0.spec) }
+        let path = dir.appendingPathComponent("estate.export").path
+        try Data(InventoryWriter.json(records).utf8).write(to: URL(fileURLWithPath: path))
+        let input = try parse(["eval", "--inventory", path]).loadInput()
+        #expect(input.resources == records.map(\.spec))
+    }
+
+    @Test("an inventory that cannot be read is an error naming it")
+    func unreadable() throws {
+        let cmd = try parse(["eval", "--inventory", "/nonexistent/estate.csv"])
+        #expect { _ = try cmd.loadInput() } throws: { "\($0)".contains("/nonexistent/estate.csv") }
+    }
+
+    @Test("bad flags are refused with a message saying what to do", arguments: [
+        (["eval"], "exactly one of"),
+        (["eval", "--inventory", "x.csv", "--simulate", "5"], "exactly one of"),
+        (["eval", "--simulate", "0"], "positive"),
+        (["eval", "--simulate", "10", "--hide-share", "0"], "--hide-share"),
+        (["eval", "--simulate", "10", "--hide-share", "1.5"], "--hide-share"),
+        (["eval", "--simulate", "10", "--clouds", "aws,oracle"], "oracle"),
+        (["eval", "--simulate", "10", "--output", "yaml"], "yaml"),
+    ])
+    func badFlags(args: [String], expected: String) {
+        do {
+            _ = try KubectlVTag.parseAsRoot(args)
+            Issue.record("\(args) was accepted")
+        } catch {
+            let message = KubectlVTag.message(for: error)
+            #expect(message.contains(expected), "\(message)")
+        }
+    }
+}
