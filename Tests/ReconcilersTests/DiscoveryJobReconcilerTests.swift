@@ -66,13 +66,17 @@ func eventually(_ what: String, timeout: Duration = .seconds(30), _ condition: @
 @Suite(.serialized) struct DiscoveryJobReconcilerTests {
     /// Runs the DiscoveryJob controller against a fresh API test server for the body's duration.
     func withOperator(_ script: Script, _ body: (KubeClient, KubeAPITestServer, DiscoveryJobReconciler) async throws -> Void) async throws {
+        try await withOperator(providers: { _, _ in script.current }, body)
+    }
+
+    func withOperator(providers: @escaping ProviderFactory, _ body: (KubeClient, KubeAPITestServer, DiscoveryJobReconciler) async throws -> Void) async throws {
         let server = try await KubeAPITestServer.start(.init(crdFiles: crdFiles()))
         let client = try KubeClient.load(kubeconfigPath: server.kubeconfigPath)
         let jobs = Informer(api: Api<DiscoveryJob>.all(client))
         let resources = Informer(api: Api<CloudResource>.all(client))
         let reconciler = DiscoveryJobReconciler(
             client: client, jobs: jobs.store, resources: resources.store, events: nil,
-            providers: { _, _ in script.current }, writeConcurrency: 4)
+            providers: providers, writeConcurrency: 4)
         let controller = Controller(name: "discoveryjob", workers: 2) { try await reconciler.reconcile($0) }
         controller.watch(jobs)
         controller.owns(resources, owner: DiscoveryJob.self)
@@ -191,6 +195,39 @@ func eventually(_ what: String, timeout: Duration = .seconds(30), _ condition: @
             }
             try await eventually("Ready=False") { try await jobs.get("bad").status?.conditions?.find("Ready")?.reason == "InvalidSchedule" }
             #expect(try await jobs.get("bad").status?.lastRun == nil)
+        }
+    }
+
+    @Test func simulatedJobDiscoversItsEstateThroughTheDefaultProviders() async throws {
+        try await withOperator(providers: DefaultProviders.factory) { client, _, _ in
+            let jobs = Api<DiscoveryJob>(client: client, namespace: "default")
+            var sim = job("sim")
+            sim.spec.simulated = .init(count: 120, seed: 7)
+            _ = try await jobs.create(sim)
+            try await eventually("the simulated run") { try await jobs.get("sim").status?.lastRun != nil }
+            let run = try #require(try await jobs.get("sim").status?.lastRun)
+            #expect(run.errors == 0)
+            #expect(run.discovered == 120)
+            let items = try await Api<CloudResource>(client: client, namespace: "default").listAll().items
+            #expect(items.count == 120)
+            #expect(Set(items.map(\.spec.provider)).isSubset(of: ["aws", "gcp", "azure"]))
+        }
+    }
+
+    @Test func missingCredentialsSecretIsReportedWithItsName() async throws {
+        try await withOperator(providers: DefaultProviders.factory) { client, _, _ in
+            let jobs = Api<DiscoveryJob>(client: client, namespace: "default")
+            let aws = DiscoveryJob(
+                metadata: ObjectMeta(name: "aws", namespace: "default"),
+                spec: DiscoveryJobSpec(provider: .aws, aws: .init(regions: ["eu-west-1"], credentialsSecretRef: .init(name: "nope"))))
+            _ = try await jobs.create(aws)
+            try await eventually("the failed run") { try await jobs.get("aws").status?.lastRun != nil }
+            let status = try #require(try await jobs.get("aws").status)
+            let ready = try #require(status.conditions?.find("Ready"))
+            #expect(ready.status == .false)
+            #expect(ready.reason == "SecretNotFound")
+            #expect(ready.message.contains("default/nope"))
+            #expect(status.lastSuccessfulTime == nil)
         }
     }
 }

@@ -1,0 +1,57 @@
+import Discovery
+import Foundation
+import K8sClient
+import TaggingAPI
+
+/// The providers the operator ships: each DiscoveryJob provider kind mapped to its Discovery
+/// implementation, with the job's references (credential Secret, inventory ConfigMap) resolved by name.
+public enum DefaultProviders {
+    public static let factory: ProviderFactory = { job, references in
+        let namespace = job.namespace ?? ""
+        switch job.spec.provider {
+        case .simulated:
+            guard let settings = job.spec.simulated else {
+                throw ProviderSetupError(reason: "MissingSettings", "provider simulated needs spec.simulated (count, seed, clouds)")
+            }
+            return SimulatedProvider(settings: settings)
+
+        case .inventory:
+            guard let settings = job.spec.inventory else {
+                throw ProviderSetupError(reason: "MissingSettings", "provider inventory needs spec.inventory.configMapRef")
+            }
+            let ref = settings.configMapRef
+            guard let configMap = try await references.configMap(namespace, ref.name) else {
+                throw ProviderSetupError(reason: "ConfigMapNotFound", "inventory ConfigMap \(namespace)/\(ref.name) not found: create it or fix spec.inventory.configMapRef.name")
+            }
+            guard let text = configMap.data?[ref.key] ?? configMap.binaryData?[ref.key].map({ String(decoding: $0, as: UTF8.self) }) else {
+                let keys = Array((configMap.data ?? [:]).keys).sorted().joined(separator: ", ")
+                throw ProviderSetupError(reason: "ConfigMapKeyMissing", "ConfigMap \(namespace)/\(ref.name) has no key \"\(ref.key)\" (it has: \(keys.isEmpty ? "none" : keys))")
+            }
+            let format = settings.format ?? (ref.key.hasSuffix(".json") ? .json : ref.key.hasSuffix(".csv") ? .csv : nil)
+            return InventoryProvider(text: text, format: format, source: "ConfigMap \(namespace)/\(ref.name) key \(ref.key)")
+
+        case .aws:
+            guard let settings = job.spec.aws else {
+                throw ProviderSetupError(reason: "MissingSettings", "provider aws needs spec.aws with at least one region")
+            }
+            let credentials: any AWSCredentialsProvider
+            if let ref = settings.credentialsSecretRef {
+                guard let secret = try await references.secret(namespace, ref.name) else {
+                    throw ProviderSetupError(reason: "SecretNotFound", "credentials Secret \(namespace)/\(ref.name) not found: create it or fix spec.aws.credentialsSecretRef.name")
+                }
+                let idKey = ref.accessKeyIDKey ?? AWSCredentialsSecretRef.defaultAccessKeyIDKey
+                let secretKey = ref.secretAccessKeyKey ?? AWSCredentialsSecretRef.defaultSecretAccessKeyKey
+                guard let id = secret.string(idKey), !id.isEmpty, let key = secret.string(secretKey), !key.isEmpty else {
+                    throw ProviderSetupError(reason: "SecretKeyMissing", "Secret \(namespace)/\(ref.name) needs non-empty keys \"\(idKey)\" and \"\(secretKey)\"")
+                }
+                let token = secret.string(ref.sessionTokenKey ?? AWSCredentialsSecretRef.defaultSessionTokenKey)
+                credentials = StaticCredentialsProvider(accessKeyID: id, secretAccessKey: key, sessionToken: token?.isEmpty == true ? nil : token)
+            } else {
+                do { credentials = try AWSDefaultCredentials.provider() } catch {
+                    throw ProviderSetupError(reason: "NoCredentials", "\(error)")
+                }
+            }
+            return AWSProvider(settings: settings, credentials: credentials)
+        }
+    }
+}
