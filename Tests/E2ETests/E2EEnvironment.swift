@@ -100,7 +100,7 @@ final class E2EEnvironment: Sendable {
     }
 
     /// Waits (bounded) until `condition` holds; false on timeout.
-    func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
+    func eventually(timeout: Duration = .seconds(90), _ condition: () async throws -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if try await condition() { return true }

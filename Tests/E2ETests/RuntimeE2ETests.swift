@@ -162,7 +162,7 @@ struct RuntimeE2ETests {
             // Hand-over on release: A shuts down, B takes over at once.
             runA.cancel()
             #expect(await runA.value == .cancelled)
-            #expect(try await env.eventually(timeout: .seconds(20)) { b.elector.isLeader }, "b leads after a released")
+            #expect(try await env.eventually(timeout: .seconds(60)) { b.elector.isLeader }, "b leads after a released")
             try await setSources(api, version: 5)
             #expect(try await env.eventually { try await copiesMatch(api, version: 5) }, "b reconciles")
 
@@ -172,7 +172,7 @@ struct RuntimeE2ETests {
             let c = try CopyOperator(client: env.client, namespace: ns, identity: "c")
             let runC = Task { await c.run() }
             defer { runC.cancel() }
-            #expect(try await env.eventually(timeout: .seconds(20)) { c.elector.isLeader }, "c leads after b died")
+            #expect(try await env.eventually(timeout: .seconds(60)) { c.elector.isLeader }, "c leads after b died")
             try await setSources(api, version: 6)
             #expect(try await env.eventually { try await copiesMatch(api, version: 6) }, "c reconciles")
 

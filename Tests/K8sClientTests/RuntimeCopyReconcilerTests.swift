@@ -163,7 +163,7 @@ struct RuntimeCopyReconcilerTests {
             // Hand-over on release: A shuts down, B takes over at once.
             runA.cancel()
             #expect(await runA.value == .cancelled)
-            try await eventually(timeout: .seconds(20), "b leads after a released") { b.elector.isLeader }
+            try await eventually(timeout: .seconds(60), "b leads after a released") { b.elector.isLeader }
             try await setSources(api, version: 5)
             try await eventually("b reconciles") { try await copiesMatch(api, version: 5) }
 
@@ -173,7 +173,7 @@ struct RuntimeCopyReconcilerTests {
             let c = try CopyOperator(client: client, namespace: ns, identity: "c")
             let runC = Task { await c.run() }
             defer { runC.cancel() }
-            try await eventually(timeout: .seconds(20), "c leads after b died") { c.elector.isLeader }
+            try await eventually(timeout: .seconds(60), "c leads after b died") { c.elector.isLeader }
             try await setSources(api, version: 6)
             try await eventually("c reconciles") { try await copiesMatch(api, version: 6) }
 

@@ -7,7 +7,7 @@ import KubeTestServer
 
 /// Polls `condition` until it holds or `timeout` passes (wall time; a bound, never a measurement).
 func eventually(
-    timeout: Duration = .seconds(10), _ what: String = "condition",
+    timeout: Duration = .seconds(60), _ what: String = "condition",
     _ condition: @Sendable () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now.advanced(by: timeout)
@@ -23,7 +23,7 @@ struct TimedOut: Error { let what: String }
 
 /// Runs `body` with a hard deadline so a broken test fails instead of hanging.
 func withDeadline<R: Sendable>(
-    _ timeout: Duration = .seconds(20), _ body: @escaping @Sendable () async throws -> R
+    _ timeout: Duration = .seconds(90), _ body: @escaping @Sendable () async throws -> R
 ) async throws -> R {
     try await withThrowingTaskGroup(of: R?.self) { group in
         group.addTask { try await body() }
@@ -127,7 +127,7 @@ func manualInformer<T: KubernetesObject>(_ type: T.Type = T.self, store: Store<T
 
 /// Runs `body` against a fresh in-process API server and a client for it; shuts the server down after.
 func withRuntimeTestServer<R: Sendable>(
-    timeout: Duration = .seconds(60), _ body: @escaping @Sendable (KubeAPITestServer, KubeClient) async throws -> R
+    timeout: Duration = .seconds(180), _ body: @escaping @Sendable (KubeAPITestServer, KubeClient) async throws -> R
 ) async throws -> R {
     let server = try await KubeAPITestServer.start()
     do {

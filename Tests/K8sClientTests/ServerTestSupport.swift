@@ -91,7 +91,7 @@ func withServer<R>(
 func uniqueName(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())" }
 
 /// Waits (bounded) until `condition` holds.
-func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws -> Bool {
+func eventually(timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return true }
@@ -101,7 +101,7 @@ func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -
 }
 
 /// Runs `body`, failing with `TimeoutError` if it takes longer than `timeout` (tests never hang).
-func withTimeout<R: Sendable>(_ timeout: Duration = .seconds(30), _ body: @escaping @Sendable () async throws -> R) async throws -> R {
+func withTimeout<R: Sendable>(_ timeout: Duration = .seconds(90), _ body: @escaping @Sendable () async throws -> R) async throws -> R {
     try await withThrowingTaskGroup(of: R?.self) { group in
         group.addTask { try await body() }
         group.addTask {

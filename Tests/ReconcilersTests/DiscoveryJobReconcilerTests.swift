@@ -53,7 +53,7 @@ func instances(_ n: Int, prefix: String = "i-") -> [CloudResourceSpec] {
 }
 
 /// Waits (bounded) until `condition` holds.
-func eventually(_ what: String, timeout: Duration = .seconds(30), _ condition: @Sendable () async throws -> Bool) async throws {
+func eventually(_ what: String, timeout: Duration = .seconds(90), _ condition: @Sendable () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return }
