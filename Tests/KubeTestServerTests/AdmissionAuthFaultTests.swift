@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import KubeCore
 import KubeTestServer
@@ -147,14 +148,20 @@ struct AuthFaultTests {
 
     @Test func latencyDelaysResponses() async throws {
         try await withServer { server, c in
-            server.faults.latency(.milliseconds(300))
-            let start = ContinuousClock.now
-            let r = try await c.get("/api/v1/namespaces")
-            let elapsed = ContinuousClock.now - start
-            #expect(r.status == 200)
-            // A lower bound only: the injected delay cannot be skipped (never an upper bound on speed).
-            #expect(elapsed >= .milliseconds(300))
+            // An injected delay far beyond the client's deadline: the answer cannot arrive in time,
+            // so the request fails with a timeout; without the fault the same request succeeds.
+            server.faults.latency(.seconds(3))
+            var req = HTTPClientRequest(url: c.base + "/api/v1/namespaces")
+            req.headers.add(name: "Authorization", value: "Bearer test-token")
+            do {
+                _ = try await c.http.execute(req, timeout: .milliseconds(200))
+                Issue.record("answered although 3 s of latency were injected")
+            } catch {
+                #expect(error is HTTPClientError, "expected a deadline error, got \(error)")
+            }
             server.faults.latency(.zero)
+            let answer = try await c.get("/api/v1/namespaces")
+            #expect(answer.status == 200)
         }
     }
 
