@@ -1,5 +1,12 @@
 import Foundation
 import TaggingAPI
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// NSRegularExpression is immutable and documented thread-safe once built. A class, so rules share it
 /// without retaining its parts on every use.
@@ -36,7 +43,16 @@ final class SharedRegex: @unchecked Sendable {
         let found = s.utf8.withContiguousStorageIfAvailable { hay -> Bool in
             guard hay.count >= needle.count else { return false }
             return needle.withUnsafeBufferPointer { n in
-                memmem(hay.baseAddress!, hay.count, n.baseAddress!, n.count) != nil
+                // memchr to each candidate start, memcmp for the rest: both vectorised by the C library.
+                let first = Int32(n[0])
+                var start = hay.baseAddress!
+                let end = hay.baseAddress! + (hay.count - n.count + 1)
+                while start < end, let hit = memchr(start, first, end - start) {
+                    let p = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(p, n.baseAddress!, n.count) == 0 { return true }
+                    start = p + 1
+                }
+                return false
             }
         }
         return found ?? s.contains(String(decoding: needle, as: UTF8.self))
