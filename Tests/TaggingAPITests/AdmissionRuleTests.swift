@@ -153,6 +153,14 @@ import TaggingAPI
         #expect(failures.map(\.path).contains(field), "\(failures)")
     }
 
+    /// The short service names the AWS provider understands are admitted too.
+    @Test func awsServiceShortNamesAreAdmitted() throws {
+        let object = try Self.object(Malformed(
+            kind: "DiscoveryJob", yaml: "spec: {provider: aws, aws: {regions: [us-east-1], services: [ec2, ebs, 'rds:db', lambda]}}", message: ""))
+        let failures = SchemaValidator.validateObject(object, schema: try CRDCatalog.crd("DiscoveryJob").schema)
+        #expect(failures.isEmpty, "\(failures)")
+    }
+
     @Test func tooManyApprovalResourcesAreRefused() throws {
         let resources = (0...TagApproval.maxResources).map { ApprovalResource(name: "r-\($0)", confidence: 0.8, reason: "r") }
         let approval = TagApproval(metadata: ObjectMeta(name: "big"), spec: TagApprovalSpec(key: "team", value: "x", source: .model, resources: resources))
