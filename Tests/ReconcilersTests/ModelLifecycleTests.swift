@@ -104,7 +104,7 @@ func encoded(_ model: TagModel?) throws -> Data {
         try await ModelHarness.run { h in
             try await h.seed(40)
             let holder = ModelHolder()
-            let lifecycle = h.lifecycle(holder: holder, chunkBytes: 8 * 1024)
+            let lifecycle = h.lifecycle(holder: holder, chunkBytes: 2 * 1024)
             try await lifecycle.trainAndSave()
             let trained = try #require(holder.current)
             #expect(trained.generation == 1)
@@ -115,7 +115,7 @@ func encoded(_ model: TagModel?) throws -> Data {
             let count = try #require(chunks.first { $0.name == "vtag-model" }?.metadata.annotations?["vtag.dev/model-chunks"]).flatMap(Int.init)
             #expect(count == chunks.count)
             #expect(Set(chunks.map(\.name)) == Set((0..<chunks.count).map { $0 == 0 ? "vtag-model" : "vtag-model-\($0)" }))
-            #expect(chunks.allSatisfy { ($0.binaryData?["model"]?.count ?? .max) <= 8 * 1024 })
+            #expect(chunks.allSatisfy { ($0.binaryData?["model"]?.count ?? .max) <= 2 * 1024 })
             #expect(chunks.allSatisfy { $0.metadata.annotations?["vtag.dev/model-version"] == trained.version })
 
             // A restarted operator: a new holder, warm from the ConfigMaps.
@@ -159,7 +159,8 @@ func encoded(_ model: TagModel?) throws -> Data {
 
             let logs = CapturedLogs()
             let holder = ModelHolder()
-            #expect(try await h.lifecycle(holder: holder, logs: logs).load() == false)
+            let refused = try await h.lifecycle(holder: holder, logs: logs).load()
+            #expect(!refused)
             #expect(holder.current == nil)
             #expect(logs.contains("stored model is unusable and will be retrained"))
             #expect(logs.contains("SHA-256"))
@@ -168,7 +169,8 @@ func encoded(_ model: TagModel?) throws -> Data {
             // A missing chunk is refused too, naming it.
             _ = try await h.configMaps.delete("vtag-model-1")
             let logs2 = CapturedLogs()
-            #expect(try await h.lifecycle(holder: holder, logs: logs2).load() == false)
+            let refusedAgain = try await h.lifecycle(holder: holder, logs: logs2).load()
+            #expect(!refusedAgain)
             #expect(logs2.contains("chunk 1 of"))
             #expect(logs2.contains("vtag-model-1"))
         }
@@ -178,7 +180,8 @@ func encoded(_ model: TagModel?) throws -> Data {
         try await ModelHarness.run { h in
             let logs = CapturedLogs()
             let holder = ModelHolder()
-            #expect(try await h.lifecycle(holder: holder, logs: logs).load() == false)
+            let refused = try await h.lifecycle(holder: holder, logs: logs).load()
+            #expect(!refused)
             #expect(holder.current == nil)
             #expect(logs.contains("no stored model yet"))
         }

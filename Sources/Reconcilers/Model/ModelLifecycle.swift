@@ -140,7 +140,12 @@ public final class ModelLifecycle: Sendable {
 
     /// Stores `model` in the ConfigMaps (idempotent: unchanged chunks are not written).
     func save(_ model: TagModel) async throws {
-        let payload = try await DedicatedThread.run(name: "vtag-model-encode") { try JSONEncoder().encode(model) }
+        // Sorted keys: the same model always gives the same bytes, so storing it again writes nothing.
+        let payload = try await DedicatedThread.run(name: "vtag-model-encode") {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            return try encoder.encode(model)
+        }
         let chunks = ModelChunks.split(payload, version: model.version, base: settings.modelConfigMap,
                                        namespace: settings.modelNamespace, chunkBytes: chunkBytes)
         let api = Api<ConfigMap>(client: client, namespace: settings.modelNamespace)
