@@ -115,6 +115,7 @@ let package = Package(
             dependencies: [
                 "Reconcilers", "K8sClient", "TaggingAPI", "Inference", "Discovery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

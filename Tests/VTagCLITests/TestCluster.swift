@@ -67,9 +67,11 @@ struct TestCluster {
         return created
     }
 
-    /// Every request the CLI sent since `clearRequests`, as RBAC sees them, except the SelfSubjectReview
-    /// every authenticated user may create.
+    /// Every request the CLI (by its User-Agent) sent since `clearRequests`, as RBAC sees them, except the
+    /// SelfSubjectReview every authenticated user may create.
     func rbacRequests() -> [RBACRequest] {
-        server.requests().filter { !$0.path.contains("selfsubjectreviews") }.map { RBACRequest(method: $0.method, path: $0.path) }
+        server.requests()
+            .filter { ($0.headers["user-agent"] ?? "").hasPrefix("kubectl-vtag") && !$0.path.contains("selfsubjectreviews") }
+            .map { RBACRequest(method: $0.method, path: $0.path) }
     }
 }

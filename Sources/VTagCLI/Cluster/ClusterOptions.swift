@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
 import K8sClient
 import NIOCore
@@ -15,6 +16,17 @@ struct ClusterOptions: ParsableArguments {
     @Option(name: [.short, .long], help: "Namespace (default: the context's namespace, else default).")
     var namespace: String?
 
+    /// Like K8sClient's shared client, but a refused or unreachable server fails the request at once
+    /// instead of retrying the connection until the request deadline: a person is waiting.
+    static let httpClient: HTTPClient = {
+        var config = HTTPClient.Configuration()
+        config.timeout = .init(connect: .seconds(5), read: nil)
+        config.redirectConfiguration = .disallow
+        config.decompression = .disabled
+        config.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+    }()
+
     /// Connects the way kubectl would: --kubeconfig, else KUBECONFIG, else in-cluster, else ~/.kube/config.
     func connect() throws -> ClusterSession {
         let configuration: ClientConfiguration
@@ -26,7 +38,9 @@ struct ClusterOptions: ParsableArguments {
         // Interactive: fail fast instead of retrying for a minute when the cluster is down.
         c.requestTimeout = .seconds(30)
         let client: KubeClient
-        do { client = try KubeClient(configuration: c) } catch { throw CLIError("cannot use the Kubernetes configuration: \(error)") }
+        do { client = try KubeClient(configuration: c, httpClient: Self.httpClient) } catch {
+            throw CLIError("cannot use the Kubernetes configuration: \(error)")
+        }
         return ClusterSession(client: client, namespace: namespace ?? configuration.namespace, kubeconfigPath: kubeconfig)
     }
 }
