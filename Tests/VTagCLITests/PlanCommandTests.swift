@@ -212,6 +212,38 @@ struct PlanCommandTests {
         #expect(message(missing.error).contains("/nonexistent/rules: no such file or folder"))
     }
 
+    @Test("a rule that cannot compile is reported and left out; the others still apply")
+    func unusableRule() async throws {
+        let dir = try temporaryDirectory("plan-bad-regex")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("rules.yaml").path
+        try """
+            apiVersion: vtag.dev/v1alpha1
+            kind: TaggingRule
+            metadata: {name: broken-regex}
+            spec:
+              match: {name: {regex: '^(?<team>[a-z+-'}}
+              tags: [{key: team, value: '${name.team}'}]
+            ---
+            apiVersion: vtag.dev/v1alpha1
+            kind: TaggingRule
+            metadata: {name: everyone-is-web}
+            spec:
+              override: true
+              tags: [{key: team, value: web}]
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let r = await runCLI(["plan", "--inventory", inventory, "--rules", path, "-o", "json"])
+        #expect(r.error == nil, "\(message(r.error))")
+        #expect(r.err.contains("unusable rule left out: rule broken-regex"), "\(r.err)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let summary = try #require(doc["summary"] as? [String: Any])
+        #expect((summary["ruleErrors"] as? [String])?.count == 1)
+        let coverage = try #require((summary["coverage"] as? [String: Any])?["team"] as? [String: Any])
+        #expect(coverage["applied"] as? Int == 17, "the override rule tags every resource")
+        let table = await runCLI(["plan", "--inventory", inventory, "--rules", path])
+        #expect(table.out.contains("1 unusable (left out, see below)"))
+    }
+
     @Test("bad flags are refused with a message saying what to do", arguments: [
         (["plan"], "exactly one source"),
         (["plan", "--simulate", "5", "--inventory", "x.csv"], "exactly one source"),
