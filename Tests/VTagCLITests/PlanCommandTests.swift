@@ -173,10 +173,11 @@ struct PlanCommandTests {
 
     @Test("an aws job with no AWS credentials in the environment says which variables to set")
     func awsWithoutCredentials() async throws {
-        // Only meaningful when the test process has no AWS credentials itself.
-        guard ProcessInfo.processInfo.environment["AWS_ACCESS_KEY_ID"] == nil,
-              ProcessInfo.processInfo.environment["AWS_WEB_IDENTITY_TOKEN_FILE"] == nil else { return }
-        let r = await runCLI(["plan", "--job", repositoryRoot.appendingPathComponent("examples/discoveryjob-aws.yaml").path])
+        // The web-identity fallback reads the process's own environment.
+        guard ProcessInfo.processInfo.environment["AWS_WEB_IDENTITY_TOKEN_FILE"] == nil else { return }
+        let r = await ProcessEnvironment.$current.withValue([:]) {
+            await runCLI(["plan", "--job", repositoryRoot.appendingPathComponent("examples/discoveryjob-aws.yaml").path])
+        }
         #expect(message(r.error).contains("AWS_ACCESS_KEY_ID"), "\(message(r.error))")
         #expect(r.err.contains("not the Secret aws-readonly-credentials"))
     }
