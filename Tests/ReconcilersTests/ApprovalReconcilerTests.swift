@@ -31,7 +31,7 @@ struct ApprovalHarness: Sendable {
     var resourceApi: Api<CloudResource> { Api(client: client, namespace: Self.namespace) }
 
     static func run(
-        ttl: Duration = .seconds(3600), model: TagModel? = nil, resourceStore: Store<CloudResource>? = nil,
+        ttl: Duration = .seconds(3600), model: TagModel? = nil, resourceStore: Store<CloudResource>? = nil, recordEvents: Bool = false,
         _ body: (ApprovalHarness) async throws -> Void
     ) async throws {
         let server = try await KubeAPITestServer.start(.init(crdFiles: crdFiles()))
@@ -40,9 +40,10 @@ struct ApprovalHarness: Sendable {
         let resources = Informer(api: Api<CloudResource>.all(client))
         let holder = ModelHolder(model)
         let clock = TestClock()
+        let events = recordEvents ? EventRecorder(client: client, .init(component: "vtag-operator")) : nil
         let reconciler = TagApprovalReconciler(
             client: client, approvals: approvals.store, resources: resourceStore ?? resources.store, model: holder,
-            settings: TaggingSettings(approvalTTL: ttl), events: nil, now: { clock.now })
+            settings: TaggingSettings(approvalTTL: ttl), events: events, now: { clock.now })
         let harness = ApprovalHarness(
             server: server, client: client, approvals: approvals.store, resources: resourceStore ?? resources.store,
             model: holder, clock: clock, reconciler: reconciler)
@@ -50,6 +51,7 @@ struct ApprovalHarness: Sendable {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await approvals.run() }
                 group.addTask { try await resources.run() }
+                if let events { group.addTask { try await events.run() } }
                 defer { group.cancelAll() }
                 await approvals.store.waitForSync()
                 try await body(harness)
@@ -355,5 +357,30 @@ extension ApprovalHarness {
             created.append(try await resourceApi.create(CloudResource(metadata: ObjectMeta(name: name, namespace: Self.namespace), spec: spec)))
         }
         return created
+    }
+}
+
+extension ApprovalReconcilerTests {
+    @Test func decisionsAndExpiryAreRecordedAsEvents() async throws {
+        try await ApprovalHarness.run(ttl: .seconds(60), recordEvents: true) { h in
+            try await h.seedResources(["ev-0", "ev-1"])
+            _ = try await h.createApproval("team-events", value: "audit", resources: ["ev-0", "ev-1"])
+            _ = try await h.createApproval("team-lapsed", value: "audit", resources: ["ev-1"])
+            try await h.decide("team-events", .approved, by: "hana")
+            #expect(try await h.reconcile("team-events") == .done)
+            h.clock.advance(by: 61)
+            #expect(try await h.reconcile("team-lapsed") == .done)
+
+            let events = Api<CoreV1Event>(client: h.client, namespace: "default")
+            try await eventually("both events are recorded", timeout: .seconds(60)) {
+                let reasons = try await events.list().items.map(\.reason)
+                return reasons.contains("TagsApplied") && reasons.contains("ApprovalExpired")
+            }
+            let all = try await events.list().items
+            let applied = try #require(all.first { $0.reason == "TagsApplied" })
+            #expect(applied.involvedObject.name == "team-events")
+            #expect(applied.message?.contains("team=audit: 2 resource(s) updated") == true)
+            #expect(all.first { $0.reason == "ApprovalExpired" }?.involvedObject.name == "team-lapsed")
+        }
     }
 }
