@@ -79,5 +79,11 @@ struct ApprovalDecisionEffectTests {
         #expect(why.contains("manual tag team=ops"))
         let many = (0..<CloudResourceStatus.virtualTagsLimit).map { VirtualTag(key: "k\($0)", value: "v", source: .rule, confidence: 1, reason: "r") }
         guard case .skipped = effect.change(CloudResourceStatus(virtualTags: many)) else { Issue.record("no room for one more tag"); return }
+        // A person removed the key by hand (an empty manual value) before the tagger caught up.
+        guard case .skipped(let removed) = effect.change(nil, manualTags: ["team": ""]) else { Issue.record("an empty manual value must win"); return }
+        #expect(removed.contains("removed by hand"))
+        // Denials are recorded whatever the manual tags say (they only stop suggestions).
+        let deny = DecisionEffect(approval: approval(decidedBy: "bob"), decision: .denied, now: now)
+        guard case .write = deny.change(nil, manualTags: ["team": "ops"]) else { Issue.record("a denial is always recorded"); return }
     }
 }

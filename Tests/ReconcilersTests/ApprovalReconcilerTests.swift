@@ -181,6 +181,15 @@ func approvalTestModel() -> TagModel {
             h.server.clearRequests()
             #expect(try await h.reconcile("team-ledger") == .done)
             #expect(h.writes().isEmpty)
+
+            // The person takes ledger-3 out of the exclusions: it gets the tag too, and only it is written.
+            _ = try await h.approvalApi.patchStatus("team-ledger", .merge(["status": ["excluded": .null]]))
+            try await h.waitForCache("team-ledger") { $0.status?.excluded == nil }
+            h.server.clearRequests()
+            #expect(try await h.reconcile("team-ledger") == .done)
+            #expect(h.writes().filter { $0.resource == "cloudresources" }.map(\.name) == ["ledger-3"])
+            #expect(try await h.resourceApi.get("ledger-3").status?.virtualTags?.first?.approval == "team-ledger")
+            #expect(try await h.approvalApi.get("team-ledger").status?.appliedCount == 4)
         }
     }
 
@@ -290,17 +299,23 @@ func approvalTestModel() -> TagModel {
 
     @Test func aManualTagWinsOverTheApproval() async throws {
         try await ApprovalHarness.run { h in
-            let created = try await h.seedResources(["hand-0", "hand-1"])
+            let created = try await h.seedResources(["hand-0", "hand-1", "hand-2"])
             var manual = created[0]
             manual.status = CloudResourceStatus(virtualTags: [VirtualTag(key: "team", value: "ops", source: .manual, confidence: 1, reason: "manual")])
             _ = try await h.resourceApi.replaceStatus(manual)
-            try await eventually("cache") { h.resources.get(name: "hand-0", namespace: "default")?.status?.virtualTags != nil }
+            // On hand-2 a person removed the key by hand (kubectl vtag untag), before the tagger ran.
+            _ = try await h.resourceApi.patch("hand-2", .merge(["spec": ["manualTags": ["team": ""]]]))
+            try await eventually("cache") {
+                h.resources.get(name: "hand-0", namespace: "default")?.status?.virtualTags != nil
+                    && h.resources.get(name: "hand-2", namespace: "default")?.spec.manualTags != nil
+            }
 
-            _ = try await h.createApproval("team-web", value: "web", resources: ["hand-0", "hand-1"])
+            _ = try await h.createApproval("team-web", value: "web", resources: ["hand-0", "hand-1", "hand-2"])
             try await h.decide("team-web", .approved, by: "erin")
             #expect(try await h.reconcile("team-web") == .done)
             #expect(try await h.resourceApi.get("hand-0").status?.virtualTags?.first?.value == "ops")
             #expect(try await h.resourceApi.get("hand-1").status?.virtualTags?.first?.value == "web")
+            #expect(try await h.resourceApi.get("hand-2").status?.virtualTags == nil)
             let approval = try await h.approvalApi.get("team-web")
             #expect(approval.status?.phase == .applied)
             #expect(approval.status?.appliedCount == 1)
