@@ -399,3 +399,34 @@ extension ApprovalReconcilerTests {
         }
     }
 }
+
+extension ApprovalReconcilerTests {
+    @Test func aResourceThatKeepsConflictingFailsTheReconcileAndALaterOneFinishes() async throws {
+        try await ApprovalHarness.run { h in
+            try await h.seedResources(["calm-0", "busy-1"])
+            _ = try await h.createApproval("team-retry", value: "payments", resources: ["calm-0", "busy-1"])
+            try await h.decide("team-retry", .approved, by: "ivan")
+            // Every write of busy-1's status conflicts, more times than the reconciler retries.
+            h.server.faults.failNext(5, status: 409, matching: "/apis/vtag.dev/v1alpha1/namespaces/default/cloudresources/busy-1/status")
+            await #expect(throws: (any Error).self) { _ = try await h.reconcile("team-retry") }
+
+            var approval = try await h.approvalApi.get("team-retry")
+            #expect(approval.status?.phase == .approved)  // decided, being applied
+            #expect(approval.status?.appliedCount == 1)
+            let applied = try #require(approval.status?.conditions?.find(VTag.ConditionType.applied))
+            #expect(applied.status == .false)
+            #expect(applied.reason == "ApplyPending")
+            #expect(try await h.resourceApi.get("calm-0").status?.virtualTags?.first?.value == "payments")
+            #expect(try await h.resourceApi.get("busy-1").status?.virtualTags == nil)
+
+            // The queue's retry: the conflicts are over.
+            try await h.waitForCache("team-retry") { $0.status?.phase == .approved }
+            #expect(try await h.reconcile("team-retry") == .done)
+            approval = try await h.approvalApi.get("team-retry")
+            #expect(approval.status?.phase == .applied)
+            #expect(approval.status?.appliedCount == 2)
+            #expect(try await h.resourceApi.get("busy-1").status?.virtualTags?.first?.value == "payments")
+            #expect(try await h.resourceApi.get("calm-0").status?.history?.count == 1)
+        }
+    }
+}
