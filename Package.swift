@@ -100,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "Operator",
             dependencies: [
-                "Reconcilers", "K8sClient",
+                "Reconcilers", "K8sClient", "TaggingAPI", "Inference",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -148,14 +148,17 @@ let package = Package(
         .testTarget(
             name: "OperatorTests",
             dependencies: [
-                "Operator",
+                "Operator", "Reconcilers", "K8sClient", "KubeTestServer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .testTarget(
             name: "E2ETests",
-            dependencies: ["K8sClient", "KubeTestServer", "TaggingAPI", "Reconcilers"]
+            dependencies: [
+                "K8sClient", "KubeTestServer", "TaggingAPI", "Reconcilers", "Discovery", "Inference",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ]
 )
