@@ -127,7 +127,10 @@ let package = Package(
             path: "Benchmarks"
         ),
 
-        .testTarget(name: "TaggingAPITests", dependencies: ["TaggingAPI", .product(name: "Yams", package: "Yams")]),
+        // Test support shared by test targets: repository files, YAML as kubectl reads it, the RBAC of manifests/.
+        .target(name: "VTagTestSupport", dependencies: ["KubeCore", .product(name: "Yams", package: "Yams")], path: "Tests/Support"),
+
+        .testTarget(name: "TaggingAPITests", dependencies: ["TaggingAPI", "VTagTestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "K8sClientTests", dependencies: ["K8sClient", "KubeTestServer"]),
         .testTarget(
             name: "KubeTestServerTests",
@@ -156,7 +159,7 @@ let package = Package(
         .testTarget(
             name: "E2ETests",
             dependencies: [
-                "K8sClient", "KubeTestServer", "TaggingAPI", "Reconcilers", "Discovery", "Inference",
+                "K8sClient", "KubeTestServer", "TaggingAPI", "Reconcilers", "Discovery", "Inference", "VTagTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
