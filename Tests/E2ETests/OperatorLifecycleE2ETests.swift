@@ -27,7 +27,7 @@ struct OperatorLifecycleE2ETests {
                 #expect(manager.unsyncedCaches == ["tagapprovals"])
                 env.server?.faults.reset()
             }
-            #expect(try await env.eventually { manager.hasSynced })
+            #expect(try await env.eventually { manager.hasSynced && synced.all.count >= VTagManager.cacheNames.count })
             #expect(Set(synced.all) == Set(VTagManager.cacheNames))
             #expect(synced.all.count == VTagManager.cacheNames.count, "each cache reported once")
             try await running.stop()
