@@ -147,7 +147,7 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "TaggingAPI", "Discovery"]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "TaggingAPI"], exclude: ["Fixtures"]),
         .testTarget(name: "ReconcilersTests", dependencies: ["Reconcilers", "KubeTestServer"]),
-        .testTarget(name: "VTagCLITests", dependencies: ["VTagCLI", "KubeTestServer"]),
+        .testTarget(name: "VTagCLITests", dependencies: ["VTagCLI", "KubeTestServer", "Reconcilers", "K8sClient"], exclude: ["Golden"]),
         .testTarget(
             name: "OperatorTests",
             dependencies: [

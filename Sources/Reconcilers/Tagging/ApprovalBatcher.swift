@@ -1,0 +1,183 @@
+import Foundation
+import K8sClient
+import TaggingAPI
+
+/// One suggestion group: every resource for which the same (key, value, source, rule) is suggested, in
+/// one namespace. Its approvals are chunks named by `ApprovalNaming`.
+public struct ApprovalGroup: Sendable, Hashable, CustomStringConvertible {
+    public var namespace: String
+    public var key: String
+    public var value: String
+    public var source: TagSource
+    public var rule: String?
+
+    public init(namespace: String, key: String, value: String, source: TagSource, rule: String?) {
+        self.namespace = namespace
+        self.key = key
+        self.value = value
+        self.source = source
+        // Only a rule suggestion names a rule (the CRD requires it then, and the group is per rule).
+        self.rule = source == .rule ? rule : nil
+    }
+
+    public var hash: String { ApprovalNaming.groupHash(key: key, value: value, source: source, rule: rule) }
+    public func name(chunk: Int) -> String { ApprovalNaming.name(key: key, value: value, source: source, rule: rule, chunk: chunk) }
+    public var description: String { "\(namespace)/\(key)=\(value) (\(source.rawValue)\(rule.map { " rule \($0)" } ?? ""))" }
+
+    /// The value a resource is filed under in `ApprovalBatcher.memberIndex`.
+    func memberIndexValue(_ resource: String) -> String { ApprovalBatcher.memberValue(namespace: namespace, hash: hash, resource: resource) }
+}
+
+/// Funnels the suggestions of all tagger workers into TagApproval writes, one group at a time.
+///
+/// Many resources of one group are evaluated concurrently; if each worker wrote the group's approval
+/// itself, N workers would fight over one object (409 after 409). Instead a worker hands its resource
+/// to the batcher and awaits the outcome: the first caller for a group becomes its writer, callers
+/// arriving meanwhile wait, and the writer (or, after it, the first waiter) puts everything waiting into
+/// the next single write (create the next chunk, or append to a pending chunk with room, guarded by
+/// resourceVersion). A resource already listed in any approval of its group, whatever the phase, is never
+/// added again; names are deterministic, so a restart finds the approvals it made (AlreadyExists or
+/// Conflict: re-read and place again).
+public actor ApprovalBatcher {
+    /// Approvals filed by group member: `namespace \0 group hash \0 resource name`.
+    public static let memberIndex = "vtag-approval-member"
+
+    static func memberValue(namespace: String, hash: String, resource: String) -> String {
+        "\(namespace)\u{0}\(hash)\u{0}\(resource)"
+    }
+
+    private enum Outcome: Sendable { case written, lead }
+
+    private struct Waiter {
+        var resource: ApprovalResource
+        /// nil for the writer's own resource.
+        var continuation: CheckedContinuation<Outcome, any Error>?
+    }
+
+    let client: KubeClient
+    let approvals: Store<TagApproval>
+    private var writing = Set<ApprovalGroup>()
+    private var waiting: [ApprovalGroup: [Waiter]] = [:]
+
+    public init(client: KubeClient, approvals: Store<TagApproval>) {
+        self.client = client
+        self.approvals = approvals
+        approvals.addIndex(Self.memberIndex) { approval in
+            let hash = ApprovalNaming.groupHash(of: approval.spec)
+            let ns = approval.metadata.namespace ?? ""
+            return approval.spec.resources.map { ApprovalBatcher.memberValue(namespace: ns, hash: hash, resource: $0.name) }
+        }
+    }
+
+    /// Whether `resource` is listed in any approval of `group` (from the cache).
+    public nonisolated func isListed(_ resource: String, in group: ApprovalGroup) -> Bool {
+        !approvals.keys(index: Self.memberIndex, value: group.memberIndexValue(resource)).isEmpty
+    }
+
+    /// Adds `resource` to its group's approvals (unless listed already); returns once it is written.
+    public func suggest(_ resource: ApprovalResource, in group: ApprovalGroup) async throws {
+        if writing.contains(group) {
+            let outcome = try await withCheckedThrowingContinuation { c in
+                waiting[group, default: []].append(Waiter(resource: resource, continuation: c))
+            }
+            if case .written = outcome { return }
+            // .lead: the previous writer handed over; our entry is still in `waiting` (without continuation).
+        } else {
+            writing.insert(group)
+            waiting[group, default: []].append(Waiter(resource: resource, continuation: nil))
+        }
+        let batch = waiting.removeValue(forKey: group) ?? []
+        let result: Result<Void, any Error>
+        do {
+            try await place(batch.map(\.resource), in: group)
+            result = .success(())
+        } catch {
+            result = .failure(error)
+        }
+        for w in batch { w.continuation?.resume(with: result.map { Outcome.written }) }
+        // Hand the group to the first waiter (so no caller works for others for long), or close it.
+        if var next = waiting[group], let first = next.first?.continuation {
+            next[0].continuation = nil
+            waiting[group] = next
+            first.resume(returning: .lead)
+        } else {
+            waiting[group] = nil
+            writing.remove(group)
+        }
+        try result.get()
+    }
+
+    /// Writes `resources` into the group's approvals: lowest pending chunk with room first, then new chunks.
+    private nonisolated func place(_ resources: [ApprovalResource], in group: ApprovalGroup) async throws {
+        let api = Api<TagApproval>(client: client, namespace: group.namespace)
+        let hash = group.hash
+        var attempts = 0
+        while true {
+            // Recomputed on every attempt: a re-read may show some of them listed already.
+            var seen = Set<String>()
+            var pending = resources.filter { seen.insert($0.name).inserted && !isListed($0.name, in: group) }
+            if pending.isEmpty { return }
+            attempts += 1
+            if attempts > 8 {
+                throw TaggerError.approvalContention(group: group.description)
+            }
+            var chunk = 0
+            do {
+                while !pending.isEmpty {
+                    let name = group.name(chunk: chunk)
+                    chunk += 1
+                    if let existing = approvals.get(name: name, namespace: group.namespace) {
+                        // A same-named object of another group (a hash collision) is left alone.
+                        guard ApprovalNaming.groupHash(of: existing.spec) == hash, Self.hasRoom(existing) else { continue }
+                        let take = min(TagApproval.maxResources - existing.spec.resources.count, pending.count)
+                        var updated = existing
+                        updated.spec.resources.append(contentsOf: pending.prefix(take))
+                        approvals.noteWrite(try await api.replace(updated))
+                        pending.removeFirst(take)
+                    } else {
+                        let take = min(TagApproval.maxResources, pending.count)
+                        let approval = TagApproval(
+                            metadata: ObjectMeta(name: name, namespace: group.namespace, labels: [
+                                VTag.Label.approvalGroup: hash, VTag.Label.managedBy: "vtag",
+                            ]),
+                            spec: TagApprovalSpec(
+                                key: group.key, value: group.value, source: group.source, rule: group.rule,
+                                resources: Array(pending.prefix(take))))
+                        approvals.noteWrite(try await api.create(approval))
+                        pending.removeFirst(take)
+                    }
+                }
+                return
+            } catch let error as KubeError where error.isConflict || error.isAlreadyExists {
+                // Our cache was behind (a restart, another writer): read the chunks again and start over.
+                try await refresh(group, upTo: chunk, api: api)
+            }
+        }
+    }
+
+    /// Re-reads the group's chunks `0..<upTo` from the server into the cache.
+    private nonisolated func refresh(_ group: ApprovalGroup, upTo: Int, api: Api<TagApproval>) async throws {
+        for chunk in 0..<max(1, upTo) {
+            if let fresh = try await api.getOptional(group.name(chunk: chunk)) { approvals.noteWrite(fresh) }
+        }
+    }
+
+    /// A pending approval (no decision, phase unset or Pending, not being deleted) with room for more.
+    static func hasRoom(_ approval: TagApproval) -> Bool {
+        let phase = approval.status?.phase
+        return approval.metadata.deletionTimestamp == nil && approval.status?.decision == nil
+            && (phase == nil || phase == .pending) && approval.spec.resources.count < TagApproval.maxResources
+    }
+}
+
+/// Failures of the tagger a retry may fix, with what was going on.
+public enum TaggerError: Error, CustomStringConvertible {
+    case approvalContention(group: String)
+
+    public var description: String {
+        switch self {
+        case .approvalContention(let group):
+            return "could not add to the approvals of \(group): they kept changing while we wrote (retrying later)"
+        }
+    }
+}
