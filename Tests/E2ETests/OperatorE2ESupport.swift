@@ -59,6 +59,20 @@ final class RunningManager: Sendable {
         try await task.value
     }
 
+    /// Runs `body` with a manager; a graceful stop at the end, a kill if the body throws (so a failed
+    /// test leaves nothing running against the namespace being deleted).
+    static func with<R>(client: KubeClient, settings: VTagManager.Settings, _ body: (RunningManager) async throws -> R) async throws -> R {
+        let running = try RunningManager(client: client, settings: settings)
+        do {
+            let result = try await body(running)
+            try await running.stop()
+            return result
+        } catch {
+            await running.kill()
+            throw error
+        }
+    }
+
     /// Abrupt stop, as if the process were killed: no draining (and no lease release when the
     /// election was configured with `releaseOnCancel: false`).
     func kill() async {

@@ -31,6 +31,8 @@ public final class VTagManager: Sendable {
     public let controllers: [String: Controller]
     public let elector: LeaderElector?
     let wiring: TaggingWiring
+    /// The CloudResource reconciler (matched counts, evaluation progress).
+    public var tagger: CloudResourceTagger { wiring.tagger }
     let logger: Logger
 
     private struct State {
@@ -50,15 +52,14 @@ public final class VTagManager: Sendable {
         logger[metadataKey: "identity"] = .string(settings.identity)
         self.logger = logger
 
-        func informer<T: KubernetesObject>(_ type: T.Type, resync: Duration? = nil) -> Informer<T> {
+        func informer<T: KubernetesObject>(_ type: T.Type) -> Informer<T> {
             let store = Store<T>()
             return Informer(
-                store: store, resyncInterval: resync, logger: logger,
+                store: store, logger: logger,
                 events: NamespacedEventSource.make(client: client, namespaces: settings.namespaces, config: settings.watcher, store: store))
         }
         jobs = informer(DiscoveryJob.self)
-        // The periodic resync re-evaluates every resource (it catches model updates).
-        resources = informer(CloudResource.self, resync: settings.tagging.reevaluateInterval)
+        resources = informer(CloudResource.self)
         rules = informer(TaggingRule.self)
         approvals = informer(TagApproval.self)
         model = ModelHolder()
