@@ -94,6 +94,7 @@ let package = Package(
                 "K8sClient", "TaggingAPI", "Inference", "Discovery",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 

@@ -186,6 +186,52 @@ import Testing
         }
     }
 
+    @Test func aChangedSuggestionIsWithdrawnFromPendingApprovalsButNotFromDecidedOnes() async throws {
+        try await TaggingHarness.run { h in
+            let rule = try await h.create(rule: "owner-suggest", Self.ownerSuggestion)
+            let a = try await h.create(instanceSpec(1))
+            let b = try await h.create(instanceSpec(2))
+            let c = try await h.create(instanceSpec(3, account: "222222222222"))
+            try await h.reconcileAll([h.key(a), h.key(b)])
+            let platform0 = ApprovalNaming.name(key: "owner", value: "platform", source: .rule, rule: "owner-suggest", chunk: 0)
+            #expect(try await h.approvalApi.get(platform0).spec.resources.map(\.name).sorted() == [a.name, b.name].sorted())
+
+            // The rule now suggests another owner in account 111 only.
+            var edited = rule
+            edited.spec.tags = [RuleTag(key: "owner", value: "infra")]
+            edited.spec.match = RuleMatch(types: ["ec2:instance"], accounts: ["111111111111"])
+            h.rules.store.noteWrite(try await h.ruleApi.replace(edited))
+            _ = try await h.tagger.reconcile(h.key(a))
+            let infra0 = ApprovalNaming.name(key: "owner", value: "infra", source: .rule, rule: "owner-suggest", chunk: 0)
+            #expect(try await h.approvalApi.get(infra0).spec.resources.map(\.name) == [a.name])
+            let remaining = try await h.approvalApi.get(platform0)
+            #expect(remaining.spec.resources.map(\.name) == [b.name])
+            #expect(remaining.spec.resourceCount == 1)
+
+            // The last resource leaves: the empty approval is deleted.
+            _ = try await h.tagger.reconcile(h.key(b))
+            #expect(try await h.approvalApi.getOptional(platform0) == nil)
+            #expect(try await h.approvalApi.get(infra0).spec.resources.map(\.name).sorted() == [a.name, b.name].sorted())
+
+            // A decided approval stays a record: c (account 222, no longer matched) is not taken out of it.
+            var back = try await h.ruleApi.get(rule.name)
+            back.spec = Self.ownerSuggestion
+            h.rules.store.noteWrite(try await h.ruleApi.replace(back))
+            _ = try await h.tagger.reconcile(h.key(c))
+            var decided = try await h.approvalApi.get(platform0)
+            #expect(decided.spec.resources.map(\.name) == [c.name])
+            decided.status = TagApprovalStatus(decision: .approved)
+            h.approvals.store.noteWrite(try await h.approvalApi.replaceStatus(decided))
+            var narrowed = try await h.ruleApi.get(rule.name)
+            narrowed.spec.match = RuleMatch(types: ["ec2:instance"], accounts: ["111111111111"])
+            h.rules.store.noteWrite(try await h.ruleApi.replace(narrowed))
+            h.server.clearRequests()
+            _ = try await h.tagger.reconcile(h.key(c))
+            #expect(h.writes("tagapprovals").isEmpty)
+            #expect(try await h.approvalApi.get(platform0).spec.resources.map(\.name) == [c.name])
+        }
+    }
+
     @Test func aRejectedValueIsNotSuggestedAgain() async throws {
         try await TaggingHarness.run { h in
             try await h.create(rule: "owner-suggest", Self.ownerSuggestion)

@@ -37,7 +37,7 @@ public final class CloudResourceTagger: Sendable {
     let now: @Sendable () -> Date
     let logger: Logger
 
-    let ruleSets: RuleSetCache
+    let inferencers: InferencerCache
     let scope: RuleScopeIndex
     let ledger = RuleMatchLedger()
     /// Funnels suggestions into TagApproval writes (one writer per group).
@@ -64,7 +64,7 @@ public final class CloudResourceTagger: Sendable {
         self.events = events
         self.now = now
         self.logger = logger
-        ruleSets = RuleSetCache(rules: rules, tables: settings.inference.normalisation)
+        inferencers = InferencerCache(rules: rules, config: settings.inference)
         scope = RuleScopeIndex(resources: resources)
         batcher = ApprovalBatcher(client: client, approvals: approvals)
         resources.addIndex(Self.providerIdIndex) { [Self.idValue($0.metadata.namespace ?? "", $0.spec.id)] }
@@ -121,7 +121,7 @@ public final class CloudResourceTagger: Sendable {
             return .done
         }
         let namespace = key.namespace ?? ""
-        let inferencer = TagInferencer(config: settings.inference, rules: ruleSets.ruleSet(namespace: namespace), model: model.current)
+        let inferencer = inferencers.inferencer(namespace: namespace, model: model.current)
         let result = inferencer.infer(Self.input(for: resource)) { id in self.related(id, namespace: namespace) }
         notifyRules(ledger.record(key, matched: result.matchedRules))
 
@@ -145,6 +145,7 @@ public final class CloudResourceTagger: Sendable {
             }
         }
         try await suggest(result.suggested, for: resource)
+        try await withdrawStale(result.suggested, for: resource, modelLoaded: inferencer.model != nil)
         // Periodic re-evaluation catches model updates; the jitter spreads 100,000 resources over time.
         return .requeue(after: .milliseconds(Int64(interval * Double.random(in: 0.9...1.1) * 1000)))
     }
@@ -177,6 +178,26 @@ public final class CloudResourceTagger: Sendable {
             if batcher.isListed(resource.name, in: group) { continue }
             let reason = t.reason.utf8.count > 1024 ? String(t.reason.prefix(1000)) + "…" : t.reason
             try await batcher.suggest(ApprovalResource(name: resource.name, confidence: t.confidence, reason: reason), in: group)
+        }
+    }
+
+    /// Takes the resource out of pending approvals whose suggestion inference no longer makes (a rule or
+    /// the model changed, or the value is now applied), so a person cannot approve a stale value. Decided
+    /// approvals are left as records.
+    /// Without a model (not loaded yet after a start) model suggestions are kept: their absence says nothing.
+    func withdrawStale(_ suggested: [InferredTag], for resource: CloudResource, modelLoaded: Bool) async throws {
+        let namespace = resource.metadata.namespace ?? ""
+        let listedIn = batcher.approvals(listing: resource.name, namespace: namespace).filter(ApprovalBatcher.isPending)
+        guard !listedIn.isEmpty else { return }
+        let current = Set(suggested.map { ApprovalGroup(namespace: namespace, key: $0.key, value: $0.value, source: $0.source, rule: $0.rule) })
+        var stale = Set<ApprovalGroup>()
+        for approval in listedIn {
+            let group = ApprovalGroup(
+                namespace: namespace, key: approval.spec.key, value: approval.spec.value, source: approval.spec.source, rule: approval.spec.rule)
+            if !current.contains(group), modelLoaded || group.source != .model { stale.insert(group) }
+        }
+        for group in stale.sorted(by: { $0.description < $1.description }) {
+            try await batcher.withdraw(resource.name, from: group)
         }
     }
 

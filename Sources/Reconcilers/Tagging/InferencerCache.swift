@@ -3,15 +3,18 @@ import K8sClient
 import Synchronization
 import TaggingAPI
 
-/// Each namespace's TaggingRules compiled once, rebuilt only when the namespace's rules change.
+/// Each namespace's TaggingRules compiled once, rebuilt only when the namespace's rules change, and the
+/// inferencer built on them, rebuilt only when the rules or the model version change.
 ///
 /// A rule's spec changes bump its generation, so the fingerprint (names, uids, generations) moves with
 /// the spec and not with status writes. It is a hash built without allocating, cheap enough for every
 /// reconcile. Rules that do not compile are left out (the rule reconciler reports them).
-final class RuleSetCache: Sendable {
+final class InferencerCache: Sendable {
     private struct Entry {
         var fingerprint: Fingerprint
         var ruleSet: RuleSet
+        var inferencer: TagInferencer
+        var modelVersion: String?
     }
 
     struct Fingerprint: Hashable {
@@ -21,21 +24,26 @@ final class RuleSetCache: Sendable {
 
     private let entries = Mutex<[String: Entry]>([:])
     let rules: Store<TaggingRule>
-    let tables: NormalisationTables
+    let config: InferenceConfig
 
-    init(rules: Store<TaggingRule>, tables: NormalisationTables) {
+    init(rules: Store<TaggingRule>, config: InferenceConfig) {
         self.rules = rules
-        self.tables = tables
+        self.config = config
     }
 
-    func ruleSet(namespace: String) -> RuleSet {
+    /// The inferencer for `namespace` with `model` (the holder's current model).
+    func inferencer(namespace: String, model: TagModel?) -> TagInferencer {
         let list = rules.list(namespace: namespace).filter { $0.metadata.deletionTimestamp == nil }
         let fingerprint = Self.fingerprint(list)
-        if let entry = entries.withLock({ $0[namespace] }), entry.fingerprint == fingerprint { return entry.ruleSet }
-        // Compiled outside the lock; two workers may compile the same set once at a change, which is harmless.
-        let (ruleSet, _) = RuleSet.compile(list, tables: tables)
-        entries.withLock { $0[namespace] = Entry(fingerprint: fingerprint, ruleSet: ruleSet) }
-        return ruleSet
+        let version = model?.version
+        let cached = entries.withLock { $0[namespace] }
+        if let cached, cached.fingerprint == fingerprint, cached.modelVersion == version { return cached.inferencer }
+        // Built outside the lock; two workers may build the same one once at a change, which is harmless.
+        let ruleSet = cached.flatMap { $0.fingerprint == fingerprint ? $0.ruleSet : nil }
+            ?? RuleSet.compile(list, tables: config.normalisation).0
+        let inferencer = TagInferencer(config: config, rules: ruleSet, model: model)
+        entries.withLock { $0[namespace] = Entry(fingerprint: fingerprint, ruleSet: ruleSet, inferencer: inferencer, modelVersion: version) }
+        return inferencer
     }
 
     static func fingerprint(_ rules: [TaggingRule]) -> Fingerprint {
