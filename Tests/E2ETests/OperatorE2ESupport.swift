@@ -39,6 +39,21 @@ enum OperatorE2E {
     }
 }
 
+extension OperatorE2E {
+    /// Read-modify-write of an object, again on 409 (the operator writes statuses meanwhile).
+    @discardableResult
+    static func update<T: KubernetesObject>(_ api: Api<T>, _ name: String, _ change: (inout T) -> Void) async throws -> T {
+        for attempt in 1...10 {
+            var object = try await api.get(name)
+            change(&object)
+            do { return try await api.replace(object) } catch let error as KubeError where error.isConflict && attempt < 10 {
+                continue
+            }
+        }
+        throw E2EError("\(name): still conflicting after 10 attempts")
+    }
+}
+
 /// A manager running in a task: `stop()` is SIGTERM, `kill()` cancels it outright.
 final class RunningManager: Sendable {
     let manager: VTagManager
@@ -71,6 +86,14 @@ final class RunningManager: Sendable {
             await running.kill()
             throw error
         }
+    }
+
+    /// Whether a controller has nothing queued (delayed requeues aside) and nothing in progress.
+    func isIdle(_ controller: String) async -> Bool {
+        guard let queue = manager.controllers[controller]?.queue else { return false }
+        let queued = await queue.count
+        let processing = await queue.processingCount
+        return queued == 0 && processing == 0
     }
 
     /// Abrupt stop, as if the process were killed: no draining (and no lease release when the

@@ -83,7 +83,7 @@ struct OperatorTaggingE2ETests {
                         != newInferencer.infer(InferenceInput(spec: r.spec)).tag("backup-policy")?.value
                 }.map(\.name))
                 try #require(!touched.isEmpty && touched.count < Self.estateSize / 2, "the edit touches some resources, not most (\(touched.count))")
-                _ = try await ruleApi.replace(edited)
+                _ = try await OperatorE2E.update(ruleApi, edited.name) { $0.spec = edited.spec }
 
                 #expect(try await env.eventually {
                     resources = try await env.cloudResources(ns)

@@ -68,7 +68,12 @@ import Testing
         #expect(try await eventually { try await jobs.get("estate").status?.lastRun?.created == 20 }, "stderr:\n\(log.text)")
 
         // Metrics: controller-runtime's names and the vtag_* domain metrics.
-        let metrics = try await get("http://127.0.0.1:\(metricsPort)/metrics").body
+        // (The run's counter moves just after its status write, so wait for it.)
+        var metrics = ""
+        #expect(try await eventually {
+            metrics = try await get("http://127.0.0.1:\(metricsPort)/metrics").body
+            return metrics.contains("vtag_discovery_runs_total{result=\"success\"} 1")
+        })
         for name in [
             "controller_runtime_reconcile_total", "controller_runtime_reconcile_errors_total", "controller_runtime_reconcile_time_seconds",
             "workqueue_depth", "workqueue_adds_total", "workqueue_queue_duration_seconds", "workqueue_work_duration_seconds",
@@ -79,7 +84,6 @@ import Testing
             #expect(metrics.contains("\n\(name)") || metrics.hasPrefix(name), "metric \(name) missing")
         }
         #expect(metrics.contains("leader_election_master_status{name=\"vtag-operator-leader\"} 1"))
-        #expect(metrics.contains("vtag_discovery_runs_total{result=\"success\"} 1"))
 
         // SIGTERM: exits 0 (bounded wait), having released the Lease.
         kill(process.processIdentifier, SIGTERM)

@@ -45,6 +45,8 @@ extension VTagManager {
         public var providers: ProviderFactory
         /// CloudResource writes in flight per discovery run.
         public var discoveryWriteConcurrency: Int
+        /// How often the leader checks whether the estate changed and retrains the model if so.
+        public var modelRetrainInterval: Duration
         /// How often the `vtag_*` gauges are recomputed from the caches.
         public var metricsInterval: Duration
         public var metricsFactory: any MetricsFactory
@@ -58,7 +60,7 @@ extension VTagManager {
             namespaces: [String] = [], tagging: TaggingSettings = TaggingSettings(), workers: Int = 4,
             leaderElection: LeaderElection? = nil, shutdownDeadline: Duration = .seconds(30),
             identity: String = LeaderElector.defaultIdentity(), providers: @escaping ProviderFactory = DefaultProviders.factory,
-            discoveryWriteConcurrency: Int = 16, metricsInterval: Duration = .seconds(15),
+            discoveryWriteConcurrency: Int = 16, modelRetrainInterval: Duration = .seconds(600), metricsInterval: Duration = .seconds(15),
             metricsFactory: any MetricsFactory = MetricsSystem.factory, watcher: WatcherConfig = WatcherConfig(),
             onCacheSynced: (@Sendable (String) -> Void)? = nil, logger: Logger = Logger(label: "vtag.manager")
         ) {
@@ -70,6 +72,7 @@ extension VTagManager {
             self.identity = identity
             self.providers = providers
             self.discoveryWriteConcurrency = max(1, discoveryWriteConcurrency)
+            self.modelRetrainInterval = modelRetrainInterval
             self.metricsInterval = metricsInterval
             self.metricsFactory = metricsFactory
             self.watcher = watcher

@@ -9,7 +9,15 @@ struct TaggingWiring: Sendable {
     typealias MakeController = (String, @escaping Controller.Reconcile) -> Controller
 
     let tagger: CloudResourceTagger
+    let lifecycle: ModelLifecycle
     let controllers: [String: Controller]
+    let retrainInterval: Duration
+    let logger: Logger
+    /// Signalled once the leader has loaded (or trained, or failed to get) a model: the tagger waits
+    /// for it, so a warm start does not evaluate everything twice (without and then with the model).
+    let modelReady = AsyncSignal()
+    /// Signalled on stop: reconciles still waiting for the model give up (the next leader does them).
+    let stopping = AsyncSignal()
 
     init(
         client: KubeClient, settings: VTagManager.Settings, jobs: Informer<DiscoveryJob>, resources: Informer<CloudResource>,
@@ -20,10 +28,22 @@ struct TaggingWiring: Sendable {
             client: client, resources: resources.store, rules: rules.store, approvals: approvals.store, model: model,
             settings: settings.tagging, events: events, logger: Logger(label: "vtag.tagger"))
         self.tagger = tagger
+        self.lifecycle = ModelLifecycle(
+            client: client, resources: resources.store, holder: model, settings: settings.tagging, logger: Logger(label: "vtag.model"))
+        self.retrainInterval = settings.modelRetrainInterval
+        self.logger = logger
+        let modelReady = self.modelReady
+        let stopping = self.stopping
 
         // CloudResources: each change re-evaluates the resource (the tagger also requeues every resource
         // after reevaluateInterval, which catches model updates).
-        let tagging = makeController("cloudresource") { try await tagger.reconcile($0) }
+        let tagging = makeController("cloudresource") { key in
+            if !modelReady.isSignalled {
+                await Self.firstOf(modelReady, stopping)
+                if !modelReady.isSignalled { return .done }  // stopping before the model was ready
+            }
+            return try await tagger.reconcile(key)
+        }
         tagging.watch(resources)
         // Rules and approvals must be cached before the first evaluation (a missing rule would apply
         // wrong tags; a missing approval would duplicate a suggestion): the controller waits for both.
@@ -53,9 +73,41 @@ struct TaggingWiring: Sendable {
         ruleController.watch(rules)
         tagger.onRuleMatchesChanged = { keys in Task { await ruleController.queue.add(contentsOf: keys) } }
 
-        controllers = ["cloudresource": tagging, "taggingrule": ruleController]
+        // TagApprovals: carry people's decisions to the resources and the model; expire undecided ones.
+        let approvalReconciler = TagApprovalReconciler(
+            client: client, approvals: approvals.store, resources: resources.store, model: model, settings: settings.tagging,
+            events: events, logger: Logger(label: "vtag.approvals"))
+        let approvalController = makeController("tagapproval") { try await approvalReconciler.reconcile($0) }
+        approvalController.watch(approvals)
+        approvalController.watches(resources) { _ in [] }  // reads resources from the cache: wait for it
+
+        controllers = ["cloudresource": tagging, "taggingrule": ruleController, "tagapproval": approvalController]
     }
 
-    /// The leader's background work besides the controllers (the model lifecycle); returns when cancelled.
-    func runWhileLeading(resources: Informer<CloudResource>) async {}
+    /// Waits until either signal fires (or the task is cancelled).
+    static func firstOf(_ a: AsyncSignal, _ b: AsyncSignal) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await a.wait() }
+            group.addTask { await b.wait() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// The leader's model lifecycle: load the stored model (warm start), train one when there is none,
+    /// then retrain periodically when the estate changed. Returns when cancelled.
+    func runWhileLeading(resources: Informer<CloudResource>) async {
+        await resources.waitForSync()
+        guard !Task.isCancelled else { return }
+        do {
+            if try await !lifecycle.load() {
+                try await lifecycle.retrainIfNeeded()
+            }
+        } catch {
+            if Task.isCancelled { return }
+            logger.error("no model at start (tagging goes on without one; retried periodically)", metadata: ["error": "\(error)"])
+        }
+        modelReady.signal()
+        await lifecycle.run(every: retrainInterval)
+    }
 }

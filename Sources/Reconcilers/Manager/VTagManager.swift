@@ -140,6 +140,7 @@ public final class VTagManager: Sendable {
     /// Asks a running manager to stop gracefully (SIGTERM). `run()` returns once it has.
     public func stop() {
         stopRequested.signal()
+        wiring.stopping.signal()
         for c in controllers.values { c.stop() }
     }
 
