@@ -116,6 +116,8 @@ let package = Package(
             dependencies: [
                 "Reconcilers", "K8sClient", "TaggingAPI", "Inference", "Discovery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
 
@@ -148,7 +150,7 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "TaggingAPI", "Discovery"]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "TaggingAPI"], exclude: ["Fixtures"]),
         .testTarget(name: "ReconcilersTests", dependencies: ["Reconcilers", "KubeTestServer"]),
-        .testTarget(name: "VTagCLITests", dependencies: ["VTagCLI", "KubeTestServer", "Reconcilers", "K8sClient"], exclude: ["Golden"]),
+        .testTarget(name: "VTagCLITests", dependencies: ["VTagCLI", "KubeTestServer", "Reconcilers", "K8sClient", "VTagTestSupport"], exclude: ["Golden"]),
         .testTarget(
             name: "OperatorTests",
             dependencies: [

@@ -15,5 +15,8 @@ struct KubectlVTag: AsyncParsableCommand {
             Start offline, no cluster needed:
               kubectl vtag plan --simulate 1000 --rules examples/taggingrules.yaml
             """,
-        subcommands: [PlanCommand.self, EvalCommand.self])
+        subcommands: [
+            PlanCommand.self, ApproveCommand.self, DenyCommand.self, DiscoverCommand.self, ImportCommand.self,
+            ExportCommand.self, TagCommand.self, UntagCommand.self, StatusCommand.self, AuditCommand.self, EvalCommand.self,
+        ])
 }

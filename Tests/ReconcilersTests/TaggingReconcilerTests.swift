@@ -49,6 +49,9 @@ import Testing
             let history = status.history ?? []
             #expect(history.contains { $0.action == .applied && $0.key == "team" && $0.new == "payments" && $0.actor == "rule/team-from-name" })
             #expect(history.contains { $0.action == .applied && $0.key == "env" && $0.actor == "native" })
+            let coverage = h.tagger.requiredKeyCoverage()
+            #expect(coverage["team"]?.covered == 1 && coverage["team"]?.total == 1)
+            #expect(coverage["owner"]?.covered == 0 && coverage["owner"]?.total == 1)
 
             // The Event says what happened.
             try await eventually("a TagsApplied event", timeout: .seconds(60)) {

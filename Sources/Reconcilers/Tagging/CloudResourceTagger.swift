@@ -2,6 +2,7 @@ import Foundation
 import Inference
 import K8sClient
 import Logging
+import Metrics
 import Synchronization
 import TaggingAPI
 
@@ -40,6 +41,8 @@ public final class CloudResourceTagger: Sendable {
     let inferencers: InferencerCache
     let scope: RuleScopeIndex
     let ledger = RuleMatchLedger()
+    let coverageLedger = CoverageLedger()
+    let metrics: TaggerMetrics
     /// Funnels suggestions into TagApproval writes (one writer per group).
     public let batcher: ApprovalBatcher
 
@@ -67,6 +70,7 @@ public final class CloudResourceTagger: Sendable {
         inferencers = InferencerCache(rules: rules, config: settings.inference)
         scope = RuleScopeIndex(resources: resources)
         batcher = ApprovalBatcher(client: client, approvals: approvals)
+        metrics = TaggerMetrics()
         resources.addIndex(Self.providerIdIndex) { [Self.idValue($0.metadata.namespace ?? "", $0.spec.id)] }
         resources.addIndex(Self.relationTargetIndex) { r in
             (r.spec.relations ?? []).map { Self.idValue(r.metadata.namespace ?? "", $0.target) }
@@ -98,6 +102,12 @@ public final class CloudResourceTagger: Sendable {
     /// matched counts are complete (right after a restart they are still filling up).
     public var hasEvaluatedAll: Bool { ledger.resourceCount >= resources.count }
 
+    /// Per required key: how many evaluated resources have an applied value, out of how many were evaluated
+    /// (vanished ones excluded). For the `vtag_required_key_coverage` gauges; a lookup, no scan.
+    public func requiredKeyCoverage() -> [String: (covered: Int, total: Int)] {
+        coverageLedger.coverage(of: settings.inference.requiredKeys)
+    }
+
     // MARK: Rule -> resources
 
     /// The CloudResources `rule` can touch, under its current spec and the last spec seen for it (a narrowed
@@ -112,18 +122,22 @@ public final class CloudResourceTagger: Sendable {
     public func reconcile(_ key: ObjectKey) async throws -> ReconcileResult {
         guard let resource = resources.get(key), resource.metadata.deletionTimestamp == nil else {
             notifyRules(ledger.remove(key))
+            coverageLedger.remove(key)
             return .done
         }
         // A vanished resource keeps its tags as they are and gets no new suggestions; it is looked at
         // again when discovery sees it (the update wakes it up).
         if resource.status?.phase == .vanished {
             notifyRules(ledger.record(key, matched: []))
+            coverageLedger.remove(key)
             return .done
         }
         let namespace = key.namespace ?? ""
         let inferencer = inferencers.inferencer(namespace: namespace, model: model.current)
         let result = inferencer.infer(Self.input(for: resource)) { id in self.related(id, namespace: namespace) }
         notifyRules(ledger.record(key, matched: result.matchedRules))
+        coverageLedger.record(key, missing: result.missingKeys)
+        metrics.evaluations.increment()
 
         // Whole seconds: what the API server stores, so a written status reads back equal.
         let now = Date(timeIntervalSince1970: self.now().timeIntervalSince1970.rounded(.down))
@@ -139,6 +153,8 @@ public final class CloudResourceTagger: Sendable {
             updated.status = status
             let written = try await Api<CloudResource>(client: client, namespace: namespace).replaceStatus(updated)
             resources.noteWrite(written)
+            metrics.statusWrites.increment()
+            metrics.count(changes)
             if !changes.isEmpty {
                 events?.record(resource, reason: "TagsApplied", message: TagStatus.summary(changes))
                 notifyDependents(of: resource)
@@ -178,6 +194,7 @@ public final class CloudResourceTagger: Sendable {
             if batcher.isListed(resource.name, in: group) { continue }
             let reason = t.reason.utf8.count > 1024 ? String(t.reason.prefix(1000)) + "…" : t.reason
             try await batcher.suggest(ApprovalResource(name: resource.name, confidence: t.confidence, reason: reason), in: group)
+            metrics.suggested[t.source]?.increment()
         }
     }
 
@@ -198,6 +215,7 @@ public final class CloudResourceTagger: Sendable {
         }
         for group in stale.sorted(by: { $0.description < $1.description }) {
             try await batcher.withdraw(resource.name, from: group)
+            metrics.withdrawn.increment()
         }
     }
 

@@ -14,6 +14,8 @@ public enum TagStatus {
         public var old: String?
         public var new: String?
         public var actor: String
+        /// The source of the new value (of the old one for a removal).
+        public var source: TagSource
     }
 
     /// The status the tagger wants, and the tag changes it makes. `evaluatedAt` is left as it was: the
@@ -41,7 +43,8 @@ public enum TagStatus {
             } else {
                 tag.appliedAt = now
                 changes.append(Change(
-                    action: old == nil ? .applied : .changed, key: t.key, old: old?.value, new: t.value, actor: actor(of: tag)))
+                    action: old == nil ? .applied : .changed, key: t.key, old: old?.value, new: t.value, actor: actor(of: tag),
+                    source: tag.source))
             }
             applied.append(tag)
         }
@@ -50,7 +53,7 @@ public enum TagStatus {
         for old in before where !kept.contains(old.key) {
             changes.append(Change(
                 action: .removed, key: old.key, old: old.value, new: nil,
-                actor: removedByPerson.contains(old.key) ? "manual" : actor(of: old)))
+                actor: removedByPerson.contains(old.key) ? "manual" : actor(of: old), source: old.source))
         }
         applied.sort { $0.key < $1.key }
         if applied.count > CloudResourceStatus.virtualTagsLimit { applied.removeLast(applied.count - CloudResourceStatus.virtualTagsLimit) }
