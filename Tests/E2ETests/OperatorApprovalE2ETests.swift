@@ -19,7 +19,7 @@ struct OperatorApprovalE2ETests {
             try await RunningManager.with(client: env.client, settings: settings) { running in
                 let jobs = Api<DiscoveryJob>(client: env.client, namespace: ns)
                 _ = try await jobs.create(env.simulatedJob("estate", count: 300, seed: 11))
-                #expect(try await env.eventually(timeout: .seconds(180)) {
+                #expect(try await env.eventually(timeout: .seconds(240)) {
                     let all = try await env.cloudResources(ns)
                     return all.count == 300 && all.allSatisfy { $0.status?.evaluatedAt != nil }
                 })

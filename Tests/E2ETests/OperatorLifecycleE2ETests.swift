@@ -89,7 +89,7 @@ struct OperatorLifecycleE2ETests {
             // B waits for A's unreleased lease to expire, then resumes the run from the start.
             let b = try RunningManager(client: env.client, settings: OperatorE2E.settings(
                 namespace: ns, identity: "successor", election: election, providers: slow))
-            #expect(try await env.eventually { try await jobs.get("estate").status?.lastRun != nil })
+            #expect(try await env.eventually(timeout: .seconds(240)) { try await jobs.get("estate").status?.lastRun != nil })
             let job = try await jobs.get("estate")
             let run = try #require(job.status?.lastRun)
             #expect(job.status?.activeRun == nil)

@@ -27,8 +27,8 @@ struct OperatorTaggingE2ETests {
                 _ = try await jobs.create(env.simulatedJob("estate", count: Self.estateSize, clouds: ["aws", "gcp", "azure"]))
 
                 // Every resource discovered and evaluated.
-                #expect(try await env.eventually { try await jobs.get("estate").status?.lastRun?.created == Self.estateSize })
-                #expect(try await env.eventually(timeout: .seconds(180)) {
+                #expect(try await env.eventually(timeout: .seconds(240)) { try await jobs.get("estate").status?.lastRun?.created == Self.estateSize })
+                #expect(try await env.eventually(timeout: .seconds(240)) {
                     let all = try await env.cloudResources(ns)
                     return all.count == Self.estateSize && all.allSatisfy { $0.status?.evaluatedAt != nil }
                 }, "every resource evaluated")
