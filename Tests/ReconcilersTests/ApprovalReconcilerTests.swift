@@ -31,7 +31,7 @@ struct ApprovalHarness: Sendable {
     var resourceApi: Api<CloudResource> { Api(client: client, namespace: Self.namespace) }
 
     static func run(
-        ttl: Duration = .seconds(3600), model: TagModel? = nil, resourceStore: Store<CloudResource>? = nil,
+        ttl: Duration = .seconds(3600), model: TagModel? = nil, resourceStore: Store<CloudResource>? = nil, recordEvents: Bool = false,
         _ body: (ApprovalHarness) async throws -> Void
     ) async throws {
         let server = try await KubeAPITestServer.start(.init(crdFiles: crdFiles()))
@@ -40,9 +40,10 @@ struct ApprovalHarness: Sendable {
         let resources = Informer(api: Api<CloudResource>.all(client))
         let holder = ModelHolder(model)
         let clock = TestClock()
+        let events = recordEvents ? EventRecorder(client: client, .init(component: "vtag-operator")) : nil
         let reconciler = TagApprovalReconciler(
             client: client, approvals: approvals.store, resources: resourceStore ?? resources.store, model: holder,
-            settings: TaggingSettings(approvalTTL: ttl), events: nil, now: { clock.now })
+            settings: TaggingSettings(approvalTTL: ttl), events: events, now: { clock.now })
         let harness = ApprovalHarness(
             server: server, client: client, approvals: approvals.store, resources: resourceStore ?? resources.store,
             model: holder, clock: clock, reconciler: reconciler)
@@ -50,6 +51,7 @@ struct ApprovalHarness: Sendable {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await approvals.run() }
                 group.addTask { try await resources.run() }
+                if let events { group.addTask { try await events.run() } }
                 defer { group.cancelAll() }
                 await approvals.store.waitForSync()
                 try await body(harness)
@@ -179,6 +181,15 @@ func approvalTestModel() -> TagModel {
             h.server.clearRequests()
             #expect(try await h.reconcile("team-ledger") == .done)
             #expect(h.writes().isEmpty)
+
+            // The person takes ledger-3 out of the exclusions: it gets the tag too, and only it is written.
+            _ = try await h.approvalApi.patchStatus("team-ledger", .merge(["status": ["excluded": .null]]))
+            try await h.waitForCache("team-ledger") { $0.status?.excluded == nil }
+            h.server.clearRequests()
+            #expect(try await h.reconcile("team-ledger") == .done)
+            #expect(h.writes().filter { $0.resource == "cloudresources" }.map(\.name) == ["ledger-3"])
+            #expect(try await h.resourceApi.get("ledger-3").status?.virtualTags?.first?.approval == "team-ledger")
+            #expect(try await h.approvalApi.get("team-ledger").status?.appliedCount == 4)
         }
     }
 
@@ -288,17 +299,23 @@ func approvalTestModel() -> TagModel {
 
     @Test func aManualTagWinsOverTheApproval() async throws {
         try await ApprovalHarness.run { h in
-            let created = try await h.seedResources(["hand-0", "hand-1"])
+            let created = try await h.seedResources(["hand-0", "hand-1", "hand-2"])
             var manual = created[0]
             manual.status = CloudResourceStatus(virtualTags: [VirtualTag(key: "team", value: "ops", source: .manual, confidence: 1, reason: "manual")])
             _ = try await h.resourceApi.replaceStatus(manual)
-            try await eventually("cache") { h.resources.get(name: "hand-0", namespace: "default")?.status?.virtualTags != nil }
+            // On hand-2 a person removed the key by hand (kubectl vtag untag), before the tagger ran.
+            _ = try await h.resourceApi.patch("hand-2", .merge(["spec": ["manualTags": ["team": ""]]]))
+            try await eventually("cache") {
+                h.resources.get(name: "hand-0", namespace: "default")?.status?.virtualTags != nil
+                    && h.resources.get(name: "hand-2", namespace: "default")?.spec.manualTags != nil
+            }
 
-            _ = try await h.createApproval("team-web", value: "web", resources: ["hand-0", "hand-1"])
+            _ = try await h.createApproval("team-web", value: "web", resources: ["hand-0", "hand-1", "hand-2"])
             try await h.decide("team-web", .approved, by: "erin")
             #expect(try await h.reconcile("team-web") == .done)
             #expect(try await h.resourceApi.get("hand-0").status?.virtualTags?.first?.value == "ops")
             #expect(try await h.resourceApi.get("hand-1").status?.virtualTags?.first?.value == "web")
+            #expect(try await h.resourceApi.get("hand-2").status?.virtualTags == nil)
             let approval = try await h.approvalApi.get("team-web")
             #expect(approval.status?.phase == .applied)
             #expect(approval.status?.appliedCount == 1)
@@ -355,5 +372,61 @@ extension ApprovalHarness {
             created.append(try await resourceApi.create(CloudResource(metadata: ObjectMeta(name: name, namespace: Self.namespace), spec: spec)))
         }
         return created
+    }
+}
+
+extension ApprovalReconcilerTests {
+    @Test func decisionsAndExpiryAreRecordedAsEvents() async throws {
+        try await ApprovalHarness.run(ttl: .seconds(60), recordEvents: true) { h in
+            try await h.seedResources(["ev-0", "ev-1"])
+            _ = try await h.createApproval("team-events", value: "audit", resources: ["ev-0", "ev-1"])
+            _ = try await h.createApproval("team-lapsed", value: "audit", resources: ["ev-1"])
+            try await h.decide("team-events", .approved, by: "hana")
+            #expect(try await h.reconcile("team-events") == .done)
+            h.clock.advance(by: 61)
+            #expect(try await h.reconcile("team-lapsed") == .done)
+
+            let events = Api<CoreV1Event>(client: h.client, namespace: "default")
+            try await eventually("both events are recorded", timeout: .seconds(60)) {
+                let reasons = try await events.list().items.map(\.reason)
+                return reasons.contains("TagsApplied") && reasons.contains("ApprovalExpired")
+            }
+            let all = try await events.list().items
+            let applied = try #require(all.first { $0.reason == "TagsApplied" })
+            #expect(applied.involvedObject.name == "team-events")
+            #expect(applied.message?.contains("team=audit: 2 resource(s) updated") == true)
+            #expect(all.first { $0.reason == "ApprovalExpired" }?.involvedObject.name == "team-lapsed")
+        }
+    }
+}
+
+extension ApprovalReconcilerTests {
+    @Test func aResourceThatKeepsConflictingFailsTheReconcileAndALaterOneFinishes() async throws {
+        try await ApprovalHarness.run { h in
+            try await h.seedResources(["calm-0", "busy-1"])
+            _ = try await h.createApproval("team-retry", value: "payments", resources: ["calm-0", "busy-1"])
+            try await h.decide("team-retry", .approved, by: "ivan")
+            // Every write of busy-1's status conflicts, more times than the reconciler retries.
+            h.server.faults.failNext(5, status: 409, matching: "/apis/vtag.dev/v1alpha1/namespaces/default/cloudresources/busy-1/status")
+            await #expect(throws: (any Error).self) { _ = try await h.reconcile("team-retry") }
+
+            var approval = try await h.approvalApi.get("team-retry")
+            #expect(approval.status?.phase == .approved)  // decided, being applied
+            #expect(approval.status?.appliedCount == 1)
+            let applied = try #require(approval.status?.conditions?.find(VTag.ConditionType.applied))
+            #expect(applied.status == .false)
+            #expect(applied.reason == "ApplyPending")
+            #expect(try await h.resourceApi.get("calm-0").status?.virtualTags?.first?.value == "payments")
+            #expect(try await h.resourceApi.get("busy-1").status?.virtualTags == nil)
+
+            // The queue's retry: the conflicts are over.
+            try await h.waitForCache("team-retry") { $0.status?.phase == .approved }
+            #expect(try await h.reconcile("team-retry") == .done)
+            approval = try await h.approvalApi.get("team-retry")
+            #expect(approval.status?.phase == .applied)
+            #expect(approval.status?.appliedCount == 2)
+            #expect(try await h.resourceApi.get("busy-1").status?.virtualTags?.first?.value == "payments")
+            #expect(try await h.resourceApi.get("calm-0").status?.history?.count == 1)
+        }
     }
 }

@@ -241,8 +241,11 @@ func encoded(_ model: TagModel?) throws -> Data {
             let holder = ModelHolder()
             let lifecycle = h.lifecycle(holder: holder)
             let loop = Task { await lifecycle.run(every: .milliseconds(100)) }
-            try await eventually("the loop trains a model", timeout: .seconds(60)) { holder.current != nil }
-            #expect(try await h.configMaps.getOptional("vtag-model") != nil)
+            // Trained, then stored (the holder has it before the ConfigMaps do).
+            try await eventually("the loop trains and stores a model", timeout: .seconds(60)) {
+                guard holder.current != nil else { return false }
+                return try await h.configMaps.getOptional("vtag-model") != nil
+            }
             loop.cancel()
             // Returns promptly once cancelled (bounded wait).
             let finished = await withTaskGroup(of: Bool.self) { group in

@@ -75,6 +75,19 @@ struct InventoryCommandTests {
         }
     }
 
+    @Test("an import the cluster forbids says which rights it needs, per resource, and fails")
+    func forbidden() async throws {
+        try await TestCluster.with { c in
+            let path = try write(csv, "estate.csv")
+            c.server.faults.forbid(verb: "patch", resource: "cloudresources")
+            let r = await c.cli(["import", path])
+            #expect(message(r.error).contains("2 resources not written"), "\(message(r.error))")
+            #expect(r.err.contains("forbidden: you may not patch cloudresources in namespace default"), "\(r.err)")
+            #expect(r.err.contains("needs create and patch on cloudresources.vtag.dev"))
+            #expect(r.out.contains("imported 0 of 2"))
+        }
+    }
+
     @Test("an unreadable file is an error naming it")
     func unreadable() async throws {
         try await TestCluster.with { c in

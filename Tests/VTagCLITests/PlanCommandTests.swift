@@ -173,10 +173,11 @@ struct PlanCommandTests {
 
     @Test("an aws job with no AWS credentials in the environment says which variables to set")
     func awsWithoutCredentials() async throws {
-        // Only meaningful when the test process has no AWS credentials itself.
-        guard ProcessInfo.processInfo.environment["AWS_ACCESS_KEY_ID"] == nil,
-              ProcessInfo.processInfo.environment["AWS_WEB_IDENTITY_TOKEN_FILE"] == nil else { return }
-        let r = await runCLI(["plan", "--job", repositoryRoot.appendingPathComponent("examples/discoveryjob-aws.yaml").path])
+        // The web-identity fallback reads the process's own environment.
+        guard ProcessInfo.processInfo.environment["AWS_WEB_IDENTITY_TOKEN_FILE"] == nil else { return }
+        let r = await ProcessEnvironment.$current.withValue([:]) {
+            await runCLI(["plan", "--job", repositoryRoot.appendingPathComponent("examples/discoveryjob-aws.yaml").path])
+        }
         #expect(message(r.error).contains("AWS_ACCESS_KEY_ID"), "\(message(r.error))")
         #expect(r.err.contains("not the Secret aws-readonly-credentials"))
     }
@@ -210,6 +211,38 @@ struct PlanCommandTests {
 
         let missing = await runCLI(["plan", "--simulate", "10", "--rules", "/nonexistent/rules"])
         #expect(message(missing.error).contains("/nonexistent/rules: no such file or folder"))
+    }
+
+    @Test("a rule that cannot compile is reported and left out; the others still apply")
+    func unusableRule() async throws {
+        let dir = try temporaryDirectory("plan-bad-regex")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("rules.yaml").path
+        try """
+            apiVersion: vtag.dev/v1alpha1
+            kind: TaggingRule
+            metadata: {name: broken-regex}
+            spec:
+              match: {name: {regex: '^(?<team>[a-z+-'}}
+              tags: [{key: team, value: '${name.team}'}]
+            ---
+            apiVersion: vtag.dev/v1alpha1
+            kind: TaggingRule
+            metadata: {name: everyone-is-web}
+            spec:
+              override: true
+              tags: [{key: team, value: web}]
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let r = await runCLI(["plan", "--inventory", inventory, "--rules", path, "-o", "json"])
+        #expect(r.error == nil, "\(message(r.error))")
+        #expect(r.err.contains("unusable rule left out: rule broken-regex"), "\(r.err)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let summary = try #require(doc["summary"] as? [String: Any])
+        #expect((summary["ruleErrors"] as? [String])?.count == 1)
+        let coverage = try #require((summary["coverage"] as? [String: Any])?["team"] as? [String: Any])
+        #expect(coverage["applied"] as? Int == 17, "the override rule tags every resource")
+        let table = await runCLI(["plan", "--inventory", inventory, "--rules", path])
+        #expect(table.out.contains("1 unusable (left out, see below)"))
     }
 
     @Test("bad flags are refused with a message saying what to do", arguments: [

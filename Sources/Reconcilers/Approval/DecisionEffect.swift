@@ -45,12 +45,22 @@ struct DecisionEffect: Sendable {
         return text.count > 1024 ? String(text.prefix(1023)) + "…" : text
     }
 
-    func change(_ current: CloudResourceStatus?) -> Change {
-        decision == .approved ? approve(current) : deny(current)
+    func change(_ resource: CloudResource) -> Change {
+        change(resource.status, manualTags: resource.spec.manualTags)
+    }
+
+    func change(_ current: CloudResourceStatus?, manualTags: [String: String]? = nil) -> Change {
+        decision == .approved ? approve(current, manualTags: manualTags) : deny(current)
     }
 
     /// Adds (or replaces) the key's virtual tag with the approved value, source approval.
-    func approve(_ current: CloudResourceStatus?) -> Change {
+    func approve(_ current: CloudResourceStatus?, manualTags: [String: String]?) -> Change {
+        // A person's own tag on the key wins over every other source, a decision included; an empty
+        // manual value means they removed the key on purpose.
+        if let manual = manualTags?[key] {
+            return .skipped(manual.trimmingCharacters(in: .whitespaces).isEmpty
+                ? "\(key) removed by hand (spec.manualTags)" : "manual tag \(key)=\(manual) wins")
+        }
         var status = current ?? CloudResourceStatus()
         var tags = status.virtualTags ?? []
         let index = tags.firstIndex { $0.key == key }
@@ -58,7 +68,6 @@ struct DecisionEffect: Sendable {
             let existing = tags[index]
             // Approved already (by this approval or another one of the same value): nothing to do.
             if existing.source == .approval && existing.value == value { return .alreadyDone }
-            // A manual tag wins over every other source, a decision included.
             if existing.source == .manual { return .skipped("manual tag \(key)=\(existing.value) wins") }
         } else if tags.count >= CloudResourceStatus.virtualTagsLimit {
             return .skipped("already has \(CloudResourceStatus.virtualTagsLimit) virtual tags")

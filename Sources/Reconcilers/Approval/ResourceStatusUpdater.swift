@@ -21,14 +21,14 @@ struct ResourceStatusUpdater: Sendable {
 
     /// Applies `change` to the resource `name` in `namespace`, starting from the cached copy.
     func update(
-        name: String, namespace: String, _ change: @Sendable (CloudResourceStatus?) -> DecisionEffect.Change
+        name: String, namespace: String, _ change: @Sendable (CloudResource) -> DecisionEffect.Change
     ) async throws -> Outcome {
         let api = Api<CloudResource>(client: client, namespace: namespace)
         // The cache may lag behind a resource created moments ago: ask the server before calling it gone.
         guard var current = try await cachedOrFetched(name, namespace: namespace, api: api) else { return .notFound }
         for attempt in 1...max(1, attempts) {
             guard current.metadata.deletionTimestamp == nil else { return .notFound }
-            switch change(current.status) {
+            switch change(current) {
             case .alreadyDone: return .alreadyDone
             case .skipped(let why): return .skipped(why)
             case .write(let status):

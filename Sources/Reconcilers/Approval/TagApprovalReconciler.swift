@@ -15,8 +15,12 @@ import TaggingAPI
 /// - Denied: every listed resource not excluded gets the value in `status.rejected`; phase Denied.
 /// - A decision written after expiry is still carried out: it is a person's explicit choice, and the
 ///   tagger never suggests those resources again (they are listed in this approval).
-/// - Resources added to the spec after the decision (the tagger raced the person) change
-///   `metadata.generation`, so the decision is carried to them as well.
+/// - Level-triggered: every reconcile checks (in the cache) that each listed, not excluded resource
+///   shows the decision, so resources the tagger added after the decision (it raced the person), a
+///   resource taken out of `excluded`, or one discovered again get it too. Adding a resource to
+///   `excluded` after the decision does not remove its tag: a person edits `spec.manualTags` for that.
+/// - A person's manual tag on the key (spec.manualTags, also an empty value = removed by hand) wins:
+///   that resource is skipped.
 /// - The model learns each (resource, decision) once: right after the write that records it on the
 ///   resource. A resource that already shows the decision is not written and not learned again.
 public final class TagApprovalReconciler: Sendable {
@@ -56,11 +60,32 @@ public final class TagApprovalReconciler: Sendable {
         guard let decision = approval.status?.decision else { return try await awaitDecision(approval) }
 
         let done: ApprovalPhase = decision == .approved ? .applied : .denied
-        if approval.status?.phase == done && approval.status?.observedGeneration == approval.metadata.generation {
+        let effect = DecisionEffect(approval: approval, decision: decision, now: now())
+        if approval.status?.phase == done && approval.status?.observedGeneration == approval.metadata.generation
+            && !hasWorkLeft(effect, approval) {
             return .done
         }
-        try await carryOut(decision, of: approval)
+        try await carryOut(effect, of: approval)
         return .done
+    }
+
+    /// Whether a cached, listed, not excluded resource does not show the decision yet (e.g. a person
+    /// took it out of `excluded`, or it was discovered again after being deleted). Reads only the cache.
+    func hasWorkLeft(_ effect: DecisionEffect, _ approval: TagApproval) -> Bool {
+        let namespace = approval.namespace ?? ""
+        return targets(of: approval).contains { name in
+            guard let resource = resources.get(name: name, namespace: namespace), resource.metadata.deletionTimestamp == nil else {
+                return false
+            }
+            if case .write = effect.change(resource) { return true }
+            return false
+        }
+    }
+
+    /// The listed resources the decision is for: all but the excluded.
+    func targets(of approval: TagApproval) -> [String] {
+        let excluded = Set(approval.status?.excluded ?? [])
+        return approval.spec.resources.map(\.name).filter { !excluded.contains($0) }
     }
 
     // MARK: Undecided
@@ -100,10 +125,9 @@ public final class TagApprovalReconciler: Sendable {
         var carrying: Int { written.count + already }
     }
 
-    func carryOut(_ decision: ApprovalDecision, of approval: TagApproval) async throws {
-        let effect = DecisionEffect(approval: approval, decision: decision, now: now())
-        let excluded = Set(approval.status?.excluded ?? [])
-        let targets = approval.spec.resources.map(\.name).filter { !excluded.contains($0) }
+    func carryOut(_ effect: DecisionEffect, of approval: TagApproval) async throws {
+        let decision = effect.decision
+        let targets = targets(of: approval)
         let tally = await apply(effect, to: targets, namespace: approval.namespace ?? "")
 
         let decided = condition(approval, VTag.ConditionType.decided, true, decision.rawValue, effect.reasonText)

@@ -74,12 +74,15 @@ struct ClusterSession: Sendable {
         var resource: String
         var name: String?
         var allNamespaces = false
+        /// What grants the right, when it is not one of the people roles' plain verbs.
+        var rbacHint: String?
 
-        init(_ verb: String, _ resource: String, _ name: String? = nil, allNamespaces: Bool = false) {
+        init(_ verb: String, _ resource: String, _ name: String? = nil, allNamespaces: Bool = false, rbacHint: String? = nil) {
             self.verb = verb
             self.resource = resource
             self.name = name
             self.allNamespaces = allNamespaces
+            self.rbacHint = rbacHint
         }
     }
 
@@ -103,7 +106,9 @@ struct ClusterSession: Sendable {
             return CLIError("the API server at \(server) did not accept your credentials (\(source)): log in again or refresh the token in the kubeconfig.")
         case .forbidden(let status):
             var text = "forbidden: you may not \(op.verb) \(op.resource) \(scope) (\(status.message ?? "no detail"))."
-            if let role = Self.role(granting: op.verb, on: op.resource) {
+            if let hint = op.rbacHint {
+                text += " " + hint
+            } else if let role = Self.role(granting: op.verb, on: op.resource) {
                 text += " The ClusterRole \(role) grants it: kubectl create rolebinding NAME --clusterrole=\(role) --user=YOU -n \(op.allNamespaces ? "NAMESPACE" : namespace) (a namespace admin can bind it)."
             } else {
                 text += " None of vtag's people roles grants it (manifests/rbac-people.yaml); ask a namespace admin."

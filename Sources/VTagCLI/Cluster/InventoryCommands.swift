@@ -63,6 +63,8 @@ struct ImportCommand: AsyncParsableCommand {
         ])
     }
 
+    static let rbacHint = "Import creates CloudResources by server-side apply, which needs create and patch on cloudresources.vtag.dev; vtag-editor grants only patch (people correct resources, discovery creates them), so bind a Role with create and patch on cloudresources for imports."
+
     enum Outcome: Sendable { case created, updated, unchanged, failed(String) }
 
     func run() async throws {
@@ -99,7 +101,8 @@ struct ImportCommand: AsyncParsableCommand {
                 let before = versions[name]
                 group.addTask {
                     do {
-                        let written = try await session.run(.init("patch", "cloudresources", name)) {
+                        let op = ClusterSession.Operation("patch", "cloudresources", name, rbacHint: Self.rbacHint)
+                        let written = try await session.run(op) {
                             try await api.patch(name, .apply(body), params)
                         }
                         guard let before else { return (name, .created) }

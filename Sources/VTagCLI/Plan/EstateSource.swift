@@ -73,14 +73,27 @@ enum EstateSource {
             throw ManifestError(file: path, line: doc.line, message: "DiscoveryJob \"\(doc.name)\" would be refused: "
                 + violations.map(\.description).joined(separator: "; "))
         }
-        if job.spec.provider == .aws, let ref = job.spec.aws?.credentialsSecretRef {
-            Console.current.note("note: plan uses your AWS environment credentials (AWS_ACCESS_KEY_ID, ...), not the Secret \(ref.name) the job names")
-            job.spec.aws?.credentialsSecretRef = nil
+        var secrets = try docs.filter { $0.kind == "Secret" }.map { try $0.decode(Secret.self) }
+        if job.spec.provider == .aws {
+            if let ref = job.spec.aws?.credentialsSecretRef {
+                Console.current.note("note: plan uses your AWS environment credentials (AWS_ACCESS_KEY_ID, ...), not the Secret \(ref.name) the job names")
+            }
+            // The caller's key pair goes through the job's own Secret path; without one, the operator's
+            // default chain (web identity) is tried, and its error says what to set.
+            let env = ProcessEnvironment.current
+            if let id = env["AWS_ACCESS_KEY_ID"], !id.isEmpty, let key = env["AWS_SECRET_ACCESS_KEY"], !key.isEmpty {
+                var data = [AWSCredentialsSecretRef.defaultAccessKeyIDKey: id, AWSCredentialsSecretRef.defaultSecretAccessKeyKey: key]
+                if let token = env["AWS_SESSION_TOKEN"], !token.isEmpty { data[AWSCredentialsSecretRef.defaultSessionTokenKey] = token }
+                let name = "kubectl-vtag-plan-environment"
+                secrets.append(Secret(metadata: ObjectMeta(name: name), stringData: data))
+                job.spec.aws?.credentialsSecretRef = AWSCredentialsSecretRef(name: name)
+            } else {
+                job.spec.aws?.credentialsSecretRef = nil
+            }
         }
-        let secrets = try docs.filter { $0.kind == "Secret" }.map { try $0.decode(Secret.self) }
         let configMaps = try docs.filter { $0.kind == "ConfigMap" }.map { try $0.decode(ConfigMap.self) }
         let references = ReferenceReader(
-            secret: { _, name in secrets.first { $0.metadata.name == name } },
+            secret: { [secrets] _, name in secrets.first { $0.metadata.name == name } },
             configMap: { _, name in configMaps.first { $0.metadata.name == name } })
         do {
             return try await DefaultProviders.factory(job, references)

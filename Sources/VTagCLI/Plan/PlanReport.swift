@@ -219,6 +219,7 @@ struct PlanReport {
         } else {
             out += "Resources (\(resources.count), by provider and id):\n"
         }
+        out += "Each line: decision, key=value, confidence, source, reason; missing = required keys left without an applied value.\n"
         for r in resources.prefix(shown) { out += Self.render(r) }
         if shown < resources.count { out += "... \(resources.count - shown) more resources not shown (--show all)\n" }
         return out
