@@ -101,7 +101,7 @@ struct EstateStatus: Encodable {
             coverage: coverage, pendingApprovals: pending, approvalsByPhase: byPhase, model: model, jobs: jobRuns)
     }
 
-    func table(scope: String, now: Date = Date()) -> String {
+    func table(scope: String, showNamespaces: Bool = false, now: Date = Date()) -> String {
         var out = "vtag status \(scope)\n\n"
         let phaseText = phases.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         out += "Resources: \(resources)\(phaseText.isEmpty ? "" : " (\(phaseText))"); evaluated by the tagger: \(evaluated)"
@@ -117,7 +117,7 @@ struct EstateStatus: Encodable {
         out += "Approvals: \(pendingApprovals.count) pending\(phaseList.isEmpty ? "" : " (all: \(phaseList))")\n"
         if !pendingApprovals.isEmpty {
             var t = TextTable(["NAME", "TAG", "SOURCE", "RESOURCES", "AGE"], rightAligned: [3])
-            for p in pendingApprovals.prefix(10) { t.add([p.name, "\(p.key)=\(p.value)", p.source, "\(p.resources)", p.age]) }
+            for p in pendingApprovals.prefix(10) { t.add([showNamespaces ? "\(p.namespace)/\(p.name)" : p.name, "\(p.key)=\(p.value)", p.source, "\(p.resources)", p.age]) }
             out += t.render(indent: "  ")
             if pendingApprovals.count > 10 { out += "  ... \(pendingApprovals.count - 10) more (kubectl get tap)\n" }
             out += "  decide with: kubectl vtag approve NAME / kubectl vtag deny NAME --reason ...\n"
@@ -190,7 +190,7 @@ struct StatusCommand: AsyncParsableCommand {
         let keys = requiredKeys.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let status = EstateStatus.make(resources: try await resources, approvals: try await approvals, jobs: try await jobs, requiredKeys: keys)
         switch output {
-        case .table: Console.current.write(status.table(scope: all ? "in all namespaces" : "in namespace \(session.namespace)"))
+        case .table: Console.current.write(status.table(scope: all ? "in all namespaces" : "in namespace \(session.namespace)", showNamespaces: all))
         case .json: Console.current.write(try JSONOutput.string(status))
         }
     }
