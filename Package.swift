@@ -94,13 +94,14 @@ let package = Package(
                 "K8sClient", "TaggingAPI", "Inference", "Discovery",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 
         .executableTarget(
             name: "Operator",
             dependencies: [
-                "Reconcilers", "K8sClient",
+                "Reconcilers", "K8sClient", "TaggingAPI", "Inference",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -115,6 +116,8 @@ let package = Package(
             dependencies: [
                 "Reconcilers", "K8sClient", "TaggingAPI", "Inference", "Discovery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
 
@@ -127,7 +130,10 @@ let package = Package(
             path: "Benchmarks"
         ),
 
-        .testTarget(name: "TaggingAPITests", dependencies: ["TaggingAPI", .product(name: "Yams", package: "Yams")]),
+        // Test support shared by test targets: repository files, YAML as kubectl reads it, the RBAC of manifests/.
+        .target(name: "VTagTestSupport", dependencies: ["KubeCore", .product(name: "Yams", package: "Yams")], path: "Tests/Support"),
+
+        .testTarget(name: "TaggingAPITests", dependencies: ["TaggingAPI", "VTagTestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "K8sClientTests", dependencies: ["K8sClient", "KubeTestServer"]),
         .testTarget(
             name: "KubeTestServerTests",
@@ -144,18 +150,21 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "TaggingAPI", "Discovery"]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "TaggingAPI"], exclude: ["Fixtures"]),
         .testTarget(name: "ReconcilersTests", dependencies: ["Reconcilers", "KubeTestServer"]),
-        .testTarget(name: "VTagCLITests", dependencies: ["VTagCLI", "KubeTestServer"]),
+        .testTarget(name: "VTagCLITests", dependencies: ["VTagCLI", "KubeTestServer", "Reconcilers", "K8sClient", "VTagTestSupport"], exclude: ["Golden"]),
         .testTarget(
             name: "OperatorTests",
             dependencies: [
-                "Operator",
+                "Operator", "Reconcilers", "K8sClient", "KubeTestServer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .testTarget(
             name: "E2ETests",
-            dependencies: ["K8sClient", "KubeTestServer", "TaggingAPI", "Reconcilers"]
+            dependencies: [
+                "K8sClient", "KubeTestServer", "TaggingAPI", "Reconcilers", "Discovery", "Inference", "VTagTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ]
 )

@@ -110,7 +110,21 @@ extension Cluster {
             if case .failure(let p) = ResourceType.fromCRD(o) { causes += p.causes }
         }
         if !causes.isEmpty { throw APIError.invalid(c.type, name, causes) }
+        if c.type.group.isEmpty && c.type.kind == "Secret" { o = Self.foldStringData(o) }
         return (o, warnings)
+    }
+
+    /// A Secret's write-only `stringData` is merged into `data` (base64), its values winning, and never
+    /// stored or returned, as the real API server does.
+    static func foldStringData(_ secret: JSONValue) -> JSONValue {
+        guard case .object(var fields) = secret, let strings = fields["stringData"]?.objectValue else { return secret }
+        var data = fields["data"]?.objectValue ?? [:]
+        for (key, value) in strings {
+            data[key] = .string(Data((value.stringValue ?? "").utf8).base64EncodedString())
+        }
+        fields["data"] = .object(data)
+        fields["stringData"] = nil
+        return .object(fields)
     }
 
     /// The whole object must fit etcd's request limit.

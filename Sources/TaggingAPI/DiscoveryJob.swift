@@ -66,9 +66,16 @@ public struct DiscoveryJobSpec: Codable, Sendable, Hashable {
 
 public struct AWSDiscoverySettings: Codable, Sendable, Hashable {
     public static let allServices = ["ec2:instance", "ec2:volume", "rds:db", "s3:bucket", "elbv2:loadbalancer", "lambda:function"]
+    /// Short names a person may write in `services` instead of the type.
+    public static let serviceAliases: [String: String] = [
+        "ec2": "ec2:instance", "ebs": "ec2:volume", "rds": "rds:db", "s3": "s3:bucket", "elbv2": "elbv2:loadbalancer",
+        "lambda": "lambda:function",
+    ]
+    /// Every value the schema's enum accepts: the types, then the short names.
+    public static let acceptedServices = allServices + ["ec2", "ebs", "rds", "s3", "elbv2", "lambda"]
 
     public var regions: [String]
-    /// Resource types to list (values of `allServices`, the schema's enum); default all of them.
+    /// Resource types to list (`allServices` or their `serviceAliases`, the schema's enum); default all of them.
     public var services: [String]?
     /// A Secret in the job's namespace holding the credentials; absent: the operator's own
     /// (environment or web identity).

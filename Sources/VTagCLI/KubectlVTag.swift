@@ -7,6 +7,16 @@ import ArgumentParser
 struct KubectlVTag: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kubectl-vtag",
-        abstract: "Virtual tags for cloud resources: inspect, plan and measure tag inference.",
-        subcommands: [EvalCommand.self])
+        abstract: "Virtual tags for cloud resources: plan offline, review suggestions, steer discovery.",
+        discussion: """
+            Installed on the PATH as kubectl-vtag, it runs as `kubectl vtag`. Cluster commands honour \
+            kubectl's conventions: KUBECONFIG, --kubeconfig, --context, -n/--namespace, -A, -l.
+
+            Start offline, no cluster needed:
+              kubectl vtag plan --simulate 1000 --rules examples/taggingrules.yaml
+            """,
+        subcommands: [
+            PlanCommand.self, ApproveCommand.self, DenyCommand.self, DiscoverCommand.self, ImportCommand.self,
+            ExportCommand.self, TagCommand.self, UntagCommand.self, StatusCommand.self, AuditCommand.self, EvalCommand.self,
+        ])
 }

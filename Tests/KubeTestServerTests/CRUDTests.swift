@@ -43,6 +43,19 @@ struct CRUDTests {
         }
     }
 
+    /// stringData is write-only: merged into data (base64, winning over the same key) and never stored.
+    @Test func secretStringDataIsFoldedIntoData() async throws {
+        try await withWidgets { _, c in
+            let created = try await c.post("/api/v1/namespaces/default/secrets", [
+                "metadata": ["name": "creds"], "data": ["a": "b2xk", "b": "Yg=="], "stringData": ["a": "new", "c": "cc"],
+            ])
+            #expect(created.status == 201)
+            let stored = try await c.get("/api/v1/namespaces/default/secrets/creds").json
+            #expect(stored["stringData"] == nil)
+            #expect(stored["data"] == ["a": "bmV3", "b": "Yg==", "c": "Y2M="])
+        }
+    }
+
     @Test func staleUpdateConflictsAndStatusIsSplit() async throws {
         try await withWidgets { _, c in
             let created = try await c.post(widgets, widget("a", size: 3)).json

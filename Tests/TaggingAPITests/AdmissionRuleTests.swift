@@ -1,3 +1,4 @@
+import VTagTestSupport
 import Foundation
 import Testing
 import TaggingAPI
@@ -150,6 +151,14 @@ import TaggingAPI
         let object = try Self.object(Malformed(kind: kind, yaml: yaml, message: ""))
         let failures = SchemaValidator.validateObject(object, schema: try CRDCatalog.crd(kind).schema)
         #expect(failures.map(\.path).contains(field), "\(failures)")
+    }
+
+    /// The short service names the AWS provider understands are admitted too.
+    @Test func awsServiceShortNamesAreAdmitted() throws {
+        let object = try Self.object(Malformed(
+            kind: "DiscoveryJob", yaml: "spec: {provider: aws, aws: {regions: [us-east-1], services: [ec2, ebs, 'rds:db', lambda]}}", message: ""))
+        let failures = SchemaValidator.validateObject(object, schema: try CRDCatalog.crd("DiscoveryJob").schema)
+        #expect(failures.isEmpty, "\(failures)")
     }
 
     @Test func tooManyApprovalResourcesAreRefused() throws {

@@ -113,7 +113,7 @@ import TaggingAPI
         ],
         "DiscoveryJob": [
             "spec.provider": DiscoveryProviderKind.allCases.map(\.rawValue),
-            "spec.aws.services[]": AWSDiscoverySettings.allServices,
+            "spec.aws.services[]": AWSDiscoverySettings.acceptedServices,
             "spec.simulated.clouds[]": SimulatedDiscoverySettings.allClouds,
             "spec.inventory.format": InventoryFormat.allCases.map(\.rawValue),
             "status.conditions[].status": ["True", "False", "Unknown"],

@@ -1,3 +1,4 @@
+import VTagTestSupport
 import Foundation
 import Testing
 import TaggingAPI

@@ -1,3 +1,4 @@
+import VTagTestSupport
 import Foundation
 import Testing
 
@@ -41,6 +42,8 @@ import Testing
         out.append(R(verb: "create", apiGroup: "coordination.k8s.io", resource: "leases", namespace: "vtag-system"))
         out.append(R(verb: "create", resource: "configmaps", namespace: "vtag-system"))
         out.append(R(verb: "patch", resource: "configmaps", namespace: "vtag-system", name: "vtag-model"))
+        out.append(R(verb: "list", resource: "configmaps", namespace: "vtag-system"))
+        out.append(R(verb: "delete", resource: "configmaps", namespace: "vtag-system", name: "vtag-model-2"))
         return out
     }()
 

@@ -67,10 +67,7 @@ public struct AWSProvider: DiscoveryProvider {
         "ec2:instance": EC2InstanceLister(), "ec2:volume": EC2VolumeLister(), "rds:db": RDSInstanceLister(),
         "s3:bucket": S3BucketLister(), "elbv2:loadbalancer": ELBv2LoadBalancerLister(), "lambda:function": LambdaFunctionLister(),
     ]
-    static let aliases: [String: String] = [
-        "ec2": "ec2:instance", "ebs": "ec2:volume", "rds": "rds:db", "s3": "s3:bucket", "elbv2": "elbv2:loadbalancer",
-        "lambda": "lambda:function",
-    ]
+    static let aliases = AWSDiscoverySettings.serviceAliases
 
     public func discover() -> AsyncThrowingStream<DiscoveryEvent, any Error> {
         AsyncThrowingStream { continuation in

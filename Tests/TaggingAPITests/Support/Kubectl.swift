@@ -1,3 +1,4 @@
+import VTagTestSupport
 import Foundation
 
 /// The local kubectl binary, for `kubectl kustomize` (offline: it needs no cluster).

@@ -6,15 +6,15 @@ import KubeCore
 ///
 /// Meant to be reused against recorded traffic: map each recorded request with `RBACRequest(method:path:)`
 /// and check `policy.allows(.operatorServiceAccount, request)`.
-struct RBACPolicy {
-    struct Rule: Hashable {
-        var apiGroups: [String]
-        var resources: [String]
-        var verbs: [String]
-        var resourceNames: [String]
-        var nonResourceURLs: [String]
+public struct RBACPolicy: Sendable {
+    public struct Rule: Hashable, Sendable {
+        public var apiGroups: [String]
+        public var resources: [String]
+        public var verbs: [String]
+        public var resourceNames: [String]
+        public var nonResourceURLs: [String]
 
-        func allows(_ r: RBACRequest) -> Bool {
+        public func allows(_ r: RBACRequest) -> Bool {
             guard verbs.contains("*") || verbs.contains(r.verb) else { return false }
             if r.isNonResource {
                 return nonResourceURLs.contains { $0 == r.path || ($0.hasSuffix("*") && r.path.hasPrefix(String($0.dropLast()))) }
@@ -29,32 +29,32 @@ struct RBACPolicy {
         }
     }
 
-    enum Subject: Hashable {
+    public enum Subject: Hashable, Sendable {
         case serviceAccount(namespace: String, name: String)
         case user(String)
         case group(String)
 
-        static let operatorServiceAccount = Subject.serviceAccount(namespace: "vtag-system", name: "vtag-operator")
+        public static let operatorServiceAccount = Subject.serviceAccount(namespace: "vtag-system", name: "vtag-operator")
     }
 
-    struct Binding {
-        var namespace: String?  // nil: ClusterRoleBinding
-        var roleKind: String  // Role or ClusterRole
-        var roleName: String
-        var subjects: [Subject]
+    public struct Binding: Sendable {
+        public var namespace: String?  // nil: ClusterRoleBinding
+        public var roleKind: String  // Role or ClusterRole
+        public var roleName: String
+        public var subjects: [Subject]
     }
 
-    var clusterRoles: [String: [Rule]] = [:]
-    var clusterRoleLabels: [String: [String: String]] = [:]
-    var roles: [String: [Rule]] = [:]  // "namespace/name"
-    var bindings: [Binding] = []
+    public var clusterRoles: [String: [Rule]] = [:]
+    public var clusterRoleLabels: [String: [String: String]] = [:]
+    public var roles: [String: [Rule]] = [:]  // "namespace/name"
+    public var bindings: [Binding] = []
 
-    struct LoadError: Error, CustomStringConvertible { var description: String }
+    public struct LoadError: Error, CustomStringConvertible { public var description: String }
 
     /// The RBAC objects among the files a kustomization lists (directories, i.e. other kustomizations such as
     /// ../crds, are skipped: they hold no RBAC). Namespaced objects without a namespace get the
     /// kustomization's, as `kubectl kustomize` would give them.
-    static func load(kustomization directory: String = "manifests") throws -> RBACPolicy {
+    public static func load(kustomization directory: String = "manifests") throws -> RBACPolicy {
         guard let kustomization = try RepoFiles.documents(RepoFiles.url("\(directory)/kustomization.yaml")).first else {
             throw LoadError(description: "\(directory)/kustomization.yaml is empty")
         }
@@ -71,7 +71,7 @@ struct RBACPolicy {
         return try RBACPolicy(documents: documents, defaultNamespace: defaultNamespace)
     }
 
-    init(documents: [JSONValue], defaultNamespace: String? = nil) throws {
+    public init(documents: [JSONValue], defaultNamespace: String? = nil) throws {
         var aggregations: [String: [[String: String]]] = [:]
         for doc in documents where doc["apiVersion"]?.stringValue == "rbac.authorization.k8s.io/v1" {
             let kind = doc["kind"]?.stringValue ?? ""
@@ -114,7 +114,7 @@ struct RBACPolicy {
         }
     }
 
-    static func rules(_ doc: JSONValue) throws -> [Rule] {
+    public static func rules(_ doc: JSONValue) throws -> [Rule] {
         (doc["rules"]?.arrayValue ?? []).map { r in
             func list(_ key: String) -> [String] { r[key]?.arrayValue?.compactMap(\.stringValue) ?? [] }
             return Rule(apiGroups: list("apiGroups"), resources: list("resources"), verbs: list("verbs"),
@@ -123,12 +123,12 @@ struct RBACPolicy {
     }
 
     /// Whether `subject` may make `request`, through any binding in the manifests.
-    func allows(_ subject: Subject, _ request: RBACRequest) -> Bool {
+    public func allows(_ subject: Subject, _ request: RBACRequest) -> Bool {
         rules(for: subject, in: request.namespace).contains { $0.allows(request) }
     }
 
     /// The rules that apply to a subject in a namespace (nil: cluster scope, including all-namespace lists).
-    func rules(for subject: Subject, in namespace: String?) -> [Rule] {
+    public func rules(for subject: Subject, in namespace: String?) -> [Rule] {
         bindings.filter { $0.subjects.contains(subject) }.flatMap { b -> [Rule] in
             if let bound = b.namespace {
                 guard bound == namespace else { return [] }
@@ -139,29 +139,29 @@ struct RBACPolicy {
     }
 
     /// Whether a ClusterRole's own rules (with aggregation) allow a request, as if bound in the request's namespace.
-    func clusterRole(_ name: String, allows request: RBACRequest) -> Bool {
+    public func clusterRole(_ name: String, allows request: RBACRequest) -> Bool {
         (clusterRoles[name] ?? []).contains { $0.allows(request) }
     }
 
     /// ClusterRoles carrying an aggregation label, e.g. `rbac.authorization.k8s.io/aggregate-to-edit`.
-    func clusterRoles(aggregatedBy label: String) -> Set<String> {
+    public func clusterRoles(aggregatedBy label: String) -> Set<String> {
         Set(clusterRoleLabels.filter { $0.value[label] == "true" }.keys)
     }
 }
 
 /// One API request as RBAC sees it: verb, API group, resource, subresource, namespace, name.
-struct RBACRequest: Hashable, CustomStringConvertible {
-    var verb: String
-    var apiGroup: String = ""
-    var resource: String = ""
-    var subresource: String?
-    var namespace: String?
-    var name: String?
+public struct RBACRequest: Hashable, Sendable, CustomStringConvertible {
+    public var verb: String
+    public var apiGroup: String = ""
+    public var resource: String = ""
+    public var subresource: String?
+    public var namespace: String?
+    public var name: String?
     /// For non-resource URLs such as /healthz or /apis (discovery).
-    var path: String = ""
-    var isNonResource = false
+    public var path: String = ""
+    public var isNonResource = false
 
-    init(verb: String, apiGroup: String = "", resource: String, subresource: String? = nil, namespace: String? = nil, name: String? = nil) {
+    public init(verb: String, apiGroup: String = "", resource: String, subresource: String? = nil, namespace: String? = nil, name: String? = nil) {
         self.verb = verb
         self.apiGroup = apiGroup
         self.resource = resource
@@ -173,7 +173,7 @@ struct RBACRequest: Hashable, CustomStringConvertible {
     /// Maps an HTTP request (as a test server records it) to RBAC attributes, as the API server's request info
     /// resolver does: GET on a collection is list (watch with `watch=true` or a /watch/ path), on an object get;
     /// POST create, PUT update, PATCH patch, DELETE delete (deletecollection on a collection).
-    init(method: String, path rawPath: String) {
+    public init(method: String, path rawPath: String) {
         let (path, query) = Self.split(rawPath)
         var parts = path.split(separator: "/").map(String.init)
         self.verb = ""
@@ -218,7 +218,7 @@ struct RBACRequest: Hashable, CustomStringConvertible {
         }
     }
 
-    static func split(_ raw: String) -> (String, [String: String]) {
+    public static func split(_ raw: String) -> (String, [String: String]) {
         guard let q = raw.firstIndex(of: "?") else { return (raw, [:]) }
         var query: [String: String] = [:]
         for pair in raw[raw.index(after: q)...].split(separator: "&") {
@@ -228,7 +228,7 @@ struct RBACRequest: Hashable, CustomStringConvertible {
         return (String(raw[..<q]), query)
     }
 
-    var description: String {
+    public var description: String {
         if isNonResource { return "\(verb) \(path)" }
         let r = subresource.map { "\(resource)/\($0)" } ?? resource
         let g = apiGroup.isEmpty ? "core" : apiGroup

@@ -4,14 +4,14 @@ import Yams
 
 /// Files of the repository (crds/, examples/, manifests/), found from this source file's location so the
 /// tests run from any working directory.
-enum RepoFiles {
-    static let root: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+public enum RepoFiles {
+    public static let root: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static func url(_ relative: String) -> URL { root.appendingPathComponent(relative) }
+    public static func url(_ relative: String) -> URL { root.appendingPathComponent(relative) }
 
     /// The YAML files directly in a directory of the repository, sorted.
-    static func yamlFiles(in directory: String) throws -> [URL] {
+    public static func yamlFiles(in directory: String) throws -> [URL] {
         let dir = url(directory)
         return try FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil)
             .filter { ["yaml", "yml"].contains($0.pathExtension) }
@@ -19,19 +19,19 @@ enum RepoFiles {
     }
 
     /// Every document of a YAML file (`---` separated), as JSON the way kubectl would send it.
-    static func documents(_ file: URL) throws -> [JSONValue] {
+    public static func documents(_ file: URL) throws -> [JSONValue] {
         try YAMLJSON.documents(String(contentsOf: file, encoding: .utf8))
     }
 }
 
 /// YAML to JSON with YAML's own typing (quoted scalars stay strings, `123456789012` is an integer,
 /// `true` a boolean), as kubectl converts a manifest before sending it.
-enum YAMLJSON {
-    struct Unsupported: Error, CustomStringConvertible {
-        var description: String
+public enum YAMLJSON {
+    public struct Unsupported: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    static func documents(_ yaml: String) throws -> [JSONValue] {
+    public static func documents(_ yaml: String) throws -> [JSONValue] {
         var out: [JSONValue] = []
         for node in try Yams.compose_all(yaml: yaml) {
             out.append(try json(node))
@@ -39,7 +39,7 @@ enum YAMLJSON {
         return out.filter { !$0.isNull }
     }
 
-    static func json(_ node: Node) throws -> JSONValue {
+    public static func json(_ node: Node) throws -> JSONValue {
         switch node {
         case .scalar(let scalar):
             switch node.tag.rawValue {

@@ -1,0 +1,283 @@
+import Foundation
+import Inference
+import K8sClient
+import Logging
+import Synchronization
+import TaggingAPI
+
+/// Trains the tag model from the cluster's CloudResources, stores it in ConfigMaps so a restarted or
+/// newly elected operator starts warm, and retrains when the estate changed. The operator runs it
+/// only while it leads (one writer of the stored model).
+///
+/// - Training input per resource: its spec, the values people approved (virtual tags with source
+///   `approval`) and the values they denied (`status.rejected`). Training runs on a thread of its own.
+/// - Storage: ConfigMaps `settings.modelConfigMap`, `-1`, `-2`, ... in `settings.modelNamespace`
+///   (see `ModelChunks`), written tail first and head last, so the head's checksum only ever points
+///   at a complete set; chunks left over from a bigger model are deleted.
+/// - Decisions between trainings reach the model through `TagApprovalReconciler` (incremental learning).
+public final class ModelLifecycle: Sendable {
+    let client: KubeClient
+    let resources: Store<CloudResource>
+    let holder: ModelHolder
+    let settings: TaggingSettings
+    let logger: Logger
+    let chunkBytes: Int
+    /// What the estate looked like when the model in the holder was trained or loaded.
+    private let trainedOn = Mutex<EstateFingerprint?>(nil)
+
+    public convenience init(
+        client: KubeClient, resources: Store<CloudResource>, holder: ModelHolder, settings: TaggingSettings,
+        logger: Logger = Logger(label: "vtag.model")
+    ) {
+        self.init(client: client, resources: resources, holder: holder, settings: settings, logger: logger,
+                  chunkBytes: ModelChunks.defaultChunkBytes)
+    }
+
+    /// `chunkBytes`: raw model bytes per ConfigMap (tests force several chunks with a small value).
+    init(client: KubeClient, resources: Store<CloudResource>, holder: ModelHolder, settings: TaggingSettings,
+         logger: Logger, chunkBytes: Int) {
+        self.client = client
+        self.resources = resources
+        self.holder = holder
+        self.settings = settings
+        self.logger = logger
+        self.chunkBytes = max(1, chunkBytes)
+    }
+
+    var location: String { "\(settings.modelNamespace)/\(settings.modelConfigMap)" }
+
+    // MARK: Training
+
+    /// Trains on the cached CloudResources, installs the model in the holder and stores it.
+    public func trainAndSave() async throws {
+        let model = try await train()
+        try await save(model)
+    }
+
+    /// Trains and installs the model (without storing it).
+    @discardableResult
+    func train() async throws -> TagModel {
+        let (inputs, fingerprint) = snapshot()
+        let previous = holder.current?.generation ?? 0
+        let config = settings.inference
+        let started = ContinuousClock.now
+        var model = try await DedicatedThread.run(name: "vtag-model-training") {
+            EstateInference.learn(inputs, config: config, generation: previous + 1)
+        }
+        // Decisions learned while it trained moved the holder's generation on: stay ahead of it, so
+        // a resource's modelVersion never goes backwards.
+        let current = holder.current?.generation ?? 0
+        if model.generation <= current {
+            model = TagModel(generation: current + 1, keys: model.keys, vocabulary: model.vocabulary,
+                             inheritance: model.inheritance, lexicon: model.lexicon)
+        }
+        holder.replace(model)
+        trainedOn.withLock { $0 = fingerprint }
+        logger.info("model trained", metadata: [
+            "version": "\(model.version)", "resources": "\(inputs.count)", "keys": "\(model.keys.count)",
+            "decisions": "\(fingerprint.decisions)", "duration": "\(ContinuousClock.now - started)",
+        ])
+        return model
+    }
+
+    /// The training inputs from the cache (sorted by id: training is deterministic for one estate).
+    func snapshot() -> ([InferenceInput], EstateFingerprint) {
+        var inputs: [InferenceInput] = []
+        var fingerprint = EstateFingerprint()
+        for resource in resources.list() where resource.metadata.deletionTimestamp == nil {
+            var approved: [String: String] = [:]
+            for tag in resource.status?.virtualTags ?? [] where tag.source == .approval { approved[tag.key] = tag.value }
+            let rejected = resource.status?.rejected ?? []
+            inputs.append(InferenceInput(spec: resource.spec, approved: approved, rejected: rejected))
+            fingerprint.add(resource, approved: approved.count, rejected: rejected.count)
+        }
+        inputs.sort { $0.spec.id < $1.spec.id }
+        return (inputs, fingerprint)
+    }
+
+    /// The estate's fingerprint alone (cheaper than `snapshot`: no training inputs are built).
+    func fingerprint() -> EstateFingerprint {
+        var fingerprint = EstateFingerprint()
+        for resource in resources.list() where resource.metadata.deletionTimestamp == nil {
+            let approved = (resource.status?.virtualTags ?? []).reduce(0) { $0 + ($1.source == .approval ? 1 : 0) }
+            fingerprint.add(resource, approved: approved, rejected: resource.status?.rejected?.count ?? 0)
+        }
+        return fingerprint
+    }
+
+    // MARK: Periodic retraining
+
+    /// Retrains (and stores) when there is no model yet, or when the estate changed since the model
+    /// was trained: resources added or removed, a spec changed, or a decision recorded. A model
+    /// loaded at start counts as trained on the estate as first seen. Returns whether it trained.
+    @discardableResult
+    public func retrainIfNeeded() async throws -> Bool {
+        let now = fingerprint()
+        if holder.current != nil {
+            let last = trainedOn.withLock { last -> EstateFingerprint? in
+                if last == nil { last = now }
+                return last
+            }
+            if last == now { return false }
+        }
+        guard now.resources > 0 else {
+            logger.debug("no CloudResources yet: nothing to train on")
+            return false
+        }
+        try await trainAndSave()
+        return true
+    }
+
+    /// Every `interval`, `retrainIfNeeded` (the first time once the cache synced). Returns when the
+    /// task is cancelled; a failed training is logged and tried again next time.
+    public func run(every interval: Duration) async {
+        await resources.waitForSync()
+        while !Task.isCancelled {
+            do {
+                try await retrainIfNeeded()
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.error("model training or storing failed; will try again", metadata: [
+                    "error": "\(error)", "location": "\(location)",
+                ])
+            }
+            do { try await Task.sleep(for: interval) } catch { return }
+        }
+    }
+
+    // MARK: Storage
+
+    /// Stores `model` in the ConfigMaps (idempotent: unchanged chunks are not written).
+    func save(_ model: TagModel) async throws {
+        // Sorted keys: the same model always gives the same bytes, so storing it again writes nothing.
+        let payload = try await DedicatedThread.run(name: "vtag-model-encode") {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            return try encoder.encode(model)
+        }
+        let chunks = ModelChunks.split(payload, version: model.version, base: settings.modelConfigMap,
+                                       namespace: settings.modelNamespace, chunkBytes: chunkBytes)
+        let api = Api<ConfigMap>(client: client, namespace: settings.modelNamespace)
+        // Tail first, head last: the head (count and checksum) switches readers over only once every chunk is there.
+        for chunk in chunks.dropFirst() { try await upsert(chunk, api) }
+        try await upsert(chunks[0], api)
+        try await deleteStaleChunks(keeping: chunks.count, api)
+        logger.info("model stored", metadata: [
+            "version": "\(model.version)", "location": "\(location)", "bytes": "\(payload.count)", "chunks": "\(chunks.count)",
+        ])
+    }
+
+    /// Creates the ConfigMap or replaces its data and our annotations (keeping anyone else's labels
+    /// and annotations); writes nothing when it already holds this chunk.
+    func upsert(_ chunk: ConfigMap, _ api: Api<ConfigMap>) async throws {
+        for _ in 0..<3 {
+            guard let existing = try await api.getOptional(chunk.name) else {
+                do {
+                    _ = try await api.create(chunk)
+                    return
+                } catch let error as KubeError where error.isAlreadyExists {
+                    continue
+                }
+            }
+            var updated = existing
+            updated.binaryData = chunk.binaryData
+            updated.data = nil
+            updated.metadata.labels = (existing.metadata.labels ?? [:]).merging(chunk.metadata.labels ?? [:]) { $1 }
+            updated.metadata.annotations = (existing.metadata.annotations ?? [:]).merging(chunk.metadata.annotations ?? [:]) { $1 }
+            if updated == existing { return }
+            do {
+                _ = try await api.replace(updated)
+                return
+            } catch let error as KubeError where error.isConflict || error.isNotFound {
+                continue
+            }
+        }
+        throw ModelStoreBusy(configMap: "\(settings.modelNamespace)/\(chunk.name)")
+    }
+
+    func deleteStaleChunks(keeping count: Int, _ api: Api<ConfigMap>) async throws {
+        let base = settings.modelConfigMap
+        let selector = "\(ModelChunks.modelLabel)=\(ResourceNaming.labelValue(base))"
+        let wanted = Set((0..<count).map { ModelChunks.name(base: base, index: $0) })
+        for cm in try await api.listAll(ListParams(labelSelector: selector)).items {
+            // Only our own chunk names: another model's ConfigMaps may share a truncated label value.
+            guard !wanted.contains(cm.name), cm.name.hasPrefix(base + "-"), Int(cm.name.dropFirst(base.count + 1)) != nil else { continue }
+            do {
+                _ = try await api.delete(cm.name)
+            } catch let error as KubeError where error.isNotFound {}
+        }
+    }
+
+    /// Warm start: reads the stored model into the holder. Returns false (and logs why) when there is
+    /// none or it cannot be used (a chunk missing or damaged, another format); the caller then trains.
+    /// Throws only when the API server cannot be asked (e.g. no permission to read ConfigMaps).
+    @discardableResult
+    public func load() async throws -> Bool {
+        let api = Api<ConfigMap>(client: client, namespace: settings.modelNamespace)
+        let base = settings.modelConfigMap
+        guard let head = try await api.getOptional(base) else {
+            logger.info("no stored model yet; one will be trained", metadata: ["location": "\(location)"])
+            return false
+        }
+        do {
+            let (count, _) = try ModelChunks.header(head)
+            var chunks: [ConfigMap?] = [head]
+            for i in 1..<max(1, count) {
+                let chunk = try await api.getOptional(ModelChunks.name(base: base, index: i))
+                chunks.append(chunk)
+                if chunk == nil { break }  // `join` names the missing chunk; no need to ask for the rest
+            }
+            let payload = try ModelChunks.join(chunks, base: base)
+            let model = try await DedicatedThread.run(name: "vtag-model-decode") { try JSONDecoder().decode(TagModel.self, from: payload) }
+            holder.replace(model)
+            trainedOn.withLock { $0 = nil }  // the first retrainIfNeeded takes the estate as it is then
+            logger.info("stored model loaded", metadata: [
+                "version": "\(model.version)", "location": "\(location)", "bytes": "\(payload.count)", "chunks": "\(count)",
+            ])
+            return true
+        } catch let error as ModelChunks.ReadError {
+            logger.error("stored model is unusable and will be retrained", metadata: ["location": "\(location)", "reason": "\(error)"])
+            return false
+        } catch let error as DecodingError {
+            logger.error("stored model cannot be decoded and will be retrained", metadata: [
+                "location": "\(location)", "reason": "\(Self.describe(error))",
+            ])
+            return false
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .dataCorrupted(let c), .keyNotFound(_, let c), .typeMismatch(_, let c), .valueNotFound(_, let c):
+            let path = c.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? c.debugDescription : "\(path): \(c.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}
+
+/// What training depends on, summarised cheaply: the number of resources, of decisions, and an
+/// order-independent hash of each resource's name and spec generation (a spec change bumps it;
+/// status writes do not).
+struct EstateFingerprint: Sendable, Equatable {
+    var resources = 0
+    var decisions = 0
+    var specs: UInt64 = 0
+
+    mutating func add(_ resource: CloudResource, approved: Int, rejected: Int) {
+        resources += 1
+        decisions += approved + rejected
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in resource.name.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        h = (h ^ UInt64(bitPattern: resource.metadata.generation ?? 0)) &* 0x100_0000_01b3
+        specs &+= h
+    }
+}
+
+/// The model could not be stored: a ConfigMap kept changing under the write.
+struct ModelStoreBusy: Error, CustomStringConvertible {
+    var configMap: String
+    var description: String { "ConfigMap \(configMap) kept changing while the model was stored (another writer?); will retry" }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Inference
+import K8sClient
+import Logging
+import TaggingAPI
+
+/// Reconciles TaggingRules: compiles each rule alone and reports it Ready (reason Compiled) or not
+/// (reason Invalid, with the compiler's message, and a Warning Event InvalidRule), plus how many resources
+/// it matched at their last evaluation (from the tagger's ledger, no re-evaluation).
+///
+/// An invalid rule is only reported: the tagger leaves it out of the namespace's rule set and every other
+/// rule keeps working. The status is written only when it changes; `lastEvaluatedAt` moves only when
+/// `matchedResources` or the generation does. While resources are being evaluated the count moves often:
+/// a write that only changes the count waits `countWriteInterval` after the previous one.
+///
+/// Wiring: `let rc = Controller(name: "taggingrule") { try await ruleReconciler.reconcile($0) }`,
+/// `rc.watch(rulesInformer)`, and `tagger.onRuleMatchesChanged = { keys in Task { for k in keys { await rc.enqueue(k) } } }`.
+public final class TaggingRuleReconciler: Sendable {
+    let client: KubeClient
+    let rules: Store<TaggingRule>
+    let tagger: CloudResourceTagger
+    let events: EventRecorder?
+    let now: @Sendable () -> Date
+    let countWriteInterval: Duration
+    let logger: Logger
+
+    public init(
+        client: KubeClient, rules: Store<TaggingRule>, tagger: CloudResourceTagger, events: EventRecorder?,
+        now: @escaping @Sendable () -> Date = { Date() }, countWriteInterval: Duration = .seconds(5),
+        logger: Logger = Logger(label: "vtag.rules")
+    ) {
+        self.client = client
+        self.rules = rules
+        self.tagger = tagger
+        self.events = events
+        self.now = now
+        self.countWriteInterval = countWriteInterval
+        self.logger = logger
+    }
+
+    /// Why a rule cannot work (schema rules a server may not have enforced, then the compiler), or empty.
+    public static func problems(of rule: TaggingRule, tables: NormalisationTables) -> [String] {
+        var problems = rule.spec.admissionViolations().map(\.description)
+        let (_, errors) = RuleSet.compile([rule], tables: tables)
+        problems += errors.map(\.message)
+        return problems
+    }
+
+    public func reconcile(_ key: ObjectKey) async throws -> ReconcileResult {
+        guard let rule = rules.get(key), rule.metadata.deletionTimestamp == nil else { return .done }
+        let now = Date(timeIntervalSince1970: self.now().timeIntervalSince1970.rounded(.down))
+        let generation = rule.metadata.generation
+        let problems = Self.problems(of: rule, tables: tagger.settings.inference.normalisation)
+
+        var status = rule.status ?? TaggingRuleStatus()
+        var conditions = status.conditions ?? []
+        let ready = problems.isEmpty
+            ? Condition(type: VTag.ConditionType.ready, status: .true, observedGeneration: generation, lastTransitionTime: now,
+                        reason: "Compiled", message: "the rule compiled and is in use")
+            : Condition(type: VTag.ConditionType.ready, status: .false, observedGeneration: generation, lastTransitionTime: now,
+                        reason: "Invalid", message: problems.joined(separator: "; "))
+        let readyChanged = conditions.set(ready)
+        status.conditions = conditions
+
+        var result = ReconcileResult.done
+        var matched = tagger.matchedResources(of: key)
+        if !tagger.hasEvaluatedAll, let reported = status.matchedResources {
+            // Just after a restart the ledger is still filling: keep the last reported count until every
+            // resource has been evaluated, and look again then.
+            matched = reported
+            result = .requeue(after: max(countWriteInterval, .seconds(1)))
+        }
+        let generationChanged = status.observedGeneration != generation
+        let countChanged = status.matchedResources != matched
+        if countChanged, !generationChanged, !readyChanged, let last = status.lastEvaluatedAt {
+            let wait = Self.seconds(countWriteInterval) - now.timeIntervalSince(last)
+            if wait > 0 { return .requeue(after: .milliseconds(Int64(wait * 1000) + 1)) }
+        }
+        if countChanged || generationChanged || status.lastEvaluatedAt == nil { status.lastEvaluatedAt = now }
+        status.matchedResources = matched
+        status.observedGeneration = generation
+        guard status != rule.status else { return result }
+
+        var updated = rule
+        updated.status = status
+        let written = try await Api<TaggingRule>(client: client, namespace: key.namespace ?? "").replaceStatus(updated)
+        rules.noteWrite(written)
+        if readyChanged || generationChanged, !problems.isEmpty {
+            events?.record(rule, type: .warning, reason: "InvalidRule", message: problems.joined(separator: "; "))
+            logger.warning("invalid TaggingRule", metadata: ["rule": "\(key)", "problems": "\(problems.joined(separator: "; "))"])
+        }
+        return result
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+}

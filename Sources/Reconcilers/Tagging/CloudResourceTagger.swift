@@ -1,0 +1,250 @@
+import Foundation
+import Inference
+import K8sClient
+import Logging
+import Metrics
+import Synchronization
+import TaggingAPI
+
+/// Reconciles CloudResources: infers their virtual tags with the namespace's compiled rules and the
+/// current model, writes the status only when it changes, and sends suggestions to grouped TagApprovals.
+///
+/// Wiring (the operator does this with K8sClient's Controller and Informers):
+///
+///     let tagger = CloudResourceTagger(client: c, resources: resInformer.store, rules: ruleInformer.store,
+///                                      approvals: approvalInformer.store, model: holder, settings: s, events: rec)
+///     let tagging = Controller(name: "cloudresource-tagger", workers: 8) { try await tagger.reconcile($0) }
+///     tagging.watch(resInformer)
+///     tagging.watches(ruleInformer) { tagger.resourcesTouched(by: $0) }
+///     tagger.onDependentsChanged = { keys in Task { for k in keys { await tagging.enqueue(k) } } }
+///     tagger.onRuleMatchesChanged = { keys in Task { for k in keys { await ruleController.enqueue(k) } } }
+///
+/// Per reconcile the cost is a few cache lookups, one inference and (only on change) one status write:
+/// no scan of the namespace, rules compiled once per change of the namespace's rules, statuses compared
+/// as Swift values.
+public final class CloudResourceTagger: Sendable {
+    /// CloudResources by `namespace \0 spec.id`: finds a related resource (a volume's instance).
+    public static let providerIdIndex = "vtag-provider-id"
+    /// CloudResources by `namespace \0 relation target id`: finds the resources that inherit from one.
+    public static let relationTargetIndex = "vtag-relation-target"
+
+    let client: KubeClient
+    let resources: Store<CloudResource>
+    let rules: Store<TaggingRule>
+    let approvals: Store<TagApproval>
+    let model: ModelHolder
+    public let settings: TaggingSettings
+    let events: EventRecorder?
+    let now: @Sendable () -> Date
+    let logger: Logger
+
+    let inferencers: InferencerCache
+    let scope: RuleScopeIndex
+    let ledger = RuleMatchLedger()
+    let coverageLedger = CoverageLedger()
+    let metrics: TaggerMetrics
+    /// Funnels suggestions into TagApproval writes (one writer per group).
+    public let batcher: ApprovalBatcher
+
+    private struct Callbacks {
+        var ruleMatchesChanged: (@Sendable ([ObjectKey]) -> Void)?
+        var dependentsChanged: (@Sendable ([ObjectKey]) -> Void)?
+    }
+
+    private let callbacks = Mutex(Callbacks())
+
+    public init(
+        client: KubeClient, resources: Store<CloudResource>, rules: Store<TaggingRule>, approvals: Store<TagApproval>,
+        model: ModelHolder, settings: TaggingSettings, events: EventRecorder?,
+        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "vtag.tagger")
+    ) {
+        self.client = client
+        self.resources = resources
+        self.rules = rules
+        self.approvals = approvals
+        self.model = model
+        self.settings = settings
+        self.events = events
+        self.now = now
+        self.logger = logger
+        inferencers = InferencerCache(rules: rules, config: settings.inference)
+        scope = RuleScopeIndex(resources: resources)
+        batcher = ApprovalBatcher(client: client, approvals: approvals)
+        metrics = TaggerMetrics()
+        resources.addIndex(Self.providerIdIndex) { [Self.idValue($0.metadata.namespace ?? "", $0.spec.id)] }
+        resources.addIndex(Self.relationTargetIndex) { r in
+            (r.spec.relations ?? []).map { Self.idValue(r.metadata.namespace ?? "", $0.target) }
+        }
+    }
+
+    static func idValue(_ namespace: String, _ id: String) -> String { "\(namespace)\u{0}\(id)" }
+
+    // MARK: Signals to the operator
+
+    /// Called with the keys of TaggingRules whose matched-resource count changed (point it at the rule
+    /// controller's `enqueue`). Called synchronously from a reconcile: it must only hand the keys on.
+    public var onRuleMatchesChanged: (@Sendable ([ObjectKey]) -> Void)? {
+        get { callbacks.withLock { $0.ruleMatchesChanged } }
+        set { callbacks.withLock { $0.ruleMatchesChanged = newValue } }
+    }
+
+    /// Called with the keys of CloudResources related to one whose applied tags changed (they may inherit
+    /// from it; point it at this controller's `enqueue`). Called synchronously: it must only hand the keys on.
+    public var onDependentsChanged: (@Sendable ([ObjectKey]) -> Void)? {
+        get { callbacks.withLock { $0.dependentsChanged } }
+        set { callbacks.withLock { $0.dependentsChanged = newValue } }
+    }
+
+    /// How many evaluated resources the rule matched at their last evaluation (TaggingRule `matchedResources`).
+    public func matchedResources(of rule: ObjectKey) -> Int { ledger.count(rule: rule) }
+
+    /// Whether every cached CloudResource has been evaluated since the process started, i.e. whether the
+    /// matched counts are complete (right after a restart they are still filling up).
+    public var hasEvaluatedAll: Bool { ledger.resourceCount >= resources.count }
+
+    /// Per required key: how many evaluated resources have an applied value, out of how many were evaluated
+    /// (vanished ones excluded). For the `vtag_required_key_coverage` gauges; a lookup, no scan.
+    public func requiredKeyCoverage() -> [String: (covered: Int, total: Int)] {
+        coverageLedger.coverage(of: settings.inference.requiredKeys)
+    }
+
+    // MARK: Rule -> resources
+
+    /// The CloudResources `rule` can touch, under its current spec and the last spec seen for it (a narrowed
+    /// rule re-evaluates what it no longer matches; a deleted rule what it matched). For
+    /// `controller.watches(rulesInformer) { tagger.resourcesTouched(by: $0) }`.
+    public func resourcesTouched(by rule: TaggingRule) -> [ObjectKey] {
+        scope.resourcesTouched(by: rule, stillExists: rules.get(ObjectKey(rule)) != nil)
+    }
+
+    // MARK: Reconcile
+
+    public func reconcile(_ key: ObjectKey) async throws -> ReconcileResult {
+        guard let resource = resources.get(key), resource.metadata.deletionTimestamp == nil else {
+            notifyRules(ledger.remove(key))
+            coverageLedger.remove(key)
+            return .done
+        }
+        // A vanished resource keeps its tags as they are and gets no new suggestions; it is looked at
+        // again when discovery sees it (the update wakes it up).
+        if resource.status?.phase == .vanished {
+            notifyRules(ledger.record(key, matched: []))
+            coverageLedger.remove(key)
+            return .done
+        }
+        let namespace = key.namespace ?? ""
+        let inferencer = inferencers.inferencer(namespace: namespace, model: model.current)
+        let result = inferencer.infer(Self.input(for: resource)) { id in self.related(id, namespace: namespace) }
+        notifyRules(ledger.record(key, matched: result.matchedRules))
+        metrics.evaluations.increment()
+
+        // Whole seconds: what the API server stores, so a written status reads back equal.
+        let now = Date(timeIntervalSince1970: self.now().timeIntervalSince1970.rounded(.down))
+        let built = TagStatus.build(
+            current: resource.status, result: result, spec: resource.spec, generation: resource.metadata.generation, now: now,
+            requiredKeys: settings.inference.requiredKeys)
+        var status = built.status
+        let changes = built.changes
+        coverageLedger.record(key, missing: status.missingKeys ?? [])
+        let interval = Self.seconds(settings.reevaluateInterval)
+        let due = resource.status?.evaluatedAt.map { now.timeIntervalSince($0) >= interval } ?? true
+        // A new model version alone (every learned decision makes one) is recorded with the next change or
+        // the periodic refresh, not by rewriting every resource the model did not tag.
+        var unchanged = status
+        unchanged.modelVersion = resource.status?.modelVersion
+        if unchanged != resource.status || due {
+            status.evaluatedAt = now
+            var updated = resource
+            updated.status = status
+            let written = try await Api<CloudResource>(client: client, namespace: namespace).replaceStatus(updated)
+            resources.noteWrite(written)
+            metrics.statusWrites.increment()
+            metrics.count(changes)
+            if !changes.isEmpty {
+                events?.record(resource, reason: "TagsApplied", message: TagStatus.summary(changes))
+                notifyDependents(of: resource)
+            }
+        }
+        try await suggest(result.suggested, for: resource)
+        try await withdrawStale(result.suggested, for: resource, modelLoaded: inferencer.model != nil)
+        // Periodic re-evaluation catches model updates; the jitter spreads 100,000 resources over time.
+        return .requeue(after: .milliseconds(Int64(interval * Double.random(in: 0.9...1.1) * 1000)))
+    }
+
+    /// What inference needs from a resource: its spec, the values people approved (approval-source virtual
+    /// tags) and the values they denied.
+    static func input(for resource: CloudResource) -> InferenceInput {
+        var approved: [String: String] = [:]
+        for t in resource.status?.virtualTags ?? [] where t.source == .approval { approved[t.key] = t.value }
+        return InferenceInput(spec: resource.spec, approved: approved, rejected: resource.status?.rejected ?? [])
+    }
+
+    /// A related resource by provider id in the same namespace: its applied tags and name.
+    func related(_ id: String, namespace: String) -> RelatedResource? {
+        guard let key = resources.keys(index: Self.providerIdIndex, value: Self.idValue(namespace, id)).first,
+              let parent = resources.get(key) else { return nil }
+        var tags: [String: String] = [:]
+        for t in parent.status?.virtualTags ?? [] { tags[t.key] = t.value }
+        return RelatedResource(tags: tags, name: parent.spec.name)
+    }
+
+    /// Sends each suggested value to its group's approvals, unless the resource is listed there already
+    /// or a person denied the value.
+    func suggest(_ suggested: [InferredTag], for resource: CloudResource) async throws {
+        guard !suggested.isEmpty else { return }
+        let namespace = resource.metadata.namespace ?? ""
+        let rejected = Set((resource.status?.rejected ?? []).map { "\($0.key)\u{0}\($0.value)" })
+        for t in suggested where !rejected.contains("\(t.key)\u{0}\(t.value)") {
+            let group = ApprovalGroup(namespace: namespace, key: t.key, value: t.value, source: t.source, rule: t.rule)
+            if batcher.isListed(resource.name, in: group) { continue }
+            guard TagStatus.fitsSchema(t) else { continue }
+            let entry = ApprovalResource(name: resource.name, confidence: t.confidence, reason: TagStatus.bounded(t.reason, 1024))
+            do {
+                try await batcher.suggest(entry, in: group)
+                metrics.suggested[t.source]?.increment()
+            } catch let error as KubeError where error.isInvalid {
+                // The API server refuses this suggestion (e.g. a key the TagApproval schema does not allow):
+                // retrying cannot help, and the resource's other suggestions must still go out.
+                logger.warning("TagApproval refused; suggestion skipped", metadata: [
+                    "resource": "\(ObjectKey(resource))", "key": "\(t.key)", "value": "\(t.value)", "error": "\(error)",
+                ])
+            }
+        }
+    }
+
+    /// Takes the resource out of pending approvals whose suggestion inference no longer makes (a rule or
+    /// the model changed, or the value is now applied), so a person cannot approve a stale value. Decided
+    /// approvals are left as records.
+    /// Without a model (not loaded yet after a start) model suggestions are kept: their absence says nothing.
+    func withdrawStale(_ suggested: [InferredTag], for resource: CloudResource, modelLoaded: Bool) async throws {
+        let namespace = resource.metadata.namespace ?? ""
+        let listedIn = batcher.approvals(listing: resource.name, namespace: namespace).filter(ApprovalBatcher.isPending)
+        guard !listedIn.isEmpty else { return }
+        let current = Set(suggested.map { ApprovalGroup(namespace: namespace, key: $0.key, value: $0.value, source: $0.source, rule: $0.rule) })
+        var stale = Set<ApprovalGroup>()
+        for approval in listedIn {
+            let group = ApprovalGroup(
+                namespace: namespace, key: approval.spec.key, value: approval.spec.value, source: approval.spec.source, rule: approval.spec.rule)
+            if !current.contains(group), modelLoaded || group.source != .model { stale.insert(group) }
+        }
+        for group in stale.sorted(by: { $0.description < $1.description }) {
+            try await batcher.withdraw(resource.name, from: group)
+            metrics.withdrawn.increment()
+        }
+    }
+
+    private func notifyRules(_ changed: [ObjectKey]) {
+        guard !changed.isEmpty, let callback = onRuleMatchesChanged else { return }
+        callback(changed)
+    }
+
+    private func notifyDependents(of resource: CloudResource) {
+        guard let callback = onDependentsChanged else { return }
+        let keys = resources.keys(index: Self.relationTargetIndex, value: Self.idValue(resource.metadata.namespace ?? "", resource.spec.id))
+        if !keys.isEmpty { callback(keys.sorted()) }
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,85 @@
+import Inference
+import K8sClient
+import Synchronization
+import TaggingAPI
+
+/// Each namespace's TaggingRules compiled once, rebuilt only when the namespace's rules change, and the
+/// inferencer built on them, rebuilt only when the rules or the model version change.
+///
+/// A reconcile pays one atomic load while no rule changed: an index registered on the rules cache counts
+/// every change to it (index functions run on every store and removal). Only after a change is the
+/// namespace's fingerprint (names, uids, generations; a spec change bumps the generation, a status write
+/// does not) computed again, and the rules compiled again only when it moved. Rules that do not compile
+/// are left out (the rule reconciler reports them).
+final class InferencerCache: Sendable {
+    /// Counts changes to the rules cache (see `init`).
+    final class ChangeCounter: Sendable {
+        let value = Atomic<UInt64>(0)
+    }
+
+    private struct Entry {
+        var seenChange: UInt64
+        var fingerprint: Fingerprint
+        var ruleSet: RuleSet
+        var inferencer: TagInferencer
+        var modelVersion: String?
+    }
+
+    struct Fingerprint: Hashable {
+        var count: Int
+        var hash: Int
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+    let rules: Store<TaggingRule>
+    let config: InferenceConfig
+    let changes = ChangeCounter()
+
+    init(rules: Store<TaggingRule>, config: InferenceConfig) {
+        self.rules = rules
+        self.config = config
+        // Files nothing: it is called on every change of the rules cache, which is what we want to know.
+        let changes = self.changes
+        rules.addIndex("vtag-rule-changes") { _ in
+            changes.value.add(1, ordering: .releasing)
+            return []
+        }
+    }
+
+    /// The inferencer for `namespace` with `model` (the holder's current model).
+    func inferencer(namespace: String, model: TagModel?) -> TagInferencer {
+        // Loaded before reading the rules: a change after this load is seen by the next call.
+        let change = changes.value.load(ordering: .acquiring)
+        let version = model?.version
+        let cached = entries.withLock { $0[namespace] }
+        if let cached, cached.seenChange == change, cached.modelVersion == version { return cached.inferencer }
+
+        let list = rules.list(namespace: namespace).filter { $0.metadata.deletionTimestamp == nil }
+        let fingerprint = Self.fingerprint(list)
+        if let cached, cached.fingerprint == fingerprint, cached.modelVersion == version {
+            entries.withLock { $0[namespace]?.seenChange = change }
+            return cached.inferencer
+        }
+        // Built outside the lock; two workers may build the same one once at a change, which is harmless.
+        let ruleSet = cached.flatMap { $0.fingerprint == fingerprint ? $0.ruleSet : nil }
+            ?? RuleSet.compile(list, tables: config.normalisation).0
+        let inferencer = TagInferencer(config: config, rules: ruleSet, model: model)
+        entries.withLock {
+            $0[namespace] = Entry(seenChange: change, fingerprint: fingerprint, ruleSet: ruleSet, inferencer: inferencer, modelVersion: version)
+        }
+        return inferencer
+    }
+
+    static func fingerprint(_ rules: [TaggingRule]) -> Fingerprint {
+        // Order-independent: the store lists in no particular order.
+        var combined = 0
+        for r in rules {
+            var h = Hasher()
+            h.combine(r.metadata.name)
+            h.combine(r.metadata.uid)
+            if let generation = r.metadata.generation { h.combine(generation) } else { h.combine(r.spec) }
+            combined = combined &+ h.finalize()
+        }
+        return Fingerprint(count: rules.count, hash: combined)
+    }
+}

@@ -1,0 +1,140 @@
+import ArgumentParser
+import Discovery
+import Foundation
+import Inference
+import TaggingAPI
+
+/// `kubectl vtag plan`: the operator's whole inference with no cluster, for a newcomer's first look and
+/// for CI gates on rule changes.
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show what vtag would tag, suggest and discard, with no cluster.",
+        discussion: """
+            Runs the operator's inference offline: the resources come from an inventory file, a simulated \
+            estate, or a DiscoveryJob manifest run from this machine; the rules from TaggingRule YAML files \
+            or folders. The model is learned from the resources' own known tags, as the operator learns it. \
+            Prints what would be applied, suggested to a person (TagApprovals) and discarded, each with its \
+            confidence, source and reason, and the coverage of each required key.
+
+            Examples:
+              kubectl vtag plan --simulate 1000 --rules examples/taggingrules.yaml
+              kubectl vtag plan --inventory estate.csv --rules rules/ -o json > plan.json
+              kubectl vtag plan --job discoveryjob-aws.yaml --rules rules/ --fail-under 0.8   # a CI gate
+              kubectl vtag plan --inventory estate.csv -o csv > tagged.csv
+            """)
+
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
+
+    @Option(name: .long, help: ArgumentHelp("TaggingRule YAML file or folder of them (repeatable).", valueName: "PATH"))
+    var rules: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Inventory file (CSV or JSON, see DESIGN.md).", valueName: "FILE"))
+    var inventory: String?
+
+    @Option(name: .long, help: ArgumentHelp("A simulated estate of N resources.", valueName: "N"))
+    var simulate: Int?
+
+    @Option(name: .long, help: "Seed of the simulated estate (same seed, same estate).")
+    var seed: Int64 = SimulatedProvider.defaultSeed
+
+    @Option(name: .long, help: "Clouds of the simulated estate, comma-separated.")
+    var clouds: String = "aws,gcp,azure"
+
+    @Option(name: .long, help: ArgumentHelp(
+        "A DiscoveryJob manifest, discovered from this machine (aws: your AWS environment credentials).", valueName: "FILE"))
+    var job: String?
+
+    @Option(name: .long, help: ArgumentHelp("Required keys, comma-separated.", valueName: "KEYS"))
+    var requiredKeys: String = VTag.defaultRequiredKeys.joined(separator: ",")
+
+    @Option(name: .long, help: "Confidence at or above which a value is applied without a person.")
+    var autoApplyThreshold: Double = Thresholds.default.autoApply
+
+    @Option(name: .long, help: "Confidence at or above which a value is suggested to a person (below: discarded).")
+    var reviewThreshold: Double = Thresholds.default.suggest
+
+    @Option(name: [.short, .long], help: "table, json or csv (the inventory with the applied tags as tag:KEY columns).")
+    var output: OutputFormat = .table
+
+    @Option(name: .long, help: ArgumentHelp("Resources listed in the table: a number or all.", valueName: "N|all"))
+    var show: String = "10"
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Exit with status 1 when the coverage of required keys is below this ratio (0 to 1).", valueName: "RATIO"))
+    var failUnder: Double?
+
+    func validate() throws {
+        let sources = [inventory != nil, simulate != nil, job != nil].count { $0 }
+        guard sources == 1 else {
+            throw ValidationError("give exactly one source of resources: --inventory FILE, --simulate N or --job FILE")
+        }
+        if let n = simulate, n <= 0 { throw ValidationError("--simulate needs a positive number of resources, not \(n)") }
+        let unknown = cloudList.filter { !SimulatedDiscoverySettings.allClouds.contains($0) }
+        guard unknown.isEmpty else {
+            throw ValidationError("unknown cloud \(unknown.joined(separator: ", ")) in --clouds (aws, gcp, azure)")
+        }
+        guard (0...1).contains(autoApplyThreshold), (0...1).contains(reviewThreshold) else {
+            throw ValidationError("thresholds are confidences between 0 and 1")
+        }
+        guard reviewThreshold <= autoApplyThreshold else {
+            throw ValidationError("--review-threshold (\(reviewThreshold)) must not be above --auto-apply-threshold (\(autoApplyThreshold))")
+        }
+        if let f = failUnder, !(0...1).contains(f) { throw ValidationError("--fail-under is a ratio between 0 and 1, not \(f)") }
+        guard keyList.count > 0 else { throw ValidationError("--required-keys needs at least one key") }
+        guard showLimit != nil || show == "all" else { throw ValidationError("--show takes a number or all, not \(show)") }
+    }
+
+    var cloudList: [String] {
+        clouds.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+    }
+
+    var keyList: [String] {
+        requiredKeys.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// nil: all.
+    var showLimit: Int? { show == "all" ? nil : Int(show).flatMap { $0 >= 0 ? $0 : nil } }
+
+    var source: EstateSource {
+        if let inventory { return .inventory(path: inventory) }
+        if let simulate { return .simulated(count: simulate, seed: seed, clouds: cloudList) }
+        return .job(path: job!)
+    }
+
+    var inferenceConfig: InferenceConfig {
+        InferenceConfig(thresholds: Thresholds(autoApply: autoApplyThreshold, suggest: reviewThreshold), requiredKeys: keyList)
+    }
+
+    func makeReport() async throws -> PlanReport {
+        let taggingRules = try ManifestFiles.taggingRules(at: rules)
+        let loaded = try await source.load()
+        return PlanReport.make(
+            source: source.description, specs: loaded.resources, rules: taggingRules, config: inferenceConfig,
+            discoveryErrors: loaded.failures.map(\.description))
+    }
+
+    func render(_ report: PlanReport) throws -> String {
+        switch output {
+        case .table: report.table(show: showLimit)
+        case .json: try report.json()
+        case .csv: report.csv()
+        }
+    }
+
+    func run() async throws {
+        let console = Console.current
+        let report = try await makeReport()
+        if output != .table {
+            // The data goes to stdout; what was left out must still reach the person.
+            for e in report.ruleErrors { console.note("warning: unusable rule left out: \(e)") }
+            for e in report.discoveryErrors { console.note("warning: \(e) (left out)") }
+        }
+        console.write(try render(report))
+        if let failUnder, report.overallCoverage < failUnder {
+            let weakest = report.coverage.sorted { $0.coverage < $1.coverage }.prefix(3)
+                .map { "\($0.key) \(Format.percent($0.coverage))" }.joined(separator: ", ")
+            throw CLIError("coverage of required keys is \(Format.percent(report.overallCoverage)), below --fail-under \(Format.percent(failUnder)) (lowest: \(weakest))")
+        }
+    }
+}

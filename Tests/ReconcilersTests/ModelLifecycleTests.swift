@@ -1,0 +1,262 @@
+import Foundation
+import Inference
+import K8sClient
+import KubeTestServer
+import Logging
+import Synchronization
+import TaggingAPI
+import Testing
+
+@testable import Reconcilers
+
+/// Keeps what a Logger logs, for tests that check a message a person would read.
+final class CapturedLogs: Sendable {
+    private let lines = Mutex<[String]>([])
+    var all: [String] { lines.withLock { $0 } }
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+    func contains(_ text: String) -> Bool { all.contains { $0.contains(text) } }
+
+    var logger: Logger { Logger(label: "test") { _ in CapturingLogHandler(sink: self) } }
+}
+
+struct CapturingLogHandler: LogHandler {
+    let sink: CapturedLogs
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(event: LogEvent) {
+        let all = metadata.merging(event.metadata ?? [:]) { $1 }
+        sink.append("\(event.level) \(event.message) \(all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
+    }
+}
+
+/// The model lifecycle against a fresh API test server (with the namespace the model is stored in).
+struct ModelHarness: Sendable {
+    let server: KubeAPITestServer
+    let client: KubeClient
+    let resources: Store<CloudResource>
+    let settings = TaggingSettings()  // model in vtag-system/vtag-model
+
+    var configMaps: Api<ConfigMap> { Api(client: client, namespace: settings.modelNamespace) }
+    var resourceApi: Api<CloudResource> { Api(client: client, namespace: "default") }
+
+    static func run(_ body: (ModelHarness) async throws -> Void) async throws {
+        let server = try await KubeAPITestServer.start(.init(crdFiles: crdFiles(), namespaces: ["default", "vtag-system"]))
+        let client = try KubeClient.load(kubeconfigPath: server.kubeconfigPath)
+        let informer = Informer(api: Api<CloudResource>.all(client))
+        let harness = ModelHarness(server: server, client: client, resources: informer.store)
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await informer.run() }
+                defer { group.cancelAll() }
+                await informer.store.waitForSync()
+                try await body(harness)
+            }
+        } catch {
+            try await server.shutdown()
+            throw error
+        }
+        try await server.shutdown()
+    }
+
+    func lifecycle(holder: ModelHolder = ModelHolder(), chunkBytes: Int = 8 * 1024, logs: CapturedLogs = CapturedLogs()) -> ModelLifecycle {
+        ModelLifecycle(client: client, resources: resources, holder: holder, settings: settings, logger: logs.logger, chunkBytes: chunkBytes)
+    }
+
+    /// An estate whose teams and environments the model can learn from the names.
+    func seed(_ count: Int, from start: Int = 0, status: CloudResourceStatus? = nil) async throws {
+        let teams = ["search", "billing", "payments", "identity"]
+        for i in start..<(start + count) {
+            let team = teams[i % teams.count]
+            let name = "\(team)-api-\(i)"
+            let spec = CloudResourceSpec(
+                provider: "aws", id: "arn:aws:ec2:eu-west-1:123456789012:instance/\(name)", type: "ec2:instance", name: name,
+                account: "123456789012", region: "eu-west-1",
+                nativeTags: ["team": team, "env": i % 3 == 0 ? "staging" : "prod", "owner": "\(team)@example.com"])
+            var created = try await resourceApi.create(CloudResource(metadata: ObjectMeta(name: name, namespace: "default"), spec: spec))
+            if let status {
+                created.status = status
+                _ = try await resourceApi.replaceStatus(created)
+            }
+        }
+        let expected = start + count
+        try await eventually("the cache holds the estate", timeout: .seconds(60)) { [resources] in
+            resources.count >= expected && (status == nil || resources.list().allSatisfy { $0.status != nil })
+        }
+    }
+
+    func storedChunks() async throws -> [ConfigMap] {
+        try await configMaps.listAll(ListParams(labelSelector: "vtag.dev/model=vtag-model")).items.sorted { $0.name < $1.name }
+    }
+}
+
+func encoded(_ model: TagModel?) throws -> Data {
+    let e = JSONEncoder()
+    e.outputFormatting = .sortedKeys
+    return try e.encode(try #require(model))
+}
+
+@Suite(.serialized) struct ModelLifecycleTests {
+    @Test func aTrainedModelIsStoredInChunksAndLoadedBackWhole() async throws {
+        try await ModelHarness.run { h in
+            try await h.seed(40)
+            let holder = ModelHolder()
+            let lifecycle = h.lifecycle(holder: holder, chunkBytes: 2 * 1024)
+            try await lifecycle.trainAndSave()
+            let trained = try #require(holder.current)
+            #expect(trained.generation == 1)
+            #expect(trained.keys["team"] != nil)
+
+            let chunks = try await h.storedChunks()
+            #expect(chunks.count >= 2)
+            let count = try #require(chunks.first { $0.name == "vtag-model" }?.metadata.annotations?["vtag.dev/model-chunks"]).flatMap(Int.init)
+            #expect(count == chunks.count)
+            #expect(Set(chunks.map(\.name)) == Set((0..<chunks.count).map { $0 == 0 ? "vtag-model" : "vtag-model-\($0)" }))
+            #expect(chunks.allSatisfy { ($0.binaryData?["model"]?.count ?? .max) <= 2 * 1024 })
+            #expect(chunks.allSatisfy { $0.metadata.annotations?["vtag.dev/model-version"] == trained.version })
+
+            // A restarted operator: a new holder, warm from the ConfigMaps.
+            let restarted = ModelHolder()
+            #expect(try await h.lifecycle(holder: restarted).load())
+            #expect(restarted.version == trained.version)
+            #expect(try encoded(restarted.current) == encoded(trained))
+
+            // Storing the same model again writes nothing.
+            h.server.clearRequests()
+            try await lifecycle.save(trained)
+            #expect(h.server.requests().filter { $0.resource == "configmaps" && !["get", "list", "watch"].contains($0.verb) }.isEmpty)
+        }
+    }
+
+    @Test func chunksOfABiggerEarlierModelAreDeleted() async throws {
+        try await ModelHarness.run { h in
+            try await h.seed(24)
+            try await h.lifecycle(chunkBytes: 2 * 1024).trainAndSave()
+            let many = try await h.storedChunks().count
+            #expect(many >= 3)
+
+            let holder = ModelHolder()
+            try await h.lifecycle(holder: holder, chunkBytes: 1 << 20).trainAndSave()
+            #expect(try await h.storedChunks().map(\.name) == ["vtag-model"])
+            let reloaded = ModelHolder()
+            #expect(try await h.lifecycle(holder: reloaded).load())
+            #expect(try encoded(reloaded.current) == encoded(holder.current))
+        }
+    }
+
+    @Test func aDamagedChunkIsRefusedWithAClearLog() async throws {
+        try await ModelHarness.run { h in
+            try await h.seed(30)
+            try await h.lifecycle(chunkBytes: 4 * 1024).trainAndSave()
+            var chunk = try await h.configMaps.get("vtag-model-1")
+            var bytes = try #require(chunk.binaryData?["model"])
+            bytes[bytes.startIndex + 10] ^= 0xFF
+            chunk.binaryData = ["model": bytes]
+            _ = try await h.configMaps.replace(chunk)
+
+            let logs = CapturedLogs()
+            let holder = ModelHolder()
+            let refused = try await h.lifecycle(holder: holder, logs: logs).load()
+            #expect(!refused)
+            #expect(holder.current == nil)
+            #expect(logs.contains("stored model is unusable and will be retrained"))
+            #expect(logs.contains("SHA-256"))
+            #expect(logs.contains("vtag-system/vtag-model"))
+
+            // A missing chunk is refused too, naming it.
+            _ = try await h.configMaps.delete("vtag-model-1")
+            let logs2 = CapturedLogs()
+            let refusedAgain = try await h.lifecycle(holder: holder, logs: logs2).load()
+            #expect(!refusedAgain)
+            #expect(logs2.contains("chunk 1 of"))
+            #expect(logs2.contains("vtag-model-1"))
+        }
+    }
+
+    @Test func withNothingStoredLoadSaysSo() async throws {
+        try await ModelHarness.run { h in
+            let logs = CapturedLogs()
+            let holder = ModelHolder()
+            let refused = try await h.lifecycle(holder: holder, logs: logs).load()
+            #expect(!refused)
+            #expect(holder.current == nil)
+            #expect(logs.contains("no stored model yet"))
+        }
+    }
+
+    @Test func retrainsOnlyWhenTheEstateChanged() async throws {
+        try await ModelHarness.run { h in
+            let holder = ModelHolder()
+            let lifecycle = h.lifecycle(holder: holder)
+            #expect(try await lifecycle.retrainIfNeeded() == false)  // nothing to learn from yet
+            #expect(holder.current == nil)
+
+            try await h.seed(16)
+            #expect(try await lifecycle.retrainIfNeeded())
+            #expect(holder.current?.generation == 1)
+            #expect(try await lifecycle.retrainIfNeeded() == false)
+
+            try await h.seed(1, from: 16)
+            #expect(try await lifecycle.retrainIfNeeded())
+            #expect(holder.current?.generation == 2)
+
+            // A model loaded at start is taken as trained on the estate as it is.
+            let warm = ModelHolder()
+            let restarted = h.lifecycle(holder: warm)
+            #expect(try await restarted.load())
+            #expect(try await restarted.retrainIfNeeded() == false)
+            #expect(warm.current?.generation == 2)
+        }
+    }
+
+    @Test func decisionsOnResourcesAreTrainingInput() async throws {
+        try await ModelHarness.run { h in
+            let decided = CloudResourceStatus(
+                virtualTags: [
+                    VirtualTag(key: "application", value: "ledger", source: .approval, confidence: 1, approval: "application-ledger", reason: "approved by a"),
+                    VirtualTag(key: "env", value: "prod", source: .native, confidence: 0.98, reason: "native"),
+                ],
+                rejected: [RejectedTag(key: "cost-center", value: "cc-1", approval: "cost-center-cc-1")])
+            try await h.seed(4, status: decided)
+            let (inputs, fingerprint) = h.lifecycle().snapshot()
+            #expect(inputs.count == 4)
+            #expect(inputs.allSatisfy { $0.approved == ["application": "ledger"] })
+            #expect(inputs.allSatisfy { $0.rejected.map(\.value) == ["cc-1"] })
+            #expect(fingerprint.decisions == 8)
+            #expect(h.lifecycle().fingerprint() == fingerprint)
+            #expect(inputs.map(\.spec.id) == inputs.map(\.spec.id).sorted())
+
+            // Approved values are known tags to the training: the model learns the key from them.
+            let holder = ModelHolder()
+            try await h.lifecycle(holder: holder).trainAndSave()
+            #expect(holder.current?.keys["application"] != nil)
+        }
+    }
+
+    @Test func thePeriodicLoopTrainsThenStopsWhenCancelled() async throws {
+        try await ModelHarness.run { h in
+            try await h.seed(12)
+            let holder = ModelHolder()
+            let lifecycle = h.lifecycle(holder: holder)
+            let loop = Task { await lifecycle.run(every: .milliseconds(100)) }
+            // Trained, then stored (the holder has it before the ConfigMaps do).
+            try await eventually("the loop trains and stores a model", timeout: .seconds(60)) {
+                guard holder.current != nil else { return false }
+                return try await h.configMaps.getOptional("vtag-model") != nil
+            }
+            loop.cancel()
+            // Returns promptly once cancelled (bounded wait).
+            let finished = await withTaskGroup(of: Bool.self) { group in
+                group.addTask { await loop.value; return true }
+                group.addTask { try? await Task.sleep(for: .seconds(60)); return false }
+                let first = await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
+            #expect(finished)
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Inference
+import K8sClient
+import KubeTestServer
+import TaggingAPI
+import Testing
+
+@testable import Reconcilers
+
+/// The tagger and the rule reconciler wired as the operator wires them (Controllers over Informers),
+/// driven only by API writes.
+@Suite(.serialized) struct TaggingControllerTests {
+    @Test func ruleEditsReTagOnlyWhatTheyTouchAndCountsFollow() async throws {
+        try await TaggingHarness.run { h in
+            let rulesReconciler = TaggingRuleReconciler(
+                client: h.client, rules: h.rules.store, tagger: h.tagger, events: h.events, countWriteInterval: .milliseconds(200))
+            let tagging = Controller(name: "tagger", workers: 4) { try await h.tagger.reconcile($0) }
+            tagging.watch(h.resources)
+            tagging.watches(h.rules) { h.tagger.resourcesTouched(by: $0) }
+            let ruling = Controller(name: "rules", workers: 2) { try await rulesReconciler.reconcile($0) }
+            ruling.watch(h.rules)
+            h.tagger.onRuleMatchesChanged = { keys in Task { for k in keys { await ruling.enqueue(k) } } }
+            h.tagger.onDependentsChanged = { keys in Task { for k in keys { await tagging.enqueue(k) } } }
+
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await tagging.run() }
+                group.addTask { try await ruling.run() }
+                defer { group.cancelAll() }
+
+                let instances = (0..<20).map { instanceSpec($0, name: "payments-\($0)") }
+                let db = CloudResourceSpec(provider: "aws", id: "arn:aws:rds:eu-west-1:111111111111:db:orders", type: "rds:db", name: "orders-db")
+                for spec in instances + [db] { try await h.create(spec) }
+                _ = try await h.ruleApi.create(TaggingRule(
+                    metadata: ObjectMeta(name: "team", namespace: h.namespace),
+                    spec: TaggingRuleSpec(match: RuleMatch(types: ["ec2:instance"], name: NameMatch(regex: "^(?<team>[a-z]+)-")),
+                                          tags: [RuleTag(key: "team", value: "${name.team}")])))
+
+                let names = instances.map { ResourceNaming.name(provider: $0.provider, id: $0.id) }
+                let dbName = ResourceNaming.name(provider: db.provider, id: db.id)
+                try await eventually("every instance tagged by the rule", timeout: .seconds(60)) {
+                    let items = try await h.resourceApi.listAll().items
+                    return names.allSatisfy { n in items.first { $0.name == n }?.status?.virtualTags?.contains { $0.key == "team" && $0.value == "payments" } == true }
+                        && items.first { $0.name == dbName }?.status?.evaluatedAt != nil
+                }
+                try await eventually("the rule reports its matches", timeout: .seconds(60)) {
+                    let status = try await h.ruleApi.get("team").status
+                    return status?.matchedResources == 20 && status?.conditions?.find("Ready")?.status == .true
+                }
+
+                // Editing the rule's value re-tags the instances; the database is out of scope and untouched.
+                h.server.clearRequests()
+                var rule = try await h.ruleApi.get("team")
+                rule.spec.tags = [RuleTag(key: "team", value: "${name.team}-squad")]
+                _ = try await h.ruleApi.replace(rule)
+                try await eventually("every instance re-tagged", timeout: .seconds(60)) {
+                    let items = try await h.resourceApi.listAll().items
+                    return names.allSatisfy { n in items.first { $0.name == n }?.status?.virtualTags?.contains { $0.key == "team" && $0.value == "payments-squad" } == true }
+                }
+                let statusWrites = h.writes("cloudresources").filter { $0.subresource == "status" }
+                #expect(!statusWrites.contains { $0.name == dbName })
+                #expect(Set(statusWrites.compactMap(\.name)) == Set(names))
+
+                // Narrowing the rule to nothing: the instances lose the tag (old scope re-evaluated), counts drop.
+                rule = try await h.ruleApi.get("team")
+                rule.spec.match = RuleMatch(types: ["lambda:function"])
+                _ = try await h.ruleApi.replace(rule)
+                try await eventually("the tag removed from every instance", timeout: .seconds(60)) {
+                    let items = try await h.resourceApi.listAll().items
+                    return names.allSatisfy { n in items.first { $0.name == n }?.status?.virtualTags?.contains { $0.key == "team" } == false }
+                }
+                try await eventually("matchedResources back to 0", timeout: .seconds(60)) {
+                    try await h.ruleApi.get("team").status?.matchedResources == 0
+                }
+                let history = try await h.resourceApi.get(names[0]).status?.history ?? []
+                #expect(history.map(\.action) == [.applied, .changed, .removed])
+            }
+        }
+    }
+}
