@@ -152,7 +152,7 @@ struct ApproveCommand: AsyncParsableCommand {
 
             Examples:
               kubectl vtag approve team-payments-7c1e2a9b40-0
-              kubectl vtag approve team-payments-7c1e2a9b40-0 --except aws-payments-db-3f1c0e9a7b --reason "db is billing's"
+              kubectl vtag approve team-payments-7c1e2a9b40-0 --except aws-db-3f1c0e9a7b --reason "billing's"
               kubectl vtag approve -l vtag.dev/approval-group=7c1e2a9b40 -n team-a
             """)
 
