@@ -151,8 +151,8 @@ struct ApproveCommand: AsyncParsableCommand {
             final: an approval already decided is refused (by name) or skipped (with -l/--all).
 
             Examples:
-              kubectl vtag approve team-payments-7c1e2a9b40-0
-              kubectl vtag approve team-payments-7c1e2a9b40-0 --except aws-db-3f1c0e9a7b --reason "billing's"
+              kubectl vtag approve team-payments-7c1e2a9b40-0 --reason "checked with payments"
+              kubectl vtag approve team-payments-7c1e2a9b40-0 --except aws-db-3f1c0e9a7b
               kubectl vtag approve -l vtag.dev/approval-group=7c1e2a9b40 -n team-a
             """)
 
