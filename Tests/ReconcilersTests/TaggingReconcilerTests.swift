@@ -235,6 +235,18 @@ import Testing
         }
     }
 
+    @Test func aValueTooLongForTheSchemaIsLeftOutAndTheRestIsWritten() async throws {
+        try await TaggingHarness.run { h in
+            try await h.create(rule: "echo-name", TaggingRuleSpec(tags: [RuleTag(key: "application", value: "${name}-${name}-${name}")]))
+            let longName = String(repeating: "n", count: 100)
+            let resource = try await h.create(instanceSpec(1, name: longName, native: ["env": "prod"]))
+            _ = try await h.tagger.reconcile(h.key(resource))
+            let status = try #require(try await h.resourceApi.get(resource.name).status)
+            #expect(status.virtualTags?.map(\.key) == ["env"])
+            #expect(status.missingKeys?.contains("application") == true)
+        }
+    }
+
     @Test func aRejectedValueIsNotSuggestedAgain() async throws {
         try await TaggingHarness.run { h in
             try await h.create(rule: "owner-suggest", Self.ownerSuggestion)

@@ -68,7 +68,7 @@ public final class TaggingRuleReconciler: Sendable {
             // Just after a restart the ledger is still filling: keep the last reported count until every
             // resource has been evaluated, and look again then.
             matched = reported
-            result = .requeue(after: countWriteInterval)
+            result = .requeue(after: max(countWriteInterval, .seconds(1)))
         }
         let generationChanged = status.observedGeneration != generation
         let countChanged = status.matchedResources != matched

@@ -136,15 +136,16 @@ public final class CloudResourceTagger: Sendable {
         let inferencer = inferencers.inferencer(namespace: namespace, model: model.current)
         let result = inferencer.infer(Self.input(for: resource)) { id in self.related(id, namespace: namespace) }
         notifyRules(ledger.record(key, matched: result.matchedRules))
-        coverageLedger.record(key, missing: result.missingKeys)
         metrics.evaluations.increment()
 
         // Whole seconds: what the API server stores, so a written status reads back equal.
         let now = Date(timeIntervalSince1970: self.now().timeIntervalSince1970.rounded(.down))
         let built = TagStatus.build(
-            current: resource.status, result: result, spec: resource.spec, generation: resource.metadata.generation, now: now)
+            current: resource.status, result: result, spec: resource.spec, generation: resource.metadata.generation, now: now,
+            requiredKeys: settings.inference.requiredKeys)
         var status = built.status
         let changes = built.changes
+        coverageLedger.record(key, missing: status.missingKeys ?? [])
         let interval = Self.seconds(settings.reevaluateInterval)
         let due = resource.status?.evaluatedAt.map { now.timeIntervalSince($0) >= interval } ?? true
         if status != resource.status || due {
@@ -192,9 +193,18 @@ public final class CloudResourceTagger: Sendable {
         for t in suggested where !rejected.contains("\(t.key)\u{0}\(t.value)") {
             let group = ApprovalGroup(namespace: namespace, key: t.key, value: t.value, source: t.source, rule: t.rule)
             if batcher.isListed(resource.name, in: group) { continue }
-            let reason = t.reason.utf8.count > 1024 ? String(t.reason.prefix(1000)) + "…" : t.reason
-            try await batcher.suggest(ApprovalResource(name: resource.name, confidence: t.confidence, reason: reason), in: group)
-            metrics.suggested[t.source]?.increment()
+            guard TagStatus.fitsSchema(t) else { continue }
+            let entry = ApprovalResource(name: resource.name, confidence: t.confidence, reason: TagStatus.bounded(t.reason, 1024))
+            do {
+                try await batcher.suggest(entry, in: group)
+                metrics.suggested[t.source]?.increment()
+            } catch let error as KubeError where error.isInvalid {
+                // The API server refuses this suggestion (e.g. a key the TagApproval schema does not allow):
+                // retrying cannot help, and the resource's other suggestions must still go out.
+                logger.warning("TagApproval refused; suggestion skipped", metadata: [
+                    "resource": "\(ObjectKey(resource))", "key": "\(t.key)", "value": "\(t.value)", "error": "\(error)",
+                ])
+            }
         }
     }
 

@@ -21,7 +21,8 @@ public enum TagStatus {
     /// The status the tagger wants, and the tag changes it makes. `evaluatedAt` is left as it was: the
     /// caller compares without it and sets it only when it writes.
     public static func build(
-        current: CloudResourceStatus?, result: InferenceResult, spec: CloudResourceSpec, generation: Int64?, now: Date
+        current: CloudResourceStatus?, result: InferenceResult, spec: CloudResourceSpec, generation: Int64?, now: Date,
+        requiredKeys: [String]
     ) -> (status: CloudResourceStatus, changes: [Change]) {
         var status = current ?? CloudResourceStatus()
         let before = status.virtualTags ?? []
@@ -30,9 +31,10 @@ public enum TagStatus {
 
         var applied: [VirtualTag] = []
         var changes: [Change] = []
-        for t in result.tags where t.decision == .apply {
+        for t in result.tags where t.decision == .apply && fitsSchema(t) {
             let old = beforeByKey[t.key]
             var tag = t.virtualTag()
+            tag.reason = bounded(tag.reason, 1024)
             if t.source == .approval, let old, old.source == .approval {
                 // The approval reconciler wrote this entry: keep its ref and its (richer) reason.
                 tag.approval = old.approval
@@ -68,13 +70,15 @@ public enum TagStatus {
             status.history = history
         }
 
-        status.missingKeys = Array(result.missingKeys.prefix(CloudResourceStatus.missingKeysLimit))
+        // Inference's missing keys, plus required keys whose value was left out above.
+        let dropped = Set(result.tags.filter { $0.decision == .apply && !fitsSchema($0) }.map(\.key))
+        let missing = dropped.isEmpty ? result.missingKeys : requiredKeys.filter { result.missingKeys.contains($0) || dropped.contains($0) }
+        status.missingKeys = Array(missing.prefix(CloudResourceStatus.missingKeysLimit))
         var conditions = status.conditions ?? []
         conditions.set(Condition(
             type: VTag.ConditionType.tagged, status: applied.isEmpty ? .false : .true, observedGeneration: generation,
             lastTransitionTime: now, reason: applied.isEmpty ? "NoTags" : "TagsApplied",
             message: applied.isEmpty ? "no virtual tag could be applied" : "\(applied.count) virtual tag(s) applied"))
-        let missing = result.missingKeys
         conditions.set(Condition(
             type: VTag.ConditionType.compliant, status: missing.isEmpty ? .true : .false, observedGeneration: generation,
             lastTransitionTime: now, reason: missing.isEmpty ? "AllRequiredKeys" : "MissingKeys",
@@ -83,6 +87,21 @@ public enum TagStatus {
         status.modelVersion = result.modelVersion
         status.observedGeneration = generation
         return (status, changes)
+    }
+
+    /// Whether the API server would take the tag (the CRD's maxLength of key and value). A value a rule
+    /// template made too long is left out rather than failing the whole status write on every retry.
+    public static func fitsSchema(_ t: InferredTag) -> Bool {
+        let k = t.key.unicodeScalars.count, v = t.value.unicodeScalars.count
+        return k >= 1 && k <= 128 && v <= 256
+    }
+
+    /// `text` cut to at most `limit` characters (the CRD's maxLength), marked with an ellipsis when cut.
+    public static func bounded(_ text: String, _ limit: Int) -> String {
+        guard text.unicodeScalars.count > limit else { return text }
+        var view = String.UnicodeScalarView(text.unicodeScalars.prefix(limit - 1))
+        view.append("…")
+        return String(view)
     }
 
     /// Who set a tag, in the history's words: `rule/NAME`, `model`, `native`, `inherited`, `manual`, `approval/NAME`.
