@@ -247,6 +247,33 @@ import Testing
         }
     }
 
+    @Test func aNewModelVersionAloneWaitsForThePeriodicRefresh() async throws {
+        try await TaggingHarness.run(model: TagModel()) { h in
+            let resource = try await h.create(instanceSpec(1, native: ["env": "prod"]))
+            _ = try await h.tagger.reconcile(h.key(resource))
+            let first = try #require(try await h.resourceApi.get(resource.name).status)
+            #expect(first.modelVersion == "v1.0")
+
+            // A learned decision makes a new version; it changes nothing this resource shows.
+            h.model.update { m in m.learn(decision: true, key: "zzz", value: "v", features: m.features(spec: resource.spec, known: [:])) }
+            #expect(h.model.version == "v1.1")
+            h.server.clearRequests()
+            _ = try await h.tagger.reconcile(h.key(resource))
+            #expect(h.writes().isEmpty)
+
+            // At the periodic refresh the version is recorded.
+            let later = CloudResourceTagger(
+                client: h.client, resources: h.resources.store, rules: h.rules.store, approvals: h.approvals.store, model: h.model,
+                settings: h.settings, events: nil, now: { Date().addingTimeInterval(2 * 3600) })
+            _ = try await later.reconcile(h.key(resource))
+            let refreshed = try #require(try await h.resourceApi.get(resource.name).status)
+            #expect(refreshed.modelVersion == "v1.1")
+            #expect(refreshed.evaluatedAt! > first.evaluatedAt!)
+            #expect(refreshed.virtualTags == first.virtualTags)
+            #expect(refreshed.history == first.history)
+        }
+    }
+
     @Test func aRejectedValueIsNotSuggestedAgain() async throws {
         try await TaggingHarness.run { h in
             try await h.create(rule: "owner-suggest", Self.ownerSuggestion)

@@ -148,7 +148,11 @@ public final class CloudResourceTagger: Sendable {
         coverageLedger.record(key, missing: status.missingKeys ?? [])
         let interval = Self.seconds(settings.reevaluateInterval)
         let due = resource.status?.evaluatedAt.map { now.timeIntervalSince($0) >= interval } ?? true
-        if status != resource.status || due {
+        // A new model version alone (every learned decision makes one) is recorded with the next change or
+        // the periodic refresh, not by rewriting every resource the model did not tag.
+        var unchanged = status
+        unchanged.modelVersion = resource.status?.modelVersion
+        if unchanged != resource.status || due {
             status.evaluatedAt = now
             var updated = resource
             updated.status = status
