@@ -101,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "Operator",
             dependencies: [
-                "Reconcilers", "K8sClient",
+                "Reconcilers", "K8sClient", "TaggingAPI", "Inference",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -154,14 +154,17 @@ let package = Package(
         .testTarget(
             name: "OperatorTests",
             dependencies: [
-                "Operator",
+                "Operator", "Reconcilers", "K8sClient", "KubeTestServer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .testTarget(
             name: "E2ETests",
-            dependencies: ["K8sClient", "KubeTestServer", "TaggingAPI", "Reconcilers", "VTagTestSupport"]
+            dependencies: [
+                "K8sClient", "KubeTestServer", "TaggingAPI", "Reconcilers", "Discovery", "Inference", "VTagTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ]
 )

@@ -1,4 +1,6 @@
 import Foundation
+import Inference
+import Reconcilers
 import TaggingAPI
 
 /// The operator's validated configuration: flags first, then environment variables, then defaults.
@@ -154,5 +156,18 @@ struct OperatorConfig: Sendable, Equatable {
     static func isValidTagKey(_ key: String) -> Bool {
         guard !key.isEmpty, key.utf8.count <= 128 else { return false }
         return key.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_./:".unicodeScalars.contains($0)) }
+    }
+
+    /// The manager's settings for this configuration; `onCacheSynced` feeds readiness.
+    func managerSettings(onCacheSynced: @escaping @Sendable (String) -> Void) -> VTagManager.Settings {
+        let tagging = TaggingSettings(
+            inference: InferenceConfig(thresholds: Thresholds(autoApply: autoApplyThreshold, suggest: reviewThreshold), requiredKeys: requiredKeys),
+            reevaluateInterval: reevaluateInterval, approvalTTL: approvalTTL,
+            // The model lives next to the operator (its namespace is the lease's: POD_NAMESPACE).
+            modelNamespace: leaderElectionNamespace)
+        return VTagManager.Settings(
+            namespaces: namespaces, tagging: tagging, workers: workers,
+            leaderElection: leaderElect ? .init(leaseNamespace: leaderElectionNamespace, leaseName: leaderElectionID) : nil,
+            shutdownDeadline: shutdownDeadline, identity: identity, onCacheSynced: onCacheSynced)
     }
 }

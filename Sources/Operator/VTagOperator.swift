@@ -1,8 +1,11 @@
 import ArgumentParser
 import Foundation
+import Inference
+import K8sClient
 import Logging
 import Metrics
 import Prometheus
+import Reconcilers
 import ServiceLifecycle
 
 @main
@@ -38,7 +41,18 @@ struct VTagOperator: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "vtag.operator")
 
-        let readiness = ReadinessGate()
+        let client: KubeClient
+        do {
+            // The flag, else KUBECONFIG (a colon-separated list), in-cluster, ~/.kube/config.
+            client = try KubeClient.load(kubeconfigPath: options.kubeconfig, context: config.context, logger: Logger(label: "vtag.client"))
+        } catch {
+            logger.critical("cannot configure the Kubernetes client", metadata: ["error": "\(error)"])
+            throw ExitCode(2)
+        }
+
+        let readiness = ReadinessGate(checks: VTagManager.cacheNames.map { "cache/\($0)" })
+        let manager = try VTagManager(client: client, settings: config.managerSettings { readiness.markReady("cache/\($0)") })
+
         var services: [any Service] = []
         if let address = config.probeAddress {
             services.append(ProbeServers.probes(address: address, readiness: readiness, logger: Logger(label: "vtag.probes")) { port in
@@ -50,6 +64,9 @@ struct VTagOperator: AsyncParsableCommand {
                 logger.info("serving metrics", metadata: ["address": "\(address.host):\(port)", "port": "\(port)"])
             })
         }
+        // Graceful shutdown runs in reverse order: readiness turns off first, then the manager drains
+        // and releases the lease, and the probe and metrics servers stay up until it has.
+        services.append(ManagerService(manager: manager))
         services.append(ShutdownWatcher(readiness: readiness))
         logger.info(
             "starting",
@@ -60,6 +77,7 @@ struct VTagOperator: AsyncParsableCommand {
                 "requiredKeys": .string(config.requiredKeys.joined(separator: ",")),
                 "leaderElect": .stringConvertible(config.leaderElect),
                 "identity": .string(config.identity),
+                "server": .string(client.configuration.server.absoluteString),
             ])
 
         var groupConfig = ServiceGroupConfiguration(
@@ -67,6 +85,19 @@ struct VTagOperator: AsyncParsableCommand {
         groupConfig.maximumGracefulShutdownDuration = config.shutdownDeadline
         try await ServiceGroup(configuration: groupConfig).run()
         logger.info("stopped")
+    }
+}
+
+/// Runs the manager as a service: graceful shutdown (SIGTERM) becomes `stop()`.
+struct ManagerService: Service {
+    let manager: VTagManager
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await manager.run()
+        } onGracefulShutdown: {
+            manager.stop()
+        }
     }
 }
 

@@ -73,48 +73,6 @@ import Testing
     }
 }
 
-/// Runs the real `vtag-operator` binary: it serves probes, and SIGTERM makes it exit 0.
-@Suite struct OperatorBinaryTests {
-    @Test func sigtermExitsZeroAfterServingProbes() async throws {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("vtag-operator")
-        let exe = FileManager.default.fileExists(atPath: binary.path)
-            ? binary : URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("vtag-operator")
-        try #require(FileManager.default.fileExists(atPath: exe.path), "vtag-operator not built next to the tests at \(exe.path)")
-        let process = Process()
-        process.executableURL = exe
-        process.arguments = ["--probe-address", "127.0.0.1:0", "--metrics-address", "127.0.0.1:0", "--shutdown-deadline", "5s"]
-        let stderr = Pipe()
-        process.standardError = stderr
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-
-        // Read log lines until the probe port is announced (bounded).
-        var port: Int?
-        var buffer = Data()
-        let deadline = Date().addingTimeInterval(20)
-        while port == nil, Date() < deadline {
-            let chunk = stderr.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            buffer.append(chunk)
-            for line in String(decoding: buffer, as: UTF8.self).split(separator: "\n") {
-                if let obj = try? JSONValue.parse(Data(line.utf8)), obj["msg"]?.stringValue == "serving probes" {
-                    port = obj["port"]?.stringValue.flatMap(Int.init)
-                }
-            }
-        }
-        let probePort = try #require(port, "no 'serving probes' log line; stderr: \(String(decoding: buffer, as: UTF8.self))")
-        #expect(try await get("http://127.0.0.1:\(probePort)/healthz").status == 200)
-
-        kill(process.processIdentifier, SIGTERM)
-        let waitDeadline = Date().addingTimeInterval(15)
-        while process.isRunning, Date() < waitDeadline { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(!process.isRunning)
-        #expect(process.terminationStatus == 0)
-    }
-}
-
 struct HTTPAnswer {
     var status: Int
     var body: String

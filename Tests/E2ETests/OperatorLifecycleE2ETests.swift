@@ -1,0 +1,109 @@
+// The operator's lifecycle end to end, with VTagManager in-process: readiness waits for the caches,
+// two replicas elect one leader and hand over, and a kill in the middle of a discovery run loses
+// and duplicates nothing. Against the test server, or a real cluster with VTAG_E2E_KUBECONFIG.
+import Foundation
+import K8sClient
+import Reconcilers
+import TaggingAPI
+import Testing
+
+@Suite("Operator lifecycle E2E")
+struct OperatorLifecycleE2ETests {
+    @Test func readinessIsFalseUntilEveryCacheHasSynced() async throws {
+        try await E2EEnvironment.withNamespace(crds: OperatorE2E.crds, prefix: "ready") { env, ns in
+            // On the test server one kind cannot be listed at first, so its cache cannot sync.
+            env.server?.faults.forbid(verb: "list", resource: "tagapprovals")
+            let synced = NameLog()
+            let manager = try VTagManager(client: env.client, settings: OperatorE2E.settings(
+                namespace: ns, identity: "ready", onCacheSynced: { synced.append($0) }))
+            #expect(!manager.hasSynced)
+            #expect(manager.unsyncedCaches == VTagManager.cacheNames)
+            let running = RunningManager(manager)
+            if env.server != nil {
+                #expect(try await env.eventually { Set(synced.all) == ["discoveryjobs", "cloudresources", "taggingrules"] })
+                // Still listing tagapprovals: not ready, and it stays so while the list fails.
+                try await Task.sleep(for: .seconds(1))
+                #expect(!manager.hasSynced)
+                #expect(manager.unsyncedCaches == ["tagapprovals"])
+                env.server?.faults.reset()
+            }
+            #expect(try await env.eventually { manager.hasSynced && synced.all.count >= VTagManager.cacheNames.count })
+            #expect(Set(synced.all) == Set(VTagManager.cacheNames))
+            #expect(synced.all.count == VTagManager.cacheNames.count, "each cache reported once")
+            try await running.stop()
+        }
+    }
+
+    @Test func twoManagersElectOneLeaderAndTheOtherTakesOverWhenItStops() async throws {
+        try await E2EEnvironment.withNamespace(crds: OperatorE2E.crds, prefix: "elect") { env, ns in
+            let election = OperatorE2E.election(ns)
+            let a = try RunningManager(client: env.client, settings: OperatorE2E.settings(namespace: ns, identity: "replica-a", election: election))
+            #expect(try await env.eventually { a.manager.isLeader })
+            let b = try RunningManager(client: env.client, settings: OperatorE2E.settings(namespace: ns, identity: "replica-b", election: election))
+            // B campaigns (and keeps its caches) but does not lead or reconcile while A holds the lease.
+            #expect(try await env.eventually { (b.manager.elector?.attempts ?? 0) >= 3 && b.manager.hasSynced })
+            #expect(!b.manager.isLeader)
+            #expect(b.manager.controllers.values.allSatisfy { !$0.isStarted })
+
+            let jobs = Api<DiscoveryJob>(client: env.client, namespace: ns)
+            _ = try await jobs.create(env.simulatedJob("first", count: 30))
+            #expect(try await env.eventually { try await jobs.get("first").status?.lastRun?.created == 30 })
+            let leases = Api<Lease>(client: env.client, namespace: ns)
+            #expect(try await leases.get("vtag-e2e-leader").spec?.holderIdentity == "replica-a")
+            #expect(!b.manager.isLeader)
+
+            // A stops gracefully and releases the lease: B takes over without waiting for expiry.
+            try await a.stop()
+            #expect(!a.manager.isLeader)
+            #expect(try await env.eventually { b.manager.isLeader })
+            #expect(try await leases.get("vtag-e2e-leader").spec?.holderIdentity == "replica-b")
+
+            // B now does the work: a new job is discovered, the first one is left alone.
+            _ = try await jobs.create(env.simulatedJob("second", count: 20, seed: 9))
+            #expect(try await env.eventually { try await jobs.get("second").status?.lastRun?.created == 20 })
+            #expect(try await jobs.get("first").status?.history?.count == 1, "the first job ran once")
+            #expect(try await env.cloudResources(ns).count == 50)
+            try await b.stop()
+        }
+    }
+
+    @Test func killedInTheMiddleOfADiscoveryRunTheNextLeaderCompletesItWithoutDuplicates() async throws {
+        try await E2EEnvironment.withNamespace(crds: OperatorE2E.crds, prefix: "kill") { env, ns in
+            let count = 600
+            let election = OperatorE2E.election(ns, releaseOnCancel: false)
+            let slow = PacedProvider.factory(pageSize: 25, pause: .milliseconds(150))
+            let a = try RunningManager(client: env.client, settings: OperatorE2E.settings(
+                namespace: ns, identity: "doomed", election: election, providers: slow))
+            let jobs = Api<DiscoveryJob>(client: env.client, namespace: ns)
+            _ = try await jobs.create(env.simulatedJob("estate", count: count))
+
+            // Kill A once part of the estate is written and the run is still going.
+            #expect(try await env.eventually { try await env.cloudResources(ns).count >= 100 })
+            await a.kill()
+            let partial = try await env.cloudResources(ns).count
+            let afterKill = try await jobs.get("estate")
+            #expect(afterKill.status?.activeRun != nil, "the run was interrupted (activeRun still claimed)")
+            #expect(afterKill.status?.lastRun == nil)
+            #expect(partial < count)
+
+            // B waits for A's unreleased lease to expire, then resumes the run from the start.
+            let b = try RunningManager(client: env.client, settings: OperatorE2E.settings(
+                namespace: ns, identity: "successor", election: election, providers: slow))
+            #expect(try await env.eventually(timeout: .seconds(240)) { try await jobs.get("estate").status?.lastRun != nil })
+            let job = try await jobs.get("estate")
+            let run = try #require(job.status?.lastRun)
+            #expect(job.status?.activeRun == nil)
+            #expect(run.discovered == count)
+            #expect(run.errors == 0)
+            // It created only what the killed run had not (a write in flight at the kill may land after `partial` was counted).
+            #expect(run.created > 0 && run.created <= count - partial)
+            #expect(job.status?.history?.count == 1, "one run, finished once")
+
+            let all = try await env.cloudResources(ns)
+            #expect(all.count == count)
+            #expect(Set(all.map(\.spec.id)).count == count, "no CloudResource duplicated")
+            #expect(try await Api<Lease>(client: env.client, namespace: ns).get("vtag-e2e-leader").spec?.holderIdentity == "successor")
+            try await b.stop()
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import K8sClient
+import KubeTestServer
+import TaggingAPI
+import Testing
+
+/// Runs the real `vtag-operator` binary against the in-process API test server: it serves probes and
+/// metrics, becomes ready once its caches sync, leads through a Lease, discovers a simulated estate,
+/// and on SIGTERM drains, releases the Lease and exits 0.
+@Suite struct OperatorBinaryTests {
+    static var repositoryRoot: URL {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url
+    }
+
+    static func binary() throws -> URL {
+        let here = URL(fileURLWithPath: CommandLine.arguments[0])
+        let candidates = [
+            here.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("vtag-operator"),
+            here.deletingLastPathComponent().appendingPathComponent("vtag-operator"),
+        ]
+        return try #require(candidates.first { FileManager.default.fileExists(atPath: $0.path) },
+                            "vtag-operator not built next to the tests (looked at \(candidates.map(\.path)))")
+    }
+
+    @Test func servesProbesAndMetricsLeadsAndExitsZeroOnSigterm() async throws {
+        let crds = ["cloudresources", "discoveryjobs", "tagapprovals", "taggingrules"].map {
+            Self.repositoryRoot.appendingPathComponent("crds/\($0).vtag.dev.yaml").path
+        }
+        let server = try await KubeAPITestServer.start(.init(crdFiles: crds))
+        defer { Task { try? await server.shutdown() } }
+        let client = try KubeClient(configuration: ClientConfiguration.load(kubeconfigPath: server.kubeconfigPath, environment: [:]))
+
+        let identity = "vtag-binary-test-\(UUID().uuidString.prefix(6).lowercased())"
+        let process = Process()
+        process.executableURL = try Self.binary()
+        process.arguments = [
+            "--kubeconfig", server.kubeconfigPath, "--leader-elect", "--leader-election-namespace", "default",
+            "--probe-address", "127.0.0.1:0", "--metrics-address", "127.0.0.1:0", "--shutdown-deadline", "10s",
+            "--required-keys", "env,team",
+        ]
+        // Only what the binary needs: no KUBECONFIG or VTAG_* from the developer's shell.
+        process.environment = ["POD_NAME": identity, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+        let log = ProcessLog()
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        stderr.fileHandleForReading.readabilityHandler = { handle in log.append(handle.availableData) }
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        let probePort = try #require(await log.waitForPort(message: "serving probes"), "no 'serving probes' line; stderr:\n\(log.text)")
+        let metricsPort = try #require(await log.waitForPort(message: "serving metrics"), "no 'serving metrics' line; stderr:\n\(log.text)")
+        let probes = "http://127.0.0.1:\(probePort)"
+        #expect(try await get("\(probes)/healthz").status == 200)
+        #expect(try await eventually { try await get("\(probes)/readyz").status == 200 }, "ready once caches sync; stderr:\n\(log.text)")
+
+        // It leads: the Lease names it.
+        let leases = Api<Lease>(client: client, namespace: "default")
+        #expect(try await eventually { try await leases.getOptional("vtag-operator-leader")?.spec?.holderIdentity == identity })
+
+        // Its controllers work: a simulated DiscoveryJob is run and its resources created.
+        let jobs = Api<DiscoveryJob>(client: client, namespace: "default")
+        _ = try await jobs.create(DiscoveryJob(
+            metadata: ObjectMeta(name: "estate"),
+            spec: DiscoveryJobSpec(provider: .simulated, simulated: .init(count: 20, seed: 7, clouds: ["aws"]))))
+        #expect(try await eventually { try await jobs.get("estate").status?.lastRun?.created == 20 }, "stderr:\n\(log.text)")
+
+        // Metrics: controller-runtime's names and the vtag_* domain metrics.
+        // (The run's counter moves just after its status write, so wait for it.)
+        var metrics = ""
+        #expect(try await eventually {
+            metrics = try await get("http://127.0.0.1:\(metricsPort)/metrics").body
+            return metrics.contains("vtag_discovery_runs_total{result=\"success\"} 1")
+        })
+        for name in [
+            "controller_runtime_reconcile_total", "controller_runtime_reconcile_errors_total", "controller_runtime_reconcile_time_seconds",
+            "workqueue_depth", "workqueue_adds_total", "workqueue_queue_duration_seconds", "workqueue_work_duration_seconds",
+            "workqueue_retries_total", "rest_client_requests_total", "leader_election_master_status",
+            "vtag_cloud_resources", "vtag_virtual_tags", "vtag_tag_approvals", "vtag_suggestions_pending",
+            "vtag_required_key_coverage_ratio", "vtag_discovery_runs_total", "vtag_discovery_run_duration_seconds",
+        ] {
+            #expect(metrics.contains("\n\(name)") || metrics.hasPrefix(name), "metric \(name) missing")
+        }
+        #expect(metrics.contains("leader_election_master_status{name=\"vtag-operator-leader\"} 1"))
+
+        // SIGTERM: exits 0 (bounded wait), having released the Lease.
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = ContinuousClock.now + .seconds(90)
+        while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!process.isRunning, "still running after SIGTERM")
+        #expect(process.terminationStatus == 0, "stderr:\n\(log.text)")
+        #expect(log.text.contains("released the lease"))
+        let holder = try await leases.get("vtag-operator-leader").spec?.holderIdentity
+        #expect(holder == "" || holder == nil)
+    }
+
+    @Test func missingKubeconfigIsAClearErrorAndExitCode() async throws {
+        let process = Process()
+        process.executableURL = try Self.binary()
+        process.arguments = ["--kubeconfig", "/nonexistent/kubeconfig", "--probe-address", "0", "--metrics-address", "0"]
+        process.environment = ["PATH": "/usr/bin:/bin"]
+        let log = ProcessLog()
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        stderr.fileHandleForReading.readabilityHandler = { handle in log.append(handle.availableData) }
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(60)
+        while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        if process.isRunning { process.terminate() }
+        #expect(process.terminationStatus == 2)
+        #expect(log.text.contains("/nonexistent/kubeconfig"), "stderr:\n\(log.text)")
+    }
+}
+
+/// Waits (bounded, 90 s: the machine is shared) until `condition` holds.
+func eventually(timeout: Duration = .seconds(90), _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if (try? await condition()) == true { return true }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    return try await condition()
+}
+
+/// Collects a child process's stderr (JSON log lines) from its pipe's handler thread.
+final class ProcessLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+
+    func append(_ chunk: Data) { lock.withLock { data.append(chunk) } }
+
+    var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
+
+    /// The `port` field of the first log line whose `msg` is `message` (bounded wait).
+    func waitForPort(message: String) async -> Int? {
+        let deadline = ContinuousClock.now + .seconds(90)
+        while ContinuousClock.now < deadline {
+            for line in text.split(separator: "\n") {
+                if let obj = try? JSONValue.parse(Data(line.utf8)), obj["msg"]?.stringValue == message,
+                   let port = obj["port"]?.stringValue.flatMap(Int.init) {
+                    return port
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return nil
+    }
+}
