@@ -223,7 +223,11 @@ public final class ModelLifecycle: Sendable {
         do {
             let (count, _) = try ModelChunks.header(head)
             var chunks: [ConfigMap?] = [head]
-            for i in 1..<max(1, count) { chunks.append(try await api.getOptional(ModelChunks.name(base: base, index: i))) }
+            for i in 1..<max(1, count) {
+                let chunk = try await api.getOptional(ModelChunks.name(base: base, index: i))
+                chunks.append(chunk)
+                if chunk == nil { break }  // `join` names the missing chunk; no need to ask for the rest
+            }
             let payload = try ModelChunks.join(chunks, base: base)
             let model = try await DedicatedThread.run(name: "vtag-model-decode") { try JSONDecoder().decode(TagModel.self, from: payload) }
             holder.replace(model)
