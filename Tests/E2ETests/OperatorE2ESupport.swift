@@ -25,7 +25,8 @@ enum OperatorE2E {
         onCacheSynced: (@Sendable (String) -> Void)? = nil
     ) -> VTagManager.Settings {
         var logger = Logger(label: "vtag.e2e.\(identity)")
-        logger.logLevel = .warning
+        // VTAG_E2E_LOG=info (or debug) shows what the managers do.
+        logger.logLevel = ProcessInfo.processInfo.environment["VTAG_E2E_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         let modelDefaults = TaggingSettings()
         return VTagManager.Settings(
             namespaces: [namespace],
