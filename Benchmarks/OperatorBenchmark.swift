@@ -17,7 +17,8 @@ import Darwin
 #endif
 
 enum OperatorBenchmark {
-    static let resources = 10_000
+    /// VTAG_BENCH_RESOURCES overrides the size (e.g. a quick check in a debug build).
+    static let resources = ProcessInfo.processInfo.environment["VTAG_BENCH_RESOURCES"].flatMap(Int.init) ?? 10_000
     static let namespace = "bench"
 
     struct Failure: Error, CustomStringConvertible {
