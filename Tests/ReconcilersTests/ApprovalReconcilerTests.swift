@@ -430,3 +430,20 @@ extension ApprovalReconcilerTests {
         }
     }
 }
+
+extension ApprovalReconcilerTests {
+    @Test func anApprovalDeletedBehindTheCacheIsNotAnError() async throws {
+        // An approvals cache that keeps what the test put there, like an informer that has not seen the deletion yet.
+        try await ApprovalHarness.run { h in
+            try await h.seedResources(["gone-0"])
+            let created = try await h.createApproval("team-gone", value: "x", resources: ["gone-0"])
+            let stale = Store<TagApproval>()
+            stale.noteWrite(created)
+            let reconciler = TagApprovalReconciler(
+                client: h.client, approvals: stale, resources: h.resources, model: h.model, settings: TaggingSettings(), events: nil)
+            _ = try await h.approvalApi.delete("team-gone")
+            let result = try await reconciler.reconcile(ObjectKey(namespace: "default", name: "team-gone"))
+            guard case .requeue = result else { Issue.record("a pending approval is looked at again later, got \(result)"); return }
+        }
+    }
+}

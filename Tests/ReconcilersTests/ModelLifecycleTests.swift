@@ -226,6 +226,7 @@ func encoded(_ model: TagModel?) throws -> Data {
             #expect(inputs.allSatisfy { $0.approved == ["application": "ledger"] })
             #expect(inputs.allSatisfy { $0.rejected.map(\.value) == ["cc-1"] })
             #expect(fingerprint.decisions == 8)
+            #expect(h.lifecycle().fingerprint() == fingerprint)
             #expect(inputs.map(\.spec.id) == inputs.map(\.spec.id).sorted())
 
             // Approved values are known tags to the training: the model learns the key from them.

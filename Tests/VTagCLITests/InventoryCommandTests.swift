@@ -8,8 +8,12 @@ import Testing
 
 @Suite("kubectl vtag import / export")
 struct InventoryCommandTests {
+    /// Files of one test, removed when the suite value goes away.
+    let dir: URL
+
+    init() throws { dir = try temporaryDirectory("inventory") }
+
     func write(_ text: String, _ name: String) throws -> String {
-        let dir = try temporaryDirectory("inventory")
         let path = dir.appendingPathComponent(name).path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path

@@ -186,7 +186,7 @@ public final class EventRecorder: Service, Sendable {
         init(recorder: EventRecorder) { self.recorder = recorder }
 
         mutating func send(_ events: [Pending]) async {
-            for e in events {
+            for (i, e) in events.enumerated() {
                 guard takeToken(for: e.key.object) else {
                     recorder.droppedRateLimited.increment(by: Int64(e.count))
                     continue
@@ -196,6 +196,13 @@ public final class EventRecorder: Service, Sendable {
                     recorder.sent.increment()
                 } catch {
                     recorder.droppedFailed.increment(by: Int64(e.count))
+                    if error is CancellationError || Task.isCancelled {
+                        // Shutting down: the rest cannot be sent either; say so once, not once per event.
+                        let rest = events[(i + 1)...].reduce(0) { $0 + Int64($1.count) }
+                        recorder.droppedFailed.increment(by: rest)
+                        recorder.configuration.logger.debug("stopped: events not recorded", metadata: ["count": "\(rest + Int64(e.count))"])
+                        return
+                    }
                     recorder.configuration.logger.warning("could not record event", metadata: [
                         "reason": "\(e.key.reason)", "object": "\(e.key.object.kind ?? "")/\(e.key.object.name ?? "")", "error": "\(error)",
                     ])

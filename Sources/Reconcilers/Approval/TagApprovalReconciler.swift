@@ -234,9 +234,15 @@ public final class TagApprovalReconciler: Sendable {
         ]
         if let generation { fields["observedGeneration"] = .int(generation) }
         let api = Api<TagApproval>(client: client, namespace: approval.namespace ?? "")
-        let written = try await api.patchStatus(approval.name, .merge(.object(["status": .object(fields)])))
-        approvals.noteWrite(written)
-        return true
+        do {
+            let written = try await api.patchStatus(approval.name, .merge(.object(["status": .object(fields)])))
+            approvals.noteWrite(written)
+            return true
+        } catch let error as KubeError where error.isNotFound {
+            // Deleted since the cache saw it (the tagger deletes a pending approval it emptied): nothing to keep.
+            logger.debug("approval gone before its status was written", metadata: ["approval": "\(approval.namespace ?? "")/\(approval.name)"])
+            return false
+        }
     }
 
     func condition(_ approval: TagApproval, _ type: String, _ ok: Bool, _ reason: String, _ message: String) -> Condition {

@@ -95,6 +95,16 @@ public final class ModelLifecycle: Sendable {
         return (inputs, fingerprint)
     }
 
+    /// The estate's fingerprint alone (cheaper than `snapshot`: no training inputs are built).
+    func fingerprint() -> EstateFingerprint {
+        var fingerprint = EstateFingerprint()
+        for resource in resources.list() where resource.metadata.deletionTimestamp == nil {
+            let approved = (resource.status?.virtualTags ?? []).reduce(0) { $0 + ($1.source == .approval ? 1 : 0) }
+            fingerprint.add(resource, approved: approved, rejected: resource.status?.rejected?.count ?? 0)
+        }
+        return fingerprint
+    }
+
     // MARK: Periodic retraining
 
     /// Retrains (and stores) when there is no model yet, or when the estate changed since the model
@@ -102,7 +112,7 @@ public final class ModelLifecycle: Sendable {
     /// loaded at start counts as trained on the estate as first seen. Returns whether it trained.
     @discardableResult
     public func retrainIfNeeded() async throws -> Bool {
-        let now = snapshot().1
+        let now = fingerprint()
         if holder.current != nil {
             let last = trainedOn.withLock { last -> EstateFingerprint? in
                 if last == nil { last = now }
@@ -213,7 +223,11 @@ public final class ModelLifecycle: Sendable {
         do {
             let (count, _) = try ModelChunks.header(head)
             var chunks: [ConfigMap?] = [head]
-            for i in 1..<max(1, count) { chunks.append(try await api.getOptional(ModelChunks.name(base: base, index: i))) }
+            for i in 1..<max(1, count) {
+                let chunk = try await api.getOptional(ModelChunks.name(base: base, index: i))
+                chunks.append(chunk)
+                if chunk == nil { break }  // `join` names the missing chunk; no need to ask for the rest
+            }
             let payload = try ModelChunks.join(chunks, base: base)
             let model = try await DedicatedThread.run(name: "vtag-model-decode") { try JSONDecoder().decode(TagModel.self, from: payload) }
             holder.replace(model)

@@ -19,6 +19,10 @@ import TaggingAPI
 ///     tagger.onDependentsChanged = { keys in Task { for k in keys { await tagging.enqueue(k) } } }
 ///     tagger.onRuleMatchesChanged = { keys in Task { for k in keys { await ruleController.enqueue(k) } } }
 ///
+/// The tagger writes the whole status back (replaceStatus with the cached resourceVersion), so the
+/// resources cache must hold complete statuses: a Store transform may drop metadata.managedFields or
+/// annotations, never status fields. It registers indexes on the three caches (see the `*Index` names).
+///
 /// Per reconcile the cost is a few cache lookups, one inference and (only on change) one status write:
 /// no scan of the namespace, rules compiled once per change of the namespace's rules, statuses compared
 /// as Swift values.

@@ -39,8 +39,9 @@ final class InferencerCache: Sendable {
         self.rules = rules
         self.config = config
         // Files nothing: it is called on every change of the rules cache, which is what we want to know.
+        // Named per cache, so a second tagger over the same store (a test's restart) does not replace it.
         let changes = self.changes
-        rules.addIndex("vtag-rule-changes") { _ in
+        rules.addIndex("vtag-rule-changes-\(UInt(bitPattern: ObjectIdentifier(changes).hashValue))") { _ in
             changes.value.add(1, ordering: .releasing)
             return []
         }

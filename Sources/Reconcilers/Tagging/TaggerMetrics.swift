@@ -2,9 +2,10 @@ import Metrics
 import TaggingAPI
 
 /// The tagger's `vtag_*` domain metrics (through swift-metrics: whatever backend the operator bootstrapped).
+/// Tags applied by source (`vtag_tags_applied_total`) are counted by the manager's DomainMetrics from the
+/// informer's view of every writer, so they are not counted here too.
 struct TaggerMetrics: Sendable {
-    /// Values applied or changed, by the source that set them.
-    let applied: [TagSource: Counter]
+    /// Values the tagger removed (a rule or native tag went away, or a person removed the key).
     let removed: Counter
     /// Resources added to a TagApproval, by the suggestion's source.
     let suggested: [TagSource: Counter]
@@ -14,13 +15,10 @@ struct TaggerMetrics: Sendable {
     let statusWrites: Counter
 
     init(factory: any MetricsFactory = MetricsSystem.factory) {
-        var applied: [TagSource: Counter] = [:]
         var suggested: [TagSource: Counter] = [:]
         for source in TagSource.allCases {
-            applied[source] = Counter(label: "vtag_tags_applied_total", dimensions: [("source", source.rawValue)], factory: factory)
             suggested[source] = Counter(label: "vtag_suggestions_total", dimensions: [("source", source.rawValue)], factory: factory)
         }
-        self.applied = applied
         self.suggested = suggested
         removed = Counter(label: "vtag_tags_removed_total", factory: factory)
         withdrawn = Counter(label: "vtag_suggestions_withdrawn_total", factory: factory)
@@ -31,9 +29,8 @@ struct TaggerMetrics: Sendable {
     func count(_ changes: [TagStatus.Change]) {
         for c in changes {
             switch c.action {
-            case .applied, .changed: applied[c.source]?.increment()
             case .removed: removed.increment()
-            case .rejected: break
+            case .applied, .changed, .rejected: break
             }
         }
     }

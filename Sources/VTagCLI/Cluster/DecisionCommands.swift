@@ -151,8 +151,8 @@ struct ApproveCommand: AsyncParsableCommand {
             final: an approval already decided is refused (by name) or skipped (with -l/--all).
 
             Examples:
-              kubectl vtag approve team-payments-7c1e2a9b40-0
-              kubectl vtag approve team-payments-7c1e2a9b40-0 --except aws-payments-db-3f1c0e9a7b --reason "db is billing's"
+              kubectl vtag approve team-payments-7c1e2a9b40-0 --reason "checked"
+              kubectl vtag approve team-payments-7c1e2a9b40-0 --except aws-db-3f1c0e9a7b
               kubectl vtag approve -l vtag.dev/approval-group=7c1e2a9b40 -n team-a
             """)
 
@@ -174,7 +174,7 @@ struct DenyCommand: AsyncParsableCommand {
             not excluded, and the model learns from it.
 
             Examples:
-              kubectl vtag deny team-payments-7c1e2a9b40-0 --reason "these belong to billing"
+              kubectl vtag deny team-payments-7c1e2a9b40-0 --reason "billing owns them"
               kubectl vtag deny --all -n sandbox --reason "sandbox is untagged on purpose"
             """)
 

@@ -53,29 +53,28 @@ struct DiscoverCommand: AsyncParsableCommand {
         guard wait else { return }
 
         let deadline = ContinuousClock.now + .seconds(try GoDuration.parse(timeout))
-        var lastLine = ""
+        var stage: String?
         while ContinuousClock.now < deadline {
             let current = try await session.run(.init("get", "discoveryjobs", job)) { try await api.get(job) }
             let status = current.status
             let picked = status?.observedRunRequest == value
             if picked, status?.activeRun == nil, let run = status?.lastRun, run.finishedAt != nil {
+                console.endProgress(stage)
                 try finish(run, console: console)
                 return
             }
-            let line: String
+            let (line, now): (String, String)
             if let active = status?.activeRun, picked {
-                line = "running for \(Format.age(since: active.startedAt)): discovered \(active.discovered) so far"
+                (line, now) = ("running for \(Format.age(since: active.startedAt)): discovered \(active.discovered) so far", "running")
             } else if status?.activeRun != nil {
-                line = "waiting: an earlier run is still in progress (the requested one starts after it)"
+                (line, now) = ("waiting: an earlier run is still in progress (the requested one starts after it)", "earlier")
             } else {
-                line = "waiting for the operator to start the run (requested \(Format.age(since: requestedAt)) ago)"
+                (line, now) = ("waiting for the operator to start the run (requested \(Format.age(since: requestedAt)) ago)", "waiting")
             }
-            if line != lastLine {
-                console.note("discoveryjob/\(job): \(line)")
-                lastLine = line
-            }
+            console.progress("discoveryjob/\(job): \(line)", stage: now, last: &stage)
             try await Task.sleep(for: .seconds(pollInterval))
         }
+        console.endProgress(stage)
         throw CLIError("timed out after \(timeout) waiting for discoveryjob/\(job) to finish the requested run. The request stays: the operator runs it when it can. Is the operator running (kubectl get pods -n vtag-system)? Follow with kubectl vtag status -n \(session.namespace).")
     }
 

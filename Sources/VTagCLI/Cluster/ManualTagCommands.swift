@@ -68,8 +68,8 @@ struct TagCommand: AsyncParsableCommand {
             never overwrites it (server-side apply, field manager kubectl-vtag). Remove one with untag.
 
             Examples:
-              kubectl vtag tag aws-payments-api-9a1d3c5e7f team=payments cost-center=cc-1042
-              kubectl vtag tag -l vtag.dev/account=123456789012 owner=platform@example.com -n team-a
+              kubectl vtag tag aws-payments-api-9a1d3c5e7f team=payments env=prod
+              kubectl vtag tag -l vtag.dev/account=123456789012 owner=ops@example.com -n a
             """)
 
     @OptionGroup var cluster: ClusterOptions

@@ -15,12 +15,14 @@ struct PlanCommand: AsyncParsableCommand {
             estate, or a DiscoveryJob manifest run from this machine; the rules from TaggingRule YAML files \
             or folders. The model is learned from the resources' own known tags, as the operator learns it. \
             Prints what would be applied, suggested to a person (TagApprovals) and discarded, each with its \
-            confidence, source and reason, and the coverage of each required key.
+            confidence, source and reason, and the coverage of each required key. \
+            --fail-under makes it a CI gate: exit status 1 when the coverage is below the ratio.
 
             Examples:
               kubectl vtag plan --simulate 1000 --rules examples/taggingrules.yaml
               kubectl vtag plan --inventory estate.csv --rules rules/ -o json > plan.json
-              kubectl vtag plan --job discoveryjob-aws.yaml --rules rules/ --fail-under 0.8   # a CI gate
+              kubectl vtag plan --job discoveryjob-aws.yaml --rules rules/
+              kubectl vtag plan --inventory estate.csv --rules rules/ --fail-under 0.8
               kubectl vtag plan --inventory estate.csv -o csv > tagged.csv
             """)
 

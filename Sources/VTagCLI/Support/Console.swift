@@ -7,15 +7,20 @@ public final class Console: Sendable {
     private let writeOut: @Sendable (String) -> Void
     private let writeErr: @Sendable (String) -> Void
 
-    public init(out: @escaping @Sendable (String) -> Void, err: @escaping @Sendable (String) -> Void) {
+    /// The error stream is a terminal: progress lines are rewritten in place.
+    let errIsTerminal: Bool
+
+    public init(out: @escaping @Sendable (String) -> Void, err: @escaping @Sendable (String) -> Void, errIsTerminal: Bool = false) {
         writeOut = out
         writeErr = err
+        self.errIsTerminal = errIsTerminal
     }
 
     /// The process's standard output and error.
     public static let standard = Console(
         out: { FileHandle.standardOutput.write(Data($0.utf8)) },
-        err: { FileHandle.standardError.write(Data($0.utf8)) })
+        err: { FileHandle.standardError.write(Data($0.utf8)) },
+        errIsTerminal: isatty(2) == 1)
 
     @TaskLocal public static var current: Console = .standard
 
@@ -25,6 +30,22 @@ public final class Console: Sendable {
     public func line(_ text: String = "") { writeOut(text + "\n") }
     /// Writes one line to the error stream: warnings and progress, never data.
     public func note(_ text: String) { writeErr(text + "\n") }
+
+    /// A progress line on the error stream: rewritten in place on a terminal; elsewhere (logs, CI) written
+    /// only when `stage` changes, so a long wait is a few lines, not one per poll.
+    public func progress(_ text: String, stage: String, last: inout String?) {
+        if errIsTerminal {
+            writeErr("\r\u{1B}[2K" + text)
+        } else if stage != last {
+            writeErr(text + "\n")
+        }
+        last = stage
+    }
+
+    /// Ends a progress line on a terminal (before other output).
+    public func endProgress(_ last: String?) {
+        if errIsTerminal, last != nil { writeErr("\n") }
+    }
 }
 
 /// A console that keeps what was written, for tests.
