@@ -97,6 +97,15 @@ final class RunningManager: Sendable {
         return queued == 0 && processing == 0
     }
 
+    /// Whether the tagging controllers have been idle for a second (nothing queued or in progress twice in a row).
+    func settled() async throws -> Bool {
+        let names = ["cloudresource", "taggingrule", "tagapproval"]
+        for name in names where await !isIdle(name) { return false }
+        try await Task.sleep(for: .seconds(1))
+        for name in names where await !isIdle(name) { return false }
+        return true
+    }
+
     /// Abrupt stop, as if the process were killed: no draining (and no lease release when the
     /// election was configured with `releaseOnCancel: false`).
     func kill() async {
