@@ -94,6 +94,23 @@ enum InferenceBenchmarks {
         return (r, cpuSeconds() - start)
     }
 
+    /// A fingerprint of every output field, so a faster evaluation can be checked to give the same results.
+    static func digest(_ results: [InferenceResult]) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ s: String) {
+            for b in s.utf8 { h ^= UInt64(b); h = h &* 0x100_0000_01b3 }
+            h ^= 0xff; h = h &* 0x100_0000_01b3
+        }
+        for r in results {
+            for t in r.tags + r.audits {
+                mix(t.key); mix(t.value); mix("\(t.confidence)"); mix(t.source.rawValue); mix(t.decision.rawValue)
+                mix(t.reason); mix(t.rule ?? "-"); mix(t.parent ?? "-")
+            }
+            mix(r.missingKeys.joined(separator: ",")); mix(r.matchedRules.joined(separator: ",")); mix(r.modelVersion ?? "-")
+        }
+        return String(h, radix: 16)
+    }
+
     static func evaluate() async throws {
         let specs = estate(100_000)
         let inputs = specs.map { InferenceInput(spec: $0) }
@@ -108,11 +125,13 @@ enum InferenceBenchmarks {
         print("inference-rules-100k: \(String(format: "%.3f", seconds)) s CPU for 100000 resources x 200 rules (one thread)")
         print("inference-rules-rate: \(Int(Double(inputs.count) / seconds)) resources/s")
         print("inference-rules-matches: \(matched) rule matches, \(ruleTags) rule tags")
+        print("inference-rules-digest: \(digest(results))")
 
         let model = EstateInference.learn(inputs, rules: compiled.0)
         let full = TagInferencer(rules: compiled.0, model: model)
-        let (_, fullSeconds) = time { EstateInference.infer(inputs, inferencer: full) }
+        let (fullResults, fullSeconds) = time { EstateInference.infer(inputs, inferencer: full) }
         print("inference-full-100k: \(String(format: "%.3f", fullSeconds)) s for 100000 resources x 200 rules + model + inheritance")
+        print("inference-full-digest: \(digest(fullResults))")
     }
 
     static func train() async throws {

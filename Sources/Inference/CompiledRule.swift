@@ -1,5 +1,12 @@
 import Foundation
 import TaggingAPI
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// NSRegularExpression is immutable and documented thread-safe once built. A class, so rules share it
 /// without retaining its parts on every use.
@@ -8,6 +15,8 @@ final class SharedRegex: @unchecked Sendable {
     let pattern: String
     /// Text every match must contain, so most non-matching names are rejected without running the regex.
     let requiredLiteral: [UInt8]?
+    /// The pattern starts with `^` and the literal, so a match starts with the literal.
+    let literalIsPrefix: Bool
 
     init(_ pattern: String) throws(RuleError) {
         do {
@@ -16,31 +25,37 @@ final class SharedRegex: @unchecked Sendable {
             throw RuleError(rule: "", message: "regex \"\(pattern)\" does not compile: \(error.localizedDescription)")
         }
         self.pattern = pattern
-        requiredLiteral = Self.requiredLiteral(pattern).map { Array($0.utf8) }
+        let literal = Self.requiredLiteral(pattern)
+        requiredLiteral = literal.map { Array($0.utf8) }
+        // `^literal...`: the text must start with it, a cheaper test than a search.
+        literalIsPrefix = literal.map { pattern.hasPrefix("^" + $0) } ?? false
     }
 
     func firstMatch(_ s: String) -> NSTextCheckingResult? {
-        if let literal = requiredLiteral, !Self.contains(s, literal) { return nil }
+        if let literal = requiredLiteral {
+            if literalIsPrefix ? !s.utf8.starts(with: literal) : !Self.contains(s, literal) { return nil }
+        }
         return regex.firstMatch(in: s, range: NSRange(location: 0, length: s.utf16.count))
     }
 
     static func contains(_ s: String, _ needle: [UInt8]) -> Bool {
+        if needle.isEmpty { return true }
         let found = s.utf8.withContiguousStorageIfAvailable { hay -> Bool in
-            guard hay.count >= needle.count, let first = needle.first else { return needle.isEmpty }
-            var i = 0
-            let last = hay.count - needle.count
-            while i <= last {
-                if hay[i] == first {
-                    var j = 1
-                    while j < needle.count && hay[i + j] == needle[j] { j += 1 }
-                    if j == needle.count { return true }
+            guard hay.count >= needle.count else { return false }
+            return needle.withUnsafeBufferPointer { n in
+                // memchr to each candidate start, memcmp for the rest: both vectorised by the C library.
+                let first = Int32(n[0])
+                var start = hay.baseAddress!
+                let end = hay.baseAddress! + (hay.count - n.count + 1)
+                while start < end, let hit = memchr(start, first, end - start) {
+                    let p = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(p, n.baseAddress!, n.count) == 0 { return true }
+                    start = p + 1
                 }
-                i += 1
+                return false
             }
-            return false
         }
-        if let found { return found }
-        return String(decoding: needle, as: UTF8.self).isEmpty || s.contains(String(decoding: needle, as: UTF8.self))
+        return found ?? s.contains(String(decoding: needle, as: UTF8.self))
     }
 
     /// The longest run of plain ASCII text outside groups, classes and optional parts: text any match must
@@ -214,8 +229,8 @@ public final class CompiledRule: Sendable {
     }
 }
 
-/// One `match.tags` entry.
-struct CompiledMatcher: Sendable {
+/// One `match.tags` entry. A class, so evaluating a rule does not copy (and retain) its parts.
+final class CompiledMatcher: Sendable {
     let key: String
     let canonicalKey: String
     let op: MatchOperator

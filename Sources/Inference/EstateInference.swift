@@ -73,19 +73,26 @@ public enum EstateInference {
         }
     }
 
-    /// Stage 1 for every resource, with the rule candidates looked up once per (provider, type).
+    /// Stage 1 for every resource, with the rule candidates looked up once per (provider, type, account).
     static func resolveAll(_ inputs: [InferenceInput], inferencer: TagInferencer) -> [ResolvedTags] {
-        var candidates: [String: [Int]] = [:]
+        var candidates: [CandidateKey: [Int]] = [:]
         return inputs.map { input in
-            let cacheKey = input.spec.provider + "\u{0}" + input.spec.type + "\u{0}" + (input.spec.account ?? "")
+            let key = CandidateKey(provider: input.spec.provider, type: input.spec.type, account: input.spec.account)
             let c: [Int]
-            if let cached = candidates[cacheKey] {
+            if let cached = candidates[key] {
                 c = cached
             } else {
-                c = inferencer.rules.candidates(provider: input.spec.provider, type: input.spec.type, account: input.spec.account)
-                candidates[cacheKey] = c
+                c = inferencer.rules.candidates(provider: key.provider, type: key.type, account: key.account)
+                candidates[key] = c
             }
             return inferencer.resolve(input, ruleCandidates: c)
         }
+    }
+
+    /// What decides a resource's rule candidates (hashed as is: no key string built per resource).
+    struct CandidateKey: Hashable {
+        var provider: String
+        var type: String
+        var account: String?
     }
 }

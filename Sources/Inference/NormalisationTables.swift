@@ -62,23 +62,22 @@ public struct NormalisationTables: Codable, Sendable, Hashable {
 public enum Fold {
     /// Lower-case ASCII letters and digits only; other letters are kept lower-cased.
     public static func fold(_ s: String) -> String {
-        var s = s
-        // ASCII fast path: one pass over the bytes, no scalar decoding.
-        if let folded = s.withUTF8({ bytes -> String? in
-            var out = [UInt8]()
-            out.reserveCapacity(bytes.count)
-            var changed = false
-            for b in bytes {
-                if b >= 0x80 { return nil }
-                if b >= 65 && b <= 90 { out.append(b + 32); changed = true }
-                else if (b >= 97 && b <= 122) || (b >= 48 && b <= 57) { out.append(b) }
-                else { changed = true }
+        // ASCII fast path: one scan; most values are already folded and are returned as they are, the
+        // others are written once (names up to 15 bytes stay small strings, with no allocation).
+        switch asciiState(s) {
+        case .folded: return s
+        case .needsFolding:
+            let n = s.utf8.count
+            return String(unsafeUninitializedCapacity: n) { buffer in
+                var count = 0
+                for b in s.utf8 {
+                    if b >= 65 && b <= 90 { buffer[count] = b + 32; count += 1 }
+                    else if (b >= 97 && b <= 122) || (b >= 48 && b <= 57) { buffer[count] = b; count += 1 }
+                }
+                return count
             }
-            return changed ? String(decoding: out, as: UTF8.self) : nil
-        }) {
-            return folded
+        case .unicode: break
         }
-        if s.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) }) { return s }
         var out = String.UnicodeScalarView()
         for u in s.unicodeScalars {
             if u.isASCII {
@@ -90,5 +89,17 @@ public enum Fold {
             }
         }
         return String(out)
+    }
+
+    private enum ASCIIState { case folded, needsFolding, unicode }
+
+    @inline(__always)
+    private static func asciiState(_ s: String) -> ASCIIState {
+        var state = ASCIIState.folded
+        for b in s.utf8 {
+            if b >= 0x80 { return .unicode }
+            if !((b >= 97 && b <= 122) || (b >= 48 && b <= 57)) { state = .needsFolding }
+        }
+        return state
     }
 }

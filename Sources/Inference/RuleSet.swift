@@ -45,6 +45,8 @@ public struct RuleSet: Sendable {
     /// Rules with a type constraint but no provider constraint, by exact type / prefix.
     private let anyProviderExact: [String: [Int]]
     private let anyProviderPrefix: [(prefix: String, rule: Int)]
+    /// Rules that need a tag value (match.tags In), by value.
+    let tagIndex: TagValueIndex
 
     public static let empty = RuleSet(compiled: [])
 
@@ -94,6 +96,7 @@ public struct RuleSet: Sendable {
         self.byAccount = byAccount
         anyProviderExact = anyExact
         anyProviderPrefix = anyPrefix.map { (prefix: $0.0, rule: $0.1) }
+        tagIndex = TagValueIndex(ordered)
     }
 
     /// Positions (in decision order) of the rules whose provider, type and account constraints admit the
@@ -126,7 +129,10 @@ public struct RuleSet: Sendable {
         var view = tags
         var setByRule = Set<String>()
         var out: [(rule: Int, hits: [RuleTagHit], skipped: [String])] = []
+        let index = tagIndex
+        var admitted = index.isEmpty ? .empty : index.admitted(tags: view, rawNative: rawNative)
         for i in positions {
+            if !index.isEmpty, index.excludes(i, admitted: admitted) { continue }
             let rule = rules[i]
             guard let m = rule.match(spec, tags: view, rawNative: rawNative, admitted: true) else { continue }
             var hits: [RuleTagHit] = []
@@ -142,10 +148,14 @@ public struct RuleSet: Sendable {
                 }
             }
             if rule.mode != .audit {
+                var indexedKeyChanged = false
                 for h in hits where !setByRule.contains(h.key) && (view[h.key] == nil || h.override) {
                     view[h.key] = h.value
                     setByRule.insert(h.key)
+                    if index.keys.contains(h.key) { indexedKeyChanged = true }
                 }
+                // A tag this rule set can admit (or exclude) later rules that match on it.
+                if indexedKeyChanged { admitted = index.admitted(tags: view, rawNative: rawNative) }
             }
             out.append((i, hits, skipped))
         }

@@ -60,37 +60,42 @@ public struct TagInferencer: Sendable {
     // MARK: Stage 1: manual, approval, rules, native
 
     public func resolve(_ input: InferenceInput, ruleCandidates: [Int]? = nil) -> ResolvedTags {
-        let spec = input.spec
         let thresholds = config.thresholds
         var rejected: [String: Set<String>] = [:]
         for r in input.rejected { rejected[r.key, default: []].insert(Fold.fold(normaliser.canonicalValue(r.value, key: r.key))) }
-        func isRejected(_ key: String, _ value: String) -> Bool { rejected[key]?.contains(Fold.fold(value)) ?? false }
+        let hasRejections = !rejected.isEmpty
+        func isRejected(_ key: String, _ value: String) -> Bool {
+            hasRejections && (rejected[key]?.contains(Fold.fold(value)) ?? false)
+        }
 
         var tags: [String: InferredTag] = [:]
         var removed = Set<String>()
-        for (key, value) in (spec.manualTags ?? [:]) {
-            let k = normaliser.tables.canonicalKey(key)
-            let v = value.trimmingCharacters(in: .whitespaces)
-            if v.isEmpty { removed.insert(k); continue }
-            tags[k] = InferredTag(key: k, value: v, confidence: SourceConfidence.manual, source: .manual, decision: .apply,
-                                  reason: "set by a person (manualTags \(key)=\(value))")
+        if let manual = input.spec.manualTags {
+            for (key, value) in manual {
+                let k = normaliser.tables.canonicalKey(key)
+                let v = value.trimmingCharacters(in: .whitespaces)
+                if v.isEmpty { removed.insert(k); continue }
+                tags[k] = InferredTag(key: k, value: v, confidence: SourceConfidence.manual, source: .manual, decision: .apply,
+                                      reason: "set by a person (manualTags \(key)=\(value))")
+            }
         }
         for (key, value) in input.approved where tags[key] == nil && !removed.contains(key) {
             tags[key] = InferredTag(key: key, value: value, confidence: SourceConfidence.approval, source: .approval,
                                     decision: .apply, reason: "approved by a person")
         }
 
-        let native = normaliser.normalise(spec.nativeTags)
+        let native = normaliser.normalise(input.spec.nativeTags)
         var view: [String: String] = [:]
+        view.reserveCapacity(native.count + tags.count)
         for (k, t) in native { view[k] = t.value }
         for (k, t) in tags { view[k] = t.value }
         for k in removed { view[k] = nil }
 
-        // Rule hits per key, in decision order (priority, then name).
+        // Rule hits per key, in decision order (priority, then name). Few keys: a list, not a dictionary.
         var audits: [InferredTag] = []
         var matched: [String] = []
-        var hitsByKey: [String: [RuleTagHit]] = [:]
-        let evaluations = rules.evaluate(spec, tags: view, rawNative: spec.nativeTags, candidates: ruleCandidates)
+        var hitsByKey: [(key: String, hits: [RuleTagHit])] = []
+        let evaluations = rules.evaluate(input.spec, tags: view, rawNative: input.spec.nativeTags, candidates: ruleCandidates)
         for e in evaluations {
             matched.append(rules.rules[e.rule].name)
             for var h in e.hits {
@@ -98,15 +103,18 @@ public struct TagInferencer: Sendable {
                 if h.mode == .audit {
                     audits.append(InferredTag(
                         key: h.key, value: h.value, confidence: h.confidence, source: .rule, decision: .audit,
-                        reason: "audit rule \(h.rule) (priority \(h.priority)) would set it from \(h.origin)", rule: h.rule))
+                        reason: Text.join("audit rule ", h.rule, " (priority ", String(h.priority), ") would set it from ", h.origin),
+                        rule: h.rule))
+                } else if let j = hitsByKey.firstIndex(where: { $0.key == h.key }) {
+                    hitsByKey[j].hits.append(h)
                 } else {
-                    hitsByKey[h.key, default: []].append(h)
+                    hitsByKey.append((h.key, [h]))
                 }
             }
         }
 
         for (key, hits) in hitsByKey where tags[key] == nil && !removed.contains(key) {
-            let usable = hits.filter { !isRejected(key, $0.value) }
+            let usable = hasRejections ? hits.filter { !isRejected(key, $0.value) } : hits
             guard let winner = usable.first else { continue }
             let decision: TagDecision
             switch winner.mode {
@@ -116,10 +124,13 @@ public struct TagInferencer: Sendable {
             }
             if decision == .discard { continue }
             if let n = native[key], !winner.override, !isRejected(key, n.value) {
-                tags[key] = nativeTag(n, note: "; rule \(winner.rule) (priority \(winner.priority)) would set \(winner.value) but does not override native values")
+                tags[key] = nativeTag(n, note: Text.join(
+                    "; rule ", winner.rule, " (priority ", String(winner.priority), ") would set ", winner.value,
+                    " but does not override native values"))
                 continue
             }
-            var reason = "rule \(winner.rule) (priority \(winner.priority), \(winner.mode.rawValue)) set it from \(winner.origin)"
+            var reason = Text.join(
+                "rule ", winner.rule, " (priority ", String(winner.priority), ", ", winner.mode.rawValue, ") set it from ", winner.origin)
             let losers = usable.dropFirst().filter { $0.rule != winner.rule }
             if !losers.isEmpty {
                 let named = losers.prefix(3).map { "\($0.rule) (priority \($0.priority)) wanted \($0.value)" }
@@ -133,17 +144,18 @@ public struct TagInferencer: Sendable {
         for (key, n) in native where tags[key] == nil && !removed.contains(key) && !isRejected(key, n.value) {
             tags[key] = nativeTag(n, note: "")
         }
-        return ResolvedTags(tags: tags, audits: audits.sorted { ($0.key, $0.rule ?? "") < ($1.key, $1.rule ?? "") },
-                            matchedRules: matched.sorted(), removed: removed, rejected: rejected)
+        if audits.count > 1 { audits.sort { ($0.key, $0.rule ?? "") < ($1.key, $1.rule ?? "") } }
+        if matched.count > 1 { matched.sort() }
+        return ResolvedTags(tags: tags, audits: audits, matchedRules: matched, removed: removed, rejected: rejected)
     }
 
     private func nativeTag(_ n: NormalisedTag, note: String) -> InferredTag {
         let what = n.nativeKey == n.key && n.nativeValue == n.value
-            ? "native tag \(n.key)=\(n.value)"
-            : "native tag \(n.nativeKey)=\(n.nativeValue) normalised to \(n.key)=\(n.value)"
+            ? Text.join("native tag ", n.key, "=", n.value, note)
+            : Text.join("native tag ", n.nativeKey, "=", n.nativeValue, " normalised to ", n.key, "=", n.value, note)
         let confidence = SourceConfidence.native
         return InferredTag(key: n.key, value: n.value, confidence: confidence, source: .native,
-                           decision: config.thresholds.decision(for: confidence), reason: what + note)
+                           decision: config.thresholds.decision(for: confidence), reason: what)
     }
 
     // MARK: Stage 2: inheritance, model, missing keys
@@ -153,10 +165,11 @@ public struct TagInferencer: Sendable {
         let thresholds = config.thresholds
         func isRejected(_ key: String, _ value: String) -> Bool { resolved.rejected[key]?.contains(Fold.fold(value)) ?? false }
 
-        let open = config.requiredKeys.filter { key in
+        func isOpen(_ key: String) -> Bool {
             !resolved.removed.contains(key) && (tags[key].map { $0.decision == .discard } ?? true)
         }
-        if !open.isEmpty {
+        if config.requiredKeys.contains(where: isOpen) {
+            let open = config.requiredKeys.filter(isOpen)
             // Parents in policy order, looked up once.
             let policy = config.inheritance
             var related: [(relation: String, id: String, resource: RelatedResource)] = []
@@ -214,7 +227,7 @@ public struct TagInferencer: Sendable {
         switch feature[..<colon] {
         case "w": return "name word \"\(v)\""
         case "f": return "name starting \"\(v)\""
-        case "b": return "name words \"\(v.replacingOccurrences(of: "_", with: " "))\""
+        case "b": return "name words \"\(String(v.map { $0 == "_" ? " " : $0 }))\""
         case "t": return "type \(v)"
         case "s": return "service \(v)"
         case "a": return "account \(v)"

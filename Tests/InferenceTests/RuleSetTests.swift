@@ -141,4 +141,33 @@ func resource(_ id: String, type: String = "ec2:instance", name: String? = nil, 
         #expect(r.tag("owner") == nil)
         #expect(r.tag("env")?.value == "production")
     }
+
+    @Test func tagValueIndexFollowsTagsEarlierRulesChange() {
+        // Rules that need team=payments are indexed by that value; an override by a higher-priority rule
+        // must admit (or exclude) them as if every rule were checked in turn.
+        let (set, errors) = RuleSet.compile([
+            rule("force-team", priority: 10, match: RuleMatch(name: NameMatch(regex: "^(?<team>[a-z]+)-")),
+                 tags: ["team": "${name.team}"], override: true),
+            rule("cc-payments", priority: 5, match: RuleMatch(tags: [TagMatcher(key: "team", operator: .in, values: ["Payments", "billing"])]),
+                 tags: ["cost-center": "CC-1"]),
+            rule("cc-ledger", priority: 5, match: RuleMatch(tags: [TagMatcher(key: "Team", operator: .in, values: ["ledger"])]),
+                 tags: ["owner": "ledger@example.com"]),
+        ])
+        #expect(errors.isEmpty)
+        let inf = TagInferencer(rules: set)
+        // Native ledger, the name says payments: the override admits cc-payments and excludes cc-ledger.
+        let a = inf.infer(InferenceInput(spec: resource("i-1", name: "payments-api", tags: ["team": "ledger"])))
+        #expect(a.tag("team")?.value == "payments")
+        #expect(a.tag("cost-center")?.value == "CC-1")
+        #expect(a.tag("owner") == nil)
+        #expect(a.matchedRules == ["cc-payments", "force-team"])
+        // Native billing (an indexed value), no override: cc-payments matches on the native value.
+        let b = inf.infer(InferenceInput(spec: resource("i-2", name: "x", tags: ["Team": "BILLING"])))
+        #expect(b.tag("cost-center")?.value == "CC-1")
+        #expect(b.matchedRules == ["cc-payments"])
+        // Native ledger, a name the regex does not match: only cc-ledger.
+        let c = inf.infer(InferenceInput(spec: resource("i-3", name: "x", tags: ["squad": "ledger"])))
+        #expect(c.matchedRules == ["cc-ledger"])
+        #expect(c.tag("owner")?.value == "ledger@example.com")
+    }
 }
