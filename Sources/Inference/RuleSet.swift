@@ -120,9 +120,11 @@ public struct RuleSet: Sendable {
     /// Evaluates the candidate rules on a resource in decision order. Tag matchers see `tags` (normalised
     /// native and other known tags) plus the tags earlier (higher-priority) Apply/Suggest rules set.
     /// Every rule that matched is returned with its tags, including losers and Audit rules, so the merge
-    /// can name them.
+    /// can name them. `canonical` normalises a value a rule set (key, value) before later rules see it, so
+    /// they compare it as they compare native values (`prod` set by a rule matches `In [production]`).
     public func evaluate(
-        _ spec: CloudResourceSpec, tags: [String: String], rawNative: [String: String]? = nil, candidates: [Int]? = nil
+        _ spec: CloudResourceSpec, tags: [String: String], rawNative: [String: String]? = nil, candidates: [Int]? = nil,
+        canonical: ((String, String) -> String)? = nil
     ) -> [(rule: Int, hits: [RuleTagHit], skipped: [String])] {
         let positions = candidates ?? self.candidates(provider: spec.provider, type: spec.type, account: spec.account)
         guard !positions.isEmpty else { return [] }
@@ -150,7 +152,7 @@ public struct RuleSet: Sendable {
             if rule.mode != .audit {
                 var indexedKeyChanged = false
                 for h in hits where !setByRule.contains(h.key) && (view[h.key] == nil || h.override) {
-                    view[h.key] = h.value
+                    view[h.key] = canonical?(h.key, h.value) ?? h.value
                     setByRule.insert(h.key)
                     if index.keys.contains(h.key) { indexedKeyChanged = true }
                 }

@@ -95,7 +95,9 @@ public struct TagInferencer: Sendable {
         var audits: [InferredTag] = []
         var matched: [String] = []
         var hitsByKey: [(key: String, hits: [RuleTagHit])] = []
-        let evaluations = rules.evaluate(input.spec, tags: view, rawNative: input.spec.nativeTags, candidates: ruleCandidates)
+        let evaluations = rules.evaluate(
+            input.spec, tags: view, rawNative: input.spec.nativeTags, candidates: ruleCandidates,
+            canonical: { [normaliser] key, value in normaliser.canonicalValue(value, key: key) })
         for e in evaluations {
             matched.append(rules.rules[e.rule].name)
             for var h in e.hits {

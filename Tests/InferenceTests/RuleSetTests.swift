@@ -170,4 +170,24 @@ func resource(_ id: String, type: String = "ec2:instance", name: String? = nil, 
         #expect(c.matchedRules == ["cc-ledger"])
         #expect(c.tag("owner")?.value == "ledger@example.com")
     }
+
+    /// A value an earlier rule set is normalised before later rules match on it, as a native value is:
+    /// `env=prod` from the name matches `env In [production]`.
+    @Test func laterRulesSeeNormalisedValuesOfEarlierRules() {
+        let (set, errors) = RuleSet.compile([
+            rule("env-from-name", priority: 10, match: RuleMatch(name: NameMatch(regex: "^[a-z]+-(?<env>prod|dev)-")),
+                 tags: ["env": "${name.env}"]),
+            rule("prod-cost-center", priority: 5, match: RuleMatch(tags: [TagMatcher(key: "env", operator: .in, values: ["production"])]),
+                 tags: ["cost-center": "cc-prod"]),
+        ])
+        #expect(errors.isEmpty)
+        let inf = TagInferencer(rules: set)
+        let fromRule = inf.infer(InferenceInput(spec: resource("i-1", name: "payments-prod-api", tags: [:])))
+        #expect(fromRule.tag("env")?.value == "production")
+        #expect(fromRule.tag("cost-center")?.value == "cc-prod")
+        let native = inf.infer(InferenceInput(spec: resource("i-2", name: "x", tags: ["Environment": "prod"])))
+        #expect(native.tag("cost-center")?.value == "cc-prod", "the same rule on a native value")
+        let dev = inf.infer(InferenceInput(spec: resource("i-3", name: "payments-dev-api", tags: [:])))
+        #expect(dev.tag("cost-center") == nil)
+    }
 }
