@@ -126,6 +126,7 @@ let package = Package(
             dependencies: [
                 "K8sClient", "KubeTestServer", "TaggingAPI", "Inference", "Discovery", "Reconcilers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks"
         ),

@@ -25,7 +25,8 @@ enum OperatorE2E {
         onCacheSynced: (@Sendable (String) -> Void)? = nil
     ) -> VTagManager.Settings {
         var logger = Logger(label: "vtag.e2e.\(identity)")
-        logger.logLevel = .warning
+        // VTAG_E2E_LOG=info (or debug) shows what the managers do.
+        logger.logLevel = ProcessInfo.processInfo.environment["VTAG_E2E_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         let modelDefaults = TaggingSettings()
         return VTagManager.Settings(
             namespaces: [namespace],
@@ -94,6 +95,15 @@ final class RunningManager: Sendable {
         let queued = await queue.count
         let processing = await queue.processingCount
         return queued == 0 && processing == 0
+    }
+
+    /// Whether the tagging controllers have been idle for a second (nothing queued or in progress twice in a row).
+    func settled() async throws -> Bool {
+        let names = ["cloudresource", "taggingrule", "tagapproval"]
+        for name in names where await !isIdle(name) { return false }
+        try await Task.sleep(for: .seconds(1))
+        for name in names where await !isIdle(name) { return false }
+        return true
     }
 
     /// Abrupt stop, as if the process were killed: no draining (and no lease release when the

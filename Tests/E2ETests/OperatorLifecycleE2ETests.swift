@@ -70,6 +70,8 @@ struct OperatorLifecycleE2ETests {
     @Test func killedInTheMiddleOfADiscoveryRunTheNextLeaderCompletesItWithoutDuplicates() async throws {
         try await E2EEnvironment.withNamespace(crds: OperatorE2E.crds, prefix: "kill") { env, ns in
             let count = 600
+            _ = try await Api<TaggingRule>(client: env.client, namespace: ns).create(OperatorE2E.applicationSuggestion(namespace: ns))
+            let approvals = Api<TagApproval>(client: env.client, namespace: ns)
             let election = OperatorE2E.election(ns, releaseOnCancel: false)
             let slow = PacedProvider.factory(pageSize: 25, pause: .milliseconds(150))
             let a = try RunningManager(client: env.client, settings: OperatorE2E.settings(
@@ -77,8 +79,16 @@ struct OperatorLifecycleE2ETests {
             let jobs = Api<DiscoveryJob>(client: env.client, namespace: ns)
             _ = try await jobs.create(env.simulatedJob("estate", count: count))
 
-            // Kill A once part of the estate is written and the run is still going.
+            // Kill A once part of the estate is written, suggestions are waiting, and a person has just
+            // approved one of them; the run is still going.
             #expect(try await env.eventually { try await env.cloudResources(ns).count >= 100 })
+            var decided: TagApproval?
+            #expect(try await env.eventually {
+                decided = try await approvals.listAll().items.first { !$0.spec.resources.isEmpty }
+                return decided != nil
+            }, "a suggestion became a TagApproval before the kill")
+            let approval = try #require(decided)
+            _ = try await approvals.patchStatus(approval.name, .merge(.object(["status": .object(["decision": "Approved"])])))
             await a.kill()
             let partial = try await env.cloudResources(ns).count
             let afterKill = try await jobs.get("estate")
@@ -103,6 +113,24 @@ struct OperatorLifecycleE2ETests {
             #expect(all.count == count)
             #expect(Set(all.map(\.spec.id)).count == count, "no CloudResource duplicated")
             #expect(try await Api<Lease>(client: env.client, namespace: ns).get("vtag-e2e-leader").spec?.holderIdentity == "successor")
+
+            // The decision made around the kill is carried out: the approval is applied to what it lists
+            // (the approval may have grown meanwhile: it lists at least what the person saw).
+            #expect(try await env.eventually(timeout: .seconds(240)) { try await approvals.get(approval.name).status?.phase == .applied })
+            let applied = try await approvals.get(approval.name)
+            #expect(applied.status?.decision == .approved)
+            let resourceApi = Api<CloudResource>(client: env.client, namespace: ns)
+            for listed in applied.spec.resources {
+                let tag = try await resourceApi.get(listed.name).status?.virtualTags?.first { $0.key == approval.spec.key }
+                #expect(tag?.source == .approval && tag?.value == approval.spec.value, "\(listed.name) lost the approved tag")
+            }
+            // Every resource evaluated, and no resource listed twice in a suggestion group.
+            #expect(try await env.eventually(timeout: .seconds(240)) {
+                try await env.cloudResources(ns).allSatisfy { $0.status?.evaluatedAt != nil }
+            })
+            for (group, listing) in try await OperatorE2E.listedSuggestions(env, ns) {
+                #expect(listing.duplicates == 0, "\(group): a resource listed twice")
+            }
             try await b.stop()
         }
     }
