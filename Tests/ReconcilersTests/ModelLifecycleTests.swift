@@ -212,23 +212,6 @@ func encoded(_ model: TagModel?) throws -> Data {
         }
     }
 
-    /// A young model is looked at again soon: none yet, or an estate that more than doubled since training.
-    @Test func theLoopCatchesUpWhileTheModelIsYoung() async throws {
-        try await ModelHarness.run { h in
-            let holder = ModelHolder()
-            let lifecycle = h.lifecycle(holder: holder)
-            let hour = Duration.seconds(3600)
-            #expect(lifecycle.nextCheck(after: hour) == .seconds(15), "no model yet")
-            try await h.seed(10)
-            #expect(try await lifecycle.retrainIfNeeded())
-            #expect(lifecycle.nextCheck(after: hour) == hour, "trained on the estate as it is")
-            try await h.seed(15, from: 10)
-            try await eventually("the cache holds all 25") { h.resources.count == 25 }
-            #expect(lifecycle.nextCheck(after: hour) == .seconds(15), "the estate more than doubled")
-            #expect(lifecycle.nextCheck(after: .seconds(5)) == .seconds(5), "a short interval stays as it is")
-        }
-    }
-
     @Test func decisionsOnResourcesAreTrainingInput() async throws {
         try await ModelHarness.run { h in
             let decided = CloudResourceStatus(

@@ -142,17 +142,8 @@ public final class ModelLifecycle: Sendable {
                     "error": "\(error)", "location": "\(location)",
                 ])
             }
-            do { try await Task.sleep(for: nextCheck(after: interval)) } catch { return }
+            do { try await Task.sleep(for: interval) } catch { return }
         }
-    }
-
-    /// How long the loop waits before looking again: `interval`, but at most `catchUp` while there is no
-    /// model yet or the estate has more than doubled since the model was trained, so a fresh install's first
-    /// discovery run gets a model within seconds rather than after a whole interval.
-    func nextCheck(after interval: Duration, catchUp: Duration = .seconds(15)) -> Duration {
-        guard interval > catchUp else { return interval }
-        guard holder.current != nil, let trained = trainedOn.withLock({ $0 }) else { return catchUp }
-        return resources.count > 2 * trained.resources ? catchUp : interval
     }
 
     // MARK: Storage
