@@ -35,8 +35,8 @@ struct TaggingWiring: Sendable {
         let modelReady = self.modelReady
         let stopping = self.stopping
 
-        // CloudResources: each change re-evaluates the resource (the tagger also requeues every resource
-        // after reevaluateInterval, which catches model updates).
+        // CloudResources: each change re-evaluates the resource; `resyncWhileLeading` puts every resource
+        // back in the queue once per reevaluateInterval, which catches model updates.
         let tagging = makeController("cloudresource") { key in
             if !modelReady.isSignalled {
                 await Self.firstOf(modelReady, stopping)
@@ -82,6 +82,18 @@ struct TaggingWiring: Sendable {
         approvalController.watches(resources) { _ in [] }  // reads resources from the cache: wait for it
 
         controllers = ["cloudresource": tagging, "taggingrule": ruleController, "tagapproval": approvalController]
+    }
+
+    /// Every `interval`, every cached CloudResource is evaluated again, in the queue's low lane so live
+    /// changes go first (an unchanged resource costs one inference and no write). Returns when cancelled.
+    func resyncWhileLeading(resources: Informer<CloudResource>, every interval: Duration) async {
+        guard let tagging = controllers["cloudresource"] else { return }
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: interval) } catch { return }
+            let keys = resources.store.keys()
+            logger.debug("periodic re-evaluation", metadata: ["resources": "\(keys.count)"])
+            await tagging.queue.add(contentsOf: keys, lane: .low)
+        }
     }
 
     /// Waits until either signal fires (or the task is cancelled).

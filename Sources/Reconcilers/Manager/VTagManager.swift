@@ -215,6 +215,9 @@ public final class VTagManager: Sendable {
         logger.info("leading: starting controllers", metadata: ["controllers": .string(controllers.keys.sorted().joined(separator: ","))])
         await withDiscardingTaskGroup { group in
             group.addTask { await self.wiring.runWhileLeading(resources: self.resources) }
+            group.addTask {
+                await self.wiring.resyncWhileLeading(resources: self.resources, every: self.settings.tagging.reevaluateInterval)
+            }
             await withDiscardingTaskGroup { controllersGroup in
                 for c in controllers.values {
                     controllersGroup.addTask { try? await c.run() }

@@ -171,8 +171,9 @@ public final class CloudResourceTagger: Sendable {
         }
         try await suggest(result.suggested, for: resource)
         try await withdrawStale(result.suggested, for: resource, modelLoaded: inferencer.model != nil)
-        // Periodic re-evaluation catches model updates; the jitter spreads 100,000 resources over time.
-        return .requeue(after: .milliseconds(Int64(interval * Double.random(in: 0.9...1.1) * 1000)))
+        // Nothing to come back for: a change wakes the resource up, and the manager's periodic resync
+        // (every reevaluateInterval) catches model updates.
+        return .done
     }
 
     /// What inference needs from a resource: its spec, the values people approved (approval-source virtual
