@@ -55,7 +55,7 @@ enum AWSDiscoveryBenchmark {
         try seed.run()
         while seed.isRunning { try await Task.sleep(for: .milliseconds(100)) }
         guard seed.terminationStatus == 0 else { throw Failure(description: "seeding moto failed") }
-        print("aws-discovery seed: \(instances) instances in \(seconds(ContinuousClock.now - seedStart)) s (moto)")
+        print("aws-discovery seed: \(instances) instances in \(ProcessUsage.seconds(ContinuousClock.now - seedStart)) s (moto)")
 
         // 100 reservations of 50; moto pages by reservation, so 20 per page gives 5 pages of 1,000 instances.
         let provider = AWSProvider(
@@ -64,7 +64,7 @@ enum AWSDiscoveryBenchmark {
             // moto needs minutes for a page of 1,000 tagged instances out of 5,000 on a busy machine.
             options: .init(pageSize: 20, requestTimeout: .seconds(900)))
         for round in 1...1 {
-            let cpuBefore = cpuSeconds()
+            let cpuBefore = ProcessUsage.cpuSeconds()
             let start = ContinuousClock.now
             var found = 0
             var pages = 0
@@ -77,8 +77,8 @@ enum AWSDiscoveryBenchmark {
                 case .failure(let failure): failures.append(failure)
                 }
             }
-            let wall = seconds(ContinuousClock.now - start)
-            let cpu = cpuSeconds() - cpuBefore
+            let wall = ProcessUsage.seconds(ContinuousClock.now - start)
+            let cpu = ProcessUsage.cpuSeconds() - cpuBefore
             guard failures.isEmpty, found == instances else {
                 throw Failure(description: "found \(found) of \(instances), failures: \(failures)")
             }
@@ -89,21 +89,7 @@ enum AWSDiscoveryBenchmark {
         }
     }
 
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
 
-    /// User + system CPU time of this process.
-    static func cpuSeconds() -> Double {
-        var usage = rusage()
-        #if canImport(Glibc)
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        #else
-        getrusage(RUSAGE_SELF, &usage)
-        #endif
-        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return s(usage.ru_utime) + s(usage.ru_stime)
-    }
 
     static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -62,7 +62,7 @@ enum OperatorBenchmark {
         let running = Task { try await manager.run() }
         while !manager.hasSynced { try await Task.sleep(for: .milliseconds(20)) }
 
-        let cpuStart = cpuSeconds()
+        let cpuStart = ProcessUsage.cpuSeconds()
         let start = ContinuousClock.now
         _ = try await Api<DiscoveryJob>(client: client, namespace: namespace).create(DiscoveryJob(
             metadata: ObjectMeta(name: "estate"),
@@ -81,53 +81,28 @@ enum OperatorBenchmark {
             let all = manager.resources.store.list()
             if all.count == resources && all.allSatisfy({ $0.status?.evaluatedAt != nil }) { evaluated = now - start }
         }
-        let cpu = cpuSeconds() - cpuStart
+        let cpu = ProcessUsage.cpuSeconds() - cpuStart
         let snapshot = manager.collectMetrics()
         let cacheGrowth = residentBytes().map { $0 - (baseline ?? 0) }
         manager.stop()
         try await running.value
 
         let job = try await Api<DiscoveryJob>(client: client, namespace: namespace).get("estate")
-        let seconds = evaluated.map(Self.seconds) ?? 0
+        let seconds = evaluated.map(ProcessUsage.seconds) ?? 0
         print("operator estate: \(resources) simulated resources (aws, gcp, azure), \(rules.count) rules, 8 workers per controller")
-        print("discovery run: \(format(discovered.map(Self.seconds))) s (created \(job.status?.lastRun?.created ?? 0), errors \(job.status?.lastRun?.errors ?? 0))")
+        print("discovery run: \(format(discovered.map(ProcessUsage.seconds))) s (created \(job.status?.lastRun?.created ?? 0), errors \(job.status?.lastRun?.errors ?? 0))")
         print("job created -> all evaluated: \(format(seconds)) s (\(Int(Double(resources) / max(seconds, 1e-9))) resources/s)")
         print("process CPU meanwhile: \(format(cpu)) s (operator and the in-process API server together)")
         print("applied tags by source: \(snapshot.tagsBySource.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", "))")
         print("approvals: \(snapshot.approvalsByPhase.values.reduce(0, +)) (\(snapshot.suggestionsPending) suggestions pending)")
-        print("peak memory (ru_maxrss, operator + API test server in one process): \(peakResidentMiB()) MiB")
+        print("peak memory (ru_maxrss, operator + API test server in one process): \(ProcessUsage.peakResidentMiB()) MiB")
         if let cacheGrowth { print("resident growth since the manager started: \(cacheGrowth / 1_048_576) MiB") }
     }
 
-    static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
     static func format(_ s: Double?) -> String { s.map { String(format: "%.1f", $0) } ?? "-" }
 
-    static func cpuSeconds() -> Double {
-        var usage = rusage()
-        #if canImport(Glibc)
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        #else
-        getrusage(RUSAGE_SELF, &usage)
-        #endif
-        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return s(usage.ru_utime) + s(usage.ru_stime)
-    }
 
-    /// ru_maxrss is KiB on Linux, bytes on macOS.
-    static func peakResidentMiB() -> Int {
-        var usage = rusage()
-        #if canImport(Glibc)
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        #else
-        getrusage(RUSAGE_SELF, &usage)
-        #endif
-        #if canImport(Darwin)
-        return Int(usage.ru_maxrss) / 1_048_576
-        #else
-        return Int(usage.ru_maxrss) / 1024
-        #endif
-    }
 
     static func residentBytes() -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
