@@ -68,7 +68,7 @@ struct OperatorTaggingE2ETests {
                     #expect(a.metadata.labels?[VTag.Label.approvalGroup] != nil)
                 }
                 for (group, listing) in try await OperatorE2E.listedSuggestions(env, ns) {
-                    #expect(listing.duplicates == 0, "\(group): a resource listed twice")
+                    #expect(listing.duplicates == 0, "\(group): a resource listed twice: \(listing.duplicated.prefix(5))")
                 }
 
                 // Edit one rule: exactly the resources whose value changes are rewritten. First let the
@@ -162,6 +162,9 @@ extension OperatorE2E {
     struct Listing {
         var names: Set<String> = []
         var duplicates = 0
+        /// Where each resource is listed: approval name, source, phase (to say what a duplicate is).
+        var places: [String: [String]] = [:]
+        var duplicated: [String] { places.filter { $0.value.count > 1 }.map { "\($0.key) in \($0.value)" }.sorted() }
     }
 
     /// Resources listed in the namespace's TagApprovals, by "key=value rule".
@@ -171,6 +174,8 @@ extension OperatorE2E {
             let group = "\(a.spec.key)=\(a.spec.value) \(a.spec.rule ?? "")"
             for r in a.spec.resources {
                 if !out[group, default: Listing()].names.insert(r.name).inserted { out[group]!.duplicates += 1 }
+                out[group]!.places[r.name, default: []].append(
+                    "\(a.name) (\(a.spec.source.rawValue), \(a.status?.phase?.rawValue ?? "no phase"))")
             }
         }
         return out

@@ -1,5 +1,6 @@
 import Foundation
 import K8sClient
+import Synchronization
 import TaggingAPI
 
 /// One suggestion group: every resource for which the same (key, value, source, rule) is suggested, in
@@ -41,6 +42,12 @@ public struct ApprovalGroup: Sendable, Hashable, CustomStringConvertible {
 /// resourceVersion). A resource already listed in any approval of its group, whatever the phase, is never
 /// added again; names are deterministic, so a restart finds the approvals it made (AlreadyExists or
 /// Conflict: re-read and place again).
+///
+/// The approval cache learns of a deletion only when the watch delivers it, a moment later (the Store's
+/// read-your-own-writes covers creates and updates, not deletes). Until then the batcher treats the
+/// cached copy of an approval it deleted (or found gone) as gone: it is no listing (a suggestion coming
+/// back to that group is written, not skipped), and its name is not reused (the late DELETED event would
+/// take the new object of that name out of the cache, hiding a listing).
 public actor ApprovalBatcher {
     /// Approvals filed by group member: `namespace \0 group hash \0 resource name`.
     public static let memberIndex = "vtag-approval-member"
@@ -69,6 +76,9 @@ public actor ApprovalBatcher {
 
     let client: KubeClient
     let approvals: Store<TagApproval>
+    /// Approvals known to be gone whose copy the cache may still hold: key -> the newest resourceVersion
+    /// known gone. A cached copy at or below it is ignored; a newer one is a new object of that name.
+    private let gone = Mutex<[ObjectKey: String]>([:])
     private var writing = Set<ApprovalGroup>()
     private var waiting: [ApprovalGroup: [Waiter]] = [:]
 
@@ -86,14 +96,44 @@ public actor ApprovalBatcher {
         }
     }
 
-    /// The cached approvals that list `resource` (any group, any phase).
+    /// The cached approvals that list `resource` (any group, any phase), without those known gone.
     public nonisolated func approvals(listing resource: String, namespace: String) -> [TagApproval] {
-        approvals.byIndex(Self.resourceIndex, Self.resourceValue(namespace: namespace, resource: resource))
+        approvals.byIndex(Self.resourceIndex, Self.resourceValue(namespace: namespace, resource: resource)).filter { !isGone($0) }
     }
 
-    /// Whether `resource` is listed in any approval of `group` (from the cache).
+    /// Whether `resource` is listed in any approval of `group` (from the cache, without those known gone).
     public nonisolated func isListed(_ resource: String, in group: ApprovalGroup) -> Bool {
-        !approvals.keys(index: Self.memberIndex, value: group.memberIndexValue(resource)).isEmpty
+        approvals.byIndex(Self.memberIndex, group.memberIndexValue(resource)).contains { !isGone($0) }
+    }
+
+    /// Whether a cached approval is a stale copy of one known gone (its DELETED event not yet cached).
+    nonisolated func isGone(_ approval: TagApproval) -> Bool {
+        gone.withLock { gone in
+            guard let deleted = gone[ObjectKey(approval)] else { return false }
+            return !ResourceVersion.isOlder(deleted, than: approval.metadata.resourceVersion)
+        }
+    }
+
+    /// Records that the cached copy `approval` is gone from the server.
+    private nonisolated func markGone(_ approval: TagApproval) {
+        guard let version = approval.metadata.resourceVersion else { return }
+        gone.withLock { gone in
+            let key = ObjectKey(approval)
+            if let known = gone[key], !ResourceVersion.isOlder(known, than: version) { return }
+            gone[key] = version
+        }
+    }
+
+    /// Forgets what the cache has caught up with: the object left it, or a newer one of that name is there.
+    private nonisolated func pruneGone() {
+        let known = gone.withLock { $0 }
+        guard !known.isEmpty else { return }
+        let caughtUp = known.filter { key, version in
+            approvals.get(key).map { ResourceVersion.isOlder(version, than: $0.metadata.resourceVersion) } ?? true
+        }
+        gone.withLock { gone in
+            for (key, version) in caughtUp where gone[key] == version { gone[key] = nil }
+        }
     }
 
     /// Adds `resource` to its group's approvals (unless listed already); returns once it is written.
@@ -152,15 +192,14 @@ public actor ApprovalBatcher {
             case .withdraw(let name): withdrawals.insert(name)
             }
         }
-        // Chunks this batch deleted or found gone: the cache may still show them for a moment.
-        var absent = Set<String>()
+        pruneGone()
         var attempts = 0
         while true {
             // Recomputed on every attempt: a re-read may show some of them listed (or unlisted) already.
             var edits: [String: Set<String>] = [:]
             for name in withdrawals {
                 for approval in approvals.byIndex(Self.memberIndex, group.memberIndexValue(name))
-                where !absent.contains(approval.name) && Self.isPending(approval) {
+                where !isGone(approval) && Self.isPending(approval) {
                     edits[approval.name, default: []].insert(name)
                 }
             }
@@ -175,14 +214,14 @@ public actor ApprovalBatcher {
             var chunk = 0
             do {
                 for (name, names) in edits.sorted(by: { $0.key < $1.key }) {
-                    guard var approval = approvals.get(name: name, namespace: group.namespace) else { continue }
+                    guard var approval = approvals.get(name: name, namespace: group.namespace), !isGone(approval) else { continue }
                     writing = name
                     approval.spec.resources.removeAll { names.contains($0.name) }
                     if approval.spec.resources.isEmpty {
                         // The schema wants at least one resource: an approval with none left goes, guarded by
                         // its version so a decision written meanwhile keeps it.
                         _ = try await api.delete(name, DeleteParams(preconditions: .init(resourceVersion: approval.metadata.resourceVersion)))
-                        absent.insert(name)
+                        markGone(approval)
                     } else {
                         approvals.noteWrite(try await api.replace(approval))
                     }
@@ -191,9 +230,10 @@ public actor ApprovalBatcher {
                     let name = group.name(chunk: chunk)
                     chunk += 1
                     writing = name
-                    if !absent.contains(name), let existing = approvals.get(name: name, namespace: group.namespace) {
+                    if let existing = approvals.get(name: name, namespace: group.namespace) {
+                        // Gone but still cached: not reused until the cache has caught up (see above).
                         // A same-named object of another group (a hash collision) is left alone.
-                        guard ApprovalNaming.groupHash(of: existing.spec) == hash, Self.hasRoom(existing) else { continue }
+                        guard !isGone(existing), ApprovalNaming.groupHash(of: existing.spec) == hash, Self.hasRoom(existing) else { continue }
                         let take = min(TagApproval.maxResources - existing.spec.resources.count, pending.count)
                         var updated = existing
                         updated.spec.resources.append(contentsOf: pending.prefix(take))
@@ -209,27 +249,31 @@ public actor ApprovalBatcher {
                                 key: group.key, value: group.value, source: group.source, rule: group.rule,
                                 resources: Array(pending.prefix(take))))
                         approvals.noteWrite(try await api.create(approval))
-                        absent.remove(name)
                         pending.removeFirst(take)
                     }
                 }
                 return
             } catch let error as KubeError where error.isConflict || error.isAlreadyExists {
                 // Our cache was behind (a restart, another writer): read the chunks again and start over.
-                absent.remove(writing)
                 try await refresh(group, upTo: max(chunk, 1), also: Array(edits.keys), api: api)
             } catch let error as KubeError where error.isNotFound {
-                absent.insert(writing)
+                // Deleted by someone else meanwhile: its cached copy is gone too.
+                if let stale = approvals.get(name: writing, namespace: group.namespace) { markGone(stale) }
             }
         }
     }
 
-    /// Re-reads the group's chunks `0..<upTo` (and the named approvals) from the server into the cache.
+    /// Re-reads the group's chunks `0..<upTo` (and the named approvals) from the server into the cache
+    /// (one no longer there is marked gone).
     private nonisolated func refresh(_ group: ApprovalGroup, upTo: Int, also: [String], api: Api<TagApproval>) async throws {
         var names = (0..<max(1, upTo)).map { group.name(chunk: $0) }
         for n in also where !names.contains(n) { names.append(n) }
         for name in names {
-            if let fresh = try await api.getOptional(name) { approvals.noteWrite(fresh) }
+            if let fresh = try await api.getOptional(name) {
+                approvals.noteWrite(fresh)
+            } else if let stale = approvals.get(name: name, namespace: group.namespace) {
+                markGone(stale)
+            }
         }
     }
 

@@ -169,8 +169,11 @@ public final class CloudResourceTagger: Sendable {
                 notifyDependents(of: resource)
             }
         }
-        try await suggest(result.suggested, for: resource)
+        // Withdraw before suggesting: when a suggestion moves to another group (the model or a rule changed
+        // its value or source), the resource is never in two pending approvals of one key, not even for a
+        // moment (a person could approve one value and deny the other).
         try await withdrawStale(result.suggested, for: resource, modelLoaded: inferencer.model != nil)
+        try await suggest(result.suggested, for: resource)
         // Nothing to come back for: a change wakes the resource up, and the manager's periodic resync
         // (every reevaluateInterval) catches model updates.
         return .done
