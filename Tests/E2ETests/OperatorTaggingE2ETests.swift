@@ -1,8 +1,10 @@
 // The tagging loop end to end, with VTagManager in-process: the example TaggingRules and a simulated
-// DiscoveryJob of 1,000 resources; every resource evaluated, confident tags applied, suggestions
-// turned into TagApprovals; a rule edit re-tags exactly what it touches. Expectations come from the
-// same pure inference run offline over what discovery wrote. Against the test server, or a real
-// cluster with VTAG_E2E_KUBECONFIG.
+// DiscoveryJob of 1,000 resources on a fresh install (no stored model); every resource evaluated, the
+// model trained soon after discovery and the estate evaluated again with it, confident tags applied,
+// suggestions (rule and model) turned into TagApprovals, none listed twice, even while the model changes;
+// a rule edit re-tags exactly what it touches. Expectations come from the same pure inference, with the
+// operator's model, run offline over what discovery wrote. Against the test server, or a real cluster
+// with VTAG_E2E_KUBECONFIG.
 import Foundation
 import Inference
 import K8sClient
@@ -32,10 +34,26 @@ struct OperatorTaggingE2ETests {
                     let all = try await env.cloudResources(ns)
                     return all.count == Self.estateSize && all.allSatisfy { $0.status?.evaluatedAt != nil }
                 }, "every resource evaluated")
+                // Meanwhile the model is trained and retrained (the estate grows) and suggestions move: none
+                // is listed twice, whenever one looks.
+                for (group, listing) in try await OperatorE2E.listedSuggestions(env, ns) {
+                    #expect(listing.duplicates == 0, "while the model catches up, \(group): a resource listed twice: \(listing.duplicated.prefix(5))")
+                }
 
-                // What the rules and normalised native tags decide, computed offline with the same inference.
+                // A fresh install gets its model soon after discovery (not a retrain interval later), and what
+                // was evaluated before is evaluated again with it.
+                let lifecycle = running.manager.modelLifecycle
+                #expect(try await env.eventually(timeout: .seconds(240)) {
+                    guard running.manager.model.current != nil, !lifecycle.isCatchingUp else { return false }
+                    return try await running.settled()
+                }, "the model caught up with the estate and the tagger settled")
+                let model = try #require(running.manager.model.current)
+
+                // What the rules and normalised native tags decide, computed offline with the same inference
+                // and the operator's model (its vocabulary spells normalised values).
                 let inferencer = TagInferencer(
-                    config: settings.tagging.inference, rules: RuleSet.compile(rules, tables: settings.tagging.inference.normalisation).0)
+                    config: settings.tagging.inference, rules: RuleSet.compile(rules, tables: settings.tagging.inference.normalisation).0,
+                    model: model)
                 var resources = try await env.cloudResources(ns)
                 var expectedSuggestions: [String: Set<String>] = [:]  // "key=value rule" -> resource names
                 var appliedChecked = 0
@@ -70,6 +88,8 @@ struct OperatorTaggingE2ETests {
                 for (group, listing) in try await OperatorE2E.listedSuggestions(env, ns) {
                     #expect(listing.duplicates == 0, "\(group): a resource listed twice: \(listing.duplicated.prefix(5))")
                 }
+                // The model's suggestions reached people too.
+                #expect(approvals.contains { $0.spec.source == .model }, "the model suggests values for review")
 
                 // Edit one rule: exactly the resources whose value changes are rewritten. First let the
                 // tagger settle (resources evaluated before their parent look again once it is tagged).
@@ -79,8 +99,10 @@ struct OperatorTaggingE2ETests {
                 var edited = try await ruleApi.get("database-backup-policy")
                 edited.spec.tags = [RuleTag(key: "backup-policy", value: "hourly")]
                 let newRules = rules.map { $0.name == edited.name ? edited : $0 }
+                #expect(running.manager.model.version == model.version, "the model did not change meanwhile")
                 let newInferencer = TagInferencer(
-                    config: settings.tagging.inference, rules: RuleSet.compile(newRules, tables: settings.tagging.inference.normalisation).0)
+                    config: settings.tagging.inference, rules: RuleSet.compile(newRules, tables: settings.tagging.inference.normalisation).0,
+                    model: model)
                 // Resources inherit from the ones they are attached to, so the oracle infers with parents too.
                 let oldTags = OperatorE2E.offline(resources, inferencer)
                 let newTags = OperatorE2E.offline(resources, newInferencer)

@@ -66,8 +66,9 @@ struct ModelHarness: Sendable {
         ModelLifecycle(client: client, resources: resources, holder: holder, settings: settings, logger: logs.logger, chunkBytes: chunkBytes)
     }
 
-    /// An estate whose teams and environments the model can learn from the names.
-    func seed(_ count: Int, from start: Int = 0, status: CloudResourceStatus? = nil) async throws {
+    /// An estate whose teams and environments the model can learn from the names (`tagged`: false leaves
+    /// the native tags out, so there is nothing to learn).
+    func seed(_ count: Int, from start: Int = 0, status: CloudResourceStatus? = nil, tagged: Bool = true) async throws {
         let teams = ["search", "billing", "payments", "identity"]
         for i in start..<(start + count) {
             let team = teams[i % teams.count]
@@ -75,7 +76,7 @@ struct ModelHarness: Sendable {
             let spec = CloudResourceSpec(
                 provider: "aws", id: "arn:aws:ec2:eu-west-1:123456789012:instance/\(name)", type: "ec2:instance", name: name,
                 account: "123456789012", region: "eu-west-1",
-                nativeTags: ["team": team, "env": i % 3 == 0 ? "staging" : "prod", "owner": "\(team)@example.com"])
+                nativeTags: tagged ? ["team": team, "env": i % 3 == 0 ? "staging" : "prod", "owner": "\(team)@example.com"] : nil)
             var created = try await resourceApi.create(CloudResource(metadata: ObjectMeta(name: name, namespace: "default"), spec: spec))
             if let status {
                 created.status = status
@@ -209,6 +210,71 @@ func encoded(_ model: TagModel?) throws -> Data {
             #expect(try await restarted.load())
             #expect(try await restarted.retrainIfNeeded() == false)
             #expect(warm.current?.generation == 2)
+        }
+    }
+
+    /// A young model is looked at again soon: none yet, one that knows no key, or an estate that more than
+    /// doubled since training; otherwise at the interval. Each training says why.
+    @Test func theLoopLooksAgainSoonOnlyWhileTheModelIsYoung() async throws {
+        try await ModelHarness.run { h in
+            let holder = ModelHolder()
+            let lifecycle = h.lifecycle(holder: holder)
+            #expect(lifecycle.isCatchingUp, "no model yet")
+            try await h.seed(6, tagged: false)
+            #expect(try await lifecycle.retrain() == .noModel)
+            #expect(holder.current?.keys.isEmpty == true)
+            #expect(lifecycle.isCatchingUp, "a model that knows no key")
+            #expect(try await lifecycle.retrain() == nil, "nothing changed: nothing to train")
+
+            try await h.seed(4, from: 6)
+            #expect(try await lifecycle.retrain() == .modelKnowsNothing)
+            #expect(holder.current?.keys["team"] != nil)
+            #expect(!lifecycle.isCatchingUp, "trained on the estate as it is")
+            try await h.seed(10, from: 10)
+            #expect(!lifecycle.isCatchingUp, "doubled, not more")
+            #expect(try await lifecycle.retrain() == .estateChanged(resources: 10, now: 20, decisions: 0, nowDecisions: 0))
+            try await h.seed(21, from: 20)
+            #expect(lifecycle.isCatchingUp, "the estate more than doubled")
+            #expect(try await lifecycle.retrain() == .estateGrew(from: 20, to: 41))
+            #expect(!lifecycle.isCatchingUp)
+        }
+    }
+
+    /// A fresh install: the loop runs with an hour's interval, discovery brings resources (first without
+    /// known values, then with): the model is trained soon after each, says why, and asks for the estate
+    /// to be evaluated again each time it caught up.
+    @Test func aFreshLifecycleTrainsSoonAfterResourcesWithKnownValuesAppear() async throws {
+        try await ModelHarness.run { h in
+            let holder = ModelHolder()
+            let logs = CapturedLogs()
+            let lifecycle = h.lifecycle(holder: holder, logs: logs)
+            let catchUps = Mutex(0)
+            let loop = Task {
+                await lifecycle.run(every: .seconds(3600), catchUp: .milliseconds(100)) { catchUps.withLock { $0 += 1 } }
+            }
+            defer { loop.cancel() }
+
+            try await h.seed(8, tagged: false)
+            try await eventually("a first model, knowing no key") { holder.current != nil }
+            #expect(holder.current?.keys.isEmpty == true)
+            try await eventually("re-evaluation asked for") { catchUps.withLock { $0 } >= 1 }
+            let before = catchUps.withLock { $0 }
+
+            try await h.seed(8, from: 8)
+            try await eventually("the model learned the known values, without waiting an hour") { holder.current?.keys["team"] != nil }
+            try await eventually("re-evaluation asked for again") { catchUps.withLock { $0 } > before }
+
+            // The estate more than doubles after that training (a discovery run going on): the loop, not due for
+            // an hour, notices at its next tick.
+            let trained = catchUps.withLock { $0 }
+            try await h.seed(24, from: 16)
+            try await eventually("retrained on the grown estate") { logs.contains("reason=the estate more than doubled") }
+            try await eventually("and evaluated again") { catchUps.withLock { $0 } > trained }
+            #expect(logs.contains("reason=no model yet"))
+            #expect(logs.contains("reason=the model knows no key yet"))
+            // The stored model is the one in the holder.
+            let stored = ModelHolder()
+            try await eventually("stored") { try await h.lifecycle(holder: stored).load() && stored.version == holder.version }
         }
     }
 

@@ -107,7 +107,10 @@ struct TaggingWiring: Sendable {
     }
 
     /// The leader's model lifecycle: load the stored model (warm start), train one when there is none,
-    /// then retrain periodically when the estate changed. Returns when cancelled.
+    /// then retrain periodically when the estate changed, and soon while the model is young. After such a
+    /// catch-up training every cached CloudResource is evaluated again (low lane), so what was evaluated
+    /// without the model (a fresh install's first discovery) gets its suggestions now, not at the next
+    /// periodic re-evaluation. Returns when cancelled.
     func runWhileLeading(resources: Informer<CloudResource>) async {
         await resources.waitForSync()
         guard !Task.isCancelled else { return }
@@ -120,6 +123,12 @@ struct TaggingWiring: Sendable {
             logger.error("no model at start (tagging goes on without one; retried periodically)", metadata: ["error": "\(error)"])
         }
         modelReady.signal()
-        await lifecycle.run(every: retrainInterval)
+        let tagging = controllers["cloudresource"]
+        await lifecycle.run(every: retrainInterval) { [logger] in
+            guard let tagging else { return }
+            let keys = resources.store.keys()
+            logger.info("model caught up with the estate: evaluating it again", metadata: ["resources": "\(keys.count)"])
+            await tagging.queue.add(contentsOf: keys, lane: .low)
+        }
     }
 }

@@ -33,6 +33,8 @@ public final class VTagManager: Sendable {
     let wiring: TaggingWiring
     /// The CloudResource reconciler (matched counts, evaluation progress).
     public var tagger: CloudResourceTagger { wiring.tagger }
+    /// The model's training and storage (run by the leader).
+    public var modelLifecycle: ModelLifecycle { wiring.lifecycle }
     let logger: Logger
 
     private struct State {

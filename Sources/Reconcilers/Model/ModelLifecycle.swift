@@ -15,6 +15,8 @@ import TaggingAPI
 ///   (see `ModelChunks`), written tail first and head last, so the head's checksum only ever points
 ///   at a complete set; chunks left over from a bigger model are deleted.
 /// - Decisions between trainings reach the model through `TagApprovalReconciler` (incremental learning).
+/// - When: see `run(every:catchUp:onCatchUp:)`: every interval if the estate changed, and within seconds
+///   while the model is young (a fresh install's first discovery, an estate that more than doubled).
 public final class ModelLifecycle: Sendable {
     let client: KubeClient
     let resources: Store<CloudResource>
@@ -50,13 +52,17 @@ public final class ModelLifecycle: Sendable {
 
     /// Trains on the cached CloudResources, installs the model in the holder and stores it.
     public func trainAndSave() async throws {
-        let model = try await train()
+        try await trainAndSave(because: nil)
+    }
+
+    func trainAndSave(because reason: RetrainReason?) async throws {
+        let model = try await train(because: reason)
         try await save(model)
     }
 
-    /// Trains and installs the model (without storing it).
+    /// Trains and installs the model (without storing it); `reason` is logged.
     @discardableResult
-    func train() async throws -> TagModel {
+    func train(because reason: RetrainReason? = nil) async throws -> TagModel {
         let (inputs, fingerprint) = snapshot()
         let previous = holder.current?.generation ?? 0
         let config = settings.inference
@@ -76,6 +82,7 @@ public final class ModelLifecycle: Sendable {
         logger.info("model trained", metadata: [
             "version": "\(model.version)", "resources": "\(inputs.count)", "keys": "\(model.keys.count)",
             "decisions": "\(fingerprint.decisions)", "duration": "\(ContinuousClock.now - started)",
+            "reason": "\(reason.map(\.description) ?? "requested")",
         ])
         return model
     }
@@ -112,29 +119,64 @@ public final class ModelLifecycle: Sendable {
     /// loaded at start counts as trained on the estate as first seen. Returns whether it trained.
     @discardableResult
     public func retrainIfNeeded() async throws -> Bool {
-        let now = fingerprint()
-        if holder.current != nil {
-            let last = trainedOn.withLock { last -> EstateFingerprint? in
-                if last == nil { last = now }
-                return last
-            }
-            if last == now { return false }
-        }
-        guard now.resources > 0 else {
-            logger.debug("no CloudResources yet: nothing to train on")
-            return false
-        }
-        try await trainAndSave()
-        return true
+        try await retrain() != nil
     }
 
-    /// Every `interval`, `retrainIfNeeded` (the first time once the cache synced). Returns when the
-    /// task is cancelled; a failed training is logged and tried again next time.
-    public func run(every interval: Duration) async {
+    /// `retrainIfNeeded`, returning why it trained (nil: it did not).
+    func retrain() async throws -> RetrainReason? {
+        let now = fingerprint()
+        guard let reason = reasonToRetrain(now) else { return nil }
+        guard now.resources > 0 else {
+            logger.debug("no CloudResources yet: nothing to train on")
+            return nil
+        }
+        logger.info("training the model", metadata: ["reason": "\(reason)", "resources": "\(now.resources)"])
+        try await trainAndSave(because: reason)
+        return reason
+    }
+
+    /// Why the model should be trained on the estate `now`, or nil when it is up to date.
+    func reasonToRetrain(_ now: EstateFingerprint) -> RetrainReason? {
+        guard let model = holder.current else { return .noModel }
+        let last = trainedOn.withLock { last -> EstateFingerprint in
+            if last == nil { last = now }  // a loaded model: trained on the estate as first seen
+            return last!
+        }
+        if last == now { return nil }
+        if model.keys.isEmpty { return .modelKnowsNothing }
+        if now.resources > 2 * last.resources { return .estateGrew(from: last.resources, to: now.resources) }
+        return .estateChanged(resources: last.resources, now: now.resources, decisions: last.decisions, nowDecisions: now.decisions)
+    }
+
+    /// Whether the model is young, so the loop looks again every `catchUp`: none yet, one that knows no key
+    /// yet (trained before any resource had a known value), or one trained on less than half of the
+    /// resources cached now.
+    public var isCatchingUp: Bool {
+        guard let model = holder.current else { return true }
+        if model.keys.isEmpty { return true }
+        guard let trained = trainedOn.withLock({ $0 }) else { return false }
+        return resources.count > 2 * trained.resources
+    }
+
+    /// The leader's loop (the first look once the cache synced): `retrainIfNeeded`, then again after
+    /// `interval` — or sooner, at the first `catchUp` tick at which the model is young (`isCatchingUp`), so a
+    /// fresh install's first discovery run gets a model within seconds rather than an interval later, and an
+    /// estate that more than doubles gets one that knows it.
+    ///
+    /// Bounded: a tick costs a few lookups; a look costs one pass over the cache and trains only if the
+    /// estate changed; the doubling rule trains at most about log2(estate) times while an estate grows, and
+    /// a model that knows no key is trained again at most once per tick, only while the estate changes.
+    /// After a catch-up training (`RetrainReason.isCatchUp`) `onCatchUp` runs: the operator re-evaluates the
+    /// estate with the new model then, not at the next periodic re-evaluation. Every training logs its
+    /// reason. Returns when the task is cancelled; a failed training is logged and tried again at the next look.
+    public func run(
+        every interval: Duration, catchUp: Duration = .seconds(15), onCatchUp: (@Sendable () async -> Void)? = nil
+    ) async {
         await resources.waitForSync()
+        let tick = min(interval, catchUp)
         while !Task.isCancelled {
             do {
-                try await retrainIfNeeded()
+                if let reason = try await retrain(), reason.isCatchUp { await onCatchUp?() }
             } catch is CancellationError {
                 return
             } catch {
@@ -142,7 +184,10 @@ public final class ModelLifecycle: Sendable {
                     "error": "\(error)", "location": "\(location)",
                 ])
             }
-            do { try await Task.sleep(for: interval) } catch { return }
+            let due = ContinuousClock.now + interval
+            repeat {
+                do { try await Task.sleep(for: tick) } catch { return }
+            } while ContinuousClock.now < due && !isCatchingUp
         }
     }
 
@@ -254,6 +299,33 @@ public final class ModelLifecycle: Sendable {
             return path.isEmpty ? c.debugDescription : "\(path): \(c.debugDescription)"
         @unknown default:
             return "\(error)"
+        }
+    }
+}
+
+/// Why the model lifecycle trains, as its log says.
+enum RetrainReason: Sendable, Equatable, CustomStringConvertible {
+    case noModel
+    case modelKnowsNothing
+    case estateGrew(from: Int, to: Int)
+    case estateChanged(resources: Int, now: Int, decisions: Int, nowDecisions: Int)
+
+    /// A training that catches up with an estate the model did not know (none, nothing or half of it
+    /// learned): what was evaluated before deserves another look with the new model.
+    var isCatchUp: Bool {
+        switch self {
+        case .noModel, .modelKnowsNothing, .estateGrew: return true
+        case .estateChanged: return false
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .noModel: return "no model yet"
+        case .modelKnowsNothing: return "the model knows no key yet and the estate changed"
+        case .estateGrew(let from, let to): return "the estate more than doubled since the last training (\(from) -> \(to) resources)"
+        case .estateChanged(let r, let n, let d, let nd):
+            return "the estate changed since the last training (resources \(r) -> \(n), decisions \(d) -> \(nd), or specs)"
         }
     }
 }
