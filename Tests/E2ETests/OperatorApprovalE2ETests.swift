@@ -23,11 +23,17 @@ struct OperatorApprovalE2ETests {
                     let all = try await env.cloudResources(ns)
                     return all.count == 300 && all.allSatisfy { $0.status?.evaluatedAt != nil }
                 })
+                // The model is trained soon after discovery and the estate evaluated again with it; its
+                // suggestions move meanwhile. Decide once that is over.
+                #expect(try await env.eventually(timeout: .seconds(240)) { try await running.modelCaughtUpAndSettled() },
+                        "the model caught up with the estate and the tagger settled")
                 let approvalApi = Api<TagApproval>(client: env.client, namespace: ns)
-                // Wait for the suggestions to settle into approvals (two groups at least: one to approve, one to deny).
+                // Wait for the rule's suggestions to settle into approvals (two groups at least: one to approve, one to deny).
                 var pending: [TagApproval] = []
                 #expect(try await env.eventually {
-                    pending = try await approvalApi.listAll().items.filter { $0.status?.phase == .pending && !$0.spec.resources.isEmpty }
+                    pending = try await approvalApi.listAll().items.filter {
+                        $0.status?.phase == .pending && !$0.spec.resources.isEmpty && $0.spec.rule == "application-from-name"
+                    }
                     return Set(pending.map(\.spec.value)).count >= 2
                 }, "suggestions became pending TagApprovals")
                 pending.sort { $0.spec.resources.count > $1.spec.resources.count }

@@ -106,6 +106,13 @@ final class RunningManager: Sendable {
         return true
     }
 
+    /// Whether the leader's model has caught up with the estate (there is one, trained on at least half of
+    /// it: no catch-up training, hence no re-evaluation of the estate, is coming) and the tagger settled.
+    func modelCaughtUpAndSettled() async throws -> Bool {
+        guard manager.model.current != nil, !manager.modelLifecycle.isCatchingUp else { return false }
+        return try await settled()
+    }
+
     /// Abrupt stop, as if the process were killed: no draining (and no lease release when the
     /// election was configured with `releaseOnCancel: false`).
     func kill() async {

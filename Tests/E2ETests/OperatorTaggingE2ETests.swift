@@ -42,11 +42,8 @@ struct OperatorTaggingE2ETests {
 
                 // A fresh install gets its model soon after discovery (not a retrain interval later), and what
                 // was evaluated before is evaluated again with it.
-                let lifecycle = running.manager.modelLifecycle
-                #expect(try await env.eventually(timeout: .seconds(240)) {
-                    guard running.manager.model.current != nil, !lifecycle.isCatchingUp else { return false }
-                    return try await running.settled()
-                }, "the model caught up with the estate and the tagger settled")
+                #expect(try await env.eventually(timeout: .seconds(240)) { try await running.modelCaughtUpAndSettled() },
+                        "the model caught up with the estate and the tagger settled")
                 let model = try #require(running.manager.model.current)
 
                 // What the rules and normalised native tags decide, computed offline with the same inference
