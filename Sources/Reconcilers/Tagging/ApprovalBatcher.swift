@@ -76,9 +76,20 @@ public actor ApprovalBatcher {
 
     let client: KubeClient
     let approvals: Store<TagApproval>
-    /// Approvals known to be gone whose copy the cache may still hold: key -> the newest resourceVersion
-    /// known gone. A cached copy at or below it is ignored; a newer one is a new object of that name.
-    private let gone = Mutex<[ObjectKey: String]>([:])
+    /// Approvals known to be gone whose copy the cache may still hold, by key. A cached object that is
+    /// that copy (same uid; without uids, a resourceVersion at or below) is ignored; another one is a new
+    /// object of that name.
+    private let gone = Mutex<[ObjectKey: GoneCopy]>([:])
+
+    struct GoneCopy: Equatable {
+        var uid: String?
+        var version: String?
+
+        func matches(_ cached: TagApproval) -> Bool {
+            if let uid, let other = cached.metadata.uid { return uid == other }
+            return !ResourceVersion.isOlder(version, than: cached.metadata.resourceVersion)
+        }
+    }
     private var writing = Set<ApprovalGroup>()
     private var waiting: [ApprovalGroup: [Waiter]] = [:]
 
@@ -108,31 +119,22 @@ public actor ApprovalBatcher {
 
     /// Whether a cached approval is a stale copy of one known gone (its DELETED event not yet cached).
     nonisolated func isGone(_ approval: TagApproval) -> Bool {
-        gone.withLock { gone in
-            guard let deleted = gone[ObjectKey(approval)] else { return false }
-            return !ResourceVersion.isOlder(deleted, than: approval.metadata.resourceVersion)
-        }
+        gone.withLock { $0[ObjectKey(approval)]?.matches(approval) ?? false }
     }
 
     /// Records that the cached copy `approval` is gone from the server.
     private nonisolated func markGone(_ approval: TagApproval) {
-        guard let version = approval.metadata.resourceVersion else { return }
-        gone.withLock { gone in
-            let key = ObjectKey(approval)
-            if let known = gone[key], !ResourceVersion.isOlder(known, than: version) { return }
-            gone[key] = version
-        }
+        let copy = GoneCopy(uid: approval.metadata.uid, version: approval.metadata.resourceVersion)
+        gone.withLock { $0[ObjectKey(approval)] = copy }
     }
 
-    /// Forgets what the cache has caught up with: the object left it, or a newer one of that name is there.
+    /// Forgets what the cache has caught up with: the object left it, or another one of that name is there.
     private nonisolated func pruneGone() {
         let known = gone.withLock { $0 }
         guard !known.isEmpty else { return }
-        let caughtUp = known.filter { key, version in
-            approvals.get(key).map { ResourceVersion.isOlder(version, than: $0.metadata.resourceVersion) } ?? true
-        }
+        let caughtUp = known.filter { key, copy in approvals.get(key).map { !copy.matches($0) } ?? true }
         gone.withLock { gone in
-            for (key, version) in caughtUp where gone[key] == version { gone[key] = nil }
+            for (key, copy) in caughtUp where gone[key] == copy { gone[key] = nil }
         }
     }
 
