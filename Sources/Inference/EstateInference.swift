@@ -76,6 +76,7 @@ public enum EstateInference {
     /// Stage 1 for every resource, with the rule candidates looked up once per (provider, type, account).
     static func resolveAll(_ inputs: [InferenceInput], inferencer: TagInferencer) -> [ResolvedTags] {
         var candidates: [CandidateKey: [Int]] = [:]
+        let memo = inferencer.memo()
         return inputs.map { input in
             let key = CandidateKey(provider: input.spec.provider, type: input.spec.type, account: input.spec.account)
             let c: [Int]
@@ -85,7 +86,7 @@ public enum EstateInference {
                 c = inferencer.rules.candidates(provider: key.provider, type: key.type, account: key.account)
                 candidates[key] = c
             }
-            return inferencer.resolve(input, ruleCandidates: c)
+            return inferencer.resolve(input, ruleCandidates: c, memo: memo)
         }
     }
 
