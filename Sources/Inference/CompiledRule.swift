@@ -39,23 +39,25 @@ final class SharedRegex: @unchecked Sendable {
     }
 
     static func contains(_ s: String, _ needle: [UInt8]) -> Bool {
-        if needle.isEmpty { return true }
-        let found = s.utf8.withContiguousStorageIfAvailable { hay -> Bool in
-            guard hay.count >= needle.count else { return false }
-            return needle.withUnsafeBufferPointer { n in
-                // memchr to each candidate start, memcmp for the rest: both vectorised by the C library.
-                let first = Int32(n[0])
-                var start = hay.baseAddress!
-                let end = hay.baseAddress! + (hay.count - n.count + 1)
-                while start < end, let hit = memchr(start, first, end - start) {
-                    let p = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self))
-                    if memcmp(p, n.baseAddress!, n.count) == 0 { return true }
-                    start = p + 1
-                }
-                return false
-            }
+        let found = s.utf8.withContiguousStorageIfAvailable { hay in
+            needle.withUnsafeBufferPointer { contains(hay, $0) }
         }
         return found ?? s.contains(String(decoding: needle, as: UTF8.self))
+    }
+
+    static func contains(_ hay: UnsafeBufferPointer<UInt8>, _ needle: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let n = needle.baseAddress, needle.count > 0 else { return true }
+        guard let h = hay.baseAddress, hay.count >= needle.count else { return false }
+        // memchr to each candidate start, memcmp for the rest: both vectorised by the C library.
+        let first = Int32(n[0])
+        var start = h
+        let end = h + (hay.count - needle.count + 1)
+        while start < end, let hit = memchr(start, first, end - start) {
+            let p = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self))
+            if memcmp(p, n, needle.count) == 0 { return true }
+            start = p + 1
+        }
+        return false
     }
 
     /// The longest run of plain ASCII text outside groups, classes and optional parts: text any match must

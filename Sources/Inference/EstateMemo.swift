@@ -33,6 +33,10 @@ final class EstateMemo {
     /// (canonical key, value) -> canonical value.
     private var canonicalValues: [Pair: String] = [:]
 
+    /// What the rule loop finds on a resource, emptied for the next one: allocated once per pass.
+    var hits: [RuleHit] = []
+    var matchedRules: [Int] = []
+
     init(normaliser: TagNormaliser, thresholds: Thresholds) {
         self.normaliser = normaliser
         self.thresholds = thresholds

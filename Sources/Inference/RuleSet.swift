@@ -46,6 +46,10 @@ public struct RuleSet: Sendable {
     private let anyProviderPrefix: [(prefix: String, rule: Int)]
     /// Rules that need a tag value (match.tags In), by value.
     let tagIndex: TagValueIndex
+    /// Rules whose name regex requires some text, checked on the name's bytes before the rule itself.
+    let nameLiterals: NameLiteralFilter
+    /// Each rule's rank by name, so matched rules are listed by name with an integer sort.
+    private let nameRank: [Int]
 
     public static let empty = RuleSet(compiled: [])
 
@@ -96,6 +100,10 @@ public struct RuleSet: Sendable {
         anyProviderExact = anyExact
         anyProviderPrefix = anyPrefix.map { (prefix: $0.0, rule: $0.1) }
         tagIndex = TagValueIndex(ordered)
+        nameLiterals = NameLiteralFilter(ordered)
+        var rank = [Int](repeating: 0, count: ordered.count)
+        for (r, i) in ordered.indices.sorted(by: { ordered[$0].name < ordered[$1].name }).enumerated() { rank[i] = r }
+        nameRank = rank
     }
 
     /// Positions (in decision order) of the rules whose provider, type and account constraints admit the
@@ -116,6 +124,13 @@ public struct RuleSet: Sendable {
         return out.filter { rules[$0].admits(provider: provider, type: type, account: account) }
     }
 
+    /// The names of the rules at `positions`, sorted.
+    func names(_ positions: [Int]) -> [String] {
+        let rank = nameRank, rules = self.rules  // captured alone: capturing self would copy the whole set
+        if positions.count <= 1 { return positions.map { rules[$0].name } }
+        return positions.sorted { rank[$0] < rank[$1] }.map { rules[$0].name }
+    }
+
     /// Evaluates the candidate rules on a resource in decision order. Tag matchers see `view` (normalised
     /// native and other known tags), to which the tags Apply/Suggest rules set are added as they match, so
     /// lower-priority rules can match on them. Every rule that matched goes into `matched` and every tag
@@ -131,29 +146,33 @@ public struct RuleSet: Sendable {
         // Hits from this position on are this resource's; a key an earlier rule set stays as it set it.
         let firstHit = hits.count
         let name = spec.name, region = spec.region
-        for i in positions {
-            if !index.isEmpty, index.excludes(i, admitted: admitted) { continue }
-            let rule = rules[i]
-            guard let groups = rule.match(name: name, region: region, tags: view, rawNative: rawNative) else { continue }
-            matched.append(i)
-            let ruleStart = hits.count
-            for t in rule.tags.indices {
-                let tag = rule.tags[t]
-                guard let value = tag.template.render(spec: spec, groups: groups, tags: view, rawNative: rawNative) else { continue }
-                hits.append(RuleHit(rule: i, tag: t, key: tag.key, value: canonical(tag.key, value)))
+        let rules = self.rules  // the closure captures the list, not a copy of the whole set
+        nameLiterals.withName(name) { literals in
+            for i in positions {
+                if !index.isEmpty, index.excludes(i, admitted: admitted) { continue }
+                if !literals.admits(i) { continue }
+                let rule = rules[i]
+                guard let groups = rule.match(name: name, region: region, tags: view, rawNative: rawNative) else { continue }
+                matched.append(i)
+                let ruleStart = hits.count
+                for t in rule.tags.indices {
+                    let tag = rule.tags[t]
+                    guard let value = tag.template.render(spec: spec, groups: groups, tags: view, rawNative: rawNative) else { continue }
+                    hits.append(RuleHit(rule: i, tag: t, key: tag.key, value: canonical(tag.key, value)))
+                }
+                if rule.mode == .audit { continue }
+                var indexedKeyChanged = false
+                for h in ruleStart..<hits.count {
+                    let key = hits[h].key
+                    let setEarlier = hits[firstHit..<ruleStart].contains { $0.inView && $0.key == key }
+                    guard !setEarlier, view[key] == nil || rule.override else { continue }
+                    hits[h].inView = true
+                    view[key] = hits[h].value
+                    if index.keys.contains(key) { indexedKeyChanged = true }
+                }
+                // A tag this rule set can admit (or exclude) later rules that match on it.
+                if indexedKeyChanged { admitted = index.admitted(tags: view, rawNative: rawNative) }
             }
-            if rule.mode == .audit { continue }
-            var indexedKeyChanged = false
-            for h in ruleStart..<hits.count {
-                let key = hits[h].key
-                let setEarlier = hits[firstHit..<ruleStart].contains { $0.inView && $0.key == key }
-                guard !setEarlier, view[key] == nil || rule.override else { continue }
-                hits[h].inView = true
-                view[key] = hits[h].value
-                if index.keys.contains(key) { indexedKeyChanged = true }
-            }
-            // A tag this rule set can admit (or exclude) later rules that match on it.
-            if indexedKeyChanged { admitted = index.admitted(tags: view, rawNative: rawNative) }
         }
     }
 }

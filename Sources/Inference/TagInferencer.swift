@@ -71,6 +71,7 @@ public struct TagInferencer: Sendable {
     /// it holds.
     func resolve(_ input: InferenceInput, ruleCandidates: [Int]?, memo: EstateMemo) -> ResolvedTags {
         let thresholds = config.thresholds
+        let ruleList = rules.rules  // closures below capture the list, not a copy of self
         var rejected: [String: Set<String>] = [:]
         for r in input.rejected { rejected[r.key, default: []].insert(Fold.fold(memo.canonicalValue(r.value, key: r.key))) }
         let hasRejections = !rejected.isEmpty
@@ -89,7 +90,7 @@ public struct TagInferencer: Sendable {
                                       reason: "set by a person (manualTags \(key)=\(value))")
             }
         }
-        for (key, value) in input.approved where tags[key] == nil && !removed.contains(key) {
+        for (key, value) in input.approved where !tags.contains(key) && !removed.contains(key) {
             tags[key] = InferredTag(key: key, value: value, confidence: SourceConfidence.approval, source: .approval,
                                     decision: .apply, reason: "approved by a person")
         }
@@ -106,18 +107,20 @@ public struct TagInferencer: Sendable {
         for k in removed { view[k] = nil }
 
         var audits: [InferredTag] = []
-        var matchedRules: [Int] = []
-        var hits: [RuleHit] = []
+        memo.hits.removeAll(keepingCapacity: true)
+        memo.matchedRules.removeAll(keepingCapacity: true)
         let candidates = ruleCandidates ?? rules.candidates(provider: input.spec.provider, type: input.spec.type, account: input.spec.account)
         if !candidates.isEmpty {
             rules.evaluate(
                 input.spec, view: &view, rawNative: input.spec.nativeTags, candidates: candidates,
-                canonical: { key, value in memo.canonicalValue(value, key: key) }, matched: &matchedRules, hits: &hits)
+                canonical: { key, value in memo.canonicalValue(value, key: key) }, matched: &memo.matchedRules, hits: &memo.hits)
         }
+        let hits = memo.hits
+        tags.reserveCapacity(tags.tags.count + native.count + hits.count)
 
         // Hits are in decision order (priority, then name): per key, the first usable one wins.
         for (h, hit) in hits.enumerated() {
-            let rule = rules.rules[hit.rule]
+            let rule = ruleList[hit.rule]
             if rule.mode == .audit {
                 audits.append(InferredTag(
                     key: hit.key, value: hit.value, confidence: rule.confidence, source: .rule, decision: .audit,
@@ -126,11 +129,11 @@ public struct TagInferencer: Sendable {
             }
             let key = hit.key
             // Each key is decided once, at its first Apply/Suggest hit.
-            if hits[..<h].contains(where: { $0.key == key && rules.rules[$0.rule].mode != .audit }) { continue }
-            guard tags[key] == nil, !removed.contains(key) else { continue }
-            let usable = hits[h...].filter { $0.key == key && rules.rules[$0.rule].mode != .audit && !isRejected(key, $0.value) }
+            if hits[..<h].contains(where: { $0.key == key && ruleList[$0.rule].mode != .audit }) { continue }
+            guard !tags.contains(key), !removed.contains(key) else { continue }
+            let usable = hits[h...].filter { $0.key == key && ruleList[$0.rule].mode != .audit && !isRejected(key, $0.value) }
             guard let winning = usable.first else { continue }
-            let winner = rules.rules[winning.rule]
+            let winner = ruleList[winning.rule]
             let decision: TagDecision
             switch winner.mode {
             case .apply: decision = thresholds.decision(for: winner.confidence)
@@ -148,7 +151,7 @@ public struct TagInferencer: Sendable {
             var reason = winner.tags[winning.tag].setReason
             let losers = usable.dropFirst().filter { $0.rule != winning.rule }
             if !losers.isEmpty {
-                let named = losers.prefix(3).map { "\(rules.rules[$0.rule].name) (priority \(rules.rules[$0.rule].priority)) wanted \($0.value)" }
+                let named = losers.prefix(3).map { "\(ruleList[$0.rule].name) (priority \(ruleList[$0.rule].priority)) wanted \($0.value)" }
                 reason += "; won over " + named.joined(separator: ", ") + (losers.count > 3 ? " and \(losers.count - 3) more" : "")
             }
             if let n, winner.override { reason += "; overrides native \(n.tag.nativeKey)=\(n.tag.nativeValue)" }
@@ -156,13 +159,11 @@ public struct TagInferencer: Sendable {
                                     decision: decision, reason: reason, rule: winner.name)
         }
 
-        for n in native where tags[n.tag.key] == nil && !removed.contains(n.tag.key) && !isRejected(n.tag.key, n.tag.value) {
+        for n in native where !tags.contains(n.tag.key) && !removed.contains(n.tag.key) && !isRejected(n.tag.key, n.tag.value) {
             tags[n.tag.key] = n.plain
         }
         if audits.count > 1 { audits.sort { ($0.key, $0.rule ?? "") < ($1.key, $1.rule ?? "") } }
-        var matched = matchedRules.map { rules.rules[$0].name }
-        if matched.count > 1 { matched.sort() }
-        return ResolvedTags(tags: tags, audits: audits, matchedRules: matched, removed: removed, rejected: rejected)
+        return ResolvedTags(tags: tags, audits: audits, matchedRules: rules.names(memo.matchedRules), removed: removed, rejected: rejected)
     }
 
     /// The resource's native tags normalised, at most one per canonical key (see `TagNormaliser.prefers`).
@@ -199,7 +200,7 @@ public struct TagInferencer: Sendable {
         func isRejected(_ key: String, _ value: String) -> Bool { resolved.rejected[key]?.contains(Fold.fold(value)) ?? false }
 
         func isOpen(_ key: String) -> Bool {
-            !resolved.removed.contains(key) && (tags[key].map { $0.decision == .discard } ?? true)
+            !resolved.removed.contains(key) && (tags.decision(of: key).map { $0 == .discard } ?? true)
         }
         if config.requiredKeys.contains(where: isOpen) {
             let open = config.requiredKeys.filter(isOpen)
@@ -243,11 +244,11 @@ public struct TagInferencer: Sendable {
                         if candidate == nil || predicted.confidence > candidate!.confidence { candidate = predicted }
                     }
                 }
-                if let candidate, tags[key] == nil || candidate.confidence > tags[key]!.confidence { tags[key] = candidate }
+                if let candidate, candidate.confidence > tags.confidence(of: key) ?? -1 { tags[key] = candidate }
             }
         }
 
-        let missing = config.requiredKeys.filter { tags[$0]?.decision != .apply }
+        let missing = config.requiredKeys.filter { tags.decision(of: $0) != .apply }
         return InferenceResult(
             tags: tags.tags, audits: resolved.audits, missingKeys: missing,
             matchedRules: resolved.matchedRules, modelVersion: model?.version)

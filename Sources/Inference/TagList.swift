@@ -8,6 +8,21 @@ public struct TagList: Sendable, Hashable {
 
     public var isEmpty: Bool { tags.isEmpty }
 
+    /// The ones below read one field in place: `self[key]` copies the whole tag (and retains its strings).
+    public func contains(_ key: String) -> Bool { tags.contains { $0.key == key } }
+
+    public func decision(of key: String) -> TagDecision? {
+        for i in tags.indices where tags[i].key == key { return tags[i].decision }
+        return nil
+    }
+
+    public func confidence(of key: String) -> Double? {
+        for i in tags.indices where tags[i].key == key { return tags[i].confidence }
+        return nil
+    }
+
+    public mutating func reserveCapacity(_ n: Int) { tags.reserveCapacity(n) }
+
     /// The tag for `key`; setting nil removes it.
     public subscript(key: String) -> InferredTag? {
         get {
