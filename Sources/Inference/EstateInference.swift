@@ -60,24 +60,18 @@ public enum EstateInference {
         knownById.reserveCapacity(inputs.count)
         for i in inputs.indices { knownById[inputs[i].spec.id] = i }
         var cache: [Int: RelatedResource] = [:]
-        // Elements are read in place through buffer pointers: `map` and array subscripts hand out copies,
-        // and copying a resource retains each of its strings and collections (a third of the pass's time).
-        return inputs.withUnsafeBufferPointer { inputs in
-            resolved.withUnsafeBufferPointer { resolved in
-                var results: [InferenceResult] = []
-                results.reserveCapacity(inputs.count)
-                for i in inputs.indices {
-                    results.append(inferencer.complete(resolved[i], input: inputs[i]) { id in
-                        guard let p = knownById[id] else { return nil }
-                        if let cached = cache[p] { return cached }
-                        let r = RelatedResource(tags: resolved[p].known, name: inputs[p].spec.name)
-                        cache[p] = r
-                        return r
-                    })
-                }
-                return results
-            }
+        var results: [InferenceResult] = []
+        results.reserveCapacity(inputs.count)
+        for i in inputs.indices {
+            results.append(inferencer.complete(resolved[i], input: inputs[i]) { id in
+                guard let p = knownById[id] else { return nil }
+                if let cached = cache[p] { return cached }
+                let r = RelatedResource(tags: resolved[p].known, name: inputs[p].spec.name)
+                cache[p] = r
+                return r
+            })
         }
+        return results
     }
 
     /// Stage 1 for every resource, with the rule candidates looked up once per (provider, type, account).
@@ -86,18 +80,16 @@ public enum EstateInference {
         let memo = inferencer.memo()
         var resolved: [ResolvedTags] = []
         resolved.reserveCapacity(inputs.count)
-        inputs.withUnsafeBufferPointer { inputs in  // in place, as in `infer`
-            for i in inputs.indices {
-                let key = CandidateKey(provider: inputs[i].spec.provider, type: inputs[i].spec.type, account: inputs[i].spec.account)
-                let c: [Int]
-                if let cached = candidates[key] {
-                    c = cached
-                } else {
-                    c = inferencer.rules.candidates(provider: key.provider, type: key.type, account: key.account)
-                    candidates[key] = c
-                }
-                resolved.append(inferencer.resolve(inputs[i], ruleCandidates: c, memo: memo))
+        for i in inputs.indices {
+            let key = CandidateKey(provider: inputs[i].spec.provider, type: inputs[i].spec.type, account: inputs[i].spec.account)
+            let c: [Int]
+            if let cached = candidates[key] {
+                c = cached
+            } else {
+                c = inferencer.rules.candidates(provider: key.provider, type: key.type, account: key.account)
+                candidates[key] = c
             }
+            resolved.append(inferencer.resolve(inputs[i], ruleCandidates: c, memo: memo))
         }
         return resolved
     }

@@ -31,13 +31,14 @@ public struct TagList: Sendable, Hashable {
         }
         set {
             assert(newValue == nil || newValue?.key == key, "a tag is stored under its own key")
-            let i = tags.firstIndex { $0.key >= key } ?? tags.endIndex
+            // Tags arrive mostly in key order: look from the end for where this key goes.
+            var i = tags.endIndex
+            while i > tags.startIndex, tags[i - 1].key >= key { i -= 1 }
             let present = i < tags.endIndex && tags[i].key == key
-            switch (newValue, present) {
-            case (let tag?, true): tags[i] = tag
-            case (let tag?, false): tags.insert(tag, at: i)
-            case (nil, true): tags.remove(at: i)
-            case (nil, false): break
+            if let newValue {
+                if present { tags[i] = newValue } else if i == tags.endIndex { tags.append(newValue) } else { tags.insert(newValue, at: i) }
+            } else if present {
+                tags.remove(at: i)
             }
         }
     }
