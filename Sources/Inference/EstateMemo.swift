@@ -3,9 +3,9 @@
 /// per pass instead of once per resource, and later resources share the strings.
 ///
 /// A class used by one pass on one thread (not Sendable): `EstateInference` makes one per estate pass,
-/// `TagInferencer.infer` one per resource. Bounded, so an estate whose tags are all different (a free-form
-/// `Name` on every resource) costs no more memory than `limit` entries; past the bound values are computed
-/// each time, as without a memo.
+/// `TagInferencer.resolve` one per resource. Bounded, so an estate whose tags are all different (a free-form
+/// `Name` on every resource) costs no more memory than `limit` entries per table; past the bound, values
+/// are computed each time, as without a memo.
 final class EstateMemo {
     /// A native tag after normalisation, with the tag it becomes when no rule overrides it. A class: a
     /// resource's tags refer to the shared one instead of copying (and retaining) its strings.
@@ -24,8 +24,8 @@ final class EstateMemo {
         var second: String
     }
 
-    static let limit = 20_000
-
+    /// Entries per table; an estate's distinct tags are usually a few hundred.
+    let limit: Int
     let normaliser: TagNormaliser
     let thresholds: Thresholds
     /// (native key, native value) -> the tag; nil when the value is blank.
@@ -37,9 +37,10 @@ final class EstateMemo {
     var hits: [RuleHit] = []
     var matchedRules: [Int] = []
 
-    init(normaliser: TagNormaliser, thresholds: Thresholds) {
+    init(normaliser: TagNormaliser, thresholds: Thresholds, limit: Int = 20_000) {
         self.normaliser = normaliser
         self.thresholds = thresholds
+        self.limit = limit
     }
 
     /// A native tag normalised (see `TagNormaliser.normalise(key:value:)`), nil when its value is blank.
@@ -49,7 +50,7 @@ final class EstateMemo {
         let computed = normaliser.normalise(key: key, value: value).map {
             Native(tag: $0, plain: TagInferencer.nativeTag($0, note: "", thresholds: thresholds))
         }
-        if natives.count < Self.limit { natives[pair] = computed }
+        if natives.count < limit { natives[pair] = computed }
         return computed
     }
 
@@ -58,7 +59,7 @@ final class EstateMemo {
         let pair = Pair(first: key, second: value)
         if let known = canonicalValues[pair] { return known }
         let computed = normaliser.canonicalValue(value, key: key)
-        if canonicalValues.count < Self.limit { canonicalValues[pair] = computed }
+        if canonicalValues.count < limit { canonicalValues[pair] = computed }
         return computed
     }
 }

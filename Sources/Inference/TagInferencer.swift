@@ -58,7 +58,7 @@ public struct TagInferencer: Sendable {
     }
 
     /// Shared work for one pass over resources (see `EstateMemo`).
-    func memo() -> EstateMemo { EstateMemo(normaliser: normaliser, thresholds: config.thresholds) }
+    func memo(limit: Int = 20_000) -> EstateMemo { EstateMemo(normaliser: normaliser, thresholds: config.thresholds, limit: limit) }
 
     // MARK: Stage 1: manual, approval, rules, native
 

@@ -113,3 +113,22 @@ import TaggingAPI
         #expect(EstateInference.infer(inputs, inferencer: inferencer) == EstateInference.infer(inputs, inferencer: inferencer))
     }
 }
+
+extension EstatePassTests {
+    /// Past its bound the memo stops remembering; what it gives must not change.
+    @Test func aFullMemoGivesTheSameResults() {
+        let (set, _) = RuleSet.compile(Self.rules)
+        let inferencer = TagInferencer(rules: set)
+        let small = inferencer.memo(limit: 3)
+        var compared = 0
+        for input in Self.estate(800, seed: 5) {
+            let shared = inferencer.resolve(input, ruleCandidates: nil, memo: small)
+            let alone = inferencer.resolve(input)
+            #expect(shared.tags == alone.tags)
+            #expect(shared.audits == alone.audits)
+            #expect(shared.matchedRules == alone.matchedRules)
+            compared += shared.tags.tags.count
+        }
+        #expect(compared > 1000)
+    }
+}
