@@ -16,13 +16,16 @@ public struct IsotonicCalibration: Codable, Sendable, Hashable {
         self.lowestScore = lowestScore
     }
 
-    /// Smallest number of examples behind one step, so a lucky handful cannot claim 100%.
-    static let minimumStep = 25
+    /// Smallest number of examples behind one step. Small on purpose: a wide step lends the accuracy of
+    /// its crowded part to scores it barely saw (the weak-evidence end, where the resources nobody tagged
+    /// gather), while a small step's lower bound is low by itself.
+    static let minimumStep = 5
 
     /// Fits a non-decreasing step function to (score, correct) pairs. Each step's confidence is a lower
     /// bound of its accuracy (Wilson, one-sided 95%): the resources inference fills are not quite like the
-    /// ones it is checked on, so a step claims only what its evidence supports. Steps are then capped by
-    /// the ones above so none rises on luck.
+    /// ones it is checked on, so a step claims only what its evidence supports. A step whose bound falls
+    /// below the one beneath it (fewer examples, same or better accuracy) is raised to it, never the
+    /// other way round: a thin step high up must not drag down the well-measured ones below.
     public static func fit(_ pairs: [(score: Double, correct: Bool)]) -> IsotonicCalibration {
         guard !pairs.isEmpty else { return IsotonicCalibration() }
         let sorted = pairs.sorted { $0.score < $1.score || ($0.score == $1.score && !$0.correct && $1.correct) }
@@ -56,11 +59,7 @@ public struct IsotonicCalibration: Codable, Sendable, Hashable {
             stack.append((top.hi, top.n + below.n, top.k + below.k))
         }
         var accuracies = stack.map { wilsonLower(correct: $0.k, of: $0.n) }
-        if accuracies.count >= 2 {
-            for i in stride(from: accuracies.count - 2, through: 0, by: -1) {
-                accuracies[i] = min(accuracies[i], accuracies[i + 1])
-            }
-        }
+        for i in accuracies.indices.dropFirst() { accuracies[i] = max(accuracies[i], accuracies[i - 1]) }
         var bounds = stack.map(\.hi)
         bounds[bounds.count - 1] = .infinity
         return IsotonicCalibration(upperBounds: bounds, accuracies: accuracies, examples: pairs.count, lowestScore: sorted[0].score)

@@ -38,7 +38,8 @@ public enum EstateInference {
                 features: ResourceFeatures(
                     spec: inputs[i].spec, knownTags: known[i], lexicon: lexicon,
                     relatedNames: relatedNames(inputs[i].spec, byId: byId, inputs: inputs)),
-                labels: known[i].filter { required.contains($0.key) }, group: TrainingExample.group(of: inputs[i].spec))
+                labels: known[i].filter { required.contains($0.key) }, group: TrainingExample.group(of: inputs[i].spec),
+                account: inputs[i].spec.account)
         }
         return TagModel.train(
             examples, keys: required, options: options, vocabulary: normaliser.vocabulary, inheritance: stats,

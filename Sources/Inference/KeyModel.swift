@@ -93,9 +93,10 @@ public struct KeyModel: Sendable {
         var unknown: Int = 0
     }
 
-    func rank(_ features: [String], excluded: Set<String> = []) -> Ranking? {
+    /// `opaqueName`: the resource's name carries a generated id (one more unknown piece of evidence).
+    func rank(_ features: [String], opaqueName: Bool = false, excluded: Set<String> = []) -> Ranking? {
         var scores = [Double](repeating: 0, count: values.count)
-        var known = 0, unknown = 0
+        var known = 0, unknown = opaqueName ? 1 : 0
         var informativeKnown: [Int32] = []
         for f in features {
             guard let fi = featureIndex[f] else {

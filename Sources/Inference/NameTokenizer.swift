@@ -44,6 +44,20 @@ public enum NameTokenizer {
         return out
     }
 
+    /// Whether a chunk of the name is a generated id (the chunks `tokens` drops).
+    public static func hasIdLikeChunk(_ name: String) -> Bool {
+        var chunk: [Unicode.Scalar] = []
+        for u in name.unicodeScalars {
+            if isAlnum(u) {
+                chunk.append(u)
+            } else {
+                if isIdLike(chunk) { return true }
+                chunk.removeAll(keepingCapacity: true)
+            }
+        }
+        return isIdLike(chunk)
+    }
+
     /// Generated ids (`7f3a9c2d`, `0abc123def`): letters and digits alternate several times.
     static func isIdLike(_ chunk: [Unicode.Scalar]) -> Bool {
         guard chunk.count >= 6 else { return false }

@@ -11,12 +11,18 @@ public struct ResourceFeatures: Sendable, Hashable {
     public var base: [String]
     /// Known tags as features, with their key so the predicted key's own tag can be left out.
     public var tags: [(key: String, feature: String)]
+    /// The name is, or carries, a generated id (`srv-7f3a9c2d`): a part of what identifies the resource
+    /// that no model can read. It counts as one unknown piece of evidence (see `EvidenceGroup`), so such
+    /// resources are judged with the other strangers: untagged estates are full of them.
+    public var opaqueName: Bool
 
     public static func == (a: Self, b: Self) -> Bool {
-        a.base == b.base && a.tags.map(\.key) == b.tags.map(\.key) && a.tags.map(\.feature) == b.tags.map(\.feature)
+        a.base == b.base && a.opaqueName == b.opaqueName && a.tags.map(\.key) == b.tags.map(\.key)
+            && a.tags.map(\.feature) == b.tags.map(\.feature)
     }
     public func hash(into h: inout Hasher) {
         h.combine(base)
+        h.combine(opaqueName)
         for t in tags { h.combine(t.key); h.combine(t.feature) }
     }
 
@@ -49,6 +55,7 @@ public struct ResourceFeatures: Sendable, Hashable {
             for w in lexicon.tokens(related) where seen.insert(w).inserted { base.append("w:" + w) }
         }
         self.base = base
+        self.opaqueName = spec.name.map(NameTokenizer.hasIdLikeChunk) ?? false
         self.tags = knownTags.sorted { $0.key < $1.key }.map { (key: $0.key, feature: Self.tagPrefix + $0.key + "=" + $0.value) }
     }
 

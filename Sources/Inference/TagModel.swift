@@ -10,12 +10,17 @@ public struct TrainingExample: Sendable {
     /// Resources of one group share a held-out fold (default: the id). Grouping near-identical siblings
     /// (an instance, its volumes, its database) keeps the calibration from learning on look-alikes.
     public var group: String
+    /// Resources of one account share a fold of the second scheme (default: the id). Held out a whole
+    /// account at a time, the model meets resources it knows nothing owner-specific about, as it does
+    /// with the resources of teams that never tag (see `FoldCounts`).
+    public var account: String
 
-    public init(id: String, features: ResourceFeatures, labels: [String: String], group: String? = nil) {
+    public init(id: String, features: ResourceFeatures, labels: [String: String], group: String? = nil, account: String? = nil) {
         self.id = id
         self.features = features
         self.labels = labels
         self.group = group ?? id
+        self.account = account ?? id
     }
 
     /// The default group of a resource: its account, region and the first two words of its name
@@ -74,10 +79,11 @@ public struct TagModel: Sendable {
         let wanted = keys ?? Array(Set(examples.flatMap { $0.labels.keys })).sorted()
         var perKey: [String: [KeyModelTrainer.Example]] = [:]
         for e in examples {
-            let fold = Int(FNV.hash(e.group) % UInt64(options.folds))
+            // Two held-out schemes: by deployment, and by account.
+            let folds = [e.group, e.account].map { Int(FNV.hash($0) % UInt64(options.folds)) }
             for key in wanted {
                 guard let value = e.labels[key], !value.isEmpty else { continue }
-                perKey[key, default: []].append(.init(features: e.features, value: value, fold: fold))
+                perKey[key, default: []].append(.init(features: e.features, value: value, folds: folds))
             }
         }
         var models: [String: KeyModel] = [:]
@@ -114,7 +120,7 @@ public struct TagModel: Sendable {
     public func predict(key: String, features: ResourceFeatures, excluding excluded: Set<String> = []) -> ModelPrediction? {
         guard let model = keys[key] else { return nil }
         let list = features.features(for: key)
-        guard let ranking = model.rank(list, excluded: excluded), ranking.known > 0 else { return nil }
+        guard let ranking = model.rank(list, opaqueName: features.opaqueName, excluded: excluded), ranking.known > 0 else { return nil }
         return ModelPrediction(
             value: model.values[ranking.best], confidence: model.confidence(ranking, hasTags: features.hasTags(besides: key)),
             evidence: model.evidence(list, value: ranking.best))

@@ -5,23 +5,28 @@ import TaggingAPI
 @testable import Inference
 
 /// The targets of issue 5 on generated estates the inference was never tuned on (tuning used seeds 7-12).
+/// 10,000 resources: a mid-size estate (20 teams); on 3,000 the model has too few examples per team to fill
+/// 70% with confidences it can stand behind (see the README's figures).
 @Suite struct EstateAccuracyTests {
     @Test(arguments: [UInt64(1013), 2029])
     func targetsHoldOnUnseenEstates(seed: UInt64) async {
         // Seconds of CPU in a debug build: run on a thread of its own, not the 2-thread cooperative
         // pool that every other (async) test in the process shares.
         let report = await onOwnThread {
-            let estate = EstateGenerator(seed: seed, count: 3000).generate()
+            let estate = EstateGenerator(seed: seed, count: 10_000).generate()
             return Evaluation.run(resources: estate.map(\.spec), known: estate.map(\.truth), options: EvaluationOptions(seed: seed))
         }
         let all = report.overall
-        #expect(all.evaluated > 1000)
+        #expect(all.evaluated > 5000)
         // Auto-applied tags are right at least 97% of the time.
         #expect(all.appliedPrecision >= 0.97, "applied precision \(all.appliedPrecision)\n\(report.table)")
         // At least 70% of the missing required values are filled (applied or suggested).
         #expect(all.filled >= 0.70, "filled \(all.filled)\n\(report.table)")
-        // Every bucket a decision rests on (suggest and above) is calibrated within 0.05 of its lower bound.
-        for b in all.calibration where b.predictions >= 50 && b.lower >= report.thresholds.suggest {
+        // In every confidence bucket with 50 or more predictions, the observed accuracy is no more than 0.05
+        // below the bucket's lower bound.
+        let checked = all.calibration.filter { $0.predictions >= 50 }
+        #expect(checked.contains { $0.lower >= 0.5 && $0.lower < report.thresholds.suggest }, "no bucket below suggest was checked")
+        for b in checked {
             #expect(b.accuracy >= b.lower - 0.05, "bucket [\(b.lower), \(b.upper)): \(b.accuracy) of \(b.predictions)\n\(report.table)")
         }
     }

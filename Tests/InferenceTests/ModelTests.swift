@@ -107,4 +107,33 @@ func toyEstate(_ n: Int, seed: UInt64) -> [CloudResourceSpec] {
         #expect(c.confidence(11) > 0.9)
         #expect(IsotonicCalibration().confidence(5) == 0)
     }
+
+    @Test func aSparseWeakEvidenceTailIsNotLentTheAccuracyOfACrowdedStep() {
+        // 300 well-measured predictions around score 1.5, 90% right, and 8 at score -5, half right.
+        var pairs: [(score: Double, correct: Bool)] = (0..<300).map { (1 + Double($0) / 300, $0 % 10 != 0) }
+        pairs += (0..<8).map { (-5, $0 % 2 == 0) }
+        let c = IsotonicCalibration.fit(pairs)
+        #expect(c.confidence(-5) < 0.5, "the tail claims \(c.confidence(-5))")
+        #expect(c.confidence(1.5) > 0.8)
+    }
+
+    @Test func aThinStepHighUpDoesNotDragDownTheStepsBelow() {
+        // 500 predictions 88% right, then 10 higher-scored ones 9 right (a lower bound of ~0.63 alone).
+        var pairs: [(score: Double, correct: Bool)] = (0..<500).map { (1 + Double($0) / 500, $0 % 25 > 2) }
+        pairs += (0..<10).map { (5, $0 != 0) }
+        let c = IsotonicCalibration.fit(pairs)
+        #expect(c.confidence(1.5) > 0.84, "well-measured step at \(c.confidence(1.5))")
+        #expect(c.confidence(5) >= c.confidence(1.5))
+    }
+
+    @Test func namesCarryingGeneratedIdsAreOpaque() {
+        #expect(NameTokenizer.hasIdLikeChunk("srv-7f3a9c2d"))
+        #expect(NameTokenizer.hasIdLikeChunk("vandelay-srv-2y5opokt1"))
+        #expect(!NameTokenizer.hasIdLikeChunk("vandelay-tmp-lccojhx5"))  // one transition: kept as an (unknown) word
+        #expect(NameTokenizer.hasIdLikeChunk("x-0xutp7a3"))
+        #expect(!NameTokenizer.hasIdLikeChunk("payments-api-prod-01"))
+        #expect(!NameTokenizer.hasIdLikeChunk("searchApiApiDevelop04"))
+        let spec = CloudResourceSpec(provider: "aws", id: "i-1", type: "ec2:instance", name: "res-v2j7ghk6")
+        #expect(ResourceFeatures(spec: spec, knownTags: [:]).opaqueName)
+    }
 }
