@@ -44,7 +44,10 @@ struct VTagOperator: AsyncParsableCommand {
         let client: KubeClient
         do {
             // The flag, else KUBECONFIG (a colon-separated list), in-cluster, ~/.kube/config.
-            client = try KubeClient.load(kubeconfigPath: options.kubeconfig, context: config.context, logger: Logger(label: "vtag.client"))
+            var clientConfiguration = try ClientConfiguration.load(kubeconfigPath: options.kubeconfig, context: config.context)
+            clientConfiguration.qps = config.kubeAPIQPS
+            clientConfiguration.burst = config.kubeAPIBurst
+            client = try KubeClient(configuration: clientConfiguration, logger: Logger(label: "vtag.client"))
         } catch {
             logger.critical("cannot configure the Kubernetes client", metadata: ["error": "\(error)"])
             throw ExitCode(2)

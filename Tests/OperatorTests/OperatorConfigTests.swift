@@ -19,6 +19,25 @@ import Testing
         #expect(c.leaderElect == false)
         #expect(c.reevaluateInterval == .seconds(3600))
         #expect(c.logFormat == .json)
+        #expect(c.kubeAPIQPS == 50)
+        #expect(c.kubeAPIBurst == 100)
+    }
+
+    @Test func theClientRateLimitComesFromFlagsOrEnvironmentAndMustBePositive() throws {
+        let env = ["VTAG_KUBE_API_QPS": "200", "VTAG_KUBE_API_BURST": "400"]
+        let fromEnv = try resolve([], env: env)
+        #expect(fromEnv.kubeAPIQPS == 200)
+        #expect(fromEnv.kubeAPIBurst == 400)
+        let fromFlags = try resolve(["--kube-api-qps", "12.5", "--kube-api-burst", "20"], env: env)
+        #expect(fromFlags.kubeAPIQPS == 12.5)
+        #expect(fromFlags.kubeAPIBurst == 20)
+        do {
+            _ = try resolve(["--kube-api-qps", "0"], env: ["VTAG_KUBE_API_BURST": "many"])
+            Issue.record("a zero QPS and a non-numeric burst were accepted")
+        } catch {
+            #expect("\(error)".contains("--kube-api-qps must be a number above 0"))
+            #expect("\(error)".contains("--kube-api-burst must be between 1 and 100000, got many"))
+        }
     }
 
     @Test func flagsWinOverEnvironmentWhichWinsOverDefaults() throws {
