@@ -131,7 +131,8 @@ public struct RuleSet: Sendable {
         return positions.sorted { rank[$0] < rank[$1] }.map { rules[$0].name }
     }
 
-    /// Evaluates the candidate rules on a resource in decision order. Tag matchers see `view` (normalised
+    /// Evaluates the candidate rules on a resource in decision order; `positions` come from `candidates`,
+    /// which already applied the provider, type and account constraints. Tag matchers see `view` (normalised
     /// native and other known tags), to which the tags Apply/Suggest rules set are added as they match, so
     /// lower-priority rules can match on them. Every rule that matched goes into `matched` and every tag
     /// it set into `hits` (losers and Audit rules too, so the merge can name them). `canonical` gives the
