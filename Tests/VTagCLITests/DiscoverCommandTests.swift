@@ -12,18 +12,13 @@ struct DiscoverCommandTests {
     /// Runs the real DiscoveryJob controller with the operator's providers next to the CLI.
     func withOperator(_ body: (TestCluster) async throws -> Void) async throws {
         try await TestCluster.with { c in
-            let jobs = Informer(api: Api<DiscoveryJob>.all(c.client))
-            let resources = Informer(api: Api<CloudResource>.all(c.client))
+            let jobs = c.informer(DiscoveryJob.self), resources = c.informer(CloudResource.self)
             let reconciler = DiscoveryJobReconciler(
                 client: c.client, jobs: jobs.store, resources: resources.store, events: nil, providers: DefaultProviders.factory)
             let controller = Controller(name: "discoveryjob", workers: 2) { try await reconciler.reconcile($0) }
             controller.watch(jobs)
             controller.owns(resources, owner: DiscoveryJob.self)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await jobs.run() }
-                group.addTask { try await resources.run() }
-                group.addTask { try await controller.run() }
-                defer { group.cancelAll() }
+            try await whileRunning([jobs.run, resources.run, controller.run]) {
                 try await body(c)
                 await reconciler.stopRuns()
             }

@@ -80,10 +80,9 @@ struct PlanAWSJobTests {
         let (seeded, seedError) = try await python(["-c", seed])
         try #require(seeded == 0, "seeding moto failed: \(seedError)")
 
-        let dir = try temporaryDirectory("plan-aws")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let job = dir.appendingPathComponent("job.yaml").path
-        try """
+        let files = try ScratchFiles("plan-aws")
+        defer { files.remove() }
+        let job = try files.write("job.yaml", """
             apiVersion: v1
             kind: Secret
             metadata: {name: fake}
@@ -99,7 +98,7 @@ struct PlanAWSJobTests {
                 services: ["ec2:instance", "s3:bucket"]
                 credentialsSecretRef: {name: fake}
                 endpointURL: \(endpoint)
-            """.write(toFile: job, atomically: true, encoding: .utf8)
+            """)
 
         let rules = repositoryRoot.appendingPathComponent("examples/taggingrules.yaml").path
         let r = await ProcessEnvironment.$current.withValue(["AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"]) {
