@@ -27,13 +27,7 @@ struct DiscoverCommandTests {
 
     /// Waits (bounded) for the job's first run, so the requested one is a second, distinct run.
     func firstRun(_ c: TestCluster, _ name: String) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            if try await c.api(DiscoveryJob.self).get(name).status?.lastRun != nil { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("the initial run of \(name) never finished")
-        throw CancellationError()
+        try await eventually("the initial run of \(name)") { try await c.api(DiscoveryJob.self).get(name).status?.lastRun != nil }
     }
 
     @Test("discover --wait requests a run through the annotation and follows it to the end")

@@ -55,6 +55,17 @@ struct ScratchFiles {
     func remove() { try? FileManager.default.removeItem(at: dir) }
 }
 
+/// Waits (bounded) until `condition` holds; records what it waited for and stops the test if it never does.
+func eventually(_ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    Issue.record("timed out waiting for: \(what)")
+    throw CancellationError()
+}
+
 /// Runs `loops` (informers, controllers) in the background while `body` runs, and cancels them when it returns.
 func whileRunning(_ loops: [@Sendable () async throws -> Void], _ body: () async throws -> Void) async throws {
     try await withThrowingTaskGroup(of: Void.self) { group in

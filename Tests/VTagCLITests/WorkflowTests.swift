@@ -39,16 +39,6 @@ struct WorkflowTests {
         }
     }
 
-    func eventually(_ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("timed out waiting for: \(what)")
-        throw CancellationError()
-    }
-
     @Test("import, approve with --except, audit, tag, status and export, end to end")
     func dayInTheLife() async throws {
         try await withOperator { c in
