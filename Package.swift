@@ -124,14 +124,14 @@ let package = Package(
         .executableTarget(
             name: "Benchmarks",
             dependencies: [
-                "K8sClient", "KubeTestServer", "TaggingAPI", "Inference", "Discovery", "Reconcilers",
+                "K8sClient", "KubeTestServer", "TaggingAPI", "Inference", "Discovery", "Reconcilers", "VTagTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks"
         ),
 
-        // Test support shared by test targets: repository files, YAML as kubectl reads it, the RBAC of manifests/.
+        // Test support shared by test targets (and the moto benchmark): repository files, YAML as kubectl reads it, the RBAC of manifests/, moto on loopback.
         .target(name: "VTagTestSupport", dependencies: ["KubeCore", .product(name: "Yams", package: "Yams")], path: "Tests/Support"),
 
         .testTarget(name: "TaggingAPITests", dependencies: ["TaggingAPI", "VTagTestSupport", .product(name: "Yams", package: "Yams")]),
@@ -149,7 +149,7 @@ let package = Package(
             resources: [.copy("Transcripts")]
         ),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "TaggingAPI", "Discovery"]),
-        .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "TaggingAPI"], exclude: ["Fixtures"]),
+        .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "TaggingAPI", "VTagTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ReconcilersTests", dependencies: ["Reconcilers", "KubeTestServer"]),
         .testTarget(name: "VTagCLITests", dependencies: ["VTagCLI", "KubeTestServer", "Reconcilers", "K8sClient", "VTagTestSupport"], exclude: ["Golden"]),
         .testTarget(

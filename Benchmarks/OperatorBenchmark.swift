@@ -19,6 +19,8 @@ import Darwin
 enum OperatorBenchmark {
     /// VTAG_BENCH_RESOURCES overrides the size (e.g. a quick check in a debug build).
     static let resources = ProcessInfo.processInfo.environment["VTAG_BENCH_RESOURCES"].flatMap(Int.init) ?? 10_000
+    /// VTAG_BENCH_QPS sets the client's rate limit (burst twice that), as `--kube-api-qps` does; default 50.
+    static let qps = ProcessInfo.processInfo.environment["VTAG_BENCH_QPS"].flatMap(Double.init) ?? 50
     static let namespace = "bench"
 
     struct Failure: Error, CustomStringConvertible {
@@ -33,7 +35,10 @@ enum OperatorBenchmark {
         let server = try await KubeAPITestServer.start(.init(
             crdFiles: crds, watchWindow: 500_000, namespaces: ["default", namespace], recordRequests: false))
         defer { Task { try? await server.shutdown() } }
-        let client = try KubeClient(configuration: ClientConfiguration.load(kubeconfigPath: server.kubeconfigPath, environment: [:]))
+        var configuration = try ClientConfiguration.load(kubeconfigPath: server.kubeconfigPath, environment: [:])
+        configuration.qps = qps
+        configuration.burst = Int(qps * 2)
+        let client = try KubeClient(configuration: configuration)
 
         // Rules like examples/taggingrules.yaml, plus one that suggests and one that applies widely.
         let text = try String(contentsOf: root.appendingPathComponent("examples/taggingrules.yaml"), encoding: .utf8)
@@ -89,7 +94,7 @@ enum OperatorBenchmark {
 
         let job = try await Api<DiscoveryJob>(client: client, namespace: namespace).get("estate")
         let seconds = evaluated.map(ProcessUsage.seconds) ?? 0
-        print("operator estate: \(resources) simulated resources (aws, gcp, azure), \(rules.count) rules, 8 workers per controller")
+        print("operator estate: \(resources) simulated resources (aws, gcp, azure), \(rules.count) rules, 8 workers per controller, client limit \(format(qps)) requests/s")
         print("discovery run: \(format(discovered.map(ProcessUsage.seconds))) s (created \(job.status?.lastRun?.created ?? 0), errors \(job.status?.lastRun?.errors ?? 0))")
         print("job created -> all evaluated: \(format(seconds)) s (\(Int(Double(resources) / max(seconds, 1e-9))) resources/s)")
         print("process CPU meanwhile: \(format(cpu)) s (operator and the in-process API server together)")

@@ -9,6 +9,7 @@ let benchmarks: [(name: String, summary: String, run: () async throws -> Void)] 
     ("runtime-cache-memory", "informer cache bytes per CloudResource, with/without transform", runtimeCacheMemoryBenchmark),
     ("runtime-queue-throughput", "keys/s through a 4-worker controller with a no-op reconcile", runtimeQueueThroughputBenchmark),
     ("inference-evaluate", "100,000 resources x 200 rules (+ model, inheritance), CPU seconds on one thread", InferenceBenchmarks.evaluate),
+    ("inference-rules", "the rules-only pass of inference-evaluate, 5 runs (min, all), no training: for profiling", InferenceBenchmarks.rulesOnly),
     ("inference-train", "model training on 100,000 resources, model size, incremental learning", InferenceBenchmarks.train),
     ("inventory-parse", "parse a 100,000-row inventory CSV from disk (rows/s, MB/s), after generating it", inventoryParseBenchmark),
     ("aws-discovery", "5,000 EC2 instances from a local moto server: wall time and vtag's own CPU time", AWSDiscoveryBenchmark.run),

@@ -39,23 +39,25 @@ final class SharedRegex: @unchecked Sendable {
     }
 
     static func contains(_ s: String, _ needle: [UInt8]) -> Bool {
-        if needle.isEmpty { return true }
-        let found = s.utf8.withContiguousStorageIfAvailable { hay -> Bool in
-            guard hay.count >= needle.count else { return false }
-            return needle.withUnsafeBufferPointer { n in
-                // memchr to each candidate start, memcmp for the rest: both vectorised by the C library.
-                let first = Int32(n[0])
-                var start = hay.baseAddress!
-                let end = hay.baseAddress! + (hay.count - n.count + 1)
-                while start < end, let hit = memchr(start, first, end - start) {
-                    let p = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self))
-                    if memcmp(p, n.baseAddress!, n.count) == 0 { return true }
-                    start = p + 1
-                }
-                return false
-            }
+        let found = s.utf8.withContiguousStorageIfAvailable { hay in
+            needle.withUnsafeBufferPointer { contains(hay, $0) }
         }
         return found ?? s.contains(String(decoding: needle, as: UTF8.self))
+    }
+
+    static func contains(_ hay: UnsafeBufferPointer<UInt8>, _ needle: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let n = needle.baseAddress, needle.count > 0 else { return true }
+        guard let h = hay.baseAddress, hay.count >= needle.count else { return false }
+        // memchr to each candidate start, memcmp for the rest: both vectorised by the C library.
+        let first = Int32(n[0])
+        var start = h
+        let end = h + (hay.count - needle.count + 1)
+        while start < end, let hit = memchr(start, first, end - start) {
+            let p = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self))
+            if memcmp(p, n, needle.count) == 0 { return true }
+            start = p + 1
+        }
+        return false
     }
 
     /// The longest run of plain ASCII text outside groups, classes and optional parts: text any match must
@@ -151,7 +153,7 @@ public final class CompiledRule: Sendable {
     let nameRegex: SharedRegex?
     let groupNames: [String]
     let matchers: [CompiledMatcher]
-    let tags: [(key: String, template: ValueTemplate)]
+    let tags: [CompiledTag]
 
     init(name: String, spec: TaggingRuleSpec, tables: NormalisationTables) throws(RuleError) {
         self.name = name
@@ -189,14 +191,19 @@ public final class CompiledRule: Sendable {
             }
         }
         self.matchers = matchers
-        var tags: [(key: String, template: ValueTemplate)] = []
+        var tags: [CompiledTag] = []
         var seen = Set<String>()
         for (i, t) in spec.tags.enumerated() {
             let key = t.key.trimmingCharacters(in: .whitespaces)
             guard !key.isEmpty else { throw RuleError(rule: name, message: "tags[\(i)].key is empty") }
             guard seen.insert(key).inserted else { throw RuleError(rule: name, message: "tags[\(i)]: key \"\(key)\" is set twice") }
             do {
-                tags.append((key, try ValueTemplate(t.value, groups: groupNames, hasRegex: nameRegex != nil)))
+                let template = try ValueTemplate(t.value, groups: groupNames, hasRegex: nameRegex != nil)
+                tags.append(CompiledTag(
+                    key: key, template: template,
+                    setReason: Text.join(
+                        "rule ", name, " (priority ", String(priority), ", ", mode.rawValue, ") set it from ", template.origin),
+                    auditReason: Text.join("audit rule ", name, " (priority ", String(priority), ") would set it from ", template.origin)))
             } catch {
                 throw RuleError(rule: name, message: "tags[\(i)] (\(key)): \(error.message)")
             }
@@ -212,20 +219,48 @@ public final class CompiledRule: Sendable {
         return true
     }
 
-    /// The name regex's named groups when the rule matches the resource (empty when it has no regex), or nil.
-    /// `admitted`: the caller already checked `admits` (candidates from the index are).
-    func match(_ spec: CloudResourceSpec, tags: [String: String], rawNative: [String: String]?, admitted: Bool = false) -> [String: String]? {
-        if !admitted, !admits(provider: spec.provider, type: spec.type, account: spec.account) { return nil }
-        if let regions, !regions.contains(spec.region ?? "") { return nil }
+    /// What the name regex captured when the rule matches a resource (nothing when it has no regex), or nil.
+    /// Only for resources `admits` accepts (the rule set's candidates); the caller reads the resource's name and
+    /// region once for all its rules.
+    func match(name: String?, region: String?, tags: [String: String], rawNative: [String: String]?) -> NameGroups? {
+        if let regions, !regions.contains(region ?? "") { return nil }
         for m in matchers where !m.holds(tags: tags, rawNative: rawNative) { return nil }
-        guard let nameRegex else { return [:] }
-        guard let name = spec.name, let result = nameRegex.firstMatch(name) else { return nil }
-        var groups: [String: String] = [:]
-        for g in groupNames {
-            let r = result.range(withName: g)
-            if r.location != NSNotFound, let range = Range(r, in: name) { groups[g] = String(name[range]) }
-        }
-        return groups
+        guard let nameRegex else { return NameGroups(name: "", result: nil) }
+        guard let name, let result = nameRegex.firstMatch(name) else { return nil }
+        return NameGroups(name: name, result: result)
+    }
+}
+
+/// One tag a rule sets, with the reasons naming it built once (they are the same for every resource).
+/// A class, so reading it in the rule loop retains one object rather than each of its strings.
+final class CompiledTag: Sendable {
+    let key: String
+    let template: ValueTemplate
+    /// `rule NAME (priority P, MODE) set it from ORIGIN`: the start of the reason when the rule's value wins.
+    let setReason: String
+    /// `audit rule NAME (priority P) would set it from ORIGIN`.
+    let auditReason: String
+
+    init(key: String, template: ValueTemplate, setReason: String, auditReason: String) {
+        self.key = key
+        self.template = template
+        self.setReason = setReason
+        self.auditReason = auditReason
+    }
+}
+
+/// The named groups of a name regex match, read only when a template uses one (most matched rules use
+/// one or two groups, or none).
+struct NameGroups {
+    let name: String
+    let result: NSTextCheckingResult?
+
+    /// The group's text, nil when the group did not take part in the match.
+    func value(_ group: String) -> String? {
+        guard let result else { return nil }
+        let r = result.range(withName: group)
+        guard r.location != NSNotFound, let range = Range(r, in: name) else { return nil }
+        return String(name[range])
     }
 }
 

@@ -59,26 +59,30 @@ public enum EstateInference {
         let resolved = resolveAll(inputs, inferencer: inferencer)
         var knownById: [String: Int] = [:]
         knownById.reserveCapacity(inputs.count)
-        for (i, input) in inputs.enumerated() {
-            knownById[input.spec.id] = i
-        }
+        for i in inputs.indices { knownById[inputs[i].spec.id] = i }
         var cache: [Int: RelatedResource] = [:]
-        return inputs.indices.map { i in
-            inferencer.complete(resolved[i], input: inputs[i]) { id in
+        var results: [InferenceResult] = []
+        results.reserveCapacity(inputs.count)
+        for i in inputs.indices {
+            results.append(inferencer.complete(resolved[i], input: inputs[i]) { id in
                 guard let p = knownById[id] else { return nil }
                 if let cached = cache[p] { return cached }
                 let r = RelatedResource(tags: resolved[p].known, name: inputs[p].spec.name)
                 cache[p] = r
                 return r
-            }
+            })
         }
+        return results
     }
 
     /// Stage 1 for every resource, with the rule candidates looked up once per (provider, type, account).
     static func resolveAll(_ inputs: [InferenceInput], inferencer: TagInferencer) -> [ResolvedTags] {
         var candidates: [CandidateKey: [Int]] = [:]
-        return inputs.map { input in
-            let key = CandidateKey(provider: input.spec.provider, type: input.spec.type, account: input.spec.account)
+        let memo = inferencer.memo()
+        var resolved: [ResolvedTags] = []
+        resolved.reserveCapacity(inputs.count)
+        for i in inputs.indices {
+            let key = CandidateKey(provider: inputs[i].spec.provider, type: inputs[i].spec.type, account: inputs[i].spec.account)
             let c: [Int]
             if let cached = candidates[key] {
                 c = cached
@@ -86,8 +90,9 @@ public enum EstateInference {
                 c = inferencer.rules.candidates(provider: key.provider, type: key.type, account: key.account)
                 candidates[key] = c
             }
-            return inferencer.resolve(input, ruleCandidates: c)
+            resolved.append(inferencer.resolve(inputs[i], ruleCandidates: c, memo: memo))
         }
+        return resolved
     }
 
     /// What decides a resource's rule candidates (hashed as is: no key string built per resource).

@@ -15,17 +15,16 @@ public struct RuleError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String { "rule \(rule): \(message)" }
 }
 
-/// One tag a rule set for a resource.
-public struct RuleTagHit: Sendable, Hashable {
-    public var key: String
-    public var value: String
-    public var rule: String
-    public var priority: Int
-    public var mode: RuleMode
-    public var confidence: Double
-    public var override: Bool
-    /// How the value came about, e.g. `name group team of "pay-api-01"` or `fixed value`.
-    public var origin: String
+/// One tag a matched rule sets on a resource: the rule (its position in decision order), which of its
+/// tags, and the value in canonical form. Small, so a resource's hits go into one reused buffer.
+struct RuleHit {
+    var rule: Int
+    var tag: Int
+    var key: String
+    var value: String
+    /// The hit's value went into the view later rules match on (the first Apply/Suggest rule to set a key
+    /// sets it, and only where the resource has no value or the rule overrides).
+    var inView = false
 }
 
 /// The namespace's TaggingRules, compiled once: regexes built, templates parsed, and indexed by
@@ -47,6 +46,10 @@ public struct RuleSet: Sendable {
     private let anyProviderPrefix: [(prefix: String, rule: Int)]
     /// Rules that need a tag value (match.tags In), by value.
     let tagIndex: TagValueIndex
+    /// Rules whose name regex requires some text, checked on the name's bytes before the rule itself.
+    let nameLiterals: NameLiteralFilter
+    /// Each rule's rank by name, so matched rules are listed by name with an integer sort.
+    private let nameRank: [Int]
 
     public static let empty = RuleSet(compiled: [])
 
@@ -97,6 +100,10 @@ public struct RuleSet: Sendable {
         anyProviderExact = anyExact
         anyProviderPrefix = anyPrefix.map { (prefix: $0.0, rule: $0.1) }
         tagIndex = TagValueIndex(ordered)
+        nameLiterals = NameLiteralFilter(ordered)
+        var rank = [Int](repeating: 0, count: ordered.count)
+        for (r, i) in ordered.indices.sorted(by: { ordered[$0].name < ordered[$1].name }).enumerated() { rank[i] = r }
+        nameRank = rank
     }
 
     /// Positions (in decision order) of the rules whose provider, type and account constraints admit the
@@ -117,50 +124,56 @@ public struct RuleSet: Sendable {
         return out.filter { rules[$0].admits(provider: provider, type: type, account: account) }
     }
 
-    /// Evaluates the candidate rules on a resource in decision order. Tag matchers see `tags` (normalised
-    /// native and other known tags) plus the tags earlier (higher-priority) Apply/Suggest rules set.
-    /// Every rule that matched is returned with its tags, including losers and Audit rules, so the merge
-    /// can name them. `canonical` normalises a value a rule set (key, value) before later rules see it, so
-    /// they compare it as they compare native values (`prod` set by a rule matches `In [production]`).
-    public func evaluate(
-        _ spec: CloudResourceSpec, tags: [String: String], rawNative: [String: String]? = nil, candidates: [Int]? = nil,
-        canonical: ((String, String) -> String)? = nil
-    ) -> [(rule: Int, hits: [RuleTagHit], skipped: [String])] {
-        let positions = candidates ?? self.candidates(provider: spec.provider, type: spec.type, account: spec.account)
-        guard !positions.isEmpty else { return [] }
-        var view = tags
-        var setByRule = Set<String>()
-        var out: [(rule: Int, hits: [RuleTagHit], skipped: [String])] = []
+    /// The names of the rules at `positions`, sorted.
+    func names(_ positions: [Int]) -> [String] {
+        let rank = nameRank, rules = self.rules  // captured alone: capturing self would copy the whole set
+        if positions.count <= 1 { return positions.map { rules[$0].name } }
+        return positions.sorted { rank[$0] < rank[$1] }.map { rules[$0].name }
+    }
+
+    /// Evaluates the candidate rules on a resource in decision order; `positions` come from `candidates`,
+    /// which already applied the provider, type and account constraints. Tag matchers see `view` (normalised
+    /// native and other known tags), to which the tags Apply/Suggest rules set are added as they match, so
+    /// lower-priority rules can match on them. Every rule that matched goes into `matched` and every tag
+    /// it set into `hits` (losers and Audit rules too, so the merge can name them). `canonical` gives the
+    /// canonical form of a value for a key, the form hits carry and later rules compare (`prod` set by a
+    /// rule matches `In [production]`).
+    func evaluate(
+        _ spec: CloudResourceSpec, view: inout [String: String], rawNative: [String: String]?, candidates positions: [Int],
+        canonical: (_ key: String, _ value: String) -> String, matched: inout [Int], hits: inout [RuleHit]
+    ) {
         let index = tagIndex
         var admitted = index.isEmpty ? .empty : index.admitted(tags: view, rawNative: rawNative)
-        for i in positions {
-            if !index.isEmpty, index.excludes(i, admitted: admitted) { continue }
-            let rule = rules[i]
-            guard let m = rule.match(spec, tags: view, rawNative: rawNative, admitted: true) else { continue }
-            var hits: [RuleTagHit] = []
-            var skipped: [String] = []
-            for t in rule.tags {
-                switch t.template.render(spec: spec, groups: m, tags: view, rawNative: rawNative) {
-                case .value(let v, let origin):
-                    hits.append(RuleTagHit(
-                        key: t.key, value: v, rule: rule.name, priority: rule.priority, mode: rule.mode,
-                        confidence: rule.confidence, override: rule.override, origin: origin))
-                case .missing(let what):
-                    skipped.append("\(t.key): \(what)")
+        // Hits from this position on are this resource's; a key an earlier rule set stays as it set it.
+        let firstHit = hits.count
+        let name = spec.name, region = spec.region
+        let rules = self.rules  // the closure captures the list, not a copy of the whole set
+        nameLiterals.withName(name) { literals in
+            for i in positions {
+                if !index.isEmpty, index.excludes(i, admitted: admitted) { continue }
+                if !literals.admits(i) { continue }
+                let rule = rules[i]
+                guard let groups = rule.match(name: name, region: region, tags: view, rawNative: rawNative) else { continue }
+                matched.append(i)
+                let ruleStart = hits.count
+                for t in rule.tags.indices {
+                    let tag = rule.tags[t]
+                    guard let value = tag.template.render(spec: spec, groups: groups, tags: view, rawNative: rawNative) else { continue }
+                    hits.append(RuleHit(rule: i, tag: t, key: tag.key, value: canonical(tag.key, value)))
                 }
-            }
-            if rule.mode != .audit {
+                if rule.mode == .audit { continue }
                 var indexedKeyChanged = false
-                for h in hits where !setByRule.contains(h.key) && (view[h.key] == nil || h.override) {
-                    view[h.key] = canonical?(h.key, h.value) ?? h.value
-                    setByRule.insert(h.key)
-                    if index.keys.contains(h.key) { indexedKeyChanged = true }
+                for h in ruleStart..<hits.count {
+                    let key = hits[h].key
+                    let setEarlier = hits[firstHit..<ruleStart].contains { $0.inView && $0.key == key }
+                    guard !setEarlier, view[key] == nil || rule.override else { continue }
+                    hits[h].inView = true
+                    view[key] = hits[h].value
+                    if index.keys.contains(key) { indexedKeyChanged = true }
                 }
                 // A tag this rule set can admit (or exclude) later rules that match on it.
                 if indexedKeyChanged { admitted = index.admitted(tags: view, rawNative: rawNative) }
             }
-            out.append((i, hits, skipped))
         }
-        return out
     }
 }

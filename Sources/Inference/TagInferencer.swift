@@ -16,7 +16,7 @@ public struct RelatedResource: Sendable, Hashable {
 /// The deterministic part of a resource's tags (manual, approved, rules, native), before inheritance and
 /// the model. Its applied values are what related resources inherit and what the model learns from.
 public struct ResolvedTags: Sendable {
-    public var tags: [String: InferredTag]
+    public var tags: TagList
     public var audits: [InferredTag]
     public var matchedRules: [String]
     /// Keys a person removed with an empty manual value: nothing fills them.
@@ -27,7 +27,7 @@ public struct ResolvedTags: Sendable {
     /// Applied values, canonical key -> value.
     public var known: [String: String] {
         var out: [String: String] = [:]
-        for (k, t) in tags where t.decision == .apply { out[k] = t.value }
+        for t in tags.tags where t.decision == .apply { out[t.key] = t.value }
         return out
     }
 }
@@ -57,18 +57,29 @@ public struct TagInferencer: Sendable {
         complete(resolve(input), input: input, parent: parent)
     }
 
+    /// Shared work for one pass over resources (see `EstateMemo`).
+    func memo(limit: Int = 20_000) -> EstateMemo { EstateMemo(normaliser: normaliser, thresholds: config.thresholds, limit: limit) }
+
     // MARK: Stage 1: manual, approval, rules, native
 
+    /// `ruleCandidates`: the rule set's `candidates` for the resource, when the caller has them.
     public func resolve(_ input: InferenceInput, ruleCandidates: [Int]? = nil) -> ResolvedTags {
+        resolve(input, ruleCandidates: ruleCandidates, memo: memo())
+    }
+
+    /// `memo`: work shared across the resources of a pass (see `EstateMemo`); the result is the same whatever
+    /// it holds.
+    func resolve(_ input: InferenceInput, ruleCandidates: [Int]?, memo: EstateMemo) -> ResolvedTags {
         let thresholds = config.thresholds
+        let ruleList = rules.rules  // closures below capture the list, not a copy of self
         var rejected: [String: Set<String>] = [:]
-        for r in input.rejected { rejected[r.key, default: []].insert(Fold.fold(normaliser.canonicalValue(r.value, key: r.key))) }
+        for r in input.rejected { rejected[r.key, default: []].insert(Fold.fold(memo.canonicalValue(r.value, key: r.key))) }
         let hasRejections = !rejected.isEmpty
         func isRejected(_ key: String, _ value: String) -> Bool {
             hasRejections && (rejected[key]?.contains(Fold.fold(value)) ?? false)
         }
 
-        var tags: [String: InferredTag] = [:]
+        var tags = TagList()
         var removed = Set<String>()
         if let manual = input.spec.manualTags {
             for (key, value) in manual {
@@ -79,45 +90,50 @@ public struct TagInferencer: Sendable {
                                       reason: "set by a person (manualTags \(key)=\(value))")
             }
         }
-        for (key, value) in input.approved where tags[key] == nil && !removed.contains(key) {
+        for (key, value) in input.approved where !tags.contains(key) && !removed.contains(key) {
             tags[key] = InferredTag(key: key, value: value, confidence: SourceConfidence.approval, source: .approval,
                                     decision: .apply, reason: "approved by a person")
         }
 
-        let native = normaliser.normalise(input.spec.nativeTags)
+        let native = nativeTags(input.spec.nativeTags, memo: memo)
+        func nativeValue(of key: String) -> EstateMemo.Native? {
+            for n in native where n.tag.key == key { return n }
+            return nil
+        }
         var view: [String: String] = [:]
-        view.reserveCapacity(native.count + tags.count)
-        for (k, t) in native { view[k] = t.value }
-        for (k, t) in tags { view[k] = t.value }
+        view.reserveCapacity(native.count + tags.tags.count)
+        for n in native { view[n.tag.key] = n.tag.value }
+        for t in tags.tags { view[t.key] = t.value }
         for k in removed { view[k] = nil }
 
-        // Rule hits per key, in decision order (priority, then name). Few keys: a list, not a dictionary.
         var audits: [InferredTag] = []
-        var matched: [String] = []
-        var hitsByKey: [(key: String, hits: [RuleTagHit])] = []
-        let evaluations = rules.evaluate(
-            input.spec, tags: view, rawNative: input.spec.nativeTags, candidates: ruleCandidates,
-            canonical: { [normaliser] key, value in normaliser.canonicalValue(value, key: key) })
-        for e in evaluations {
-            matched.append(rules.rules[e.rule].name)
-            for var h in e.hits {
-                h.value = normaliser.canonicalValue(h.value, key: h.key)
-                if h.mode == .audit {
-                    audits.append(InferredTag(
-                        key: h.key, value: h.value, confidence: h.confidence, source: .rule, decision: .audit,
-                        reason: Text.join("audit rule ", h.rule, " (priority ", String(h.priority), ") would set it from ", h.origin),
-                        rule: h.rule))
-                } else if let j = hitsByKey.firstIndex(where: { $0.key == h.key }) {
-                    hitsByKey[j].hits.append(h)
-                } else {
-                    hitsByKey.append((h.key, [h]))
-                }
-            }
+        memo.hits.removeAll(keepingCapacity: true)
+        memo.matchedRules.removeAll(keepingCapacity: true)
+        let candidates = ruleCandidates ?? rules.candidates(provider: input.spec.provider, type: input.spec.type, account: input.spec.account)
+        if !candidates.isEmpty {
+            rules.evaluate(
+                input.spec, view: &view, rawNative: input.spec.nativeTags, candidates: candidates,
+                canonical: { key, value in memo.canonicalValue(value, key: key) }, matched: &memo.matchedRules, hits: &memo.hits)
         }
+        let hits = memo.hits
+        tags.reserveCapacity(tags.tags.count + native.count + hits.count)
 
-        for (key, hits) in hitsByKey where tags[key] == nil && !removed.contains(key) {
-            let usable = hasRejections ? hits.filter { !isRejected(key, $0.value) } : hits
-            guard let winner = usable.first else { continue }
+        // Hits are in decision order (priority, then name): per key, the first usable one wins.
+        for (h, hit) in hits.enumerated() {
+            let rule = ruleList[hit.rule]
+            if rule.mode == .audit {
+                audits.append(InferredTag(
+                    key: hit.key, value: hit.value, confidence: rule.confidence, source: .rule, decision: .audit,
+                    reason: rule.tags[hit.tag].auditReason, rule: rule.name))
+                continue
+            }
+            let key = hit.key
+            // Each key is decided once, at its first Apply/Suggest hit.
+            if hits[..<h].contains(where: { $0.key == key && ruleList[$0.rule].mode != .audit }) { continue }
+            guard !tags.contains(key), !removed.contains(key) else { continue }
+            let usable = hits[h...].filter { $0.key == key && ruleList[$0.rule].mode != .audit && !isRejected(key, $0.value) }
+            guard let winning = usable.first else { continue }
+            let winner = ruleList[winning.rule]
             let decision: TagDecision
             switch winner.mode {
             case .apply: decision = thresholds.decision(for: winner.confidence)
@@ -125,39 +141,55 @@ public struct TagInferencer: Sendable {
             case .audit: decision = .audit
             }
             if decision == .discard { continue }
-            if let n = native[key], !winner.override, !isRejected(key, n.value) {
-                tags[key] = nativeTag(n, note: Text.join(
-                    "; rule ", winner.rule, " (priority ", String(winner.priority), ") would set ", winner.value,
-                    " but does not override native values"))
+            let n = nativeValue(of: key)
+            if let n, !winner.override, !isRejected(key, n.tag.value) {
+                tags[key] = Self.nativeTag(n.tag, note: Text.join(
+                    "; rule ", winner.name, " (priority ", String(winner.priority), ") would set ", winning.value,
+                    " but does not override native values"), thresholds: thresholds)
                 continue
             }
-            var reason = Text.join(
-                "rule ", winner.rule, " (priority ", String(winner.priority), ", ", winner.mode.rawValue, ") set it from ", winner.origin)
-            let losers = usable.dropFirst().filter { $0.rule != winner.rule }
+            var reason = winner.tags[winning.tag].setReason
+            let losers = usable.dropFirst().filter { $0.rule != winning.rule }
             if !losers.isEmpty {
-                let named = losers.prefix(3).map { "\($0.rule) (priority \($0.priority)) wanted \($0.value)" }
+                let named = losers.prefix(3).map { "\(ruleList[$0.rule].name) (priority \(ruleList[$0.rule].priority)) wanted \($0.value)" }
                 reason += "; won over " + named.joined(separator: ", ") + (losers.count > 3 ? " and \(losers.count - 3) more" : "")
             }
-            if let n = native[key], winner.override { reason += "; overrides native \(n.nativeKey)=\(n.nativeValue)" }
-            tags[key] = InferredTag(key: key, value: winner.value, confidence: winner.confidence, source: .rule,
-                                    decision: decision, reason: reason, rule: winner.rule)
+            if let n, winner.override { reason += "; overrides native \(n.tag.nativeKey)=\(n.tag.nativeValue)" }
+            tags[key] = InferredTag(key: key, value: winning.value, confidence: winner.confidence, source: .rule,
+                                    decision: decision, reason: reason, rule: winner.name)
         }
 
-        for (key, n) in native where tags[key] == nil && !removed.contains(key) && !isRejected(key, n.value) {
-            tags[key] = nativeTag(n, note: "")
+        for n in native where !tags.contains(n.tag.key) && !removed.contains(n.tag.key) && !isRejected(n.tag.key, n.tag.value) {
+            tags[n.tag.key] = n.plain
         }
         if audits.count > 1 { audits.sort { ($0.key, $0.rule ?? "") < ($1.key, $1.rule ?? "") } }
-        if matched.count > 1 { matched.sort() }
-        return ResolvedTags(tags: tags, audits: audits, matchedRules: matched, removed: removed, rejected: rejected)
+        return ResolvedTags(tags: tags, audits: audits, matchedRules: rules.names(memo.matchedRules), removed: removed, rejected: rejected)
     }
 
-    private func nativeTag(_ n: NormalisedTag, note: String) -> InferredTag {
+    /// The resource's native tags normalised, at most one per canonical key (see `TagNormaliser.prefers`).
+    private func nativeTags(_ raw: [String: String]?, memo: EstateMemo) -> [EstateMemo.Native] {
+        guard let raw, !raw.isEmpty else { return [] }
+        var out: [EstateMemo.Native] = []
+        out.reserveCapacity(raw.count)
+        for (key, value) in raw {
+            guard let n = memo.native(key: key, value: value) else { continue }
+            if let j = out.firstIndex(where: { $0.tag.key == n.tag.key }) {
+                if TagNormaliser.prefers(n.tag, over: out[j].tag) { out[j] = n }
+            } else {
+                out.append(n)
+            }
+        }
+        return out
+    }
+
+    /// A native value as the resource's tag; `note` says why a rule did not replace it.
+    static func nativeTag(_ n: NormalisedTag, note: String, thresholds: Thresholds) -> InferredTag {
         let what = n.nativeKey == n.key && n.nativeValue == n.value
             ? Text.join("native tag ", n.key, "=", n.value, note)
             : Text.join("native tag ", n.nativeKey, "=", n.nativeValue, " normalised to ", n.key, "=", n.value, note)
         let confidence = SourceConfidence.native
         return InferredTag(key: n.key, value: n.value, confidence: confidence, source: .native,
-                           decision: config.thresholds.decision(for: confidence), reason: what)
+                           decision: thresholds.decision(for: confidence), reason: what)
     }
 
     // MARK: Stage 2: inheritance, model, missing keys
@@ -168,7 +200,7 @@ public struct TagInferencer: Sendable {
         func isRejected(_ key: String, _ value: String) -> Bool { resolved.rejected[key]?.contains(Fold.fold(value)) ?? false }
 
         func isOpen(_ key: String) -> Bool {
-            !resolved.removed.contains(key) && (tags[key].map { $0.decision == .discard } ?? true)
+            !resolved.removed.contains(key) && (tags.decision(of: key).map { $0 == .discard } ?? true)
         }
         if config.requiredKeys.contains(where: isOpen) {
             let open = config.requiredKeys.filter(isOpen)
@@ -212,13 +244,13 @@ public struct TagInferencer: Sendable {
                         if candidate == nil || predicted.confidence > candidate!.confidence { candidate = predicted }
                     }
                 }
-                if let candidate, tags[key] == nil || candidate.confidence > tags[key]!.confidence { tags[key] = candidate }
+                if let candidate, candidate.confidence > tags.confidence(of: key) ?? -1 { tags[key] = candidate }
             }
         }
 
-        let missing = config.requiredKeys.filter { tags[$0]?.decision != .apply }
+        let missing = config.requiredKeys.filter { tags.decision(of: $0) != .apply }
         return InferenceResult(
-            tags: tags.values.sorted { $0.key < $1.key }, audits: resolved.audits, missingKeys: missing,
+            tags: tags.tags, audits: resolved.audits, missingKeys: missing,
             matchedRules: resolved.matchedRules, modelVersion: model?.version)
     }
 

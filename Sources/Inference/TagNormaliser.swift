@@ -31,27 +31,37 @@ public struct TagNormaliser: Sendable {
     }
 
     /// Canonical key and synonym-mapped value, before the vocabulary. When several native keys map to one
-    /// canonical key, the one spelled like the canonical key wins, then the lexicographically smallest.
+    /// canonical key, see `prefers`.
     func canonicalise(_ native: [String: String]) -> [String: String] {
         var out: [String: String] = [:]
-        for (k, v) in normaliseWithoutVocabulary(native) { out[k] = v.value }
+        for (k, v) in normalise(native, vocabulary: false) { out[k] = v.value }
         return out
     }
 
-    private func normaliseWithoutVocabulary(_ native: [String: String]) -> [String: NormalisedTag] {
+    /// When several native keys map to one canonical key, the one spelled like the canonical key wins, then
+    /// the lexicographically smallest: the same choice whatever order the native tags come in.
+    static func prefers(_ candidate: NormalisedTag, over existing: NormalisedTag) -> Bool {
+        !(existing.nativeKey == existing.key || (candidate.nativeKey != candidate.key && existing.nativeKey < candidate.nativeKey))
+    }
+
+    /// One native tag under its canonical key with its canonical value (the estate's form of it when
+    /// `vocabulary`); nil when the value is blank.
+    func normalise(key rawKey: String, value rawValue: String, vocabulary useVocabulary: Bool = true) -> NormalisedTag? {
+        let value = trimmed(rawValue)
+        if value.isEmpty { return nil }
+        let key = tables.canonicalKey(rawKey)
+        var mapped = tables.valueSynonyms[key]?[Fold.fold(value)] ?? value
+        if useVocabulary, vocabularyKeys.contains(key) { mapped = vocabulary.form(of: mapped, key: key) }
+        return NormalisedTag(key: key, value: mapped, nativeKey: rawKey, nativeValue: rawValue)
+    }
+
+    private func normalise(_ native: [String: String], vocabulary: Bool) -> [String: NormalisedTag] {
         var out: [String: NormalisedTag] = [:]
         out.reserveCapacity(native.count)
         for (rawKey, rawValue) in native {
-            let value = trimmed(rawValue)
-            if value.isEmpty { continue }
-            let key = tables.canonicalKey(rawKey)
-            let mapped = tables.valueSynonyms[key]?[Fold.fold(value)] ?? value
-            let candidate = NormalisedTag(key: key, value: mapped, nativeKey: rawKey, nativeValue: rawValue)
-            if let existing = out[key] {
-                let keepExisting = existing.nativeKey == key || (rawKey != key && existing.nativeKey < rawKey)
-                if keepExisting { continue }
-            }
-            out[key] = candidate
+            guard let candidate = normalise(key: rawKey, value: rawValue, vocabulary: vocabulary) else { continue }
+            if let existing = out[candidate.key], !Self.prefers(candidate, over: existing) { continue }
+            out[candidate.key] = candidate
         }
         return out
     }
@@ -59,12 +69,7 @@ public struct TagNormaliser: Sendable {
     /// Native tags under canonical keys with canonical values. Empty values are dropped.
     public func normalise(_ native: [String: String]?) -> [String: NormalisedTag] {
         guard let native, !native.isEmpty else { return [:] }
-        var out = normaliseWithoutVocabulary(native)
-        for (key, tag) in out where vocabularyKeys.contains(key) {
-            let form = vocabulary.form(of: tag.value, key: key)
-            if form != tag.value { out[key]!.value = form }
-        }
-        return out
+        return normalise(native, vocabulary: true)
     }
 
     /// Native tags as a plain canonical key -> value map.

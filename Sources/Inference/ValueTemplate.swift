@@ -9,14 +9,11 @@ struct ValueTemplate: Sendable {
         case account, region, type, provider, name
     }
 
-    enum Rendered {
-        case value(String, origin: String)
-        /// A reference had no value on this resource (the tag is then not set by this rule).
-        case missing(String)
-    }
-
     let parts: [Part]
     let source: String
+    /// How a value came about, for reasons: `fixed value`, or the template as written (`${name.team}-svc`).
+    /// The same for every resource, so reasons naming it are built once per rule.
+    let origin: String
 
     init(_ text: String, groups: [String], hasRegex: Bool) throws(RuleError) {
         source = text
@@ -58,16 +55,19 @@ struct ValueTemplate: Sendable {
         if !rest.isEmpty { parts.append(.literal(String(rest))) }
         guard !parts.isEmpty else { throw RuleError(rule: "", message: "value is empty") }
         self.parts = parts
+        if parts.count == 1, case .literal = parts[0] { origin = "fixed value" } else { origin = text }
     }
 
-    func render(spec: CloudResourceSpec, groups: [String: String], tags: [String: String], rawNative: [String: String]?) -> Rendered {
-        if parts.count == 1, case .literal(let s) = parts[0] { return .value(s, origin: "fixed value") }
+    /// The value for a resource, or nil when a reference has no value on it (the rule then does not set
+    /// this tag).
+    func render(spec: CloudResourceSpec, groups: NameGroups, tags: [String: String], rawNative: [String: String]?) -> String? {
+        if parts.count == 1, case .literal(let s) = parts[0] { return s }
         var out = ""
         for part in parts {
             let piece: String?
             switch part {
             case .literal(let s): piece = s
-            case .group(let g): piece = groups[g]
+            case .group(let g): piece = groups.value(g)
             case .tag(let k): piece = tags[k] ?? rawNative?[k]
             case .account: piece = spec.account
             case .region: piece = spec.region
@@ -75,22 +75,9 @@ struct ValueTemplate: Sendable {
             case .provider: piece = spec.provider
             case .name: piece = spec.name
             }
-            guard let piece, !piece.isEmpty else { return .missing("\(describe(part)) has no value") }
+            guard let piece, !piece.isEmpty else { return nil }
             out += piece
         }
-        return .value(out, origin: "\(source)")
-    }
-
-    private func describe(_ p: Part) -> String {
-        switch p {
-        case .literal(let s): return s
-        case .group(let g): return "${name.\(g)}"
-        case .tag(let k): return "${tag.\(k)}"
-        case .account: return "${account}"
-        case .region: return "${region}"
-        case .type: return "${type}"
-        case .provider: return "${provider}"
-        case .name: return "${name}"
-        }
+        return out
     }
 }

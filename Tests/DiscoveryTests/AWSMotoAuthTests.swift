@@ -2,6 +2,7 @@ import Discovery
 import Foundation
 import TaggingAPI
 import Testing
+import VTagTestSupport
 
 /// moto with its signature and IAM checks switched on (after the first few requests, which create
 /// the IAM user whose key the rest use): a wrong signature fails instead of passing unnoticed.

@@ -2,6 +2,7 @@ import Discovery
 import Foundation
 import TaggingAPI
 import Testing
+import VTagTestSupport
 
 /// Web identity (IRSA) against moto's STS: the token file is exchanged for temporary credentials,
 /// which are cached until the refresh margin.

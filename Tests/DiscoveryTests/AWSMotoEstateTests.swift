@@ -2,6 +2,7 @@ import Discovery
 import Foundation
 import TaggingAPI
 import Testing
+import VTagTestSupport
 
 /// Discovery against a real moto server seeded (by boto3, not by us) with an estate in two
 /// regions: EC2 instances and volumes, RDS, S3, ELBv2 and Lambda.
@@ -72,7 +73,7 @@ struct AWSMotoEstateTests {
 
     /// Nothing listens on the endpoint: the run fails at STS, saying which endpoint it could not reach.
     @Test func unreachableEndpointSaysWhere() async throws {
-        let port = try MotoSupport.freePort()
+        let port = try Loopback.freePort()
         let provider = AWSProvider(
             settings: AWSDiscoverySettings(regions: ["us-east-1"], endpointURL: "http://127.0.0.1:\(port)"),
             credentials: StaticCredentialsProvider(accessKeyID: "testing", secretAccessKey: "testing"),

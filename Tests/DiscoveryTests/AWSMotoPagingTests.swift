@@ -2,6 +2,7 @@ import Discovery
 import Foundation
 import TaggingAPI
 import Testing
+import VTagTestSupport
 
 /// Paging at 2,000+ instances. moto's DescribeInstances grows quadratically with tagged instances,
 /// so the estate stays at 2,000; small pages force many round trips with NextToken.

@@ -2,6 +2,7 @@ import Discovery
 import Foundation
 import TaggingAPI
 import Testing
+import VTagTestSupport
 
 /// Throttling and 5xx injected by a loopback proxy in front of moto.
 @Suite("AWS discovery against moto: throttling", .timeLimit(.minutes(10)))
@@ -12,7 +13,7 @@ struct AWSMotoThrottlingTests {
     }
 
     static func stats(_ proxy: LoopbackServer) async throws -> ProxyStats {
-        let result = try await MotoSupport.run(
+        let result = try await MotoServer.run(
             [
                 "python3", "-c",
                 "import urllib.request,sys; sys.stdout.write(urllib.request.urlopen('\(proxy.endpoint)/__proxy__/stats').read().decode())",

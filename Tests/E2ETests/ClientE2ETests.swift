@@ -1,5 +1,6 @@
 import Foundation
 import K8sClient
+import KubeTestServer
 import Testing
 
 /// Client behaviour that must hold against a real API server as much as against the test server.
@@ -8,33 +9,11 @@ struct ClientE2ETests {
     /// A throwaway CRD with a status subresource (written to a temporary file for the harness).
     static let gadgetCRD: String = {
         let path = NSTemporaryDirectory() + "vtag-e2e-gadgets-\(ProcessInfo.processInfo.processIdentifier).yaml"
-        try? """
-            apiVersion: apiextensions.k8s.io/v1
-            kind: CustomResourceDefinition
-            metadata: {name: gadgets.e2e.vtag.dev}
-            spec:
-              group: e2e.vtag.dev
-              scope: Namespaced
-              names: {plural: gadgets, singular: gadget, kind: Gadget, listKind: GadgetList}
-              versions:
-              - name: v1
-                served: true
-                storage: true
-                subresources: {status: {}}
-                schema:
-                  openAPIV3Schema:
-                    type: object
-                    properties:
-                      spec:
-                        type: object
-                        required: [size]
-                        properties:
-                          size: {type: integer, minimum: 0}
-                      status:
-                        type: object
-                        properties:
-                          phase: {type: string}
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        try? ThrowawayCRD(
+            group: "e2e.vtag.dev", kind: "Gadget", plural: "gadgets",
+            spec: "{type: object, required: [size], properties: {size: {type: integer, minimum: 0}}}",
+            status: "{type: object, properties: {phase: {type: string}}}"
+        ).yaml.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }()
 

@@ -31,36 +31,11 @@ struct ClientWidget: HasStatus, Equatable {
 }
 
 enum TestCRD {
-    static let widgets = """
-        apiVersion: apiextensions.k8s.io/v1
-        kind: CustomResourceDefinition
-        metadata:
-          name: widgets.test.vtag.dev
-        spec:
-          group: test.vtag.dev
-          scope: Namespaced
-          names: {plural: widgets, singular: widget, kind: ClientWidget, listKind: ClientWidgetList}
-          versions:
-          - name: v1
-            served: true
-            storage: true
-            subresources: {status: {}}
-            schema:
-              openAPIV3Schema:
-                type: object
-                properties:
-                  spec:
-                    type: object
-                    required: [size]
-                    properties:
-                      size: {type: integer, minimum: 0}
-                      color: {type: string, enum: [red, green, blue]}
-                  status:
-                    type: object
-                    properties:
-                      phase: {type: string}
-                      observedGeneration: {type: integer, format: int64}
-        """
+    static let widgets = ThrowawayCRD(
+        group: "test.vtag.dev", kind: "ClientWidget", plural: "widgets", singular: "widget",
+        spec: "{type: object, required: [size], properties: {size: {type: integer, minimum: 0}, color: {type: string, enum: [red, green, blue]}}}",
+        status: "{type: object, properties: {phase: {type: string}, observedGeneration: {type: integer, format: int64}}}"
+    ).yaml
 }
 
 /// Starts a test server (with the widget CRD), hands a client for its default kubeconfig to `body`,

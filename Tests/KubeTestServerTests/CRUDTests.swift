@@ -169,26 +169,12 @@ struct CRUDTests {
                 type: object
                 x-kubernetes-preserve-unknown-fields: true
         ---
-        apiVersion: apiextensions.k8s.io/v1
-        kind: CustomResourceDefinition
-        metadata:
-          name: things.example.test
-        spec:
-          group: example.test
-          scope: Namespaced
-          names: {plural: things, kind: Thing}
-          versions:
-          - name: v1
-            served: true
-            storage: true
-            subresources: {status: {}}
-            schema:
-              openAPIV3Schema:
-                type: object
-                properties:
-                  spec: {type: object, properties: {n: {type: integer, default: 7}}}
-                  status: {type: object, x-kubernetes-preserve-unknown-fields: true}
-        """
+
+        """ + ThrowawayCRD(
+            group: "example.test", kind: "Thing", plural: "things",
+            spec: "{type: object, properties: {n: {type: integer, default: 7}}}",
+            status: "{type: object, x-kubernetes-preserve-unknown-fields: true}"
+        ).yaml
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
         try await withServer(.init(crdFiles: [path])) { _, c in
             let g = try await c.post("/apis/example.test/v1/gadgets", ["apiVersion": "example.test/v1", "kind": "Gadget", "metadata": ["name": "g"], "anything": 1])

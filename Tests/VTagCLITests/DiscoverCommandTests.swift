@@ -12,18 +12,13 @@ struct DiscoverCommandTests {
     /// Runs the real DiscoveryJob controller with the operator's providers next to the CLI.
     func withOperator(_ body: (TestCluster) async throws -> Void) async throws {
         try await TestCluster.with { c in
-            let jobs = Informer(api: Api<DiscoveryJob>.all(c.client))
-            let resources = Informer(api: Api<CloudResource>.all(c.client))
+            let jobs = c.informer(DiscoveryJob.self), resources = c.informer(CloudResource.self)
             let reconciler = DiscoveryJobReconciler(
                 client: c.client, jobs: jobs.store, resources: resources.store, events: nil, providers: DefaultProviders.factory)
             let controller = Controller(name: "discoveryjob", workers: 2) { try await reconciler.reconcile($0) }
             controller.watch(jobs)
             controller.owns(resources, owner: DiscoveryJob.self)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await jobs.run() }
-                group.addTask { try await resources.run() }
-                group.addTask { try await controller.run() }
-                defer { group.cancelAll() }
+            try await whileRunning([jobs.run, resources.run, controller.run]) {
                 try await body(c)
                 await reconciler.stopRuns()
             }
@@ -32,13 +27,7 @@ struct DiscoverCommandTests {
 
     /// Waits (bounded) for the job's first run, so the requested one is a second, distinct run.
     func firstRun(_ c: TestCluster, _ name: String) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            if try await c.api(DiscoveryJob.self).get(name).status?.lastRun != nil { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("the initial run of \(name) never finished")
-        throw CancellationError()
+        try await eventually("the initial run of \(name)") { try await c.api(DiscoveryJob.self).get(name).status?.lastRun != nil }
     }
 
     @Test("discover --wait requests a run through the annotation and follows it to the end")

@@ -1,69 +1,16 @@
 import Foundation
 import Testing
+import VTagTestSupport
 @testable import VTagCLI
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// `plan --job` for an AWS job, against a real moto server on loopback (CI installs moto[server] and boto3).
 @Suite("kubectl vtag plan --job (aws, moto)")
 struct PlanAWSJobTests {
-    /// The Discovery tests' moto launcher: exits when its stdin (held by this process) closes.
-    let motoChild = repositoryRoot.appendingPathComponent("Tests/DiscoveryTests/Fixtures/moto_child.py").path
-
-    func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        try #require(ok, "cannot bind a loopback port")
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
-
-    /// Runs python3 with `args` to completion within `timeout`; returns status and stderr.
-    func python(_ args: [String], timeout: Duration = .seconds(120)) async throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3"] + args
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let deadline = ContinuousClock.now + timeout
-        while p.isRunning {
-            if ContinuousClock.now > deadline { p.terminate(); Issue.record("python3 \(args.first ?? "") timed out"); break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return (p.terminationStatus, String(decoding: err.fileHandleForReading.readDataToEndOfFile().suffix(2000), as: UTF8.self))
-    }
-
     @Test("the job's resources are discovered with the caller's AWS environment credentials and planned with the rules")
     func awsJob() async throws {
-        let (check, why) = try await python(["-c", "import moto.server, boto3"])
-        try #require(check == 0, "moto is not installed for python3: python3 -m pip install 'moto[server]' boto3 (\(why))")
-
-        let port = try freePort()
-        let moto = Process()
-        moto.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        moto.arguments = ["python3", motoChild, String(port)]
-        let stdin = Pipe()
-        moto.standardInput = stdin
-        moto.standardOutput = FileHandle.nullDevice
-        moto.standardError = FileHandle.nullDevice
-        try moto.run()
-        defer {
-            moto.terminate()
-            try? stdin.fileHandleForWriting.close()
-        }
-        let endpoint = "http://127.0.0.1:\(port)"
+        let moto = try await LoopbackServer.moto()
+        defer { moto.stop() }
+        let endpoint = moto.endpoint
 
         let seed = """
             import boto3, time
@@ -77,13 +24,12 @@ struct PlanAWSJobTests {
                 TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "payments-prod-api-01"}, {"Key": "Owner", "Value": "ana@example.com"}]}])
             boto3.client("s3", **kw).create_bucket(Bucket="payments-prod-logs")
             """
-        let (seeded, seedError) = try await python(["-c", seed])
-        try #require(seeded == 0, "seeding moto failed: \(seedError)")
+        let seeded = try await MotoServer.run(["python3", "-c", seed], timeout: .seconds(120))
+        try #require(seeded.status == 0, "seeding moto failed: \(seeded.errorText)")
 
-        let dir = try temporaryDirectory("plan-aws")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let job = dir.appendingPathComponent("job.yaml").path
-        try """
+        let files = try ScratchFiles("plan-aws")
+        defer { files.remove() }
+        let job = try files.write("job.yaml", """
             apiVersion: v1
             kind: Secret
             metadata: {name: fake}
@@ -99,7 +45,7 @@ struct PlanAWSJobTests {
                 services: ["ec2:instance", "s3:bucket"]
                 credentialsSecretRef: {name: fake}
                 endpointURL: \(endpoint)
-            """.write(toFile: job, atomically: true, encoding: .utf8)
+            """)
 
         let rules = repositoryRoot.appendingPathComponent("examples/taggingrules.yaml").path
         let r = await ProcessEnvironment.$current.withValue(["AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"]) {

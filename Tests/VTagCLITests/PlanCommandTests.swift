@@ -109,10 +109,9 @@ struct PlanCommandTests {
 
     @Test("--job runs a simulated DiscoveryJob manifest through the operator's provider")
     func job() async throws {
-        let dir = try temporaryDirectory("plan-job")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("job.yaml").path
-        try """
+        let files = try ScratchFiles("plan-job")
+        defer { files.remove() }
+        let path = try files.write("job.yaml", """
             apiVersion: vtag.dev/v1alpha1
             kind: DiscoveryJob
             metadata:
@@ -123,7 +122,7 @@ struct PlanCommandTests {
                 count: 40
                 seed: 3
                 clouds: [aws]
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+            """)
         let r = await runCLI(["plan", "--job", path, "-o", "json"])
         #expect(r.error == nil, "\(message(r.error))")
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
@@ -134,8 +133,8 @@ struct PlanCommandTests {
 
     @Test("--job with an inventory job reads the ConfigMap from the same file, and says how to fix a missing one")
     func inventoryJob() async throws {
-        let dir = try temporaryDirectory("plan-inv-job")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let files = try ScratchFiles("plan-inv-job")
+        defer { files.remove() }
         let job = """
             apiVersion: vtag.dev/v1alpha1
             kind: DiscoveryJob
@@ -146,8 +145,7 @@ struct PlanCommandTests {
               inventory:
                 configMapRef: {name: estate, key: estate.csv}
             """
-        let path = dir.appendingPathComponent("job.yaml").path
-        try (job + """
+        let path = try files.write("job.yaml", job + """
 
             ---
             apiVersion: v1
@@ -159,14 +157,13 @@ struct PlanCommandTests {
                 provider,id,type,name,account,region,tag:team
                 aws,i-1,ec2:instance,web-1,1,eu-west-1,web
                 aws,i-2,ec2:instance,web-2,1,eu-west-1,
-            """).write(toFile: path, atomically: true, encoding: .utf8)
+            """)
         let r = await runCLI(["plan", "--job", path, "-o", "csv"])
         #expect(r.error == nil, "\(message(r.error))")
         #expect(r.out.hasPrefix("provider,id,type,name,account,region,"))
         #expect(r.out.contains("aws,i-1,ec2:instance,web-1,1,eu-west-1"))
 
-        let lonely = dir.appendingPathComponent("lonely.yaml").path
-        try job.write(toFile: lonely, atomically: true, encoding: .utf8)
+        let lonely = try files.write("lonely.yaml", job)
         let bad = await runCLI(["plan", "--job", lonely])
         #expect(message(bad.error).contains("ConfigMap estate key estate.csv, which is not in this file"), "\(message(bad.error))")
     }
@@ -184,10 +181,9 @@ struct PlanCommandTests {
 
     @Test("a bad rule file is an error naming the file and the line of the document")
     func badRules() async throws {
-        let dir = try temporaryDirectory("plan-rules")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("rules.yaml").path
-        try """
+        let files = try ScratchFiles("plan-rules")
+        defer { files.remove() }
+        let path = try files.write("rules.yaml", """
             apiVersion: vtag.dev/v1alpha1
             kind: TaggingRule
             metadata:
@@ -202,8 +198,8 @@ struct PlanCommandTests {
               name: broken
             spec:
               priority: 3
-            """.write(toFile: path, atomically: true, encoding: .utf8)
-        let r = await runCLI(["plan", "--simulate", "10", "--rules", dir.path])
+            """)
+        let r = await runCLI(["plan", "--simulate", "10", "--rules", files.dir.path])
         let text = message(r.error)
         #expect(text.contains("\(path) line 9"), "\(text)")
         #expect(text.contains("broken"))
@@ -215,10 +211,9 @@ struct PlanCommandTests {
 
     @Test("a rule that cannot compile is reported and left out; the others still apply")
     func unusableRule() async throws {
-        let dir = try temporaryDirectory("plan-bad-regex")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("rules.yaml").path
-        try """
+        let files = try ScratchFiles("plan-bad-regex")
+        defer { files.remove() }
+        let path = try files.write("rules.yaml", """
             apiVersion: vtag.dev/v1alpha1
             kind: TaggingRule
             metadata: {name: broken-regex}
@@ -232,7 +227,7 @@ struct PlanCommandTests {
             spec:
               override: true
               tags: [{key: team, value: web}]
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+            """)
         let r = await runCLI(["plan", "--inventory", inventory, "--rules", path, "-o", "json"])
         #expect(r.error == nil, "\(message(r.error))")
         #expect(r.err.contains("unusable rule left out: rule broken-regex"), "\(r.err)")

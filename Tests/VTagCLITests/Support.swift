@@ -38,6 +38,43 @@ func temporaryDirectory(_ tag: String) throws -> URL {
     return dir
 }
 
+/// A temporary directory for one test's input files: `write` puts a file in it, `remove` deletes it all.
+struct ScratchFiles {
+    let dir: URL
+
+    init(_ tag: String) throws { dir = try temporaryDirectory(tag) }
+
+    /// Writes `text` to the file `name` in the directory and returns the file's path.
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        let path = dir.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: dir) }
+}
+
+/// Waits (bounded) until `condition` holds; records what it waited for and stops the test if it never does.
+func eventually(_ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    Issue.record("timed out waiting for: \(what)")
+    throw CancellationError()
+}
+
+/// Runs `loops` (informers, controllers) in the background while `body` runs, and cancels them when it returns.
+func whileRunning(_ loops: [@Sendable () async throws -> Void], _ body: () async throws -> Void) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for loop in loops { group.addTask { try await loop() } }
+        defer { group.cancelAll() }
+        try await body()
+    }
+}
+
 /// Compares `actual` with the golden file `name`; with VTAG_UPDATE_GOLDEN=1 in the environment the file
 /// is (re)written instead (check the diff by eye before committing it).
 func expectGolden(_ actual: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {

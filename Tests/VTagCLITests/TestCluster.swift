@@ -36,6 +36,9 @@ struct TestCluster {
 
     func api<T: KubernetesObject>(_ type: T.Type) -> Api<T> { Api<T>(client: client, namespace: namespace) }
 
+    /// An informer over every namespace, for running the operator's reconcilers next to the CLI.
+    func informer<T: KubernetesObject>(_ type: T.Type) -> Informer<T> { Informer(api: Api<T>.all(client)) }
+
     // MARK: Fixtures
 
     @discardableResult

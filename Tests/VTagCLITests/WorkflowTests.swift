@@ -12,9 +12,7 @@ import Testing
 struct WorkflowTests {
     func withOperator(_ body: (TestCluster) async throws -> Void) async throws {
         try await TestCluster.with { c in
-            let resources = Informer(api: Api<CloudResource>.all(c.client))
-            let rules = Informer(api: Api<TaggingRule>.all(c.client))
-            let approvals = Informer(api: Api<TagApproval>.all(c.client))
+            let resources = c.informer(CloudResource.self), rules = c.informer(TaggingRule.self), approvals = c.informer(TagApproval.self)
             let model = ModelHolder()
             let settings = TaggingSettings()
             let tagger = CloudResourceTagger(
@@ -26,13 +24,7 @@ struct WorkflowTests {
             tagging.watch(resources)
             let deciding = Controller(name: "approvals", workers: 2) { try await decider.reconcile($0) }
             deciding.watch(approvals)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for informer in [resources.run, rules.run, approvals.run] as [@Sendable () async throws -> Void] {
-                    group.addTask { try await informer() }
-                }
-                group.addTask { try await tagging.run() }
-                group.addTask { try await deciding.run() }
-                defer { group.cancelAll() }
+            try await whileRunning([resources.run, rules.run, approvals.run, tagging.run, deciding.run]) {
                 try await eventually("caches synced") { resources.hasSynced && rules.hasSynced && approvals.hasSynced }
                 // The rule first, so the tagger sees it when the resources arrive.
                 _ = try await c.api(TaggingRule.self).create(TaggingRule(
@@ -47,29 +39,18 @@ struct WorkflowTests {
         }
     }
 
-    func eventually(_ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("timed out waiting for: \(what)")
-        throw CancellationError()
-    }
-
     @Test("import, approve with --except, audit, tag, status and export, end to end")
     func dayInTheLife() async throws {
         try await withOperator { c in
-            let dir = try temporaryDirectory("workflow")
-            defer { try? FileManager.default.removeItem(at: dir) }
-            let file = dir.appendingPathComponent("estate.csv").path
-            try """
+            let files = try ScratchFiles("workflow")
+            defer { files.remove() }
+            let file = try files.write("estate.csv", """
                 provider,id,type,name,account,region,tag:env
                 aws,i-1,ec2:instance,payments-prod-api-1,1,eu-west-1,prod
                 aws,i-2,ec2:instance,payments-prod-api-2,1,eu-west-1,prod
                 aws,i-3,ec2:instance,payments-prod-api-3,1,eu-west-1,prod
 
-                """.write(toFile: file, atomically: true, encoding: .utf8)
+                """)
             let imported = await c.cli(["import", file])
             #expect(imported.error == nil, "\(message(imported.error))")
             let names = ["i-1", "i-2", "i-3"].map { ResourceNaming.name(provider: "aws", id: $0) }

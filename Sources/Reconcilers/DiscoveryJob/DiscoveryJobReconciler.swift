@@ -33,17 +33,21 @@ public final class DiscoveryJobReconciler: Sendable {
         self.logger = logger
         resources.addIndex(Self.ownerIndex) { object in (object.metadata.ownerReferences ?? []).map(\.uid) }
         self.executor = DiscoveryRunExecutor(
-            client: client, resources: resources, events: events, providers: providers,
+            client: client, jobs: jobs, resources: resources, events: events, providers: providers,
             references: references ?? ReferenceReader(client: client), writeConcurrency: writeConcurrency, now: now,
             logger: logger)
     }
 
     public func reconcile(_ key: ObjectKey) async throws -> ReconcileResult {
+        // Whether a run is in flight, asked before reading the cache: a run notes its final status in the
+        // cache before it counts as finished, so a job read after "not running" never shows the claim of a
+        // run that has just ended (which would be resumed as if it had been interrupted, and run twice).
+        let running = await runs.isRunning(key)
         guard let job = jobs.get(key), job.metadata.deletionTimestamp == nil else {
             await runs.cancel(key)
             return .done
         }
-        if await runs.isRunning(key) { return .done }
+        if running { return .done }
         let now = self.now()
         let plan: RunPlanner.Plan
         do {

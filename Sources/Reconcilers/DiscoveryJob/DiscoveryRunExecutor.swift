@@ -10,6 +10,9 @@ import TaggingAPI
 /// outcome in the job's status. A failed part is reported and what was found is kept.
 struct DiscoveryRunExecutor: Sendable {
     let client: KubeClient
+    /// The job cache: the final status write is noted in it before the run counts as finished, so no
+    /// reconcile after that reads the claim (`activeRun` set) and takes the run for an interrupted one.
+    let jobs: Store<DiscoveryJob>
     let resources: Store<CloudResource>
     let events: EventRecorder?
     let providers: ProviderFactory
@@ -202,7 +205,7 @@ struct DiscoveryRunExecutor: Sendable {
                 }
                 status.observedGeneration = current.metadata.generation
                 current.status = status
-                _ = try await api.replaceStatus(current)
+                jobs.noteWrite(try await api.replaceStatus(current))
                 events?.record(job, type: ok ? .normal : .warning, reason: setupFailure?.reason ?? (ok ? "RunSucceeded" : "RunFailed"),
                                message: setupFailure?.description ?? summary)
                 Counter(label: "vtag_discovery_runs_total", dimensions: [("result", ok ? "success" : "error")]).increment()
