@@ -124,6 +124,31 @@ struct RuntimeStoreTests {
         #expect(store.get(name: "created", namespace: "default") == nil)
     }
 
+    @Test func aLateDeleteOfAnEarlierObjectDoesNotRemoveTheOneCreatedSince() async throws {
+        let informer = manualInformer(Widget.self)
+        let store = informer.store
+        await informer.handle(.restarted([Widget("a", rv: 5, spec: ["v": "first"])]))
+        // We delete "a" and create it again at once; the server answers the create before the watch
+        // has delivered the delete.
+        var again = Widget("a", rv: 8, spec: ["v": "second"])
+        again.metadata.uid = "uid-second"
+        store.noteWrite(again)
+        var deleted = Widget("a", rv: 6, spec: ["v": "first"])
+        await informer.handle(.deleted(deleted))
+        #expect(store.get(name: "a", namespace: "default")?.spec["v"] == "second")
+        // Without uids, the resourceVersion of our write decides the same way.
+        deleted.metadata.uid = nil
+        var unnamed = again
+        unnamed.metadata.uid = nil
+        unnamed.metadata.resourceVersion = "9"
+        store.noteWrite(unnamed)
+        await informer.handle(.deleted(deleted))
+        #expect(store.get(name: "a", namespace: "default")?.metadata.resourceVersion == "9")
+        // The delete of the object we created does remove it.
+        await informer.handle(.deleted(unnamed))
+        #expect(store.get(name: "a", namespace: "default") == nil)
+    }
+
     @Test func resourceVersionOrdering() {
         #expect(ResourceVersion.isOlder("9", than: "10"))
         #expect(!ResourceVersion.isOlder("10", than: "9"))

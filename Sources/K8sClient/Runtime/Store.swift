@@ -174,10 +174,15 @@ public final class Store<T: KubernetesObject>: Sendable {
         }
     }
 
-    /// A watch DELETED event.
+    /// A watch DELETED event. A late one for an object we have since created again under the same name
+    /// (another uid, or older than our write) is ignored: the cache keeps what we wrote.
     func delete(_ object: T) -> InformerEvent<T>? {
         let key = ObjectKey(object)
         return state.withLock { s -> InformerEvent<T>? in
+            if let current = s.objects[key] {
+                if let gone = object.metadata.uid, let now = current.metadata.uid, gone != now { return nil }
+                if let w = s.written[key], ResourceVersion.isOlder(object.metadata.resourceVersion, than: w) { return nil }
+            }
             s.written.removeValue(forKey: key)
             guard let old = s.objects[key] else { return nil }
             Self.remove(key, in: &s)
