@@ -135,7 +135,7 @@ let package = Package(
         .target(name: "VTagTestSupport", dependencies: ["KubeCore", .product(name: "Yams", package: "Yams")], path: "Tests/Support"),
 
         .testTarget(name: "TaggingAPITests", dependencies: ["TaggingAPI", "VTagTestSupport", .product(name: "Yams", package: "Yams")]),
-        .testTarget(name: "K8sClientTests", dependencies: ["K8sClient", "KubeTestServer"]),
+        .testTarget(name: "K8sClientTests", dependencies: ["K8sClient", "KubeTestServer", "VTagTestSupport"]),
         .testTarget(
             name: "KubeTestServerTests",
             dependencies: [
@@ -150,12 +150,12 @@ let package = Package(
         ),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "TaggingAPI", "Discovery"]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "TaggingAPI", "VTagTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "ReconcilersTests", dependencies: ["Reconcilers", "KubeTestServer"]),
+        .testTarget(name: "ReconcilersTests", dependencies: ["Reconcilers", "KubeTestServer", "VTagTestSupport"]),
         .testTarget(name: "VTagCLITests", dependencies: ["VTagCLI", "KubeTestServer", "Reconcilers", "K8sClient", "VTagTestSupport"], exclude: ["Golden"]),
         .testTarget(
             name: "OperatorTests",
             dependencies: [
-                "Operator", "Reconcilers", "K8sClient", "KubeTestServer",
+                "Operator", "Reconcilers", "K8sClient", "KubeTestServer", "VTagTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]

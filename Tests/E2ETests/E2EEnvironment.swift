@@ -18,6 +18,7 @@ import Foundation
 import K8sClient
 import KubeTestServer
 import Testing
+import VTagTestSupport
 
 final class E2EEnvironment: Sendable {
     let client: KubeClient
@@ -101,12 +102,7 @@ final class E2EEnvironment: Sendable {
 
     /// Waits (bounded) until `condition` holds; false on timeout.
     func eventually(timeout: Duration = .seconds(90), _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return try await condition()
+        try await waitUntil(timeout: timeout, poll: .milliseconds(100), condition)
     }
 }
 

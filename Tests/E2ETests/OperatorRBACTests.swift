@@ -144,11 +144,6 @@ struct OperatorRBACTests {
     }
 
     func eventually(timeout: Duration = .seconds(120), _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        return try await condition()
+        try await waitUntil(timeout: timeout, poll: .milliseconds(200), condition)
     }
 }

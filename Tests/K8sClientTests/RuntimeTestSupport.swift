@@ -2,6 +2,7 @@ import CoreMetrics
 import Foundation
 import Synchronization
 import Testing
+import VTagTestSupport
 @testable import K8sClient
 import KubeTestServer
 
@@ -10,11 +11,7 @@ func eventually(
     timeout: Duration = .seconds(60), _ what: String = "condition",
     _ condition: @Sendable () async throws -> Bool
 ) async throws {
-    let deadline = ContinuousClock.now.advanced(by: timeout)
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(5))
-    }
+    if try await waitUntil(timeout: timeout, poll: .milliseconds(5), condition) { return }
     Issue.record("timed out after \(timeout) waiting for \(what)")
     throw TimedOut(what: what)
 }

@@ -1,6 +1,7 @@
 import Foundation
 import KubeTestServer
 import Testing
+import VTagTestSupport
 @testable import K8sClient
 
 /// A throwaway custom resource with a status subresource, for tests of CRD paths.
@@ -67,12 +68,7 @@ func uniqueName(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.pre
 
 /// Waits (bounded) until `condition` holds.
 func eventually(timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    return try await condition()
+    try await waitUntil(timeout: timeout, poll: .milliseconds(20), condition)
 }
 
 /// Runs `body`, failing with `TimeoutError` if it takes longer than `timeout` (tests never hang).

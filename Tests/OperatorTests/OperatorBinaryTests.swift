@@ -3,6 +3,7 @@ import K8sClient
 import KubeTestServer
 import TaggingAPI
 import Testing
+import VTagTestSupport
 
 /// Runs the real `vtag-operator` binary against the in-process API test server: it serves probes and
 /// metrics, becomes ready once its caches sync, leads through a Lease, discovers a simulated estate,
@@ -42,12 +43,7 @@ import Testing
         ]
         // Only what the binary needs: no KUBECONFIG or VTAG_* from the developer's shell.
         process.environment = ["POD_NAME": identity, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
-        let log = ProcessLog()
-        let stderr = Pipe()
-        process.standardError = stderr
-        process.standardOutput = FileHandle.nullDevice
-        stderr.fileHandleForReading.readabilityHandler = { handle in log.append(handle.availableData) }
-        try process.run()
+        let log = try ProcessLog.run(process)
         defer { if process.isRunning { process.terminate() } }
 
         let probePort = try #require(await log.waitForPort(message: "serving probes"), "no 'serving probes' line; stderr:\n\(log.text)")
@@ -87,8 +83,7 @@ import Testing
 
         // SIGTERM: exits 0 (bounded wait), having released the Lease.
         kill(process.processIdentifier, SIGTERM)
-        let deadline = ContinuousClock.now + .seconds(90)
-        while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        _ = try await waitUntil(timeout: .seconds(90)) { !process.isRunning }
         #expect(!process.isRunning, "still running after SIGTERM")
         #expect(process.terminationStatus == 0, "stderr:\n\(log.text)")
         #expect(log.text.contains("released the lease"))
@@ -101,14 +96,8 @@ import Testing
         process.executableURL = try Self.binary()
         process.arguments = ["--kubeconfig", "/nonexistent/kubeconfig", "--probe-address", "0", "--metrics-address", "0"]
         process.environment = ["PATH": "/usr/bin:/bin"]
-        let log = ProcessLog()
-        let stderr = Pipe()
-        process.standardError = stderr
-        process.standardOutput = FileHandle.nullDevice
-        stderr.fileHandleForReading.readabilityHandler = { handle in log.append(handle.availableData) }
-        try process.run()
-        let deadline = ContinuousClock.now + .seconds(60)
-        while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        let log = try ProcessLog.run(process)
+        _ = try await waitUntil(timeout: .seconds(60)) { !process.isRunning }
         if process.isRunning { process.terminate() }
         #expect(process.terminationStatus == 2)
         #expect(log.text.contains("/nonexistent/kubeconfig"), "stderr:\n\(log.text)")
@@ -116,19 +105,26 @@ import Testing
 }
 
 /// Waits (bounded, 90 s: the machine is shared) until `condition` holds.
+/// A failing look (the binary not listening yet) counts as "not yet".
 func eventually(timeout: Duration = .seconds(90), _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if (try? await condition()) == true { return true }
-        try await Task.sleep(for: .milliseconds(100))
-    }
-    return try await condition()
+    try await waitUntil(timeout: timeout, poll: .milliseconds(100)) { (try? await condition()) == true }
 }
 
 /// Collects a child process's stderr (JSON log lines) from its pipe's handler thread.
 final class ProcessLog: @unchecked Sendable {
     private let lock = NSLock()
     private var data = Data()
+
+    /// Starts `process` with its stderr collected here and its stdout discarded.
+    static func run(_ process: Process) throws -> ProcessLog {
+        let log = ProcessLog()
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        stderr.fileHandleForReading.readabilityHandler = { handle in log.append(handle.availableData) }
+        try process.run()
+        return log
+    }
 
     func append(_ chunk: Data) { lock.withLock { data.append(chunk) } }
 

@@ -4,6 +4,7 @@ import K8sClient
 import KubeTestServer
 import TaggingAPI
 import Testing
+import VTagTestSupport
 
 @testable import Reconcilers
 
@@ -54,11 +55,7 @@ func instances(_ n: Int, prefix: String = "i-") -> [CloudResourceSpec] {
 
 /// Waits (bounded) until `condition` holds.
 func eventually(_ what: String, timeout: Duration = .seconds(90), _ condition: @Sendable () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(50))
-    }
+    if try await waitUntil(timeout: timeout, condition) { return }
     Issue.record("timed out waiting for: \(what)")
     throw CancellationError()
 }

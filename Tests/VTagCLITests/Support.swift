@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Testing
+import VTagTestSupport
 @testable import VTagCLI
 
 /// The repository root (for examples/ and crds/).
@@ -57,11 +58,7 @@ struct ScratchFiles {
 
 /// Waits (bounded) until `condition` holds; records what it waited for and stops the test if it never does.
 func eventually(_ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(50))
-    }
+    if try await waitUntil(timeout: timeout, condition) { return }
     Issue.record("timed out waiting for: \(what)")
     throw CancellationError()
 }
