@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cost
 import Discovery
 import Foundation
 import Inference
@@ -24,6 +25,7 @@ struct PlanCommand: AsyncParsableCommand {
               kubectl vtag plan --job discoveryjob-aws.yaml --rules rules/
               kubectl vtag plan --inventory estate.csv --rules rules/ --fail-under 0.8
               kubectl vtag plan --inventory estate.csv -o csv > tagged.csv
+              kubectl vtag plan --inventory estate.csv --rules rules/ --focus bill.csv.gz --by team
             """)
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
@@ -66,7 +68,18 @@ struct PlanCommand: AsyncParsableCommand {
         "Exit with status 1 when the coverage of required keys is below this ratio (0 to 1).", valueName: "RATIO"))
     var failUnder: Double?
 
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp(
+        "FOCUS billing files: show the cost the values allocate before and after the rules.", valueName: "FILE"))
+    var focus: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("With --focus: the keys to allocate by (default: the required keys).", valueName: "KEYS"))
+    var by: String?
+
+    @Option(name: .long, help: "With --focus: EffectiveCost, BilledCost, ListCost or ContractedCost.")
+    var costColumn: FOCUSCostColumn = .effectiveCost
+
     func validate() throws {
+        if focus.isEmpty && by != nil { throw ValidationError("--by allocates the cost of --focus FILE...: give the FOCUS files too") }
         let sources = [inventory != nil, simulate != nil, job != nil].count { $0 }
         guard sources == 1 else {
             throw ValidationError("give exactly one source of resources: --inventory FILE, --simulate N or --job FILE")
@@ -111,9 +124,17 @@ struct PlanCommand: AsyncParsableCommand {
     func makeReport() async throws -> PlanReport {
         let taggingRules = try ManifestFiles.taggingRules(at: rules)
         let loaded = try await source.load()
-        return PlanReport.make(
+        var report = PlanReport.make(
             source: source.description, specs: loaded.resources, rules: taggingRules, config: inferenceConfig,
             discoveryErrors: loaded.failures.map(\.description))
+        if !focus.isEmpty {
+            let keys = by.map(AllocationKeys.parse) ?? keyList
+            let before = PlanReport.make(
+                source: source.description, specs: loaded.resources, rules: [], config: inferenceConfig, discoveryErrors: [])
+            report.costShift = try CostShift.make(
+                input: FOCUSInput(files: focus, costColumn: costColumn), keys: keys, before: before, after: report)
+        }
+        return report
     }
 
     func render(_ report: PlanReport) throws -> String {
