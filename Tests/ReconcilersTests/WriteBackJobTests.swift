@@ -21,25 +21,39 @@ import VTagTestSupport
         var resources: [Resource]
     }
 
+    /// moto on loopback with `seed_moto.py estate` in us-east-1; returns the server (stop it) and what was seeded.
+    static func seededMoto() async throws -> (LoopbackServer, Seeded) {
+        let moto = try await LoopbackServer.moto()
+        let seeding = try await MotoServer.run(
+            ["python3", MotoServer.fixtures.appendingPathComponent("seed_moto.py").path, "estate", "--endpoint", moto.endpoint, "--regions", "us-east-1"],
+            timeout: .seconds(600))
+        guard seeding.status == 0 else {
+            moto.stop()
+            throw ProcessFailed(description: "seed_moto.py estate failed: \(seeding.errorText)")
+        }
+        return (moto, try JSONDecoder().decode(Seeded.self, from: seeding.stdout))
+    }
+
+    /// The Secret "aws" holding moto's test credentials.
+    static func createCredentials(_ client: KubeClient) async throws {
+        _ = try await Api<Secret>(client: client, namespace: "default").create(Secret(
+            metadata: ObjectMeta(name: "aws", namespace: "default"),
+            stringData: [AWSCredentialsSecretRef.defaultAccessKeyIDKey: "testing", AWSCredentialsSecretRef.defaultSecretAccessKeyKey: "testing"]))
+    }
+
     static func request(_ jobs: Api<DiscoveryJob>, _ name: String, _ value: String) async throws {
         _ = try await jobs.patch(name, .merge(.object(["metadata": .object(["annotations": .object([VTag.runRequestedAnnotation: .string(value)])])])))
     }
 
     @Test func aJobWritesTheAppliedTagsOnceAndLeavesNativeValues() async throws {
-        let moto = try await LoopbackServer.moto()
+        let (moto, estate) = try await Self.seededMoto()
         defer { moto.stop() }
-        let seeding = try await MotoServer.run(
-            ["python3", MotoServer.fixtures.appendingPathComponent("seed_moto.py").path, "estate", "--endpoint", moto.endpoint, "--regions", "us-east-1"],
-            timeout: .seconds(600))
-        #expect(seeding.status == 0, "\(seeding.errorText)")
-        let seeded = try JSONDecoder().decode(Seeded.self, from: seeding.stdout).resources.filter { ["ec2:instance", "ec2:volume", "rds:db"].contains($0.type) }
+        let seeded = estate.resources.filter { ["ec2:instance", "ec2:volume", "rds:db"].contains($0.type) }
 
         try await DiscoveryJobReconcilerTests().withOperator(providers: DefaultProviders.factory) { client, _, _ in
             let jobs = Api<DiscoveryJob>(client: client, namespace: "default")
             let res = Api<CloudResource>(client: client, namespace: "default")
-            _ = try await Api<Secret>(client: client, namespace: "default").create(Secret(
-                metadata: ObjectMeta(name: "aws", namespace: "default"),
-                stringData: [AWSCredentialsSecretRef.defaultAccessKeyIDKey: "testing", AWSCredentialsSecretRef.defaultSecretAccessKeyKey: "testing"]))
+            try await Self.createCredentials(client)
             _ = try await jobs.create(DiscoveryJob(
                 metadata: ObjectMeta(name: "aws", namespace: "default"),
                 spec: DiscoveryJobSpec(provider: .aws, aws: AWSDiscoverySettings(
@@ -95,18 +109,12 @@ import VTagTestSupport
     }
 
     @Test func aDryRunShowsTheCallsAndWritesNothing() async throws {
-        let moto = try await LoopbackServer.moto()
+        let (moto, _) = try await Self.seededMoto()
         defer { moto.stop() }
-        let seeding = try await MotoServer.run(
-            ["python3", MotoServer.fixtures.appendingPathComponent("seed_moto.py").path, "estate", "--endpoint", moto.endpoint, "--regions", "us-east-1"],
-            timeout: .seconds(600))
-        #expect(seeding.status == 0, "\(seeding.errorText)")
         try await DiscoveryJobReconcilerTests().withOperator(providers: DefaultProviders.factory) { client, _, _ in
             let jobs = Api<DiscoveryJob>(client: client, namespace: "default")
             let res = Api<CloudResource>(client: client, namespace: "default")
-            _ = try await Api<Secret>(client: client, namespace: "default").create(Secret(
-                metadata: ObjectMeta(name: "aws", namespace: "default"),
-                stringData: [AWSCredentialsSecretRef.defaultAccessKeyIDKey: "testing", AWSCredentialsSecretRef.defaultSecretAccessKeyKey: "testing"]))
+            try await Self.createCredentials(client)
             _ = try await jobs.create(DiscoveryJob(
                 metadata: ObjectMeta(name: "dry", namespace: "default"),
                 spec: DiscoveryJobSpec(provider: .aws, aws: AWSDiscoverySettings(

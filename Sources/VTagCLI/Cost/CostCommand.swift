@@ -47,7 +47,7 @@ struct CostCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Unallocated resources listed in the table: a number or all.", valueName: "N|all"))
     var show: String = "10"
 
-    @OptionGroup(title: "Offline (instead of the cluster)") var offline: OfflineEstateOptions
+    @OptionGroup(title: "Offline, instead of the cluster") var offline: EstateOptions
 
     @OptionGroup var cluster: ClusterOptions
 
@@ -65,6 +65,9 @@ struct CostCommand: AsyncParsableCommand {
         guard !keys.isEmpty else { throw ValidationError("--by needs at least one key, e.g. --by team or --by team,env") }
         guard showLimit != nil || show == "all" else { throw ValidationError("--show takes a number or all, not \(show)") }
         try offline.validate()
+        if offline.source == nil && !offline.rules.isEmpty {
+            throw ValidationError("--rules applies offline (with --inventory, --simulate or --job); in the cluster the operator has applied the TaggingRules already")
+        }
         if offline.source != nil && (allNamespaces || selector != nil) {
             throw ValidationError("-A and -l select CloudResources in the cluster; offline (--inventory, --simulate, --job) they do not apply")
         }
@@ -73,7 +76,7 @@ struct CostCommand: AsyncParsableCommand {
     /// The resources and what they came from.
     func estate() async throws -> (resources: [AllocationResource], source: String) {
         if let source = offline.source {
-            let report = try await offline.plan(source: source, extraKeys: keys)
+            let report = try await tagged(source)
             return (report.resources.map(AllocationResource.init(planned:)), source.description + (offline.rules.isEmpty ? "" : " with \(offline.rules.joined(separator: ", "))"))
         }
         let session = try cluster.connect()
@@ -83,6 +86,20 @@ struct CostCommand: AsyncParsableCommand {
         }
         let scope = allNamespaces ? "every namespace" : "namespace \(session.namespace)"
         return (list.items.map(AllocationResource.init(resource:)), "the CloudResources of \(scope)" + (selector.map { " matching \($0)" } ?? ""))
+    }
+
+    /// The offline estate tagged as the operator would; the --by keys join the required keys, so the
+    /// model learns them too.
+    func tagged(_ source: EstateSource) async throws -> PlanReport {
+        let taggingRules = try ManifestFiles.taggingRules(at: offline.rules)
+        let loaded = try await source.load()
+        for e in loaded.failures { Console.current.note("warning: \(e.description) (left out)") }
+        let required = VTag.defaultRequiredKeys + keys.filter { !VTag.defaultRequiredKeys.contains($0) }
+        let report = PlanReport.make(
+            source: source.description, specs: loaded.resources, rules: taggingRules,
+            config: InferenceConfig(requiredKeys: required), discoveryErrors: loaded.failures.map(\.description))
+        for e in report.ruleErrors { Console.current.note("warning: unusable rule left out: \(e)") }
+        return report
     }
 
     func makeReport() async throws -> CostReport {

@@ -30,24 +30,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
 
-    @Option(name: .long, help: ArgumentHelp("TaggingRule YAML file or folder of them (repeatable).", valueName: "PATH"))
-    var rules: [String] = []
-
-    @Option(name: .long, help: ArgumentHelp("Inventory file (CSV or JSON, see DESIGN.md).", valueName: "FILE"))
-    var inventory: String?
-
-    @Option(name: .long, help: ArgumentHelp("A simulated estate of N resources.", valueName: "N"))
-    var simulate: Int?
-
-    @Option(name: .long, help: "Seed of the simulated estate (same seed, same estate).")
-    var seed: Int64 = SimulatedProvider.defaultSeed
-
-    @Option(name: .long, help: "Clouds of the simulated estate, comma-separated.")
-    var clouds: String = "aws,gcp,azure"
-
-    @Option(name: .long, help: ArgumentHelp(
-        "A DiscoveryJob manifest, discovered from this machine (aws: your AWS environment credentials).", valueName: "FILE"))
-    var job: String?
+    @OptionGroup var estate: EstateOptions
 
     @Option(name: .long, help: ArgumentHelp("Required keys, comma-separated.", valueName: "KEYS"))
     var requiredKeys: String = VTag.defaultRequiredKeys.joined(separator: ",")
@@ -80,15 +63,8 @@ struct PlanCommand: AsyncParsableCommand {
 
     func validate() throws {
         if focus.isEmpty && by != nil { throw ValidationError("--by allocates the cost of --focus FILE...: give the FOCUS files too") }
-        let sources = [inventory != nil, simulate != nil, job != nil].count { $0 }
-        guard sources == 1 else {
-            throw ValidationError("give exactly one source of resources: --inventory FILE, --simulate N or --job FILE")
-        }
-        if let n = simulate, n <= 0 { throw ValidationError("--simulate needs a positive number of resources, not \(n)") }
-        let unknown = cloudList.filter { !SimulatedDiscoverySettings.allClouds.contains($0) }
-        guard unknown.isEmpty else {
-            throw ValidationError("unknown cloud \(unknown.joined(separator: ", ")) in --clouds (aws, gcp, azure)")
-        }
+        try estate.validate()
+        guard estate.source != nil else { throw ValidationError(EstateOptions.oneSource) }
         guard (0...1).contains(autoApplyThreshold), (0...1).contains(reviewThreshold) else {
             throw ValidationError("thresholds are confidences between 0 and 1")
         }
@@ -100,10 +76,6 @@ struct PlanCommand: AsyncParsableCommand {
         guard showLimit != nil || show == "all" else { throw ValidationError("--show takes a number or all, not \(show)") }
     }
 
-    var cloudList: [String] {
-        clouds.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
-    }
-
     var keyList: [String] {
         requiredKeys.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
@@ -111,18 +83,15 @@ struct PlanCommand: AsyncParsableCommand {
     /// nil: all.
     var showLimit: Int? { show == "all" ? nil : Int(show).flatMap { $0 >= 0 ? $0 : nil } }
 
-    var source: EstateSource {
-        if let inventory { return .inventory(path: inventory) }
-        if let simulate { return .simulated(count: simulate, seed: seed, clouds: cloudList) }
-        return .job(path: job!)
-    }
+    /// Validated: exactly one source.
+    var source: EstateSource { estate.source! }
 
     var inferenceConfig: InferenceConfig {
         InferenceConfig(thresholds: Thresholds(autoApply: autoApplyThreshold, suggest: reviewThreshold), requiredKeys: keyList)
     }
 
     func makeReport() async throws -> PlanReport {
-        let taggingRules = try ManifestFiles.taggingRules(at: rules)
+        let taggingRules = try ManifestFiles.taggingRules(at: estate.rules)
         let loaded = try await source.load()
         var report = PlanReport.make(
             source: source.description, specs: loaded.resources, rules: taggingRules, config: inferenceConfig,
