@@ -28,7 +28,13 @@ struct ResourceIndex {
         func fits(_ i: Int) -> Int? { provider == nil || resources[i].provider == provider ? i : nil }
         if let i = exact[Self.canonical(id)] { return fits(i) }
         guard provider == nil || provider == "aws" else { return nil }
-        if let i = tails[Self.arnTail(id) ?? id], i != Self.ambiguous { return fits(i) }
+        if let tail = Self.arnTail(id) {
+            // An ARN the estate lacks is only a resource the estate lists by its bare id: an ARN of the
+            // same tail elsewhere (a database of one name in another region) is another resource.
+            if let i = exact[tail], !resources[i].id.hasPrefix("arn:") { return fits(i) }
+            return nil
+        }
+        if let i = tails[id], i != Self.ambiguous { return fits(i) }
         return nil
     }
 

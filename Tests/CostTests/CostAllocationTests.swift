@@ -138,6 +138,32 @@ import TaggingAPI
         #expect(a.total == Decimal(string: "0.25"))
     }
 
+    @Test func arnsAndBareIdsMeetOnlyWhereTheyNameTheSameResource() throws {
+        let csv = """
+            ResourceId,EffectiveCost,ChargePeriodStart,ProviderName
+            arn:aws:rds:us-east-1:1:db:ledger,1,2026-01-01T00:00:00Z,AWS
+            ledger,2,2026-01-01T00:00:00Z,AWS
+            arn:aws:ec2:eu-west-1:1:instance/i-1,4,2026-01-01T00:00:00Z,AWS
+            reports,8,2026-01-01T00:00:00Z,AWS
+            arn:aws:rds:eu-west-1:1:db:reports,16,2026-01-01T00:00:00Z,AWS
+
+            """
+        let path = try temporaryFile("ids.csv", Data(csv.utf8))
+        let tags: [String: AllocationResource.Tag] = ["team": .init(value: "a", source: .native)]
+        let estate = [
+            // Known by ARN: its bare name matches, another region's ARN of the same name does not.
+            AllocationResource(provider: "aws", id: "arn:aws:rds:eu-west-1:1:db:ledger", tags: tags),
+            // Known by bare id (an inventory file): the bill's ARN of it matches.
+            AllocationResource(provider: "aws", id: "i-1", tags: tags),
+            // Two databases named reports: a bare name is ambiguous, the exact ARN is not.
+            AllocationResource(provider: "aws", id: "arn:aws:rds:eu-west-1:1:db:reports", tags: tags),
+            AllocationResource(provider: "aws", id: "arn:aws:rds:us-east-1:1:db:reports", tags: tags),
+        ]
+        let (a, _) = try allocate(path, keys: ["team"], resources: estate)
+        #expect(a.allocated == Decimal(22))  // ledger by bare name 2, i-1 by ARN 4, the exact reports ARN 16
+        #expect(a.unallocatedReasons.resourceNotFound.cost == Decimal(9))  // the other region's ledger 1, ambiguous reports 8
+    }
+
     @Test func aResourceOfAnotherProviderNeverTakesTheRow() throws {
         let csv = "ResourceId,EffectiveCost,ChargePeriodStart,ProviderName\nshared-name,5,2026-01-01T00:00:00Z,Microsoft\nshared-name,7,2026-01-01T00:00:00Z,Google Cloud\n"
         let path = try temporaryFile("providers.csv", Data(csv.utf8))
