@@ -3,6 +3,7 @@ import PackageDescription
 
 // Layout and dependency direction are fixed by DESIGN.md:
 // Operator/VTagCLI -> Reconcilers -> (K8sClient, TaggingAPI, Inference, Discovery);
+// VTagCLI -> Cost -> (TaggingAPI, Discovery's CSV tokenizer);
 // Inference and Discovery never import K8sClient.
 let package = Package(
     name: "vtag",
@@ -87,6 +88,13 @@ let package = Package(
             ]
         ),
 
+        // The system zlib (gzip), linked rather than a package: nothing to build.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // Cost allocation from FOCUS billing exports: reading them (CSV, gzip) and joining their rows to
+        // resources and their tags. Pure: no cluster, no network.
+        .target(name: "Cost", dependencies: ["TaggingAPI", "Discovery", "CZlib"]),
+
         // One reconciler per kind; the only place that joins the parts.
         .target(
             name: "Reconcilers",
@@ -114,7 +122,7 @@ let package = Package(
         .executableTarget(
             name: "VTagCLI",
             dependencies: [
-                "Reconcilers", "K8sClient", "TaggingAPI", "Inference", "Discovery",
+                "Reconcilers", "K8sClient", "TaggingAPI", "Inference", "Discovery", "Cost",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -124,7 +132,7 @@ let package = Package(
         .executableTarget(
             name: "Benchmarks",
             dependencies: [
-                "K8sClient", "KubeTestServer", "TaggingAPI", "Inference", "Discovery", "Reconcilers", "VTagTestSupport",
+                "K8sClient", "KubeTestServer", "TaggingAPI", "Inference", "Discovery", "Reconcilers", "VTagTestSupport", "Cost",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -149,6 +157,7 @@ let package = Package(
             resources: [.copy("Transcripts")]
         ),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "TaggingAPI", "Discovery"]),
+        .testTarget(name: "CostTests", dependencies: ["Cost", "TaggingAPI", "VTagTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "TaggingAPI", "VTagTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ReconcilersTests", dependencies: ["Reconcilers", "KubeTestServer", "VTagTestSupport"]),
         .testTarget(name: "VTagCLITests", dependencies: ["VTagCLI", "KubeTestServer", "Reconcilers", "K8sClient", "VTagTestSupport"], exclude: ["Golden"]),

@@ -14,6 +14,7 @@ let benchmarks: [(name: String, summary: String, run: () async throws -> Void)] 
     ("inventory-parse", "parse a 100,000-row inventory CSV from disk (rows/s, MB/s), after generating it", inventoryParseBenchmark),
     ("aws-discovery", "5,000 EC2 instances from a local moto server: wall time and vtag's own CPU time", AWSDiscoveryBenchmark.run),
     ("watch-decode", "100,000 CloudResource watch events through LineSplitter + typed decode", WatchDecodeBenchmark.run),
+    ("focus-stream", "a 1 GiB FOCUS export through cost allocation: rows/s, MiB/s, the memory the read adds", FOCUSBenchmark.run),
     ("operator-estate", "DiscoveryJob of 10,000 simulated resources -> all evaluated (in-process API server), peak memory", OperatorBenchmark.run),
 ]
 

@@ -35,9 +35,10 @@ public enum AdmissionMessage {
         public static let awsOnlyForAWS = "spec.aws is only allowed when provider is aws"
         public static let simulatedOnlyForSimulated = "spec.simulated is only allowed when provider is simulated"
         public static let inventoryOnlyForInventory = "spec.inventory is only allowed when provider is inventory"
+        public static let writeBackReservedAWSPrefix = "write-back keys starting with aws: are reserved by AWS and cannot be written"
         public static let all = [
             awsNeedsSettings, simulatedNeedsSettings, inventoryNeedsSettings,
-            awsOnlyForAWS, simulatedOnlyForSimulated, inventoryOnlyForInventory,
+            awsOnlyForAWS, simulatedOnlyForSimulated, inventoryOnlyForInventory, writeBackReservedAWSPrefix,
         ]
     }
 
@@ -88,6 +89,9 @@ extension DiscoveryJobSpec {
         }
         if inventory != nil, provider != .inventory {
             out.append(.init(field: "spec.inventory", message: M.inventoryOnlyForInventory))
+        }
+        if let keys = aws?.writeBack?.keys, keys.contains(where: { $0.lowercased().hasPrefix("aws:") }) {
+            out.append(.init(field: "spec.aws.writeBack.keys", message: M.writeBackReservedAWSPrefix))
         }
         return out
     }

@@ -98,6 +98,8 @@ public struct CloudResourceStatus: Codable, Sendable, Hashable {
     public var rejected: [RejectedTag]?
     /// The last changes to virtual tags, newest last, at most `historyLimit`.
     public var history: [TagHistoryEntry]?
+    /// Virtual tags a DiscoveryJob's write-back put onto the cloud resource (one per key, the latest).
+    public var writtenBack: [WrittenBackTag]?
     public var conditions: [Condition]?
     public var evaluatedAt: Date?
     public var modelVersion: String?
@@ -105,8 +107,8 @@ public struct CloudResourceStatus: Codable, Sendable, Hashable {
 
     public init(
         phase: ResourcePhase? = nil, vanishedAt: Date? = nil, virtualTags: [VirtualTag]? = nil, missingKeys: [String]? = nil,
-        rejected: [RejectedTag]? = nil, history: [TagHistoryEntry]? = nil, conditions: [Condition]? = nil,
-        evaluatedAt: Date? = nil, modelVersion: String? = nil, observedGeneration: Int64? = nil
+        rejected: [RejectedTag]? = nil, history: [TagHistoryEntry]? = nil, writtenBack: [WrittenBackTag]? = nil,
+        conditions: [Condition]? = nil, evaluatedAt: Date? = nil, modelVersion: String? = nil, observedGeneration: Int64? = nil
     ) {
         self.phase = phase
         self.vanishedAt = vanishedAt
@@ -115,6 +117,7 @@ public struct CloudResourceStatus: Codable, Sendable, Hashable {
         self.missingKeys = missingKeys
         self.rejected = rejected
         self.history = history
+        self.writtenBack = writtenBack
         self.conditions = conditions
         self.evaluatedAt = evaluatedAt
         self.modelVersion = modelVersion
@@ -126,6 +129,7 @@ public struct CloudResourceStatus: Codable, Sendable, Hashable {
     public static let virtualTagsLimit = 512
     public static let rejectedLimit = 512
     public static let missingKeysLimit = 256
+    public static let writtenBackLimit = 50
 }
 
 /// An applied virtual tag and why it is there.
@@ -175,6 +179,8 @@ public struct RejectedTag: Codable, Sendable, Hashable {
 public struct TagHistoryEntry: Codable, Sendable, Hashable {
     public enum Action: String, Codable, Sendable, Hashable, CaseIterable {
         case applied = "Applied", changed = "Changed", removed = "Removed", rejected = "Rejected"
+        /// Written onto the cloud resource by write-back (old: the native value it replaced).
+        case writtenBack = "WrittenBack"
     }
 
     public var time: Date
@@ -182,7 +188,7 @@ public struct TagHistoryEntry: Codable, Sendable, Hashable {
     public var key: String
     public var old: String?
     public var new: String?
-    /// Who or what: `rule/NAME`, `model`, `approval/NAME by USER`, `manual`, `native`.
+    /// Who or what: `rule/NAME`, `model`, `approval/NAME by USER`, `manual`, `native`, `writeback/JOB`.
     public var actor: String
 
     public init(time: Date, action: Action, key: String, old: String? = nil, new: String? = nil, actor: String) {

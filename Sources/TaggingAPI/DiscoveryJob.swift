@@ -85,10 +85,12 @@ public struct AWSDiscoverySettings: Codable, Sendable, Hashable {
     public var externalID: String?
     /// An AWS-compatible endpoint (e.g. a moto server) used for every service.
     public var endpointURL: String?
+    /// Opt-in: write applied virtual tags onto the resources after each run.
+    public var writeBack: AWSWriteBackSettings?
 
     public init(
         regions: [String], services: [String]? = nil, credentialsSecretRef: AWSCredentialsSecretRef? = nil,
-        roleARN: String? = nil, externalID: String? = nil, endpointURL: String? = nil
+        roleARN: String? = nil, externalID: String? = nil, endpointURL: String? = nil, writeBack: AWSWriteBackSettings? = nil
     ) {
         self.regions = regions
         self.services = services
@@ -96,6 +98,7 @@ public struct AWSDiscoverySettings: Codable, Sendable, Hashable {
         self.roleARN = roleARN
         self.externalID = externalID
         self.endpointURL = endpointURL
+        self.writeBack = writeBack
     }
 }
 
@@ -211,13 +214,16 @@ public struct DiscoveryRun: Codable, Sendable, Hashable {
     /// The first few error messages (at most `errorMessagesLimit`, each at most `errorMessageMaxLength`
     /// characters: the schema refuses more), each one a person can act on.
     public var errorMessages: [String]?
+    /// What write-back did (aws jobs with spec.aws.writeBack).
+    public var writeBack: WriteBackRun?
 
     public static let errorMessagesLimit = 20
     public static let errorMessageMaxLength = 4096
 
     public init(
         trigger: String? = nil, startedAt: Date, finishedAt: Date? = nil, discovered: Int = 0, created: Int = 0,
-        updated: Int = 0, vanished: Int = 0, deleted: Int? = nil, errors: Int = 0, errorMessages: [String]? = nil
+        updated: Int = 0, vanished: Int = 0, deleted: Int? = nil, errors: Int = 0, errorMessages: [String]? = nil,
+        writeBack: WriteBackRun? = nil
     ) {
         self.trigger = trigger
         self.startedAt = startedAt
@@ -229,5 +235,6 @@ public struct DiscoveryRun: Codable, Sendable, Hashable {
         self.deleted = deleted
         self.errors = errors
         self.errorMessages = errorMessages
+        self.writeBack = writeBack
     }
 }

@@ -17,6 +17,6 @@ struct KubectlVTag: AsyncParsableCommand {
             """,
         subcommands: [
             PlanCommand.self, ApproveCommand.self, DenyCommand.self, DiscoverCommand.self, ImportCommand.self,
-            ExportCommand.self, TagCommand.self, UntagCommand.self, StatusCommand.self, AuditCommand.self, EvalCommand.self,
+            ExportCommand.self, TagCommand.self, UntagCommand.self, StatusCommand.self, AuditCommand.self, EvalCommand.self, CostCommand.self,
         ])
 }

@@ -40,6 +40,9 @@ import TaggingAPI
               tags: [{key: "aws:createdBy", value: vtag}]
             """, message: AdmissionMessage.TaggingRule.reservedAWSPrefix),
         .init(kind: "DiscoveryJob", yaml: "spec: {provider: aws}", message: AdmissionMessage.DiscoveryJob.awsNeedsSettings),
+        .init(kind: "DiscoveryJob", yaml: """
+            spec: {provider: aws, aws: {regions: [us-east-1], writeBack: {keys: [team, "AWS:createdBy"]}}}
+            """, message: AdmissionMessage.DiscoveryJob.writeBackReservedAWSPrefix),
         .init(kind: "DiscoveryJob", yaml: "spec: {provider: simulated}", message: AdmissionMessage.DiscoveryJob.simulatedNeedsSettings),
         .init(kind: "DiscoveryJob", yaml: "spec: {provider: inventory}", message: AdmissionMessage.DiscoveryJob.inventoryNeedsSettings),
         .init(kind: "DiscoveryJob", yaml: """

@@ -26,6 +26,7 @@ import TaggingAPI
         "spec.aws.credentialsSecretRef.sessionTokenKey": .string("token"),
         "spec.aws.roleARN": .string("arn:aws:iam::123456789012:role/reader"),
         "spec.aws.endpointURL": .string("http://127.0.0.1:5000"),
+        "spec.aws.writeBack.keys[]": .string("team"),
         "spec.inventory.configMapRef.name": .string("inventory"),
         "spec.inventory.configMapRef.key": .string("estate.csv"),
         // TagApproval
@@ -114,6 +115,7 @@ import TaggingAPI
         "DiscoveryJob": [
             "spec.provider": DiscoveryProviderKind.allCases.map(\.rawValue),
             "spec.aws.services[]": AWSDiscoverySettings.acceptedServices,
+            "spec.aws.writeBack.mode": AWSWriteBackSettings.Mode.allCases.map(\.rawValue),
             "spec.simulated.clouds[]": SimulatedDiscoverySettings.allClouds,
             "spec.inventory.format": InventoryFormat.allCases.map(\.rawValue),
             "status.conditions[].status": ["True", "False", "Unknown"],
@@ -157,6 +159,7 @@ import TaggingAPI
         let rule = TaggingRuleSpec(tags: [RuleTag(key: "k", value: "v")])
         let job = DiscoveryJobSpec(provider: .aws)
         let ref = AWSCredentialsSecretRef(name: "creds")
+        let writeBack = AWSWriteBackSettings(keys: ["team"])
         let expected: [String: [String: JSONValue]] = [
             "TaggingRule": [
                 "spec.priority": .int(Int64(rule.effectivePriority)),
@@ -171,6 +174,8 @@ import TaggingAPI
                 "spec.aws.credentialsSecretRef.accessKeyIDKey": .string(ref.effectiveAccessKeyIDKey),
                 "spec.aws.credentialsSecretRef.secretAccessKeyKey": .string(ref.effectiveSecretAccessKeyKey),
                 "spec.aws.credentialsSecretRef.sessionTokenKey": .string(ref.effectiveSessionTokenKey),
+                "spec.aws.writeBack.mode": .string(writeBack.effectiveMode.rawValue),
+                "spec.aws.writeBack.dryRun": .bool(writeBack.effectiveDryRun),
             ],
         ]
         for kind in Self.kinds {

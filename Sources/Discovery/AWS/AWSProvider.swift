@@ -89,7 +89,7 @@ public struct AWSProvider: DiscoveryProvider {
         return try await sts.callerIdentity(credentials)
     }
 
-    private func prepare() throws -> (any AWSCredentialsProvider, STS) {
+    func prepare() throws -> (any AWSCredentialsProvider, STS) {
         let regions = settings.regions.filter { !$0.isEmpty }
         guard let home = regions.first else {
             throw AWSConfigurationError("no regions to discover: set spec.aws.regions (e.g. [us-east-1, eu-west-1])")
@@ -111,7 +111,7 @@ public struct AWSProvider: DiscoveryProvider {
         return (credentials, STS(transport: transport, region: home))
     }
 
-    private func transport(_ endpoints: AWSEndpoints) -> AWSTransport {
+    func transport(_ endpoints: AWSEndpoints) -> AWSTransport {
         AWSTransport(
             http: httpClient, endpoints: endpoints, retry: options.retry, timeout: .nanoseconds(options.requestTimeout.nanoseconds),
             logger: logger)

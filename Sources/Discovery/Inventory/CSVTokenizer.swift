@@ -1,9 +1,9 @@
 /// One CSV record as read: its fields, the line it started on, and what was wrong with it, if
 /// anything (the fields are then unreliable and the record is reported, not used).
-struct CSVRecord: Sendable {
-    var line: Int
-    var fields: [String]
-    var error: String?
+public struct CSVRecord: Sendable {
+    public var line: Int
+    public var fields: [String]
+    public var error: String?
 }
 
 /// An incremental RFC 4180 tokenizer: feed it bytes in chunks of any size, it hands out records.
@@ -11,7 +11,7 @@ struct CSVRecord: Sendable {
 /// lone CR; a UTF-8 byte order mark is skipped; blank lines are skipped. A quote inside an
 /// unquoted field, text after a closing quote, an unterminated quoted field or invalid UTF-8
 /// marks the record bad and reading goes on with the next one.
-struct CSVTokenizer {
+public struct CSVTokenizer: Sendable {
     private enum State { case fieldStart, unquoted, quoted, quoteInQuoted }
 
     private var state = State.fieldStart
@@ -26,9 +26,9 @@ struct CSVTokenizer {
     private var atStart = true
     private var bomBytesSeen = 0
 
-    init() { field.reserveCapacity(64) }
+    public init() { field.reserveCapacity(64) }
 
-    mutating func feed(_ bytes: UnsafeRawBufferPointer, _ emit: (CSVRecord) -> Void) {
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer, _ emit: (CSVRecord) -> Void) {
         var i = bytes.startIndex
         // A byte order mark only counts at the very start of the input (it may straddle chunks).
         while atStart && i < bytes.endIndex {
@@ -90,7 +90,7 @@ struct CSVTokenizer {
     }
 
     /// Ends the input: a last record without a line break is still a record.
-    mutating func finish(_ emit: (CSVRecord) -> Void) {
+    public mutating func finish(_ emit: (CSVRecord) -> Void) {
         if atStart && bomBytesSeen > 0 {
             field.append(contentsOf: [0xEF, 0xBB, 0xBF].prefix(bomBytesSeen))
             state = .unquoted

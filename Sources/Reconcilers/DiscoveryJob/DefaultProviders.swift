@@ -34,23 +34,7 @@ public enum DefaultProviders {
             guard let settings = job.spec.aws else {
                 throw ProviderSetupError(reason: "MissingSettings", "provider aws needs spec.aws with at least one region")
             }
-            let credentials: any AWSCredentialsProvider
-            if let ref = settings.credentialsSecretRef {
-                guard let secret = try await references.secret(namespace, ref.name) else {
-                    throw ProviderSetupError(reason: "SecretNotFound", "credentials Secret \(namespace)/\(ref.name) not found: create it or fix spec.aws.credentialsSecretRef.name")
-                }
-                let idKey = ref.accessKeyIDKey ?? AWSCredentialsSecretRef.defaultAccessKeyIDKey
-                let secretKey = ref.secretAccessKeyKey ?? AWSCredentialsSecretRef.defaultSecretAccessKeyKey
-                guard let id = secret.string(idKey), !id.isEmpty, let key = secret.string(secretKey), !key.isEmpty else {
-                    throw ProviderSetupError(reason: "SecretKeyMissing", "Secret \(namespace)/\(ref.name) needs non-empty keys \"\(idKey)\" and \"\(secretKey)\"")
-                }
-                let token = secret.string(ref.sessionTokenKey ?? AWSCredentialsSecretRef.defaultSessionTokenKey)
-                credentials = StaticCredentialsProvider(accessKeyID: id, secretAccessKey: key, sessionToken: token?.isEmpty == true ? nil : token)
-            } else {
-                do { credentials = try AWSDefaultCredentials.provider() } catch {
-                    throw ProviderSetupError(reason: "NoCredentials", "\(error)")
-                }
-            }
+            let credentials = try await awsCredentials(settings, namespace: namespace, references: references)
             return AWSProvider(settings: settings, credentials: credentials)
         }
     }

@@ -65,6 +65,9 @@ struct DiscoveryRunExecutor: Sendable {
             } else {
                 tally.messages.append("vanished resources were not marked: the run had errors, so absence proves nothing")
             }
+            run.writeBack = await WriteBackStep(
+                client: client, resources: resources, events: events, references: references, now: now, logger: logger
+            ).run(job: job, tally: &tally)
         } catch is CancellationError {
             logger.info("discovery run cancelled; the next leader resumes it", metadata: ["job": "\(ObjectKey(job))"])
             return

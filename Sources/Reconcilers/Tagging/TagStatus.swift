@@ -124,6 +124,7 @@ public enum TagStatus {
             case .changed: return "\(c.key): \(c.old ?? "") -> \(c.new ?? "") (\(c.actor))"
             case .removed: return "removed \(c.key)=\(c.old ?? "")"
             case .rejected: return "rejected \(c.key)=\(c.old ?? "")"
+            case .writtenBack: return "wrote \(c.key)=\(c.new ?? "") onto the resource"
             }
         }
         let more = changes.count > limit ? " and \(changes.count - limit) more" : ""

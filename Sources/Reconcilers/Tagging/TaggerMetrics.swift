@@ -30,7 +30,7 @@ struct TaggerMetrics: Sendable {
         for c in changes {
             switch c.action {
             case .removed: removed.increment()
-            case .applied, .changed, .rejected: break
+            case .applied, .changed, .rejected, .writtenBack: break
             }
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cost
 import Discovery
 import Foundation
 import Inference
@@ -24,28 +25,12 @@ struct PlanCommand: AsyncParsableCommand {
               kubectl vtag plan --job discoveryjob-aws.yaml --rules rules/
               kubectl vtag plan --inventory estate.csv --rules rules/ --fail-under 0.8
               kubectl vtag plan --inventory estate.csv -o csv > tagged.csv
+              kubectl vtag plan --inventory estate.csv --rules rules/ --focus bill.csv.gz --by team
             """)
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
 
-    @Option(name: .long, help: ArgumentHelp("TaggingRule YAML file or folder of them (repeatable).", valueName: "PATH"))
-    var rules: [String] = []
-
-    @Option(name: .long, help: ArgumentHelp("Inventory file (CSV or JSON, see DESIGN.md).", valueName: "FILE"))
-    var inventory: String?
-
-    @Option(name: .long, help: ArgumentHelp("A simulated estate of N resources.", valueName: "N"))
-    var simulate: Int?
-
-    @Option(name: .long, help: "Seed of the simulated estate (same seed, same estate).")
-    var seed: Int64 = SimulatedProvider.defaultSeed
-
-    @Option(name: .long, help: "Clouds of the simulated estate, comma-separated.")
-    var clouds: String = "aws,gcp,azure"
-
-    @Option(name: .long, help: ArgumentHelp(
-        "A DiscoveryJob manifest, discovered from this machine (aws: your AWS environment credentials).", valueName: "FILE"))
-    var job: String?
+    @OptionGroup var estate: EstateOptions
 
     @Option(name: .long, help: ArgumentHelp("Required keys, comma-separated.", valueName: "KEYS"))
     var requiredKeys: String = VTag.defaultRequiredKeys.joined(separator: ",")
@@ -66,16 +51,20 @@ struct PlanCommand: AsyncParsableCommand {
         "Exit with status 1 when the coverage of required keys is below this ratio (0 to 1).", valueName: "RATIO"))
     var failUnder: Double?
 
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp(
+        "FOCUS billing files: show the cost the values allocate before and after the rules.", valueName: "FILE"))
+    var focus: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("With --focus: the keys to allocate by (default: the required keys).", valueName: "KEYS"))
+    var by: String?
+
+    @Option(name: .long, help: "With --focus: EffectiveCost, BilledCost, ListCost or ContractedCost.")
+    var costColumn: FOCUSCostColumn = .effectiveCost
+
     func validate() throws {
-        let sources = [inventory != nil, simulate != nil, job != nil].count { $0 }
-        guard sources == 1 else {
-            throw ValidationError("give exactly one source of resources: --inventory FILE, --simulate N or --job FILE")
-        }
-        if let n = simulate, n <= 0 { throw ValidationError("--simulate needs a positive number of resources, not \(n)") }
-        let unknown = cloudList.filter { !SimulatedDiscoverySettings.allClouds.contains($0) }
-        guard unknown.isEmpty else {
-            throw ValidationError("unknown cloud \(unknown.joined(separator: ", ")) in --clouds (aws, gcp, azure)")
-        }
+        if focus.isEmpty && by != nil { throw ValidationError("--by allocates the cost of --focus FILE...: give the FOCUS files too") }
+        try estate.validate()
+        guard estate.source != nil else { throw ValidationError(EstateOptions.oneSource) }
         guard (0...1).contains(autoApplyThreshold), (0...1).contains(reviewThreshold) else {
             throw ValidationError("thresholds are confidences between 0 and 1")
         }
@@ -87,10 +76,6 @@ struct PlanCommand: AsyncParsableCommand {
         guard showLimit != nil || show == "all" else { throw ValidationError("--show takes a number or all, not \(show)") }
     }
 
-    var cloudList: [String] {
-        clouds.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
-    }
-
     var keyList: [String] {
         requiredKeys.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
@@ -98,22 +83,27 @@ struct PlanCommand: AsyncParsableCommand {
     /// nil: all.
     var showLimit: Int? { show == "all" ? nil : Int(show).flatMap { $0 >= 0 ? $0 : nil } }
 
-    var source: EstateSource {
-        if let inventory { return .inventory(path: inventory) }
-        if let simulate { return .simulated(count: simulate, seed: seed, clouds: cloudList) }
-        return .job(path: job!)
-    }
+    /// Validated: exactly one source.
+    var source: EstateSource { estate.source! }
 
     var inferenceConfig: InferenceConfig {
         InferenceConfig(thresholds: Thresholds(autoApply: autoApplyThreshold, suggest: reviewThreshold), requiredKeys: keyList)
     }
 
     func makeReport() async throws -> PlanReport {
-        let taggingRules = try ManifestFiles.taggingRules(at: rules)
+        let taggingRules = try ManifestFiles.taggingRules(at: estate.rules)
         let loaded = try await source.load()
-        return PlanReport.make(
+        var report = PlanReport.make(
             source: source.description, specs: loaded.resources, rules: taggingRules, config: inferenceConfig,
             discoveryErrors: loaded.failures.map(\.description))
+        if !focus.isEmpty {
+            let keys = by.map(AllocationKeys.parse) ?? keyList
+            let before = PlanReport.make(
+                source: source.description, specs: loaded.resources, rules: [], config: inferenceConfig, discoveryErrors: [])
+            report.costShift = try CostShift.make(
+                input: FOCUSInput(files: focus, costColumn: costColumn), keys: keys, before: before, after: report)
+        }
+        return report
     }
 
     func render(_ report: PlanReport) throws -> String {

@@ -17,6 +17,8 @@ struct PlanReport {
     var discoveryErrors: [String]
     var modelVersion: String?
     var config: InferenceConfig
+    /// With `--focus`: the bill's allocated cost before and after the rules.
+    var costShift: CostShift?
 
     /// Learns the model from the estate itself (as the operator learns from its CloudResources), then
     /// infers every resource with the rules and that model.
@@ -128,6 +130,7 @@ struct PlanReport {
 
     struct JSONDocument: Encodable {
         var summary: JSONSummary
+        var cost: CostShift.JSONDocument?
         var resources: [JSONResource]
     }
 
@@ -146,7 +149,7 @@ struct PlanReport {
     /// `{"summary": {...}, "resources": [{id, name, type, provider, account, region, nativeTags, tags: [...]}]}`;
     /// tags are the applied and suggested ones (discarded values are only counted).
     func json() throws -> String {
-        let doc = JSONDocument(summary: summary, resources: resources.map { r in
+        let doc = JSONDocument(summary: summary, cost: costShift?.document, resources: resources.map { r in
             JSONResource(
                 id: r.spec.id, name: r.spec.name, type: r.spec.type, provider: r.spec.provider, account: r.spec.account,
                 region: r.spec.region, nativeTags: r.spec.nativeTags ?? [:],
@@ -210,6 +213,7 @@ struct PlanReport {
         }
         cov.add(["all keys", "", Format.percent(overallCoverage), "", ""])
         out += cov.render(indent: "  ")
+        if let costShift { out += "\n" + costShift.table() }
 
         guard !resources.isEmpty else { return out }
         let shown = show.map { min($0, resources.count) } ?? resources.count

@@ -28,7 +28,9 @@ enum Fixtures {
     static var run: DiscoveryRun {
         DiscoveryRun(
             trigger: "Schedule", startedAt: time, finishedAt: time.addingTimeInterval(30), discovered: 1000, created: 10,
-            updated: 5, vanished: 2, deleted: 1, errors: 1, errorMessages: ["rds:db in eu-west-1: throttled, retried 5 times"])
+            updated: 5, vanished: 2, deleted: 1, errors: 1, errorMessages: ["rds:db in eu-west-1: throttled, retried 5 times"],
+            writeBack: WriteBackRun(dryRun: true, resources: 3, tags: 4, calls: 2, failed: 1,
+                                    plannedCalls: ["TagResources eu-west-1 {team=payments} arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc"]))
     }
 
     static var discoveryJob: DiscoveryJob {
@@ -41,7 +43,8 @@ enum Fixtures {
                     credentialsSecretRef: AWSCredentialsSecretRef(
                         name: "aws-credentials", accessKeyIDKey: "id", secretAccessKeyKey: "secret", sessionTokenKey: "token"),
                     roleARN: "arn:aws:iam::123456789012:role/vtag-read-only", externalID: "vtag-external-id",
-                    endpointURL: "http://127.0.0.1:5000"),
+                    endpointURL: "http://127.0.0.1:5000",
+                    writeBack: AWSWriteBackSettings(keys: ["team", "cost-center"], mode: .overwrite, dryRun: true)),
                 simulated: SimulatedDiscoverySettings(count: 1000, seed: 7, clouds: ["aws", "gcp"]),
                 inventory: InventoryDiscoverySettings(configMapRef: ConfigMapKeyRef(name: "inventory", key: "estate.csv"), format: .csv),
                 pruneVanished: true, vanishedTTL: "36h"),
@@ -77,6 +80,7 @@ enum Fixtures {
                 missingKeys: ["cost-center"],
                 rejected: [RejectedTag(key: "env", value: "dev", approval: "env-dev-1", reason: "it is prod", rejectedAt: time)],
                 history: [TagHistoryEntry(time: time, action: .changed, key: "team", old: "pay", new: "payments", actor: "rule/team-from-name")],
+                writtenBack: [WrittenBackTag(key: "team", value: "payments", writtenAt: time, job: "aws-prod")],
                 conditions: conditions("Compliant"), evaluatedAt: time, modelVersion: "m-20260102", observedGeneration: 1))
     }
 }
