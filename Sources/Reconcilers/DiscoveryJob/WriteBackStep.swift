@@ -98,6 +98,11 @@ struct WriteBackStep: Sendable {
                 continue
             }
         }
-        throw DiscoveryRunExecutor.WriteFailure(message: "CloudResource \(name) kept changing (5 conflicts in a row)")
+        throw RecordingFailure(description: "recording the written-back tags on CloudResource \(name): it kept changing (5 conflicts in a row)")
+    }
+
+    /// Tags written onto a cloud resource that could not be recorded in its CloudResource's status.
+    struct RecordingFailure: Error, CustomStringConvertible {
+        let description: String
     }
 }
