@@ -18,6 +18,12 @@ public actor CloudAssetTestServer {
         public var serviceAccountKey: _RSA.Signing.PublicKey?
         public var serviceAccountEmail: String = "vtag-discovery@vtag-test.iam.gserviceaccount.com"
         public init() {}
+
+        /// Signs in the holder of `account`'s key.
+        public init(trusting account: GCPTestServiceAccount) {
+            serviceAccountKey = account.publicKey
+            serviceAccountEmail = account.email
+        }
     }
 
     public struct Counts: Sendable {

@@ -137,7 +137,7 @@ import Testing
         defer { Task { await running.server.stop() } }
         let wrong = AzureCredentials(tenantID: running.options.tenantID, clientID: running.options.clientID, proof: .clientSecret("stale"))
 
-        let error = await #expect(throws: AzureAuthError.self) { try await discoverAll(running.provider(subscriptions: [Self.prod], credentials: wrong)) }
+        let error = await #expect(throws: CloudSignInError.self) { try await discoverAll(running.provider(subscriptions: [Self.prod], credentials: wrong)) }
         #expect(error?.description.contains("AADSTS7000215") == true)
         #expect(error?.description.contains(running.options.clientID) == true)
     }

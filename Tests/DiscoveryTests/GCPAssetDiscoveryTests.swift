@@ -29,9 +29,7 @@ import Testing
 
     static func start(_ estate: [String: [GCPTestAsset]], configure: (inout CloudAssetTestServer.Options) -> Void = { _ in }) async throws -> Running {
         let account = try GCPTestServiceAccount()
-        var options = CloudAssetTestServer.Options()
-        options.serviceAccountKey = account.publicKey
-        options.serviceAccountEmail = account.email
+        var options = CloudAssetTestServer.Options(trusting: account)
         configure(&options)
         let server = CloudAssetTestServer(estate: estate, options: options)
         try await server.start()
@@ -99,7 +97,7 @@ import Testing
     @Test func everyScopeDeniedFailsTheRun() async throws {
         let running = try await Self.start(["folders/2001": []]) { $0.deniedScopes = ["folders/2001"] }
         defer { Task { await running.server.stop() } }
-        await #expect(throws: GCPCallError.self) { try await discoverAll(try running.provider(scopes: ["folders/2001"])) }
+        await #expect(throws: CloudAPIError.self) { try await discoverAll(try running.provider(scopes: ["folders/2001"])) }
     }
 
     @Test func assetTypesNarrowTheSearch() async throws {
@@ -136,7 +134,7 @@ import Testing
         defer { Task { await running.server.stop() } }
         let stranger = try GCPTestServiceAccount(email: running.account.email)  // same name, another key
 
-        let error = await #expect(throws: GCPAuthError.self) {
+        let error = await #expect(throws: CloudSignInError.self) {
             try await discoverAll(try running.provider(scopes: ["projects/shop-prod"], key: stranger.keyFile(tokenURI: "\(running.endpoint)/token")))
         }
         #expect(error?.description.contains("Invalid JWT Signature") == true)

@@ -13,9 +13,7 @@ import Testing
 extension DiscoveryJobReconcilerTests {
     @Test func gcpJobDiscoversItsScopesWithAServiceAccountKeyAndReportsADeniedOne() async throws {
         let account = try GCPTestServiceAccount()
-        var options = CloudAssetTestServer.Options()
-        options.serviceAccountKey = account.publicKey
-        options.serviceAccountEmail = account.email
+        var options = CloudAssetTestServer.Options(trusting: account)
         options.deniedScopes = ["folders/2002"]
         let project = "//cloudresourcemanager.googleapis.com/projects/410000000001"
         let assets = [

@@ -18,9 +18,7 @@ struct PlanCloudJobTests {
     @Test("a gcp job plans with the key in GOOGLE_APPLICATION_CREDENTIALS, and resources inherit their project's labels")
     func gcpJob() async throws {
         let account = try GCPTestServiceAccount()
-        var options = CloudAssetTestServer.Options()
-        options.serviceAccountKey = account.publicKey
-        options.serviceAccountEmail = account.email
+        let options = CloudAssetTestServer.Options(trusting: account)
         let project = "//cloudresourcemanager.googleapis.com/projects/410000000001"
         // Most instances carry their project's team themselves: the agreement inheritance is calibrated on.
         let assets = [

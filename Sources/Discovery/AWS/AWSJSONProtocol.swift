@@ -42,3 +42,21 @@ struct AWSJSONTag: Decodable, Sendable {
         (tags ?? []).reduce(into: [:]) { $0[$1.key] = $1.value }
     }
 }
+
+extension AWSListContext {
+    /// Pages a query-protocol Describe call by `Marker` (RDS, ElastiCache), handing `page` each answer's
+    /// `<OPERATION>Result` element.
+    func markerPages(
+        _ service: AWSService, _ operation: String, version: String, region: String, _ page: (XMLTree) async throws -> Void
+    ) async throws {
+        var marker: String?
+        repeat {
+            var params = [("MaxRecords", String(pageSize(in: 20...100)))]
+            if let marker { params.append(("Marker", marker)) }
+            let answer = try await client.query(service, operation, version: version, params, region: region)
+            guard let result = answer.child("\(operation)Result") else { return }
+            try await page(result)
+            marker = result.string("Marker")
+        } while marker != nil
+    }
+}

@@ -75,17 +75,7 @@ public struct AWSProvider: DiscoveryProvider {
     static let aliases = AWSDiscoverySettings.serviceAliases
 
     public func discover() -> AsyncThrowingStream<DiscoveryEvent, any Error> {
-        AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    try await run(continuation)
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
+        discoveryStream { try await run($0) }
     }
 
     /// Who the credentials (after assuming `roleARN`) belong to; the first call every run makes.

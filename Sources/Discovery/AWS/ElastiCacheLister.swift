@@ -6,18 +6,12 @@ struct ElastiCacheClusterLister: AWSResourceLister {
     private static let version = "2015-02-02"
 
     func list(region: String, context: AWSListContext) async throws {
-        var marker: String?
-        repeat {
-            var params = [("MaxRecords", String(context.pageSize(in: 20...100)))]
-            if let marker { params.append(("Marker", marker)) }
-            let page = try await context.client.query(.elasticache, "DescribeCacheClusters", version: Self.version, params, region: region)
-            guard let result = page.child("DescribeCacheClustersResult") else { break }
+        try await context.markerPages(.elasticache, "DescribeCacheClusters", version: Self.version, region: region) { result in
             let specs = await boundedMap(result.items("CacheClusters"), limit: context.fanOut) { node in
                 await resource(node, region: region, context: context)
             }.compactMap { $0 }
             if !specs.isEmpty { context.emit(specs) }
-            marker = result.string("Marker")
-        } while marker != nil
+        }
     }
 
     private func resource(_ node: XMLTree, region: String, context: AWSListContext) async -> CloudResourceSpec? {

@@ -65,33 +65,12 @@ public struct AzureCredentials: Sendable {
             RESTRequest(
                 method: "POST", url: url, headers: [("Content-Type", "application/x-www-form-urlencoded")], body: RESTClient.form(fields)))
         guard answer.isSuccess, let token = try? JSONDecoder().decode(OAuthTokenAnswer.self, from: answer.body) else {
-            throw AzureAuthError(url: url, credentials: summary, answer: answer)
+            throw CloudSignInError(
+                endpoint: "Microsoft Entra ID token endpoint \(url)", credentials: summary,
+                hint: "check the tenant id, client id and secret in the Secret, or the federated credential of the app registration",
+                answer: answer)
         }
         return token.token
-    }
-}
-
-/// Entra ID refused to sign in: nothing can be listed.
-public struct AzureAuthError: Error, Sendable, CustomStringConvertible {
-    public var url: String
-    public var credentials: String
-    public var httpStatus: Int
-    public var detail: String
-
-    /// Entra errors: `{"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided. ..."}`.
-    init(url: String, credentials: String, answer: RESTAnswer) {
-        self.url = url
-        self.credentials = credentials
-        httpStatus = answer.status
-        if let object = try? JSONSerialization.jsonObject(with: answer.body) as? [String: Any] {
-            detail = [object["error"] as? String, object["error_description"] as? String].compactMap { $0 }.joined(separator: ": ")
-        } else {
-            detail = String(decoding: answer.body.prefix(300), as: UTF8.self)
-        }
-    }
-
-    public var description: String {
-        "Microsoft Entra ID token endpoint \(url) refused \(credentials) (HTTP \(httpStatus))\(detail.isEmpty ? "" : ": \(detail)") (check the tenant id, client id and secret in the Secret, or the federated credential of the app registration)"
     }
 }
 

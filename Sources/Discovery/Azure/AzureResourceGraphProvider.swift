@@ -11,23 +11,17 @@ import TaggingAPI
 /// Every subscription and management group is queried on its own: a denied one yields a `.failure`
 /// naming it and the permission, the others are kept. Sign-in refused, or every scope denied, throws.
 public struct AzureResourceGraphProvider: DiscoveryProvider {
-    public struct Options: Sendable {
-        /// Rows per page (`$top`), at most Resource Graph's 1,000.
-        public var pageSize: Int
-        public var retry: AWSRetryPolicy
-        public var requestTimeout: Duration
-
-        public init(pageSize: Int = 1000, retry: AWSRetryPolicy = .default, requestTimeout: Duration = .seconds(60)) {
-            self.pageSize = min(max(pageSize, 1), 1000)
-            self.retry = retry
-            self.requestTimeout = requestTimeout
-        }
-    }
+    public typealias Options = CloudAPIOptions
 
     public static let defaultEndpoint = "https://management.azure.com"
     static let apiVersion = "2022-10-01"
     static let api = "Azure Resource Graph resources query"
     static let permission = "Microsoft.ResourceGraph/resources/read and read access to the resources"
+    static let hints = CloudAPIError.Hints(
+        denied: "e.g. the Reader role",
+        unauthenticated: "check the tenant of the credentials",
+        throttled: "Resource Graph allows 15 queries per 5 seconds per user; run the job less often",
+        unavailable: "an Azure-side problem; the next run retries")
 
     /// Subscriptions and resource groups first: they carry the tags their members inherit.
     static let queries = [
@@ -68,17 +62,7 @@ public struct AzureResourceGraphProvider: DiscoveryProvider {
     }
 
     public func discover() -> AsyncThrowingStream<DiscoveryEvent, any Error> {
-        AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    try await run(continuation)
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
+        discoveryStream { try await run($0) }
     }
 
     /// One place Resource Graph is asked about.
@@ -109,7 +93,7 @@ public struct AzureResourceGraphProvider: DiscoveryProvider {
                 for query in Self.queries { try await page(query, scope: scope, url: url, continuation) }
             } catch let error as CancellationError {
                 throw error
-            } catch let error as AzureAuthError {
+            } catch let error as CloudSignInError {
                 throw error
             } catch let error as AzureConfigurationError {
                 throw error
@@ -137,7 +121,7 @@ public struct AzureResourceGraphProvider: DiscoveryProvider {
         var skipToken: String?
         var pages = 0
         repeat {
-            var paging: [String: Any] = ["$top": options.pageSize, "resultFormat": "objectArray"]
+            var paging: [String: Any] = ["$top": options.pageSize(max: 1000), "resultFormat": "objectArray"]
             if let skipToken { paging["$skipToken"] = skipToken }
             let body: [String: Any] = [scope.field: [scope.value], "query": query, "options": paging]
             let token = try await tokens.token()
@@ -147,7 +131,7 @@ public struct AzureResourceGraphProvider: DiscoveryProvider {
                     headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"), ("Accept", "application/json")],
                     body: Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))))
             guard answer.isSuccess else {
-                let error = AzureCallError(api: Self.api, scope: scope.label, permission: Self.permission, answer: answer)
+                let error = CloudAPIError(api: Self.api, scope: scope.label, permission: Self.permission, hints: Self.hints, answer: answer)
                 if pages == 0 { throw error }
                 continuation.yield(.failure(DiscoveryFailure(scope: "azure \(scope.label) page \(pages + 1)", message: "\(error)")))
                 return

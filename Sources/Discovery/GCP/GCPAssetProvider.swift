@@ -10,22 +10,16 @@ import TaggingAPI
 /// A token that cannot be had, or a scope denied outright, stops the run (nothing can be found); a
 /// page failing after some were read yields a `.failure` and keeps what came before.
 public struct GCPAssetProvider: DiscoveryProvider {
-    public struct Options: Sendable {
-        /// Results per page, at most the API's 500.
-        public var pageSize: Int
-        public var retry: AWSRetryPolicy
-        public var requestTimeout: Duration
-
-        public init(pageSize: Int = 500, retry: AWSRetryPolicy = .default, requestTimeout: Duration = .seconds(60)) {
-            self.pageSize = min(max(pageSize, 1), 500)
-            self.retry = retry
-            self.requestTimeout = requestTimeout
-        }
-    }
+    public typealias Options = CloudAPIOptions
 
     public static let defaultEndpoint = "https://cloudasset.googleapis.com"
     static let api = "Cloud Asset API searchAllResources"
     static let permission = "cloudasset.assets.searchAllResources"
+    static let hints = CloudAPIError.Hints(
+        denied: "e.g. roles/cloudasset.viewer, and enable cloudasset.googleapis.com in the caller's project",
+        unauthenticated: "check the service-account key or the workload identity binding",
+        throttled: "run the job less often; the quota is per caller project",
+        unavailable: "a Google-side problem; the next run retries")
 
     public let settings: GCPDiscoverySettings
     public let credentials: GCPCredentials
@@ -52,17 +46,7 @@ public struct GCPAssetProvider: DiscoveryProvider {
     }
 
     public func discover() -> AsyncThrowingStream<DiscoveryEvent, any Error> {
-        AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    try await run(continuation)
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
+        discoveryStream { try await run($0) }
     }
 
     /// `organizations/N`, `folders/N` or `projects/P`, as the CRD's pattern admits.
@@ -108,7 +92,7 @@ public struct GCPAssetProvider: DiscoveryProvider {
                 try await search(scope, base: base, continuation)
             } catch let error as CancellationError {
                 throw error
-            } catch let error as GCPAuthError {
+            } catch let error as CloudSignInError {
                 throw error
             } catch {
                 failed.append(error)
@@ -126,7 +110,7 @@ public struct GCPAssetProvider: DiscoveryProvider {
         var pageToken: String?
         var pages = 0
         repeat {
-            var query: [(String, String)] = [("pageSize", String(options.pageSize))]
+            var query: [(String, String)] = [("pageSize", String(options.pageSize(max: 500)))]
             for type in settings.assetTypes ?? [] { query.append(("assetTypes", type)) }
             if let pageToken { query.append(("pageToken", pageToken)) }
             let url = "\(base)/v1/\(scope):searchAllResources?" + AWSPercentEncoding.formEncode(query)
@@ -134,7 +118,7 @@ public struct GCPAssetProvider: DiscoveryProvider {
             let answer = try await client.send(
                 RESTRequest(url: url, headers: [("Authorization", "Bearer \(token)"), ("Accept", "application/json")]))
             guard answer.isSuccess else {
-                let error = GCPCallError(api: Self.api, scope: scope, permission: Self.permission, answer: answer)
+                let error = CloudAPIError(api: Self.api, scope: scope, permission: Self.permission, hints: Self.hints, answer: answer)
                 if pages == 0 { throw error }
                 continuation.yield(.failure(DiscoveryFailure(scope: "gcp \(scope) page \(pages + 1)", message: "\(error)")))
                 return

@@ -44,38 +44,12 @@ public enum GCPCredentials: Sendable {
                 url: "\(trimmed)/computeMetadata/v1/instance/service-accounts/default/token", headers: [("Metadata-Flavor", "Google")])
         }
         let answer = try await client.send(request)
-        guard answer.isSuccess else { throw GCPAuthError(api: api, status: answer.status, body: answer.body, credentials: summary) }
-        do { return try JSONDecoder().decode(OAuthTokenAnswer.self, from: answer.body).token } catch {
-            throw GCPAuthError(api: api, status: answer.status, body: answer.body, credentials: summary)
+        guard answer.isSuccess, let token = try? JSONDecoder().decode(OAuthTokenAnswer.self, from: answer.body) else {
+            throw CloudSignInError(
+                endpoint: api, credentials: summary,
+                hint: "check that the key in the Secret is current (not deleted or disabled), or that the Kubernetes service account is bound to a Google service account for workload identity",
+                answer: answer)
         }
-    }
-}
-
-/// A token request that was refused: nothing in the scope can be listed.
-public struct GCPAuthError: Error, Sendable, CustomStringConvertible {
-    public var api: String
-    public var status: Int
-    public var detail: String
-    public var credentials: String
-
-    init(api: String, status: Int, body: Data, credentials: String) {
-        self.api = api
-        self.status = status
-        self.credentials = credentials
-        // OAuth errors: {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
-        if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {
-            let code = object["error"] as? String ?? ""
-            let text = object["error_description"] as? String ?? ""
-            detail = [code, text].filter { !$0.isEmpty }.joined(separator: ": ")
-        } else {
-            detail = String(decoding: body.prefix(300), as: UTF8.self)
-        }
-    }
-
-    public var description: String {
-        let hint = status == 200
-            ? "the answer was not an OAuth token"
-            : "check that the key in the Secret is current (not deleted or disabled) or that the Kubernetes service account is bound to a Google service account for workload identity"
-        return "\(api) refused \(credentials) (HTTP \(status))\(detail.isEmpty ? "" : ": \(detail)") (\(hint))"
+        return token.token
     }
 }

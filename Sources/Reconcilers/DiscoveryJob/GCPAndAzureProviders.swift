@@ -15,9 +15,7 @@ enum GCPAndAzureProviders {
         guard let ref = settings.credentialsSecretRef else {
             return GCPAssetProvider(settings: settings, credentials: .metadataServer(environment: environment))
         }
-        guard let secret = try await references.secret(namespace, ref.name) else {
-            throw ProviderSetupError(reason: "SecretNotFound", "credentials Secret \(namespace)/\(ref.name) not found: create it or fix spec.gcp.credentialsSecretRef.name")
-        }
+        let secret = try await credentialsSecret(namespace, ref.name, field: "spec.gcp.credentialsSecretRef.name", references)
         guard let text = secret.string(ref.effectiveKey), !text.isEmpty else {
             throw ProviderSetupError(reason: "SecretKeyMissing", "Secret \(namespace)/\(ref.name) needs a non-empty key \"\(ref.effectiveKey)\" holding a service-account key file (JSON)")
         }
@@ -42,9 +40,7 @@ enum GCPAndAzureProviders {
                 throw ProviderSetupError(reason: "NoCredentials", error.message)
             }
         }
-        guard let secret = try await references.secret(namespace, ref.name) else {
-            throw ProviderSetupError(reason: "SecretNotFound", "credentials Secret \(namespace)/\(ref.name) not found: create it or fix spec.azure.credentialsSecretRef.name")
-        }
+        let secret = try await credentialsSecret(namespace, ref.name, field: "spec.azure.credentialsSecretRef.name", references)
         let keys = [ref.effectiveTenantIDKey, ref.effectiveClientIDKey, ref.effectiveClientSecretKey]
         let values = keys.map { secret.string($0) ?? "" }
         guard values.allSatisfy({ !$0.isEmpty }) else {
@@ -52,5 +48,15 @@ enum GCPAndAzureProviders {
         }
         return AzureResourceGraphProvider(
             settings: settings, credentials: AzureCredentials(tenantID: values[0], clientID: values[1], proof: .clientSecret(values[2])))
+    }
+
+    /// The Secret a job names, or an error naming it and the field to fix.
+    private static func credentialsSecret(
+        _ namespace: String, _ name: String, field: String, _ references: ReferenceReader
+    ) async throws -> Secret {
+        guard let secret = try await references.secret(namespace, name) else {
+            throw ProviderSetupError(reason: "SecretNotFound", "credentials Secret \(namespace)/\(name) not found: create it or fix \(field)")
+        }
+        return secret
     }
 }
