@@ -22,14 +22,14 @@ enum NamespacedEventSource {
             return { Watcher(api: Api<T>(client: client, namespace: unique[0]), config: config) }
         default:
             return {
-                let (stream, continuation) = AsyncThrowingStream<(String, WatcherEvent<T>), any Error>.makeStream()
+                let (stream, continuation) = AsyncThrowingStream<NamespacedEvent<T>, any Error>.makeStream()
                 let pump = Task {
                     do {
                         try await withThrowingDiscardingTaskGroup { group in
                             for namespace in unique {
                                 group.addTask {
                                     for try await event in Watcher(api: Api<T>(client: client, namespace: namespace), config: config) {
-                                        continuation.yield((namespace, event))
+                                        continuation.yield(NamespacedEvent(namespace: namespace, event: event))
                                     }
                                 }
                             }
@@ -41,10 +41,17 @@ enum NamespacedEventSource {
                 }
                 continuation.onTermination = { _ in pump.cancel() }
                 let merger = NamespaceMerger<T>(namespaces: unique, store: store)
-                return stream.compactMap { namespace, event in merger.translate(event, from: namespace) }
+                return stream.compactMap { merger.translate($0.event, from: $0.namespace) }
             }
         }
     }
+}
+
+/// One namespace's watch event in the merged stream: a named struct, never a tuple (Swift 6.3.1
+/// release builds miscompile tuple-shaped async results; docs/ARCHITECTURE.md, "Release builds").
+struct NamespacedEvent<T: KubernetesObject>: Sendable {
+    let namespace: String
+    let event: WatcherEvent<T>
 }
 
 /// Turns per-namespace watch events into events over the union of the namespaces (see above).
