@@ -74,7 +74,7 @@ let package = Package(
         // Pure, deterministic tag inference.
         .target(name: "Inference", dependencies: ["TaggingAPI"]),
 
-        // Cloud discovery providers: aws, simulated, inventory files.
+        // Cloud discovery providers: aws, gcp, azure, simulated, inventory files.
         .target(
             name: "Discovery",
             dependencies: [
@@ -83,6 +83,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // RS256 for GCP service-account JWTs.
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "XMLCoder", package: "XMLCoder"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -142,6 +144,19 @@ let package = Package(
         // Test support shared by test targets (and the moto benchmark): repository files, YAML as kubectl reads it, the RBAC of manifests/, moto on loopback.
         .target(name: "VTagTestSupport", dependencies: ["KubeCore", .product(name: "Yams", package: "Yams")], path: "Tests/Support"),
 
+        // GCP Cloud Asset and Azure Resource Graph stand-ins (their wire formats, on loopback), for tests.
+        .target(
+            name: "CloudAPITestServers",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/CloudAPITestServers"
+        ),
+
         .testTarget(name: "TaggingAPITests", dependencies: ["TaggingAPI", "VTagTestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "K8sClientTests", dependencies: ["K8sClient", "KubeTestServer", "VTagTestSupport"]),
         .testTarget(
@@ -158,9 +173,12 @@ let package = Package(
         ),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "TaggingAPI", "Discovery"]),
         .testTarget(name: "CostTests", dependencies: ["Cost", "TaggingAPI", "VTagTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "TaggingAPI", "VTagTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "ReconcilersTests", dependencies: ["Reconcilers", "KubeTestServer", "VTagTestSupport"]),
-        .testTarget(name: "VTagCLITests", dependencies: ["VTagCLI", "KubeTestServer", "Reconcilers", "K8sClient", "VTagTestSupport"], exclude: ["Golden"]),
+        .testTarget(
+            name: "DiscoveryTests", dependencies: ["Discovery", "TaggingAPI", "VTagTestSupport", "CloudAPITestServers"], exclude: ["Fixtures"]),
+        .testTarget(name: "ReconcilersTests", dependencies: ["Reconcilers", "KubeTestServer", "VTagTestSupport", "CloudAPITestServers"]),
+        .testTarget(
+            name: "VTagCLITests", dependencies: ["VTagCLI", "KubeTestServer", "Reconcilers", "K8sClient", "VTagTestSupport", "CloudAPITestServers"],
+            exclude: ["Golden"]),
         .testTarget(
             name: "OperatorTests",
             dependencies: [

@@ -32,11 +32,14 @@ public struct InheritancePolicy: Codable, Sendable, Hashable {
             "AttachedTo": Relation(confidence: 0.92),
             "MemberOf": Relation(confidence: 0.88, keys: ["env", "team", "owner", "cost-center"]),
             "InResourceGroup": Relation(confidence: 0.88, keys: ["env", "team", "owner", "cost-center"]),
+            // A GCP project or Azure subscription often belongs to one team and environment; less often than a group.
+            "InProject": Relation(confidence: 0.86, keys: ["env", "team", "owner", "cost-center"]),
+            "InSubscription": Relation(confidence: 0.84, keys: ["env", "team", "owner", "cost-center"]),
             "InVPC": Relation(confidence: 0.85, keys: ["env", "team", "cost-center"]),
             "InSubnet": Relation(confidence: 0.85, keys: ["env", "team", "cost-center"]),
             "InNetwork": Relation(confidence: 0.85, keys: ["env", "team", "cost-center"]),
         ],
-        order: ["AttachedTo", "MemberOf", "InResourceGroup", "InSubnet", "InVPC", "InNetwork"])
+        order: ["AttachedTo", "MemberOf", "InResourceGroup", "InProject", "InSubnet", "InVPC", "InNetwork", "InSubscription"])
 
     public func passes(_ relation: String, key: String) -> Relation? {
         guard let r = relations[relation] else { return nil }

@@ -33,12 +33,18 @@ public enum AdmissionMessage {
         public static let simulatedNeedsSettings = "provider simulated needs spec.simulated (at least spec.simulated.count)"
         public static let inventoryNeedsSettings = "provider inventory needs spec.inventory (at least spec.inventory.configMapRef)"
         public static let awsOnlyForAWS = "spec.aws is only allowed when provider is aws"
+        public static let gcpNeedsSettings = "provider gcp needs spec.gcp (at least spec.gcp.scopes)"
+        public static let gcpOnlyForGCP = "spec.gcp is only allowed when provider is gcp"
+        public static let azureNeedsSettings = "provider azure needs spec.azure (at least spec.azure.subscriptions or spec.azure.managementGroups)"
+        public static let azureOnlyForAzure = "spec.azure is only allowed when provider is azure"
+        public static let azureNeedsScope = "spec.azure needs at least one of subscriptions or managementGroups"
         public static let simulatedOnlyForSimulated = "spec.simulated is only allowed when provider is simulated"
         public static let inventoryOnlyForInventory = "spec.inventory is only allowed when provider is inventory"
         public static let writeBackReservedAWSPrefix = "write-back keys starting with aws: are reserved by AWS and cannot be written"
         public static let all = [
             awsNeedsSettings, simulatedNeedsSettings, inventoryNeedsSettings,
             awsOnlyForAWS, simulatedOnlyForSimulated, inventoryOnlyForInventory, writeBackReservedAWSPrefix,
+            gcpNeedsSettings, gcpOnlyForGCP, azureNeedsSettings, azureOnlyForAzure, azureNeedsScope,
         ]
     }
 
@@ -84,6 +90,13 @@ extension DiscoveryJobSpec {
         if provider == .simulated, simulated == nil { out.append(.init(field: "spec", message: M.simulatedNeedsSettings)) }
         if provider == .inventory, inventory == nil { out.append(.init(field: "spec", message: M.inventoryNeedsSettings)) }
         if aws != nil, provider != .aws { out.append(.init(field: "spec.aws", message: M.awsOnlyForAWS)) }
+        if provider == .gcp, gcp == nil { out.append(.init(field: "spec", message: M.gcpNeedsSettings)) }
+        if gcp != nil, provider != .gcp { out.append(.init(field: "spec.gcp", message: M.gcpOnlyForGCP)) }
+        if provider == .azure, azure == nil { out.append(.init(field: "spec", message: M.azureNeedsSettings)) }
+        if azure != nil, provider != .azure { out.append(.init(field: "spec.azure", message: M.azureOnlyForAzure)) }
+        if let azure, (azure.subscriptions ?? []).isEmpty, (azure.managementGroups ?? []).isEmpty {
+            out.append(.init(field: "spec.azure", message: M.azureNeedsScope))
+        }
         if simulated != nil, provider != .simulated {
             out.append(.init(field: "spec.simulated", message: M.simulatedOnlyForSimulated))
         }

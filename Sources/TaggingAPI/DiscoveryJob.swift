@@ -21,7 +21,7 @@ public struct DiscoveryJob: HasStatus, Equatable {
 }
 
 public enum DiscoveryProviderKind: String, Codable, Sendable, Hashable, CaseIterable {
-    case aws, simulated, inventory
+    case aws, gcp, azure, simulated, inventory
 }
 
 public struct DiscoveryJobSpec: Codable, Sendable, Hashable {
@@ -32,6 +32,8 @@ public struct DiscoveryJobSpec: Codable, Sendable, Hashable {
     public var startingDeadlineSeconds: Int64?
     public var suspend: Bool?
     public var aws: AWSDiscoverySettings?
+    public var gcp: GCPDiscoverySettings?
+    public var azure: AzureDiscoverySettings?
     public var simulated: SimulatedDiscoverySettings?
     public var inventory: InventoryDiscoverySettings?
     /// Delete resources that stayed vanished for vanishedTTL. Default true.
@@ -41,14 +43,17 @@ public struct DiscoveryJobSpec: Codable, Sendable, Hashable {
 
     public init(
         provider: DiscoveryProviderKind, schedule: String? = nil, startingDeadlineSeconds: Int64? = nil, suspend: Bool? = nil,
-        aws: AWSDiscoverySettings? = nil, simulated: SimulatedDiscoverySettings? = nil,
-        inventory: InventoryDiscoverySettings? = nil, pruneVanished: Bool? = nil, vanishedTTL: String? = nil
+        aws: AWSDiscoverySettings? = nil, gcp: GCPDiscoverySettings? = nil, azure: AzureDiscoverySettings? = nil,
+        simulated: SimulatedDiscoverySettings? = nil, inventory: InventoryDiscoverySettings? = nil, pruneVanished: Bool? = nil,
+        vanishedTTL: String? = nil
     ) {
         self.provider = provider
         self.schedule = schedule
         self.startingDeadlineSeconds = startingDeadlineSeconds
         self.suspend = suspend
         self.aws = aws
+        self.gcp = gcp
+        self.azure = azure
         self.simulated = simulated
         self.inventory = inventory
         self.pruneVanished = pruneVanished
@@ -65,14 +70,22 @@ public struct DiscoveryJobSpec: Codable, Sendable, Hashable {
 }
 
 public struct AWSDiscoverySettings: Codable, Sendable, Hashable {
-    public static let allServices = ["ec2:instance", "ec2:volume", "rds:db", "s3:bucket", "elbv2:loadbalancer", "lambda:function"]
+    /// The types listed directly (tagged or not), then `tagging:resource`: every other tagged resource
+    /// through the Resource Groups Tagging API.
+    public static let allServices = [
+        "ec2:instance", "ec2:volume", "rds:db", "s3:bucket", "elbv2:loadbalancer", "lambda:function", "ecs:cluster", "ecs:service",
+        "dynamodb:table", "sqs:queue", "sns:topic", "eks:cluster", "elasticache:cluster", "tagging:resource",
+    ]
     /// Short names a person may write in `services` instead of the type.
     public static let serviceAliases: [String: String] = [
         "ec2": "ec2:instance", "ebs": "ec2:volume", "rds": "rds:db", "s3": "s3:bucket", "elbv2": "elbv2:loadbalancer",
-        "lambda": "lambda:function",
+        "lambda": "lambda:function", "dynamodb": "dynamodb:table", "sqs": "sqs:queue", "sns": "sns:topic", "eks": "eks:cluster",
+        "elasticache": "elasticache:cluster", "tagging": "tagging:resource",
     ]
     /// Every value the schema's enum accepts: the types, then the short names.
-    public static let acceptedServices = allServices + ["ec2", "ebs", "rds", "s3", "elbv2", "lambda"]
+    public static let acceptedServices = allServices + [
+        "ec2", "ebs", "rds", "s3", "elbv2", "lambda", "dynamodb", "sqs", "sns", "eks", "elasticache", "tagging",
+    ]
 
     public var regions: [String]
     /// Resource types to list (`allServices` or their `serviceAliases`, the schema's enum); default all of them.

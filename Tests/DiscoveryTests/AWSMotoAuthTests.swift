@@ -7,10 +7,11 @@ import VTagTestSupport
 /// moto with its signature and IAM checks switched on (after the first few requests, which create
 /// the IAM user whose key the rest use): a wrong signature fails instead of passing unnoticed.
 ///
-/// Lambda is left out here: moto 5 verifies GET requests to Lambda against a payload hash of its own
+/// Lambda and EKS are left out here: moto 5 verifies GET requests to Lambda against a payload hash of its own
 /// parsed request data instead of the empty body, so no client passes it (boto3's own
-/// `list_functions` gets SignatureDoesNotMatch too). Lambda's signing is the generic non-S3 path,
-/// covered by the published vectors and by every other query-protocol service here.
+/// `list_functions` gets SignatureDoesNotMatch too), and EKS's GETs fail its check the same way (boto3's
+/// `list_clusters` too). Their signing is the generic non-S3 path, covered by the published vectors and by
+/// every other service here.
 @Suite("AWS discovery against moto: signatures and permissions checked", .timeLimit(.minutes(10)))
 struct AWSMotoAuthTests {
     struct AccessKey: Decodable {
@@ -31,9 +32,10 @@ struct AWSMotoAuthTests {
         let seeded = try await MotoSupport.seed(
             SeededEstate.self, ["estate", "--endpoint", moto.endpoint, "--regions", "us-east-1"] + signedAs)
         var estate = seeded
-        estate.resources.removeAll { $0.type == "lambda:function" }
+        let unsignable: Set = ["lambda:function", "eks:cluster"]
+        estate.resources.removeAll { unsignable.contains($0.type) }
         let settings = AWSDiscoverySettings(
-            regions: ["us-east-1"], services: AWSDiscoverySettings.allServices.filter { $0 != "lambda:function" },
+            regions: ["us-east-1"], services: AWSDiscoverySettings.allServices.filter { !unsignable.contains($0) },
             endpointURL: moto.endpoint)
 
         // The right key: every service's requests pass moto's signature check.

@@ -26,7 +26,11 @@ struct AWSMotoEstateTests {
         expectDiscovered(estate.resources, account: estate.account, in: outcome)
         // Each resource once: S3's global listing is not repeated per region.
         #expect(Set(outcome.resources.map(\.id)).count == outcome.resources.count)
-        #expect(Set(outcome.resources.map(\.type)) == Set(AWSDiscoverySettings.allServices))
+        // Every directly listed type, and what only the Tagging API finds (the seeded state machine).
+        let direct = Set(AWSDiscoverySettings.allServices).subtracting(["tagging:resource"])
+        #expect(Set(outcome.resources.map(\.type)).isSuperset(of: direct.union(["states:statemachine"])))
+        // A type listed directly is not listed again through the Tagging API.
+        #expect(outcome.resources.filter { $0.type == "ecs:cluster" }.count == 2 * Self.regions.count)
 
         // Provider facts come along.
         let byID = outcome.byID

@@ -64,7 +64,11 @@ struct SimulatedEstateTests {
     func cloudsAndIDs() {
         let aws = EstateGenerator(seed: 1, count: 400, clouds: ["aws"]).generate()
         #expect(aws.allSatisfy { $0.spec.provider == "aws" && $0.spec.id.hasPrefix("arn:aws:") })
-        #expect(Set(aws.map(\.spec.type)) == Set(AWSDiscoverySettings.allServices))
+        // The simulated estates model the six types the original inventory agent listed (the inference
+        // figures in the README are measured on them), all of them types discovery lists.
+        let simulated: Set = ["ec2:instance", "ec2:volume", "rds:db", "s3:bucket", "elbv2:loadbalancer", "lambda:function"]
+        #expect(Set(aws.map(\.spec.type)) == simulated)
+        #expect(simulated.isSubset(of: AWSDiscoverySettings.allServices))
         #expect(aws.allSatisfy { $0.spec.account?.count == 12 && $0.spec.account!.allSatisfy(\.isNumber) })
 
         let gcp = EstateGenerator(seed: 1, count: 400, clouds: ["gcp"]).generate()

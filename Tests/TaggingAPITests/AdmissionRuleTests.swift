@@ -54,6 +54,15 @@ import TaggingAPI
         .init(kind: "DiscoveryJob", yaml: """
             spec: {provider: aws, aws: {regions: [us-east-1]}, inventory: {configMapRef: {name: inv, key: a.csv}}}
             """, message: AdmissionMessage.DiscoveryJob.inventoryOnlyForInventory),
+        .init(kind: "DiscoveryJob", yaml: "spec: {provider: gcp}", message: AdmissionMessage.DiscoveryJob.gcpNeedsSettings),
+        .init(kind: "DiscoveryJob", yaml: """
+            spec: {provider: aws, aws: {regions: [us-east-1]}, gcp: {scopes: [projects/shop-prod]}}
+            """, message: AdmissionMessage.DiscoveryJob.gcpOnlyForGCP),
+        .init(kind: "DiscoveryJob", yaml: "spec: {provider: azure}", message: AdmissionMessage.DiscoveryJob.azureNeedsSettings),
+        .init(kind: "DiscoveryJob", yaml: """
+            spec: {provider: gcp, gcp: {scopes: [projects/shop-prod]}, azure: {managementGroups: [finance]}}
+            """, message: AdmissionMessage.DiscoveryJob.azureOnlyForAzure),
+        .init(kind: "DiscoveryJob", yaml: "spec: {provider: azure, azure: {subscriptions: []}}", message: AdmissionMessage.DiscoveryJob.azureNeedsScope),
         .init(kind: "TagApproval", yaml: """
             spec: {key: team, value: payments, source: rule, resources: [{name: aws-a-1, confidence: 0.8, reason: r}]}
             """, message: AdmissionMessage.TagApproval.ruleSourceNeedsRule),
@@ -135,7 +144,7 @@ import TaggingAPI
         ("TaggingRule", "spec: {tags: [{key: team, value: x}, {key: team, value: y}]}", "spec.tags[1]"),
         ("TaggingRule", "spec: {match: {types: ['ec2:*:x*']}, tags: [{key: team, value: x}]}", "spec.match.types[0]"),
         ("TaggingRule", "spec: {match: {tags: [{key: env, operator: Like, values: [a]}]}, tags: [{key: team, value: x}]}", "spec.match.tags[0].operator"),
-        ("DiscoveryJob", "spec: {provider: gcp}", "spec.provider"),
+        ("DiscoveryJob", "spec: {provider: oracle}", "spec.provider"),
         ("DiscoveryJob", "spec: {provider: simulated, simulated: {count: -1}}", "spec.simulated.count"),
         ("DiscoveryJob", "spec: {provider: simulated, schedule: '*/5 * * *', simulated: {count: 1}}", "spec.schedule"),
         ("DiscoveryJob", "spec: {provider: simulated, vanishedTTL: 1d, simulated: {count: 1}}", "spec.vanishedTTL"),

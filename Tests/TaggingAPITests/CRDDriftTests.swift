@@ -27,6 +27,19 @@ import TaggingAPI
         "spec.aws.roleARN": .string("arn:aws:iam::123456789012:role/reader"),
         "spec.aws.endpointURL": .string("http://127.0.0.1:5000"),
         "spec.aws.writeBack.keys[]": .string("team"),
+        "spec.gcp.scopes[]": .string("organizations/123456789012"),
+        "spec.gcp.assetTypes[]": .string("compute.googleapis.com/Instance"),
+        "spec.gcp.credentialsSecretRef.name": .string("gcp-key"),
+        "spec.gcp.credentialsSecretRef.key": .string("sa.json"),
+        "spec.gcp.endpointURL": .string("http://127.0.0.1:8080"),
+        "spec.azure.subscriptions[]": .string("00000000-0000-0000-0000-000000000001"),
+        "spec.azure.managementGroups[]": .string("finance-mg"),
+        "spec.azure.credentialsSecretRef.name": .string("azure-sp"),
+        "spec.azure.credentialsSecretRef.tenantIDKey": .string("tenant"),
+        "spec.azure.credentialsSecretRef.clientIDKey": .string("client"),
+        "spec.azure.credentialsSecretRef.clientSecretKey": .string("secret"),
+        "spec.azure.endpointURL": .string("http://127.0.0.1:8081"),
+        "spec.azure.authorityURL": .string("http://127.0.0.1:8082"),
         "spec.inventory.configMapRef.name": .string("inventory"),
         "spec.inventory.configMapRef.key": .string("estate.csv"),
         // TagApproval
@@ -160,6 +173,8 @@ import TaggingAPI
         let job = DiscoveryJobSpec(provider: .aws)
         let ref = AWSCredentialsSecretRef(name: "creds")
         let writeBack = AWSWriteBackSettings(keys: ["team"])
+        let gcpRef = GCPCredentialsSecretRef(name: "creds")
+        let azureRef = AzureCredentialsSecretRef(name: "creds")
         let expected: [String: [String: JSONValue]] = [
             "TaggingRule": [
                 "spec.priority": .int(Int64(rule.effectivePriority)),
@@ -176,6 +191,10 @@ import TaggingAPI
                 "spec.aws.credentialsSecretRef.sessionTokenKey": .string(ref.effectiveSessionTokenKey),
                 "spec.aws.writeBack.mode": .string(writeBack.effectiveMode.rawValue),
                 "spec.aws.writeBack.dryRun": .bool(writeBack.effectiveDryRun),
+                "spec.gcp.credentialsSecretRef.key": .string(gcpRef.effectiveKey),
+                "spec.azure.credentialsSecretRef.tenantIDKey": .string(azureRef.effectiveTenantIDKey),
+                "spec.azure.credentialsSecretRef.clientIDKey": .string(azureRef.effectiveClientIDKey),
+                "spec.azure.credentialsSecretRef.clientSecretKey": .string(azureRef.effectiveClientSecretKey),
             ],
         ]
         for kind in Self.kinds {

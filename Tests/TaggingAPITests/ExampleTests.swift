@@ -61,6 +61,23 @@ import TaggingAPI
         #expect(data[ref.effectiveSecretAccessKeyKey]?.stringValue?.hasSuffix("EXAMPLEKEY") == true)
     }
 
+    /// A newcomer finds a job for each cloud, and the Azure job's Secret holds the keys it reads.
+    @Test func everyCloudHasAJobAndTheAzureJobFindsItsSecret() throws {
+        let jobs = try Self.vtagObjects("DiscoveryJob").map { try $0.decode(DiscoveryJob.self) }
+        #expect(Set(jobs.map(\.spec.provider)).isSuperset(of: [.aws, .gcp, .azure]))
+        let gcp = try #require(jobs.first { $0.spec.provider == .gcp }?.spec.gcp)
+        #expect(!gcp.scopes.isEmpty)
+        let azure = try #require(jobs.first { $0.spec.provider == .azure }?.spec.azure)
+        let ref = try #require(azure.credentialsSecretRef)
+        let secret = try #require(try Self.allDocuments().map(\.object).first {
+            $0["kind"]?.stringValue == "Secret" && $0[path: "metadata", "name"]?.stringValue == ref.name
+        })
+        let data = secret["stringData"]?.objectValue ?? [:]
+        for key in [ref.effectiveTenantIDKey, ref.effectiveClientIDKey, ref.effectiveClientSecretKey] {
+            #expect(data[key]?.stringValue?.isEmpty == false, "\(key)")
+        }
+    }
+
     /// The rules together show every matcher, operator and value template.
     @Test func theRulesShowEveryMatcherAndTemplate() throws {
         let rules = try Self.vtagObjects("TaggingRule").map { try $0.decode(TaggingRule.self).spec }
@@ -85,7 +102,7 @@ import TaggingAPI
     @Test(.enabled(if: Kubectl.path != nil, "kubectl is not installed")) func examplesKustomizationRenders() throws {
         let rendered = try Kubectl.kustomize("examples")
         let kinds = try YAMLJSON.documents(rendered).compactMap { $0["kind"]?.stringValue }
-        #expect(kinds.filter { $0 == "DiscoveryJob" }.count == 2)
+        #expect(kinds.filter { $0 == "DiscoveryJob" }.count == 4)
         #expect(kinds.contains("TaggingRule") && kinds.contains("Secret") && kinds.contains("Namespace"))
     }
 }

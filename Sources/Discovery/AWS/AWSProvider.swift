@@ -5,7 +5,9 @@ import NIOCore
 import TaggingAPI
 
 /// Discovers an AWS account's resources over AWS's own APIs (no SDK): EC2 instances and volumes,
-/// RDS instances, S3 buckets, ELBv2 load balancers and Lambda functions, in several regions at once.
+/// RDS instances, S3 buckets, ELBv2 load balancers, Lambda functions, ECS clusters and services, DynamoDB
+/// tables, SQS queues, SNS topics, EKS and ElastiCache clusters listed directly (tagged or not), and every
+/// other tagged resource through the Resource Groups Tagging API, in several regions at once.
 ///
 /// It first asks STS who the credentials belong to (after assuming `roleARN` if set); if that fails
 /// nothing can be found, so the stream throws. Otherwise every (type, region) is listed
@@ -66,21 +68,14 @@ public struct AWSProvider: DiscoveryProvider {
     static let listers: [String: any AWSResourceLister] = [
         "ec2:instance": EC2InstanceLister(), "ec2:volume": EC2VolumeLister(), "rds:db": RDSInstanceLister(),
         "s3:bucket": S3BucketLister(), "elbv2:loadbalancer": ELBv2LoadBalancerLister(), "lambda:function": LambdaFunctionLister(),
+        "ecs:cluster": ECSClusterLister(), "ecs:service": ECSServiceLister(), "dynamodb:table": DynamoDBTableLister(),
+        "sqs:queue": SQSQueueLister(), "sns:topic": SNSTopicLister(), "eks:cluster": EKSClusterLister(),
+        "elasticache:cluster": ElastiCacheClusterLister(), TaggingAPIResourceLister.type: TaggingAPIResourceLister(directTypes: []),
     ]
     static let aliases = AWSDiscoverySettings.serviceAliases
 
     public func discover() -> AsyncThrowingStream<DiscoveryEvent, any Error> {
-        AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    try await run(continuation)
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
+        discoveryStream { try await run($0) }
     }
 
     /// Who the credentials (after assuming `roleARN`) belong to; the first call every run makes.
@@ -134,7 +129,9 @@ public struct AWSProvider: DiscoveryProvider {
             }
             if seen.insert(type).inserted { chosen.append(lister) }
         }
-        return chosen
+        // The Tagging API leaves the types listed directly to their listers.
+        let direct = Set(chosen.map(\.type)).subtracting([TaggingAPIResourceLister.type])
+        return chosen.map { $0 is TaggingAPIResourceLister ? TaggingAPIResourceLister(directTypes: direct) : $0 }
     }
 
     private func run(_ continuation: AsyncThrowingStream<DiscoveryEvent, any Error>.Continuation) async throws {

@@ -7,19 +7,12 @@ struct RDSInstanceLister: AWSResourceLister {
     private static let version = "2014-10-31"
 
     func list(region: String, context: AWSListContext) async throws {
-        var marker: String?
-        repeat {
-            var params = [("MaxRecords", String(context.pageSize(in: 20...100)))]
-            if let marker { params.append(("Marker", marker)) }
-            let page = try await context.client.query(.rds, "DescribeDBInstances", version: Self.version, params, region: region)
-            guard let result = page.child("DescribeDBInstancesResult") else { break }
-            let instances = result.items("DBInstances")
-            let specs = await boundedMap(instances, limit: context.fanOut) { node in
+        try await context.markerPages(.rds, "DescribeDBInstances", version: Self.version, region: region) { result in
+            let specs = await boundedMap(result.items("DBInstances"), limit: context.fanOut) { node in
                 await resource(node, region: region, context: context)
             }.compactMap { $0 }
             if !specs.isEmpty { context.emit(specs) }
-            marker = result.string("Marker")
-        } while marker != nil
+        }
     }
 
     private func resource(_ node: XMLTree, region: String, context: AWSListContext) async -> CloudResourceSpec? {

@@ -30,6 +30,12 @@ public enum DefaultProviders {
             let format = settings.format ?? (ref.key.hasSuffix(".json") ? .json : ref.key.hasSuffix(".csv") ? .csv : nil)
             return InventoryProvider(text: text, format: format, source: "ConfigMap \(namespace)/\(ref.name) key \(ref.key)")
 
+        case .gcp:
+            return try await GCPAndAzureProviders.gcp(job, references)
+
+        case .azure:
+            return try await GCPAndAzureProviders.azure(job, references)
+
         case .aws:
             guard let settings = job.spec.aws else {
                 throw ProviderSetupError(reason: "MissingSettings", "provider aws needs spec.aws with at least one region")

@@ -91,6 +91,7 @@ enum EstateSource {
                 job.spec.aws?.credentialsSecretRef = nil
             }
         }
+        try PlanCloudCredentials.substitute(&job, secrets: &secrets, environment: ProcessEnvironment.current)
         let configMaps = try docs.filter { $0.kind == "ConfigMap" }.map { try $0.decode(ConfigMap.self) }
         let references = ReferenceReader(
             secret: { [secrets] _, name in secrets.first { $0.metadata.name == name } },
@@ -102,6 +103,8 @@ enum EstateSource {
             case "ConfigMapNotFound":
                 let ref = job.spec.inventory?.configMapRef
                 throw ManifestError(file: path, line: doc.line, message: "the job reads ConfigMap \(ref?.name ?? "?") key \(ref?.key ?? "?"), which is not in this file: with no cluster, put the ConfigMap in the same file as the job (after a --- line), or plan the inventory file itself with --inventory")
+            case "NoCredentials" where job.spec.provider == .azure:
+                throw ManifestError(file: path, line: doc.line, message: "no Azure credentials: plan --job runs the discovery from this machine; put the job's Secret in the same file, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET in the environment")
             case "NoCredentials":
                 throw ManifestError(file: path, line: doc.line, message: "no AWS credentials: plan --job runs the discovery from this machine; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials) in the environment")
             default:

@@ -127,6 +127,8 @@ def seed_region(endpoint, region, account, prefix, out):
     out.append(dict(type="lambda:function", id=fn["FunctionArn"], name=fn["FunctionName"], region=region,
                     tags=fn_tags, relations=[]))
 
+    seed_more(endpoint, region, account, prefix, out, vpc, subnets, role)
+
     # S3: a tagged bucket in this region, and an untagged one (GetBucketTagging says NoSuchTagSet).
     s3 = client("s3", endpoint, region)
     for suffix, tags in (("logs", {"team": "platform", "data-class": "internal"}), ("plain", {})):
@@ -139,6 +141,74 @@ def seed_region(endpoint, region, account, prefix, out):
             s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tag_list(tags)})
         out.append(dict(type="s3:bucket", id=f"arn:aws:s3:::{name}", name=name, region=region, tags=tags,
                         relations=[]))
+
+
+def seed_more(endpoint, region, account, prefix, out, vpc, subnets, role):
+    """The services listed directly beyond the first six (tagged and untagged ones), and a Step Functions
+    state machine, which only the Resource Groups Tagging API finds."""
+    ecs = client("ecs", endpoint, region)
+    cluster_tags = {"team": "platform", "env": "prod"}
+    cluster = ecs.create_cluster(clusterName=f"{prefix}-apps-{region}",
+                                 tags=[{"key": k, "value": v} for k, v in cluster_tags.items()])["cluster"]
+    out.append(dict(type="ecs:cluster", id=cluster["clusterArn"], name=cluster["clusterName"], region=region,
+                    tags=cluster_tags, relations=[]))
+    # tags=[]: moto's GetResources fails on a cluster created without the argument (its tags are None).
+    bare = ecs.create_cluster(clusterName=f"{prefix}-scratch-{region}", tags=[])["cluster"]
+    out.append(dict(type="ecs:cluster", id=bare["clusterArn"], name=bare["clusterName"], region=region, tags={},
+                    relations=[]))
+    task = ecs.register_task_definition(family=f"{prefix}-api", containerDefinitions=[
+        {"name": "api", "image": "nginx", "memory": 128}])["taskDefinition"]["taskDefinitionArn"]
+    svc_tags = {"team": "payments", "app": "api"}
+    svc = ecs.create_service(cluster=cluster["clusterName"], serviceName=f"{prefix}-api", taskDefinition=task,
+                             desiredCount=1, tags=[{"key": k, "value": v} for k, v in svc_tags.items()])["service"]
+    out.append(dict(type="ecs:service", id=svc["serviceArn"], name=svc["serviceName"], region=region, tags=svc_tags,
+                    relations=[{"type": "MemberOf", "target": cluster["clusterArn"]}]))
+
+    ddb = client("dynamodb", endpoint, region)
+    for suffix, tags in (("orders", {"team": "payments", "data-class": "confidential"}), ("cache", {})):
+        kwargs = dict(TableName=f"{prefix}-{suffix}-{region}", BillingMode="PAY_PER_REQUEST",
+                      KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                      AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+        if tags:
+            kwargs["Tags"] = tag_list(tags)
+        table = ddb.create_table(**kwargs)["TableDescription"]
+        out.append(dict(type="dynamodb:table", id=table["TableArn"], name=table["TableName"], region=region, tags=tags,
+                        relations=[]))
+
+    sqs = client("sqs", endpoint, region)
+    for suffix, tags in (("jobs", {"team": "platform"}), ("dead", {})):
+        name = f"{prefix}-{suffix}-{region}"
+        url = sqs.create_queue(QueueName=name, **({"tags": tags} if tags else {}))["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        out.append(dict(type="sqs:queue", id=arn, name=name, region=region, tags=tags, relations=[]))
+
+    sns = client("sns", endpoint, region)
+    topic_tags = {"team": "edge"}
+    topic = sns.create_topic(Name=f"{prefix}-alerts-{region}", Tags=tag_list(topic_tags))["TopicArn"]
+    out.append(dict(type="sns:topic", id=topic, name=f"{prefix}-alerts-{region}", region=region, tags=topic_tags,
+                    relations=[]))
+
+    eks = client("eks", endpoint, region)
+    eks_tags = {"team": "platform", "env": "prod"}
+    eks_cluster = eks.create_cluster(name=f"{prefix}-k8s-{region}", roleArn=role,
+                                     resourcesVpcConfig={"subnetIds": subnets}, tags=eks_tags)["cluster"]
+    out.append(dict(type="eks:cluster", id=eks_cluster["arn"], name=eks_cluster["name"], region=region, tags=eks_tags,
+                    relations=[]))
+
+    ec = client("elasticache", endpoint, region)
+    ec_tags = {"team": "payments"}
+    cc = ec.create_cache_cluster(CacheClusterId=f"{prefix}-sessions"[:40], Engine="redis", CacheNodeType="cache.t3.micro",
+                                 NumCacheNodes=1, Tags=tag_list(ec_tags))["CacheCluster"]
+    out.append(dict(type="elasticache:cluster", id=cc["ARN"], name=cc["CacheClusterId"], region=region, tags=ec_tags,
+                    relations=[]))
+
+    sfn = client("stepfunctions", endpoint, region)
+    sm_tags = {"team": "payments", "app": "settlement"}
+    sm = sfn.create_state_machine(name=f"{prefix}-settle-flow", roleArn=role, definition=json.dumps({
+        "StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+        tags=[{"key": k, "value": v} for k, v in sm_tags.items()])["stateMachineArn"]
+    out.append(dict(type="states:statemachine", id=sm, name=f"{prefix}-settle-flow", region=region, tags=sm_tags,
+                    relations=[]))
 
 
 def estate(args):

@@ -45,6 +45,14 @@ enum Fixtures {
                     roleARN: "arn:aws:iam::123456789012:role/vtag-read-only", externalID: "vtag-external-id",
                     endpointURL: "http://127.0.0.1:5000",
                     writeBack: AWSWriteBackSettings(keys: ["team", "cost-center"], mode: .overwrite, dryRun: true)),
+                gcp: GCPDiscoverySettings(
+                    scopes: ["folders/123456", "projects/shop-prod"], assetTypes: ["compute.googleapis.com/Instance"],
+                    credentialsSecretRef: GCPCredentialsSecretRef(name: "gcp-key", key: "sa.json"), endpointURL: "http://127.0.0.1:8080"),
+                azure: AzureDiscoverySettings(
+                    subscriptions: ["00000000-0000-0000-0000-000000000001"], managementGroups: ["finance-mg"],
+                    credentialsSecretRef: AzureCredentialsSecretRef(
+                        name: "azure-sp", tenantIDKey: "tenant", clientIDKey: "client", clientSecretKey: "secret"),
+                    endpointURL: "http://127.0.0.1:8081", authorityURL: "http://127.0.0.1:8082"),
                 simulated: SimulatedDiscoverySettings(count: 1000, seed: 7, clouds: ["aws", "gcp"]),
                 inventory: InventoryDiscoverySettings(configMapRef: ConfigMapKeyRef(name: "inventory", key: "estate.csv"), format: .csv),
                 pruneVanished: true, vanishedTTL: "36h"),
