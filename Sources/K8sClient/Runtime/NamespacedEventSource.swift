@@ -1,4 +1,4 @@
-import K8sClient
+import KubeCore
 import Synchronization
 
 /// The watch an informer runs for a set of namespaces: all namespaces (one watch) when the set is
@@ -22,14 +22,14 @@ enum NamespacedEventSource {
             return { Watcher(api: Api<T>(client: client, namespace: unique[0]), config: config) }
         default:
             return {
-                let (stream, continuation) = AsyncThrowingStream<(String, WatcherEvent<T>), any Error>.makeStream()
+                let (stream, continuation) = AsyncThrowingStream<NamespacedEvent<T>, any Error>.makeStream()
                 let pump = Task {
                     do {
                         try await withThrowingDiscardingTaskGroup { group in
                             for namespace in unique {
                                 group.addTask {
                                     for try await event in Watcher(api: Api<T>(client: client, namespace: namespace), config: config) {
-                                        continuation.yield((namespace, event))
+                                        continuation.yield(NamespacedEvent(namespace: namespace, event: event))
                                     }
                                 }
                             }
@@ -41,10 +41,16 @@ enum NamespacedEventSource {
                 }
                 continuation.onTermination = { _ in pump.cancel() }
                 let merger = NamespaceMerger<T>(namespaces: unique, store: store)
-                return stream.compactMap { namespace, event in merger.translate(event, from: namespace) }
+                return stream.compactMap { merger.translate($0.event, from: $0.namespace) }
             }
         }
     }
+}
+
+/// One namespace's watch event (a named struct, not a tuple: see docs/ARCHITECTURE.md, "Rules").
+struct NamespacedEvent<T: KubernetesObject>: Sendable {
+    var namespace: String
+    var event: WatcherEvent<T>
 }
 
 /// Turns per-namespace watch events into events over the union of the namespaces (see above).
