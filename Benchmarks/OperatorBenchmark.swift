@@ -89,6 +89,7 @@ enum OperatorBenchmark {
         }
         let cpu = ProcessUsage.cpuSeconds() - cpuStart
         let inferences = manager.tagger.evaluations
+        let echoes = manager.tagger.ownWrites.echoesSeen
         let snapshot = manager.collectMetrics()
         let cacheGrowth = residentBytes().map { $0 - (baseline ?? 0) }
         manager.stop()
@@ -101,7 +102,7 @@ enum OperatorBenchmark {
         print("job created -> all evaluated: \(format(seconds)) s (\(Int(Double(resources) / max(seconds, 1e-9))) resources/s)")
         print("process CPU meanwhile: \(format(cpu)) s (operator and the in-process API server together)")
         print("applied tags by source: \(snapshot.tagsBySource.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", "))")
-        print("inferences per resource until all evaluated: \(String(format: "%.2f", Double(inferences) / Double(resources))) (\(inferences) for \(resources); the model's catch-up re-evaluates the estate once)")
+        print("inferences per resource until all evaluated: \(String(format: "%.2f", Double(inferences) / Double(resources))) (\(inferences) for \(resources)); echoes of the tagger's own status writes not evaluated: \(echoes) (each one an inference before, so up to \(String(format: "%.2f", Double(inferences + echoes) / Double(resources))) per resource)")
         print("approvals: \(snapshot.approvalsByPhase.values.reduce(0, +)) (\(snapshot.suggestionsPending) suggestions pending)")
         print("peak memory (ru_maxrss, operator + API test server in one process): \(ProcessUsage.peakResidentMiB()) MiB")
         if let cacheGrowth { print("resident growth since the manager started: \(cacheGrowth / 1_048_576) MiB") }

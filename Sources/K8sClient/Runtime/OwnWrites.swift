@@ -11,6 +11,7 @@ import Synchronization
 /// reconciled (one extra reconcile, never a missed one).
 public final class OwnWrites: Sendable {
     private let written = Mutex<[ObjectKey: String]>([:])
+    private let skipped = Atomic<Int>(0)
 
     public init() {}
 
@@ -27,9 +28,13 @@ public final class OwnWrites: Sendable {
         return written.withLock { w in
             guard w[key] == version else { return false }
             w.removeValue(forKey: key)
+            skipped.add(1, ordering: .relaxed)
             return true
         }
     }
+
+    /// How many echoes were known as ours so far (each one a reconcile saved).
+    public var echoesSeen: Int { skipped.load(ordering: .relaxed) }
 
     /// Drops the record of `object`'s write if it is still the last one (its echo came before its answer).
     public func discard(_ object: some KubernetesObject) {
