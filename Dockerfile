@@ -7,8 +7,9 @@ ARG UBUNTU=noble
 
 FROM swift:${SWIFT_VERSION}-${UBUNTU} AS build
 WORKDIR /src
-# Dependencies first, so source edits reuse the resolved packages layer.
-COPY Package.swift Package.resolved ./
+# Dependencies first, so source edits reuse the resolved packages layer. Resolved from Package.swift alone:
+# Package.resolved is not kept in git (see .gitignore), so a fresh clone has none.
+COPY Package.swift ./
 RUN swift package resolve
 COPY . .
 RUN swift build -c release --static-swift-stdlib --product vtag-operator \

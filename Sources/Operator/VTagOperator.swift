@@ -53,6 +53,13 @@ struct VTagOperator: AsyncParsableCommand {
             throw ExitCode(2)
         }
 
+        do {
+            try await HomeNamespaceCheck.verify(config.leaderElectionNamespace, client: client, logger: logger)
+        } catch {
+            logger.critical("the operator's namespace is missing", metadata: ["error": "\(error.description)"])
+            throw ExitCode(2)
+        }
+
         let readiness = ReadinessGate(checks: VTagManager.cacheNames.map { "cache/\($0)" })
         let manager = try VTagManager(client: client, settings: config.managerSettings { readiness.markReady("cache/\($0)") })
 

@@ -25,11 +25,14 @@ final class E2EEnvironment: Sendable {
     let client: KubeClient
     /// The in-process server, or nil against a real cluster.
     let server: KubeAPITestServer?
+    /// The kubeconfig that reaches the cluster, for the binaries a test runs as separate processes.
+    let kubeconfigPath: String
     var isRealCluster: Bool { server == nil }
 
-    private init(client: KubeClient, server: KubeAPITestServer?) {
+    private init(client: KubeClient, server: KubeAPITestServer?, kubeconfigPath: String) {
         self.client = client
         self.server = server
+        self.kubeconfigPath = kubeconfigPath
     }
 
     /// The repository's `crds/` directory.
@@ -51,12 +54,12 @@ final class E2EEnvironment: Sendable {
         if let kubeconfig = ProcessInfo.processInfo.environment["VTAG_E2E_KUBECONFIG"], !kubeconfig.isEmpty {
             let client = try KubeClient(configuration: ClientConfiguration.load(kubeconfigPath: kubeconfig))
             try await CRDInstaller.shared.install(paths, client: client)
-            return E2EEnvironment(client: client, server: nil)
+            return E2EEnvironment(client: client, server: nil, kubeconfigPath: kubeconfig)
         }
         let server = try await KubeAPITestServer.start(.init(crdFiles: paths))
         do {
             let client = try KubeClient(configuration: ClientConfiguration.load(kubeconfigPath: server.kubeconfigPath, environment: [:]))
-            return E2EEnvironment(client: client, server: server)
+            return E2EEnvironment(client: client, server: server, kubeconfigPath: server.kubeconfigPath)
         } catch {
             try? await server.shutdown()
             throw error

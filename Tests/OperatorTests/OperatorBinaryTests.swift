@@ -16,14 +16,10 @@ import VTagTestSupport
         return url
     }
 
+    /// The operator binary: VTAG_BINARIES's (CI: the release build), else the debug build next to the tests.
     static func binary() throws -> URL {
-        let here = URL(fileURLWithPath: CommandLine.arguments[0])
-        let candidates = [
-            here.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("vtag-operator"),
-            here.deletingLastPathComponent().appendingPathComponent("vtag-operator"),
-        ]
-        return try #require(candidates.first { FileManager.default.fileExists(atPath: $0.path) },
-                            "vtag-operator not built next to the tests (looked at \(candidates.map(\.path)))")
+        try #require(ShippedBinaries.path("vtag-operator"),
+                     "vtag-operator not built (looked at \(ShippedBinaries.candidates("vtag-operator").map(\.path)))")
     }
 
     @Test func servesProbesAndMetricsLeadsAndExitsZeroOnSigterm() async throws {
@@ -92,6 +88,26 @@ import VTagTestSupport
         #expect(holder == "" || holder == nil)
     }
 
+    /// Run outside the install manifests, on a cluster with only the CRDs: the namespace for the Lease and
+    /// the model is missing. One clear error at start-up, naming the fix, instead of a retry loop.
+    @Test func missingOwnNamespaceIsAClearErrorAtStartUp() async throws {
+        let server = try await KubeAPITestServer.start(.init(crdFiles: []))
+        defer { Task { try? await server.shutdown() } }
+        let process = Process()
+        process.executableURL = try Self.binary()
+        process.arguments = [
+            "--kubeconfig", server.kubeconfigPath, "--leader-election-namespace", "vtag-nowhere",
+            "--probe-address", "0", "--metrics-address", "0",
+        ]
+        process.environment = ["PATH": "/usr/bin:/bin"]
+        let log = try ProcessLog.run(process)
+        _ = try await waitUntil(timeout: .seconds(60)) { !process.isRunning }
+        if process.isRunning { process.terminate() }
+        #expect(process.terminationStatus == 2, "stderr:\n\(log.text)")
+        #expect(log.text.contains("namespace \\\"vtag-nowhere\\\" does not exist"), "stderr:\n\(log.text)")
+        #expect(log.text.contains("--leader-election-namespace"), "stderr:\n\(log.text)")
+    }
+
     @Test func missingKubeconfigIsAClearErrorAndExitCode() async throws {
         let process = Process()
         process.executableURL = try Self.binary()
@@ -109,40 +125,4 @@ import VTagTestSupport
 /// A failing look (the binary not listening yet) counts as "not yet".
 func eventually(timeout: Duration = .seconds(90), _ condition: () async throws -> Bool) async throws -> Bool {
     try await waitUntil(timeout: timeout, poll: .milliseconds(100)) { (try? await condition()) == true }
-}
-
-/// Collects a child process's stderr (JSON log lines) from its pipe's handler thread.
-final class ProcessLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-
-    /// Starts `process` with its stderr collected here and its stdout discarded.
-    static func run(_ process: Process) throws -> ProcessLog {
-        let log = ProcessLog()
-        let stderr = Pipe()
-        process.standardError = stderr
-        process.standardOutput = FileHandle.nullDevice
-        stderr.fileHandleForReading.readabilityHandler = { handle in log.append(handle.availableData) }
-        try process.run()
-        return log
-    }
-
-    func append(_ chunk: Data) { lock.withLock { data.append(chunk) } }
-
-    var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
-
-    /// The `port` field of the first log line whose `msg` is `message` (bounded wait).
-    func waitForPort(message: String) async -> Int? {
-        let deadline = ContinuousClock.now + .seconds(90)
-        while ContinuousClock.now < deadline {
-            for line in text.split(separator: "\n") {
-                if let obj = try? JSONValue.parse(Data(line.utf8)), obj["msg"]?.stringValue == message,
-                   let port = obj["port"]?.stringValue.flatMap(Int.init) {
-                    return port
-                }
-            }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return nil
-    }
 }

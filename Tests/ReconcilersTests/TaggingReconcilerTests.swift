@@ -45,6 +45,7 @@ import Testing
             #expect(compliant.message.contains("owner"))
             #expect(status.observedGeneration == resource.metadata.generation)
             #expect(status.evaluatedAt != nil)
+            #expect(status.phase == .active, "the PHASE column of `kubectl get cres` shows Active once evaluated")
             let history = status.history ?? []
             #expect(history.contains { $0.action == .applied && $0.key == "team" && $0.new == "payments" && $0.actor == "rule/team-from-name" })
             #expect(history.contains { $0.action == .applied && $0.key == "env" && $0.actor == "native" })

@@ -73,23 +73,30 @@ enum AWSResource {
     }
 }
 
+/// One item's result in `boundedMap`'s task group, with its position: a named struct, never a tuple
+/// (Swift 6.3.1 release builds miscompile tuple child results).
+private struct IndexedResult<R: Sendable>: Sendable {
+    let index: Int
+    let value: R
+}
+
 /// Runs `transform` over `items` with at most `limit` at once, keeping the order.
 func boundedMap<T: Sendable, R: Sendable>(
     _ items: [T], limit: Int, _ transform: @escaping @Sendable (T) async -> R
 ) async -> [R] {
     guard !items.isEmpty else { return [] }
     var results = [R?](repeating: nil, count: items.count)
-    await withTaskGroup(of: (Int, R).self) { group in
+    await withTaskGroup(of: IndexedResult<R>.self) { group in
         var next = 0
         func startNext() {
             let index = next
             let item = items[index]
-            group.addTask { (index, await transform(item)) }
+            group.addTask { IndexedResult(index: index, value: await transform(item)) }
             next += 1
         }
         while next < min(max(limit, 1), items.count) { startNext() }
-        while let (index, result) = await group.next() {
-            results[index] = result
+        while let done = await group.next() {
+            results[done.index] = done.value
             if next < items.count { startNext() }
         }
     }

@@ -176,6 +176,13 @@ public final class Manager: Sendable {
         return lost ? .leadershipLost : .stopped
     }
 
+    /// What ended one child of the campaign's task group. A plain enum rather than an Optional: Swift
+    /// 6.3.1 release builds miscompile some task-group result shapes (docs/ARCHITECTURE.md, "Release builds").
+    private enum CampaignEnd: Sendable {
+        case elector(LeaderElector.Outcome)
+        case stopRequested
+    }
+
     /// Campaigns (when electing) and leads until stopped. Returns true when leadership was lost.
     private func leadUntilStopped(_ runnables: [any Runnable]) async -> Bool {
         guard let elector else {
@@ -186,16 +193,16 @@ public final class Manager: Sendable {
             }
             return false
         }
-        return await withTaskGroup(of: LeaderElector.Outcome?.self) { group -> Bool in
-            group.addTask { await elector.run { await self.lead(runnables) } }
+        return await withTaskGroup(of: CampaignEnd.self) { group -> Bool in
+            group.addTask { .elector(await elector.run { await self.lead(runnables) }) }
             group.addTask {
                 await self.stopRequested.wait()
-                return nil
+                return .stopRequested
             }
             var outcome: LeaderElector.Outcome = .cancelled
             while let next = await group.next() {
-                if let next {
-                    outcome = next
+                if case .elector(let ended) = next {
+                    outcome = ended
                     group.cancelAll()
                     break
                 }

@@ -47,10 +47,11 @@ enum NamespacedEventSource {
     }
 }
 
-/// One namespace's watch event (a named struct, not a tuple: see docs/ARCHITECTURE.md, "Rules").
+/// One namespace's watch event in the merged stream: a named struct, never a tuple (Swift 6.3.1
+/// release builds miscompile tuple-shaped async results; docs/ARCHITECTURE.md, "Release builds").
 struct NamespacedEvent<T: KubernetesObject>: Sendable {
-    var namespace: String
-    var event: WatcherEvent<T>
+    let namespace: String
+    let event: WatcherEvent<T>
 }
 
 /// Turns per-namespace watch events into events over the union of the namespaces (see above).

@@ -87,6 +87,9 @@ public enum TagStatus {
         status.conditions = conditions
         status.modelVersion = result.modelVersion
         status.observedGeneration = generation
+        // The tagger evaluates only resources discovery sees (a vanished one is left as it is), so the
+        // first evaluation is where an active resource's phase is written: `kubectl get cres` shows it.
+        if status.phase == nil { status.phase = .active }
         return (status, changes)
     }
 

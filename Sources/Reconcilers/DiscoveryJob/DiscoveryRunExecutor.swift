@@ -86,15 +86,15 @@ struct DiscoveryRunExecutor: Sendable {
 
     /// Writes one page with at most `writeConcurrency` requests in flight.
     func write(_ specs: [CloudResourceSpec], job: DiscoveryJob, api: CacheAwareApi<CloudResource>) async -> Tally {
-        await withTaskGroup(of: Result<ResourceSync.Action, WriteFailure>.self, returning: Tally.self) { group in
+        await withTaskGroup(of: UpsertOutcome.self, returning: Tally.self) { group in
             var tally = Tally()
             var iterator = specs.makeIterator()
-            func record(_ r: Result<ResourceSync.Action, WriteFailure>) {
+            func record(_ r: UpsertOutcome) {
                 switch r {
-                case .success(.create): tally.created += 1
-                case .success(.patch): tally.updated += 1
-                case .success(.unchanged): tally.unchanged += 1
-                case .failure(let f): tally.fail(f.message)
+                case .created: tally.created += 1
+                case .patched: tally.updated += 1
+                case .unchanged: tally.unchanged += 1
+                case .failed(let message): tally.fail(message)
                 }
             }
             var inFlight = 0
@@ -111,11 +111,13 @@ struct DiscoveryRunExecutor: Sendable {
         }
     }
 
-    struct WriteFailure: Error { var message: String }
+    /// What one upsert did. A plain enum, the task group's child result: Swift 6.3.1 release builds
+    /// miscompile tuple (and we avoid generic-enum) child results (docs/ARCHITECTURE.md, "Release builds").
+    enum UpsertOutcome: Sendable { case created, patched, unchanged, failed(String) }
 
     /// Creates or patches one resource; on a stale cache (AlreadyExists, Conflict) it reads the
     /// object and tries once more.
-    func upsert(_ spec: CloudResourceSpec, job: DiscoveryJob, api: CacheAwareApi<CloudResource>) async -> Result<ResourceSync.Action, WriteFailure> {
+    func upsert(_ spec: CloudResourceSpec, job: DiscoveryJob, api: CacheAwareApi<CloudResource>) async -> UpsertOutcome {
         let name = ResourceNaming.name(provider: spec.provider, id: spec.id)
         var existing = resources.get(name: name, namespace: job.namespace)
         for attempt in 0..<2 {
@@ -129,14 +131,18 @@ struct DiscoveryRunExecutor: Sendable {
                 case .unchanged:
                     break
                 }
-                return .success(action)
+                switch action {
+                case .create: return .created
+                case .patch: return .patched
+                case .unchanged: return .unchanged
+                }
             } catch let error as KubeError where attempt == 0 && (error.isAlreadyExists || error.isConflict) {
                 existing = try? await api.api.getOptional(name)
             } catch {
-                return .failure(WriteFailure(message: "writing CloudResource \(name) (\(spec.id)): \(error)"))
+                return .failed("writing CloudResource \(name) (\(spec.id)): \(error)")
             }
         }
-        return .failure(WriteFailure(message: "writing CloudResource \(name) (\(spec.id)): still conflicting after a fresh read"))
+        return .failed("writing CloudResource \(name) (\(spec.id)): still conflicting after a fresh read")
     }
 
     /// Marks the job's resources that the run did not see as Vanished, brings back ones seen again,

@@ -166,25 +166,33 @@ public final class TagApprovalReconciler: Sendable {
         ])
     }
 
+    /// One target's answer in `apply`'s task group. A named struct, never a tuple: Swift 6.3.1 release
+    /// builds miscompile tuple child results (docs/ARCHITECTURE.md, "Release builds").
+    struct TargetWrite: Sendable {
+        let name: String
+        let result: Result<ResourceStatusUpdater.Outcome, any Error>
+    }
+
     /// Writes the decision on every target, `concurrency` at a time, and feeds the model for each write.
     func apply(_ effect: DecisionEffect, to targets: [String], namespace: String) async -> Tally {
-        await withTaskGroup(of: (String, Result<ResourceStatusUpdater.Outcome, any Error>).self, returning: Tally.self) { group in
+        await withTaskGroup(of: TargetWrite.self, returning: Tally.self) { group in
             var tally = Tally()
             var next = targets.makeIterator()
             func launch() -> Bool {
                 guard let name = next.next() else { return false }
                 group.addTask { [updater] in
                     do {
-                        return (name, .success(try await updater.update(name: name, namespace: namespace) { effect.change($0) }))
+                        return TargetWrite(name: name, result: .success(try await updater.update(name: name, namespace: namespace) { effect.change($0) }))
                     } catch {
-                        return (name, .failure(error))
+                        return TargetWrite(name: name, result: .failure(error))
                     }
                 }
                 return true
             }
             for _ in 0..<concurrency where !launch() { break }
-            while let (name, result) = await group.next() {
-                switch result {
+            while let reply = await group.next() {
+                let name = reply.name
+                switch reply.result {
                 case .success(.written(let resource)):
                     tally.written.append(name)
                     learn(effect, from: resource)

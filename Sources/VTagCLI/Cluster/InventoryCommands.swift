@@ -67,6 +67,9 @@ struct ImportCommand: AsyncParsableCommand {
     static let rbacHint = "Import creates CloudResources by server-side apply, which needs create and patch on cloudresources.vtag.dev; vtag-editor grants only patch (people correct resources, discovery creates them), so bind a Role with create and patch on cloudresources for imports."
 
     enum Outcome: Sendable { case created, updated, unchanged, failed(String) }
+    /// One row's answer in the import's task group: a named struct, never a tuple (Swift 6.3.1 release
+    /// builds miscompile tuple child results; docs/ARCHITECTURE.md, "Release builds").
+    struct RowOutcome: Sendable { let name: String; let outcome: Outcome }
 
     func run() async throws {
         guard concurrency > 0 else { throw ValidationError("--concurrency must be at least 1") }
@@ -93,7 +96,7 @@ struct ImportCommand: AsyncParsableCommand {
         let params = PatchParams(fieldManager: importFieldManager, force: true, dryRun: dryRun)
         let namespace = session.namespace
         var outcomes: [String: Outcome] = [:]
-        try await withThrowingTaskGroup(of: (String, Outcome).self) { group in
+        try await withThrowingTaskGroup(of: RowOutcome.self) { group in
             var next = 0
             func add() {
                 let name = order[next]
@@ -106,16 +109,16 @@ struct ImportCommand: AsyncParsableCommand {
                         let written = try await session.run(op) {
                             try await api.patch(name, .apply(body), params)
                         }
-                        guard let before else { return (name, .created) }
-                        return (name, written.metadata.resourceVersion == before ? .unchanged : .updated)
+                        guard let before else { return RowOutcome(name: name, outcome: .created) }
+                        return RowOutcome(name: name, outcome: written.metadata.resourceVersion == before ? .unchanged : .updated)
                     } catch let error as CLIError {
-                        return (name, .failed(error.message))
+                        return RowOutcome(name: name, outcome: .failed(error.message))
                     }
                 }
             }
             while next < order.count && next < concurrency { add() }
-            for try await (name, outcome) in group {
-                outcomes[name] = outcome
+            for try await row in group {
+                outcomes[row.name] = row.outcome
                 if next < order.count { add() }
             }
         }
