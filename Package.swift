@@ -1,8 +1,8 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Layout and dependency direction are fixed by DESIGN.md:
-// Operator/VTagCLI -> Reconcilers -> (K8sClient, TaggingAPI, Inference, Discovery);
+// Layers and dependency direction: docs/ARCHITECTURE.md ("Layers").
+// Operator/VTagCLI -> Reconcilers -> (K8sClient, TaggingAPI, Inference, Discovery) -> KubeCore;
 // VTagCLI -> Cost -> (TaggingAPI, Discovery's CSV tokenizer);
 // Inference and Discovery never import K8sClient.
 let package = Package(
@@ -27,8 +27,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
-        .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
-        .package(url: "https://github.com/CoreOffice/XMLCoder", from: "0.18.2"),
     ],
     targets: [
         // Custom resource types (Codable), conditions, names. Pure Foundation.
@@ -85,7 +83,6 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 // RS256 for GCP service-account JWTs.
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
-                .product(name: "XMLCoder", package: "XMLCoder"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -95,13 +92,13 @@ let package = Package(
 
         // Cost allocation from FOCUS billing exports: reading them (CSV, gzip) and joining their rows to
         // resources and their tags. Pure: no cluster, no network.
-        .target(name: "Cost", dependencies: ["TaggingAPI", "Discovery", "CZlib"]),
+        .target(name: "Cost", dependencies: ["KubeCore", "TaggingAPI", "Discovery", "CZlib"]),
 
         // One reconciler per kind; the only place that joins the parts.
         .target(
             name: "Reconcilers",
             dependencies: [
-                "K8sClient", "TaggingAPI", "Inference", "Discovery",
+                "K8sClient", "KubeCore", "TaggingAPI", "Inference", "Discovery",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -111,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "Operator",
             dependencies: [
-                "Reconcilers", "K8sClient", "TaggingAPI", "Inference",
+                "Reconcilers", "K8sClient", "KubeCore", "TaggingAPI", "Inference",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -124,7 +121,7 @@ let package = Package(
         .executableTarget(
             name: "VTagCLI",
             dependencies: [
-                "Reconcilers", "K8sClient", "TaggingAPI", "Inference", "Discovery", "Cost",
+                "Reconcilers", "K8sClient", "KubeCore", "TaggingAPI", "Inference", "Discovery", "Cost",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -134,7 +131,7 @@ let package = Package(
         .executableTarget(
             name: "Benchmarks",
             dependencies: [
-                "K8sClient", "KubeTestServer", "TaggingAPI", "Inference", "Discovery", "Reconcilers", "VTagTestSupport", "Cost",
+                "K8sClient", "KubeCore", "KubeTestServer", "TaggingAPI", "Inference", "Discovery", "Reconcilers", "VTagTestSupport", "Cost",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -142,7 +139,8 @@ let package = Package(
         ),
 
         // Test support shared by test targets (and the moto benchmark): repository files, YAML as kubectl reads it, the RBAC of manifests/, moto on loopback.
-        .target(name: "VTagTestSupport", dependencies: ["KubeCore", .product(name: "Yams", package: "Yams")], path: "Tests/Support"),
+        // Also the runtime's test hooks (ManualRuntimeClock), which production code never needs.
+        .target(name: "VTagTestSupport", dependencies: ["KubeCore", "K8sClient", .product(name: "Yams", package: "Yams")], path: "Tests/Support"),
 
         // GCP Cloud Asset and Azure Resource Graph stand-ins (their wire formats, on loopback), for tests.
         .target(
@@ -157,12 +155,12 @@ let package = Package(
             path: "Tests/CloudAPITestServers"
         ),
 
-        .testTarget(name: "TaggingAPITests", dependencies: ["TaggingAPI", "VTagTestSupport", .product(name: "Yams", package: "Yams")]),
-        .testTarget(name: "K8sClientTests", dependencies: ["K8sClient", "KubeTestServer", "VTagTestSupport"]),
+        .testTarget(name: "TaggingAPITests", dependencies: ["TaggingAPI", "KubeCore", "VTagTestSupport", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "K8sClientTests", dependencies: ["K8sClient", "KubeCore", "KubeTestServer", "VTagTestSupport"]),
         .testTarget(
             name: "KubeTestServerTests",
             dependencies: [
-                "KubeTestServer", "K8sClient",
+                "KubeTestServer", "K8sClient", "KubeCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -171,18 +169,18 @@ let package = Package(
             ],
             resources: [.copy("Transcripts")]
         ),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "TaggingAPI", "Discovery"]),
-        .testTarget(name: "CostTests", dependencies: ["Cost", "TaggingAPI", "VTagTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "KubeCore", "TaggingAPI", "Discovery"]),
+        .testTarget(name: "CostTests", dependencies: ["Cost", "KubeCore", "TaggingAPI", "VTagTestSupport"], exclude: ["Fixtures"]),
         .testTarget(
-            name: "DiscoveryTests", dependencies: ["Discovery", "TaggingAPI", "VTagTestSupport", "CloudAPITestServers"], exclude: ["Fixtures"]),
-        .testTarget(name: "ReconcilersTests", dependencies: ["Reconcilers", "KubeTestServer", "VTagTestSupport", "CloudAPITestServers"]),
+            name: "DiscoveryTests", dependencies: ["Discovery", "KubeCore", "TaggingAPI", "VTagTestSupport", "CloudAPITestServers"], exclude: ["Fixtures"]),
+        .testTarget(name: "ReconcilersTests", dependencies: ["Reconcilers", "KubeCore", "KubeTestServer", "VTagTestSupport", "CloudAPITestServers"]),
         .testTarget(
-            name: "VTagCLITests", dependencies: ["VTagCLI", "KubeTestServer", "Reconcilers", "K8sClient", "VTagTestSupport", "CloudAPITestServers"],
+            name: "VTagCLITests", dependencies: ["VTagCLI", "KubeTestServer", "Reconcilers", "K8sClient", "KubeCore", "VTagTestSupport", "CloudAPITestServers"],
             exclude: ["Golden"]),
         .testTarget(
             name: "OperatorTests",
             dependencies: [
-                "Operator", "Reconcilers", "K8sClient", "KubeTestServer", "VTagTestSupport",
+                "Operator", "Reconcilers", "K8sClient", "KubeCore", "KubeTestServer", "VTagTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -190,7 +188,7 @@ let package = Package(
         .testTarget(
             name: "E2ETests",
             dependencies: [
-                "K8sClient", "KubeTestServer", "TaggingAPI", "Reconcilers", "Discovery", "Inference", "VTagTestSupport",
+                "K8sClient", "KubeCore", "KubeTestServer", "TaggingAPI", "Reconcilers", "Discovery", "Inference", "VTagTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

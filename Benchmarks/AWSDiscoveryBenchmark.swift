@@ -1,5 +1,6 @@
 import Discovery
 import Foundation
+import KubeCore
 import TaggingAPI
 import VTagTestSupport
 
@@ -26,7 +27,7 @@ enum AWSDiscoveryBenchmark {
                 "--region", region, "--count", String(instances), "--batch", "50",
             ], timeout: .seconds(3600))
         guard seed.status == 0 else { throw Failure(description: "seeding moto failed: \(seed.errorText)") }
-        print("aws-discovery seed: \(instances) instances in \(ProcessUsage.seconds(ContinuousClock.now - seedStart)) s (moto)")
+        print("aws-discovery seed: \(instances) instances in \((ContinuousClock.now - seedStart).inSeconds) s (moto)")
 
         // 100 reservations of 50; moto pages by reservation, so 20 per page gives 5 pages of 1,000 instances.
         let provider = AWSProvider(
@@ -48,7 +49,7 @@ enum AWSDiscoveryBenchmark {
                 case .failure(let failure): failures.append(failure)
                 }
             }
-            let wall = ProcessUsage.seconds(ContinuousClock.now - start)
+            let wall = (ContinuousClock.now - start).inSeconds
             let cpu = ProcessUsage.cpuSeconds() - cpuBefore
             guard failures.isEmpty, found == instances else {
                 throw Failure(description: "found \(found) of \(instances), failures: \(failures)")

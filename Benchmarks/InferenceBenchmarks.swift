@@ -1,6 +1,7 @@
 // Inference benchmarks: 100,000 resources x 200 rules, and model training on 100,000 resources.
 import Foundation
 import Inference
+import KubeCore
 import TaggingAPI
 
 enum InferenceBenchmarks {

@@ -5,6 +5,7 @@
 // from the resident-set growth of its caches too.
 import Foundation
 import K8sClient
+import KubeCore
 import KubeTestServer
 import Logging
 import Reconcilers
@@ -87,18 +88,21 @@ enum OperatorBenchmark {
             if all.count == resources && all.allSatisfy({ $0.status?.evaluatedAt != nil }) { evaluated = now - start }
         }
         let cpu = ProcessUsage.cpuSeconds() - cpuStart
+        let inferences = manager.tagger.evaluations
+        let echoes = manager.tagger.ownWrites.echoesSeen
         let snapshot = manager.collectMetrics()
         let cacheGrowth = residentBytes().map { $0 - (baseline ?? 0) }
         manager.stop()
         try await running.value
 
         let job = try await Api<DiscoveryJob>(client: client, namespace: namespace).get("estate")
-        let seconds = evaluated.map(ProcessUsage.seconds) ?? 0
+        let seconds = evaluated.map(\.inSeconds) ?? 0
         print("operator estate: \(resources) simulated resources (aws, gcp, azure), \(rules.count) rules, 8 workers per controller, client limit \(format(qps)) requests/s")
-        print("discovery run: \(format(discovered.map(ProcessUsage.seconds))) s (created \(job.status?.lastRun?.created ?? 0), errors \(job.status?.lastRun?.errors ?? 0))")
+        print("discovery run: \(format(discovered.map(\.inSeconds))) s (created \(job.status?.lastRun?.created ?? 0), errors \(job.status?.lastRun?.errors ?? 0))")
         print("job created -> all evaluated: \(format(seconds)) s (\(Int(Double(resources) / max(seconds, 1e-9))) resources/s)")
         print("process CPU meanwhile: \(format(cpu)) s (operator and the in-process API server together)")
         print("applied tags by source: \(snapshot.tagsBySource.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", "))")
+        print("inferences per resource until all evaluated: \(String(format: "%.2f", Double(inferences) / Double(resources))) (\(inferences) for \(resources)); echoes of the tagger's own status writes not evaluated: \(echoes) (each one an inference before, so up to \(String(format: "%.2f", Double(inferences + echoes) / Double(resources))) per resource)")
         print("approvals: \(snapshot.approvalsByPhase.values.reduce(0, +)) (\(snapshot.suggestionsPending) suggestions pending)")
         print("peak memory (ru_maxrss, operator + API test server in one process): \(ProcessUsage.peakResidentMiB()) MiB")
         if let cacheGrowth { print("resident growth since the manager started: \(cacheGrowth / 1_048_576) MiB") }

@@ -23,7 +23,6 @@ enum ProcessUsage {
         #endif
     }
 
-    static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
     private static func current() -> rusage {
         var usage = rusage()

@@ -1,6 +1,7 @@
 // Benchmarks of the controller runtime: cache memory per object, queue throughput.
 import Foundation
 import K8sClient
+import KubeCore
 import Synchronization
 import TaggingAPI
 

@@ -2,6 +2,7 @@
 // fed in 64 KiB chunks (as a chunked HTTP answer arrives) through LineSplitter and the typed decoder.
 import Foundation
 import K8sClient
+import KubeCore
 import NIOCore
 import NIOFoundationCompat
 import TaggingAPI

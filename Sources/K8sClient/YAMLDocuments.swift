@@ -1,4 +1,5 @@
 import Foundation
+import KubeCore
 import Yams
 
 /// YAML manifests as untyped JSON (for applying CRDs and manifests through `DynamicApi`).

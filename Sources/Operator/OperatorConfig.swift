@@ -1,5 +1,6 @@
 import Foundation
 import Inference
+import KubeCore
 import Reconcilers
 import TaggingAPI
 

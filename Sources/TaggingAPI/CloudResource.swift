@@ -1,4 +1,5 @@
 import Foundation
+import KubeCore
 
 /// One cloud resource, written by discovery (spec) and the tagger (status).
 public struct CloudResource: HasStatus, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import KubeCore
 
 /// A schedule for inventorying one cloud account (or a simulated estate, or an inventory file).
 public struct DiscoveryJob: HasStatus, Equatable {

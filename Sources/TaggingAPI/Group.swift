@@ -1,5 +1,3 @@
-@_exported import KubeCore
-
 /// The API group of every vtag kind, and the well-known names the parts share.
 public enum VTag {
     public static let group = "vtag.dev"

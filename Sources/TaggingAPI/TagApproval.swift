@@ -1,4 +1,5 @@
 import Foundation
+import KubeCore
 
 /// A suggestion waiting for a person: one (key, value, source) for up to `maxResources` resources.
 /// A person decides by writing `status.decision` (RBAC on tagapprovals/status is the right to decide).

@@ -1,4 +1,5 @@
 import Foundation
+import KubeCore
 
 /// A tagging policy: which resources it matches and which tags it sets.
 public struct TaggingRule: HasStatus, Equatable {

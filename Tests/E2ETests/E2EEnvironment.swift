@@ -16,6 +16,7 @@
 // Established) once per test process; the cluster must allow that (cluster-admin on a kind cluster).
 import Foundation
 import K8sClient
+import KubeCore
 import KubeTestServer
 import Testing
 import VTagTestSupport

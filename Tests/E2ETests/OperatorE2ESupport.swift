@@ -3,6 +3,7 @@
 import Discovery
 import Foundation
 import K8sClient
+import KubeCore
 import Logging
 import Reconcilers
 import Synchronization

@@ -7,6 +7,7 @@
 // Test server only: it needs the server's request log (a real cluster's audit log is not at hand).
 import Foundation
 import K8sClient
+import KubeCore
 import KubeTestServer
 import Reconcilers
 import TaggingAPI

@@ -8,6 +8,7 @@
 import Foundation
 import Inference
 import K8sClient
+import KubeCore
 import Reconcilers
 import TaggingAPI
 import Testing

@@ -4,6 +4,7 @@
 // VTAG_E2E_KUBECONFIG (fault injection steps need the test server and are skipped there).
 import Foundation
 import K8sClient
+import KubeCore
 import KubeTestServer
 import Synchronization
 import Testing
@@ -41,13 +42,13 @@ final class CopyOperator: Sendable {
                 var updated = copy
                 updated.data = want
                 // Optimistic concurrency: a stale cache answers 409 and the queue retries.
-                copies.store.noteWrite(try await api.replace(updated))
+                try await CacheAwareApi(api, cache: copies.store).replace(updated)
             } else {
                 guard let owner = source.controllerReference() else { return .done }
                 let copy = ConfigMap(
                     metadata: ObjectMeta(name: copyName, namespace: namespace, labels: [CopyOperator.roleLabel: "copy"], ownerReferences: [owner]),
                     data: want)
-                copies.store.noteWrite(try await api.create(copy))
+                try await CacheAwareApi(api, cache: copies.store).create(copy)
             }
             recorder.record(source, reason: "Copied", message: "data copied to \(copyName)")
             return .done

@@ -1,3 +1,4 @@
+import KubeCore
 import Testing
 import TaggingAPI
 @testable import Inference

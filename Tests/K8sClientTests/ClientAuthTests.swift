@@ -1,4 +1,5 @@
 import Foundation
+import KubeCore
 import KubeTestServer
 import Testing
 @testable import K8sClient

@@ -1,3 +1,4 @@
+import KubeCore
 import NIOCore
 import Testing
 @testable import K8sClient

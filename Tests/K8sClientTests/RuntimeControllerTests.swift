@@ -1,5 +1,7 @@
 import Foundation
+import KubeCore
 import Testing
+import VTagTestSupport
 @testable import K8sClient
 
 @Suite("Controller loop")

@@ -96,8 +96,7 @@ struct RuntimeInformerServerTests {
             for v in 1...20 {
                 var cm = try #require(informer.store.get(name: "mine", namespace: "default"))
                 cm.data = ["v": "\(v)"]
-                let written = try await api.replace(cm)
-                informer.store.noteWrite(written)
+                let written = try await CacheAwareApi(api, cache: informer.store).replace(cm)
                 // Immediately after the write, whatever the watch has delivered so far:
                 let cached = try #require(informer.store.get(name: "mine", namespace: "default"))
                 #expect(!ResourceVersion.isOlder(cached.metadata.resourceVersion, than: written.metadata.resourceVersion))

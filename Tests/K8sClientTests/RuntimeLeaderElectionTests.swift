@@ -1,6 +1,7 @@
 import Foundation
 import KubeTestServer
 import Testing
+import VTagTestSupport
 @testable import K8sClient
 
 @Suite("Leader election against the API test server")

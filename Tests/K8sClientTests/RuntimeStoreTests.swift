@@ -149,6 +149,54 @@ struct RuntimeStoreTests {
         #expect(store.get(name: "a", namespace: "default") == nil)
     }
 
+    @Test func readYourOwnDeletes() async throws {
+        let informer = manualInformer(Widget.self)
+        let store = informer.store
+        let seen = Shared<[String]>([])
+        informer.addHandler { e in
+            switch e {
+            case .added(let w, _): seen.with { $0.append("add \(w.name) \(w.metadata.resourceVersion ?? "")") }
+            case .updated(_, let w, _): seen.with { $0.append("update \(w.name) \(w.metadata.resourceVersion ?? "")") }
+            case .deleted(let w): seen.with { $0.append("delete \(w.name)") }
+            }
+        }
+        var first = Widget("a", rv: 5, spec: ["v": "first"])
+        first.metadata.uid = "uid-first"
+        await informer.handle(.restarted([first]))
+        // We delete "a": it leaves the cache at once.
+        store.noteDelete(first)
+        #expect(store.get(name: "a", namespace: "default") == nil)
+        // A lagging watch state of the deleted object, or a relist from before the delete, does not bring it back.
+        var lagging = first
+        lagging.metadata.resourceVersion = "6"
+        await informer.handle(.applied(lagging))
+        await informer.handle(.restarted([lagging]))
+        #expect(store.get(name: "a", namespace: "default") == nil)
+        // We create it again before the watch delivers the delete; the late DELETED event leaves the new one.
+        var second = Widget("a", rv: 8, spec: ["v": "second"])
+        second.metadata.uid = "uid-second"
+        store.noteWrite(second)
+        await informer.handle(.deleted(lagging))
+        #expect(store.get(name: "a", namespace: "default")?.spec["v"] == "second")
+        // Handlers still hear of our own delete when its event arrives and the name is free.
+        store.noteDelete(second)
+        await informer.handle(.deleted(second))
+        #expect(seen.value.last == "delete a")
+        #expect(store.get(name: "a", namespace: "default") == nil)
+    }
+
+    @Test func aDeleteRecordForAnotherObjectOfThatNameIsIgnored() async throws {
+        let informer = manualInformer(Widget.self)
+        let store = informer.store
+        var current = Widget("a", rv: 9, spec: ["v": "new"])
+        current.metadata.uid = "uid-new"
+        await informer.handle(.restarted([current]))
+        var old = Widget("a", rv: 4, spec: ["v": "old"])
+        old.metadata.uid = "uid-old"
+        store.noteDelete(old)
+        #expect(store.get(name: "a", namespace: "default")?.spec["v"] == "new")
+    }
+
     @Test func resourceVersionOrdering() {
         #expect(ResourceVersion.isOlder("9", than: "10"))
         #expect(!ResourceVersion.isOlder("10", than: "9"))

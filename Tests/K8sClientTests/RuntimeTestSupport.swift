@@ -1,5 +1,6 @@
 import CoreMetrics
 import Foundation
+import KubeCore
 import Synchronization
 import Testing
 import VTagTestSupport

@@ -1,5 +1,6 @@
 import Foundation
 import K8sClient
+import KubeCore
 import KubeTestServer
 import TaggingAPI
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import Inference
 import K8sClient
+import KubeCore
 import KubeTestServer
 import Synchronization
 import TaggingAPI
@@ -327,7 +328,7 @@ func approvalTestModel() -> TagModel {
         let stale = Store<CloudResource>()
         try await ApprovalHarness.run(resourceStore: stale) { h in
             let created = try await h.seedResourcesDirectly(["busy-0"])
-            stale.noteWrite(created[0])
+            try await CacheAwareApi(h.resourceApi, cache: stale).refresh("busy-0")  // as read before the tagger's write
             // The tagger writes the status meanwhile; the cached copy is now one version behind.
             var tagged = created[0]
             tagged.status = CloudResourceStatus(
@@ -436,9 +437,9 @@ extension ApprovalReconcilerTests {
         // An approvals cache that keeps what the test put there, like an informer that has not seen the deletion yet.
         try await ApprovalHarness.run { h in
             try await h.seedResources(["gone-0"])
-            let created = try await h.createApproval("team-gone", value: "x", resources: ["gone-0"])
+            _ = try await h.createApproval("team-gone", value: "x", resources: ["gone-0"])
             let stale = Store<TagApproval>()
-            stale.noteWrite(created)
+            try await CacheAwareApi(h.approvalApi, cache: stale).refresh("team-gone")
             let reconciler = TagApprovalReconciler(
                 client: h.client, approvals: stale, resources: h.resources, model: h.model, settings: TaggingSettings(), events: nil)
             _ = try await h.approvalApi.delete("team-gone")

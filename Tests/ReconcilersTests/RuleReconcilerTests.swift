@@ -1,6 +1,7 @@
 import Foundation
 import Inference
 import K8sClient
+import KubeCore
 import KubeTestServer
 import TaggingAPI
 import Testing
@@ -61,7 +62,7 @@ import Testing
             // Fixing the rule makes it Ready.
             var fixed = try await h.ruleApi.get("broken")
             fixed.spec = Self.teamRule(regex: "^(?<team>[a-z]+)-api$")
-            h.rules.store.noteWrite(try await h.ruleApi.replace(fixed))
+            try await CacheAwareApi(h.ruleApi, cache: h.rules.store).replace(fixed)
             _ = try await reconciler.reconcile(h.key(bad))
             #expect(try await h.ruleApi.get("broken").status?.conditions?.find("Ready")?.status == .true)
         }
@@ -70,12 +71,12 @@ import Testing
     @Test func matchedCountsFollowTheLedgerAndSignalTheRulesThatChanged() async throws {
         try await TaggingHarness.run { h in
             let signalled = WokenKeys()
-            h.tagger.onRuleMatchesChanged = { signalled.add($0) }
             let reconciler = TaggingRuleReconciler(client: h.client, rules: h.rules.store, tagger: h.tagger, events: nil, countWriteInterval: .zero)
             let rule = try await h.create(rule: "team-from-name", Self.teamRule(regex: "^(?<team>[a-z]+)-"))
             let a = try await h.create(instanceSpec(1, name: "payments-api"))
             let b = try await h.create(instanceSpec(2, name: "search-api"))
             try await h.reconcileAll([h.key(a), h.key(b)])
+            signalled.add(h.tagger.ruleMatchesChanged.take().flatMap(\.keys))
             #expect(signalled.keys == [h.key(rule), h.key(rule)])
             _ = try await reconciler.reconcile(h.key(rule))
             let before = try #require(try await h.ruleApi.get(rule.name).status)
@@ -84,12 +85,13 @@ import Testing
             // One resource stops matching (renamed), the other is deleted.
             var renamed = try await h.resourceApi.get(a.name)
             renamed.spec.name = "PAYMENTS"
-            h.resources.store.noteWrite(try await h.resourceApi.replace(renamed))
+            try await CacheAwareApi(h.resourceApi, cache: h.resources.store).replace(renamed)
             _ = try await h.tagger.reconcile(h.key(a))
             _ = try await h.resourceApi.delete(b.name)
             try await eventually("the deletion reaches the cache", timeout: .seconds(60)) { h.resources.store.get(h.key(b)) == nil }
             _ = try await h.tagger.reconcile(h.key(b))
             #expect(h.tagger.matchedResources(of: h.key(rule)) == 0)
+            signalled.add(h.tagger.ruleMatchesChanged.take().flatMap(\.keys))
             #expect(signalled.keys.count == 4)
             _ = try await reconciler.reconcile(h.key(rule))
             let after = try #require(try await h.ruleApi.get(rule.name).status)
@@ -110,9 +112,8 @@ import Testing
             // Same type in another namespace: never touched by a rule of this one.
             let elsewhere = CloudResourceSpec(
                 provider: "aws", id: "arn:aws:ec2:eu-west-1:111111111111:instance/i-other", type: "ec2:instance", account: "111111111111")
-            let other = try await Api<CloudResource>(client: h.client, namespace: "kube-system").create(CloudResource(
+            try await CacheAwareApi(client: h.client, namespace: "kube-system", cache: h.resources.store).create(CloudResource(
                 metadata: ObjectMeta(name: ResourceNaming.name(provider: "aws", id: elsewhere.id), namespace: "kube-system"), spec: elsewhere))
-            h.resources.store.noteWrite(other)
             let keys = { (objects: [CloudResource]) in objects.map(h.key).sorted() }
 
             // ec2:* in account 111: the instance and the volume there, not account 222, rds, gcp or azure.
@@ -123,8 +124,7 @@ import Testing
             // Moved to rds: the new scope and the old one (what it no longer matches must be re-evaluated).
             var edited = v1
             edited.spec.match = RuleMatch(types: ["rds:db"])
-            let v2 = try await h.ruleApi.replace(edited)
-            h.rules.store.noteWrite(v2)
+            let v2 = try await CacheAwareApi(h.ruleApi, cache: h.rules.store).replace(edited)
             #expect(h.tagger.resourcesTouched(by: v2) == keys([inA, volume, db]))
             // The informer maps the old object after the new one: still both, and the new spec stays remembered.
             #expect(h.tagger.resourcesTouched(by: v1) == keys([inA, volume, db]))

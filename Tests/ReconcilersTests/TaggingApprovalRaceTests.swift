@@ -1,6 +1,7 @@
 import Foundation
 import Inference
 import K8sClient
+import KubeCore
 import KubeTestServer
 import Synchronization
 import TaggingAPI
@@ -165,8 +166,7 @@ struct TaggingApprovalRaceTests {
             var rule = try await h.create(rule: "owner-suggest", TaggingReconcilerTests.ownerSuggestion)
             func suggest(_ owner: String) async throws {
                 rule.spec.tags = [RuleTag(key: "owner", value: owner)]
-                rule = try await h.ruleApi.replace(rule)
-                h.rules.store.noteWrite(rule)
+                rule = try await CacheAwareApi(h.ruleApi, cache: h.rules.store).replace(rule)
             }
             func pendingOwners() async throws -> [String: [String]] {  // resource -> "value@approval"
                 var out: [String: [String]] = [:]

@@ -1,6 +1,7 @@
 import Foundation
 import Inference
 import K8sClient
+import KubeCore
 import KubeTestServer
 import TaggingAPI
 import Testing
@@ -19,8 +20,8 @@ import Testing
             tagging.watches(h.rules) { h.tagger.resourcesTouched(by: $0) }
             let ruling = Controller(name: "rules", workers: 2) { try await rulesReconciler.reconcile($0) }
             ruling.watch(h.rules)
-            h.tagger.onRuleMatchesChanged = { keys in Task { for k in keys { await ruling.enqueue(k) } } }
-            h.tagger.onDependentsChanged = { keys in Task { for k in keys { await tagging.enqueue(k) } } }
+            ruling.reconcileOn(h.tagger.ruleMatchesChanged)
+            tagging.reconcileOn(h.tagger.dependentsChanged)
 
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await tagging.run() }
@@ -73,6 +74,38 @@ import Testing
                 }
                 let history = try await h.resourceApi.get(names[0]).status?.history ?? []
                 #expect(history.map(\.action) == [.applied, .changed, .removed])
+            }
+        }
+    }
+
+    /// The predicate the CloudResource controller is registered with: a new resource costs one inference,
+    /// not two (its status write comes back through the watch, and that echo is not evaluated again).
+    @Test func theEchoOfTheTaggersOwnStatusWriteCostsNoInference() async throws {
+        try await TaggingHarness.run { h in
+            let tagging = Controller(name: "tagger", workers: 4) { try await h.tagger.reconcile($0) }
+            tagging.watch(h.resources, predicate: .notOwnWrite(h.tagger.ownWrites))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await tagging.run() }
+                defer { group.cancelAll() }
+                let count = 12
+                for i in 0..<count {
+                    let spec = instanceSpec(i, native: ["team": "payments"])
+                    _ = try await h.resourceApi.create(CloudResource(
+                        metadata: ObjectMeta(name: ResourceNaming.name(provider: spec.provider, id: spec.id), namespace: h.namespace), spec: spec))
+                }
+                try await eventually("every resource evaluated and every echo seen", timeout: .seconds(60)) {
+                    let all = h.resources.store.list()
+                    return all.count == count && all.allSatisfy { $0.status?.evaluatedAt != nil } && h.tagger.ownWrites.pending == 0
+                }
+                try await eventually("the tagger idle", timeout: .seconds(60)) {
+                    let processing = await tagging.queue.processingCount
+                    let queued = await tagging.queue.count
+                    return processing == 0 && queued == 0
+                }
+                // One inference per resource, and at most a few more: an echo the watch delivers before the
+                // write's answer cannot be known as ours (every echo evaluated would make 2 x count).
+                #expect(h.tagger.evaluations >= count)
+                #expect(h.tagger.evaluations < 2 * count, "\(h.tagger.evaluations) inferences for \(count) resources")
             }
         }
     }

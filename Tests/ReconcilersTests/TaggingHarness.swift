@@ -1,6 +1,7 @@
 import Foundation
 import Inference
 import K8sClient
+import KubeCore
 import KubeTestServer
 import TaggingAPI
 import Testing
@@ -67,20 +68,18 @@ struct TaggingHarness {
         let name = ResourceNaming.name(provider: spec.provider, id: spec.id)
         var object = CloudResource(
             metadata: ObjectMeta(name: name, namespace: namespace, labels: CloudResource.mirrorLabels(for: spec)), spec: spec)
-        object = try await resourceApi.create(object)
+        let writer = CacheAwareApi(resourceApi, cache: resources.store)
+        object = try await writer.create(object)
         if let status {
             object.status = status
-            object = try await resourceApi.replaceStatus(object)
+            object = try await writer.replaceStatus(object)
         }
-        resources.store.noteWrite(object)
         return object
     }
 
     @discardableResult
     func create(rule name: String, _ spec: TaggingRuleSpec) async throws -> TaggingRule {
-        let rule = try await ruleApi.create(TaggingRule(metadata: ObjectMeta(name: name, namespace: namespace), spec: spec))
-        rules.store.noteWrite(rule)
-        return rule
+        try await CacheAwareApi(ruleApi, cache: rules.store).create(TaggingRule(metadata: ObjectMeta(name: name, namespace: namespace), spec: spec))
     }
 
     func key(_ object: some KubernetesObject) -> ObjectKey { ObjectKey(object) }

@@ -77,7 +77,7 @@ import Testing
 
             var edited = try await h.resourceApi.get(resource.name)
             edited.spec.manualTags = ["team": "core", "env": ""]
-            h.resources.store.noteWrite(try await h.resourceApi.replace(edited))
+            try await CacheAwareApi(h.resourceApi, cache: h.resources.store).replace(edited)
             _ = try await h.tagger.reconcile(h.key(resource))
 
             let status = try #require(try await h.resourceApi.get(resource.name).status)
@@ -180,7 +180,7 @@ import Testing
 
             // A person decides chunk 0: the next resource goes to chunk 1.
             approval.status = TagApprovalStatus(decision: .denied, reason: "not ours")
-            h.approvals.store.noteWrite(try await h.approvalApi.replaceStatus(approval))
+            try await CacheAwareApi(h.approvalApi, cache: h.approvals.store).replaceStatus(approval)
             let c = try await h.create(instanceSpec(3))
             _ = try await h.tagger.reconcile(h.key(c))
             let name1 = ApprovalNaming.name(key: "owner", value: "platform", source: .rule, rule: "owner-suggest", chunk: 1)
@@ -203,7 +203,7 @@ import Testing
             var edited = rule
             edited.spec.tags = [RuleTag(key: "owner", value: "infra")]
             edited.spec.match = RuleMatch(types: ["ec2:instance"], accounts: ["111111111111"])
-            h.rules.store.noteWrite(try await h.ruleApi.replace(edited))
+            try await CacheAwareApi(h.ruleApi, cache: h.rules.store).replace(edited)
             _ = try await h.tagger.reconcile(h.key(a))
             let infra0 = ApprovalNaming.name(key: "owner", value: "infra", source: .rule, rule: "owner-suggest", chunk: 0)
             #expect(try await h.approvalApi.get(infra0).spec.resources.map(\.name) == [a.name])
@@ -219,15 +219,15 @@ import Testing
             // A decided approval stays a record: c (account 222, no longer matched) is not taken out of it.
             var back = try await h.ruleApi.get(rule.name)
             back.spec = Self.ownerSuggestion
-            h.rules.store.noteWrite(try await h.ruleApi.replace(back))
+            try await CacheAwareApi(h.ruleApi, cache: h.rules.store).replace(back)
             _ = try await h.tagger.reconcile(h.key(c))
             var decided = try await h.approvalApi.get(platform0)
             #expect(decided.spec.resources.map(\.name) == [c.name])
             decided.status = TagApprovalStatus(decision: .approved)
-            h.approvals.store.noteWrite(try await h.approvalApi.replaceStatus(decided))
+            try await CacheAwareApi(h.approvalApi, cache: h.approvals.store).replaceStatus(decided)
             var narrowed = try await h.ruleApi.get(rule.name)
             narrowed.spec.match = RuleMatch(types: ["ec2:instance"], accounts: ["111111111111"])
-            h.rules.store.noteWrite(try await h.ruleApi.replace(narrowed))
+            try await CacheAwareApi(h.ruleApi, cache: h.rules.store).replace(narrowed)
             h.server.clearRequests()
             _ = try await h.tagger.reconcile(h.key(c))
             #expect(h.writes("tagapprovals").isEmpty)
@@ -306,14 +306,12 @@ import Testing
 
     @Test func aVolumeInheritsFromItsInstanceAndIsWokenWhenTheInstanceChanges() async throws {
         try await TaggingHarness.run { h in
-            let woken = WokenKeys()
-            h.tagger.onDependentsChanged = { keys in woken.add(keys) }
             let instance = try await h.create(instanceSpec(1, native: ["team": "payments"]))
             let volume = try await h.create(CloudResourceSpec(
                 provider: "aws", id: "arn:aws:ec2:eu-west-1:111111111111:volume/vol-1", type: "ec2:volume", name: "vol-1",
                 account: "111111111111", region: "eu-west-1", relations: [Relation(type: "AttachedTo", target: instance.spec.id)]))
             _ = try await h.tagger.reconcile(h.key(instance))
-            #expect(woken.keys == [h.key(volume)])
+            #expect(h.tagger.dependentsChanged.take().flatMap(\.keys) == [h.key(volume)])
             _ = try await h.tagger.reconcile(h.key(volume))
             let team = try #require(try await h.resourceApi.get(volume.name).status?.virtualTags?.first { $0.key == "team" })
             #expect(team.value == "payments")

@@ -1,3 +1,4 @@
+import KubeCore
 import VTagTestSupport
 import Foundation
 import Testing

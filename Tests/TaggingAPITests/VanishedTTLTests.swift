@@ -1,4 +1,5 @@
 import Foundation
+import KubeCore
 import Testing
 import TaggingAPI
 

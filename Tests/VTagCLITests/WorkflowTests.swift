@@ -1,5 +1,6 @@
 import Foundation
 import K8sClient
+import KubeCore
 import KubeTestServer
 import Reconcilers
 import TaggingAPI

@@ -1,7 +1,7 @@
 import Foundation
 import TaggingAPI
 
-/// Reads inventory files (CSV or JSON, DESIGN.md "Inventory files") from memory or disk.
+/// Reads inventory files (CSV or JSON, README.md "Offline plan and evaluation") from memory or disk.
 public enum InventoryReader {
     /// Bytes read per chunk when streaming a CSV file from disk.
     static let chunkSize = 1 << 20

@@ -1,6 +1,6 @@
 import TaggingAPI
 
-/// One row of an inventory file (DESIGN.md, "Inventory files"): the resource's identity and
+/// One row of an inventory file (README.md, "Offline plan and evaluation"): the resource's identity and
 /// where it lives, plus its tags. Files carry no attributes or relations.
 public struct InventoryRecord: Sendable, Hashable {
     /// The fixed columns, in file order; tag columns (`tag:KEY`) follow them.

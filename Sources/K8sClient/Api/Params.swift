@@ -1,4 +1,5 @@
 import Foundation
+import KubeCore
 
 /// Options of a list request.
 public struct ListParams: Sendable, Hashable {

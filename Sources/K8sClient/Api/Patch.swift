@@ -1,4 +1,5 @@
 import Foundation
+import KubeCore
 
 /// A patch body and its content type.
 public struct Patch: Sendable, Hashable {

@@ -1,4 +1,5 @@
 import Foundation
+import KubeCore
 
 /// Runs an exec credential plugin (client.authentication.k8s.io ExecCredential) and parses its answer.
 enum ExecCredentialPlugin {

@@ -1,4 +1,5 @@
 import Foundation
+import KubeCore
 
 /// core/v1 ConfigMap.
 public struct ConfigMap: KubernetesObject, Hashable {

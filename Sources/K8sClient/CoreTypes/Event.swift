@@ -1,4 +1,5 @@
 import Foundation
+import KubeCore
 
 /// core/v1 Event: what `kubectl describe` and `kubectl get events` show.
 public struct CoreV1Event: KubernetesObject, Hashable {

@@ -1,3 +1,4 @@
+import KubeCore
 /// coordination.k8s.io/v1 Lease, the lock of leader election.
 public struct Lease: KubernetesObject, Hashable {
     public static let resource = ResourceDescriptor(group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases", namespaced: true)

@@ -1,3 +1,4 @@
+import KubeCore
 /// core/v1 Namespace (cluster-scoped).
 public struct Namespace: HasStatus, Hashable {
     public static let resource = ResourceDescriptor(group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false)

@@ -1,3 +1,4 @@
+import KubeCore
 /// core/v1 ObjectReference: what an Event is about.
 public struct ObjectReference: Codable, Sendable, Hashable {
     public var apiVersion: String?

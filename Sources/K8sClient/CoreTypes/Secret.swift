@@ -1,4 +1,5 @@
 import Foundation
+import KubeCore
 
 /// core/v1 Secret. `data` values are the decoded bytes (base64 on the wire).
 public struct Secret: KubernetesObject, Hashable {

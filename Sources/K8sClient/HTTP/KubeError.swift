@@ -1,4 +1,5 @@
 import Foundation
+import KubeCore
 
 /// A failed request. API failures carry the server's Status; transport and decoding failures are
 /// distinct cases so callers can tell "the server said no" from "we never got an answer".

@@ -1,4 +1,5 @@
 import Foundation
+import KubeCore
 
 /// Decodes `Decodable` types straight from JSON bytes through a `JSONTape`, with the API server's
 /// conventions (times as RFC 3339 via `KubeTime`, `Data` as base64). Several times faster than

@@ -52,4 +52,16 @@ public final class AsyncSignal: Sendable {
             return first || isSignalled
         }
     }
+
+    /// Waits until this signal or `other` comes (or the task is cancelled); returns whether this one did.
+    public func waitUnless(_ other: AsyncSignal) async -> Bool {
+        if isSignalled { return true }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.wait() }
+            group.addTask { await other.wait() }
+            await group.next()
+            group.cancelAll()
+        }
+        return isSignalled
+    }
 }

@@ -1,3 +1,4 @@
+import KubeCore
 import Logging
 import Metrics
 import ServiceLifecycle
@@ -7,11 +8,14 @@ import Synchronization
 /// call the reconcile function. Level-triggered: a reconcile gets only the key and reads the
 /// current state (from a cache) itself; the queue owns retries, so a reconcile never sleeps.
 ///
-/// Wire sources before `run()`: `watch` (the primary kind), `owns` (kinds whose controller owner
-/// reference points at the primary kind) and `watches` (any kind, with a mapping function).
-/// `run()` waits for those informers to sync, then starts the workers, and returns on
-/// cancellation, graceful shutdown (swift-service-lifecycle) or `stop()`: intake stops, in-flight
-/// reconciles get `drainTimeout` to finish, then they are cancelled.
+/// Wire sources before `run()` (controller-runtime's builder, kube-rs's `Controller::new(..).owns(..)`):
+/// `watch` (the primary kind), `owns` (kinds whose controller owner reference points at the primary
+/// kind), `watches` (any kind, with a mapping function), each with an optional `EventPredicate`;
+/// `waitsFor` (a cache the reconcile reads, no events); `reconcileOn` (a `ReconcileTrigger` other
+/// parts fire); `resync` (every key again, periodically). `run()` waits for those informers to sync,
+/// then starts the workers (and drains triggers and resyncs), and returns on cancellation, graceful
+/// shutdown (swift-service-lifecycle) or `stop()`: intake stops, in-flight reconciles get
+/// `drainTimeout` to finish, then they are cancelled. See docs/ARCHITECTURE.md ("Controllers").
 public final class Controller: Service, Sendable {
     public typealias Reconcile = @Sendable (ObjectKey) async throws -> ReconcileResult
 
@@ -44,6 +48,8 @@ public final class Controller: Service, Sendable {
     private let reconcile: Reconcile
     private let logger: Logger
     private let syncWaits = Mutex<[@Sendable () async -> Void]>([])
+    /// Work started with the workers and stopped with them: trigger drains and periodic resyncs.
+    private let companions = Mutex<[@Sendable () async -> Void]>([])
     private let stopRequested = AsyncSignal()
     private let started = AsyncSignal()
 
@@ -81,9 +87,9 @@ public final class Controller: Service, Sendable {
 
     // MARK: Sources
 
-    /// The primary kind: each event enqueues the object's own key.
-    public func watch<T: KubernetesObject>(_ informer: Informer<T>) {
-        watches(informer) { [ObjectKey($0)] }
+    /// The primary kind: each event (that `predicate` admits) enqueues the object's own key.
+    public func watch<T: KubernetesObject>(_ informer: Informer<T>, predicate: EventPredicate<T>? = nil) {
+        watches(informer, predicate: predicate) { [ObjectKey($0)] }
     }
 
     /// An owned kind: each event enqueues the key of the object's controller owner of kind `Owner`
@@ -94,9 +100,12 @@ public final class Controller: Service, Sendable {
 
     /// Any kind, through a mapping function (e.g. a rule change enqueues every resource it can touch).
     /// On update both the old and the new object are mapped, so an object leaving a set is seen too.
-    public func watches<T: KubernetesObject>(_ informer: Informer<T>, map: @escaping @Sendable (T) -> [ObjectKey]) {
+    public func watches<T: KubernetesObject>(
+        _ informer: Informer<T>, predicate: EventPredicate<T>? = nil, map: @escaping @Sendable (T) -> [ObjectKey]
+    ) {
         let queue = self.queue
         informer.addHandler { event in
+            if let predicate, !predicate.admits(event) { return }
             switch event {
             case .added(let obj, let fromList):
                 await queue.add(contentsOf: map(obj), lane: fromList ? .low : .normal)
@@ -109,6 +118,40 @@ public final class Controller: Service, Sendable {
             }
         }
         syncWaits.withLock { $0.append({ await informer.waitForSync() }) }
+    }
+
+    /// A cache the reconcile reads without reacting to its changes: the workers start only once it has
+    /// synced (a missing object must mean "absent", not "not listed yet").
+    public func waitsFor<T: KubernetesObject>(_ informer: Informer<T>) {
+        syncWaits.withLock { $0.append({ await informer.waitForSync() }) }
+    }
+
+    /// Keys fired on `trigger` are queued too, from this controller's own task while it runs.
+    public func reconcileOn(_ trigger: ReconcileTrigger) {
+        let queue = self.queue
+        companions.withLock {
+            $0.append({
+                await trigger.drain { batch in await queue.add(contentsOf: batch.keys, lane: batch.lane) }
+            })
+        }
+    }
+
+    /// Every `interval` while the controller runs, `keys()` (typically every cached object) is queued
+    /// again in the low lane, so live changes go first: the periodic re-evaluation.
+    public func resync(every interval: Duration, keys: @escaping @Sendable () -> [ObjectKey]) {
+        let queue = self.queue
+        let clock = configuration.clock
+        let logger = self.logger
+        companions.withLock {
+            $0.append({
+                while !Task.isCancelled {
+                    do { try await clock.sleep(for: interval) } catch { return }
+                    let all = keys()
+                    logger.debug("periodic resync", metadata: ["keys": "\(all.count)"])
+                    await queue.add(contentsOf: all, lane: .low)
+                }
+            })
+        }
     }
 
     /// Keys of `object`'s controller owners of kind `Owner` (at most one in valid objects).
@@ -140,6 +183,7 @@ public final class Controller: Service, Sendable {
 
     public func run() async throws {
         let waits = syncWaits.withLock { $0 }
+        let companions = self.companions.withLock { $0 }
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask {
@@ -150,9 +194,16 @@ public final class Controller: Service, Sendable {
                     self.started.signal()
                     self.logger.info("controller started", metadata: ["workers": "\(self.configuration.workers)"])
                     await withDiscardingTaskGroup { workers in
-                        for _ in 0..<self.configuration.workers {
-                            workers.addTask { await self.worker() }
+                        for companion in companions {
+                            workers.addTask { await companion() }
                         }
+                        await withDiscardingTaskGroup { pool in
+                            for _ in 0..<self.configuration.workers {
+                                pool.addTask { await self.worker() }
+                            }
+                        }
+                        // The queue is shut down: triggers and resyncs have nowhere to go.
+                        workers.cancelAll()
                     }
                 }
                 await self.stopRequested.wait()

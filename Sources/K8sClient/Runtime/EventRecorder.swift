@@ -1,5 +1,6 @@
 import DequeModule
 import Foundation
+import KubeCore
 import Logging
 import Metrics
 import ServiceLifecycle

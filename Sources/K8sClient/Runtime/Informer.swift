@@ -1,3 +1,4 @@
+import KubeCore
 import Logging
 import Synchronization
 
@@ -6,29 +7,24 @@ import Synchronization
 /// to the registered handlers (controllers register theirs through `Controller.watch/owns/watches`).
 ///
 /// Handlers run in event order on the informer's task; a slow handler slows the informer, so
-/// handlers only enqueue keys. With `resyncInterval`, every cached object is handed to the handlers
-/// again periodically (as `fromList` updates), for controllers that re-evaluate on a timer.
+/// handlers only enqueue keys. Periodic re-evaluation is the controller's (`Controller.resync`), which
+/// runs only where the controller runs (on the leader).
 public final class Informer<T: KubernetesObject>: Sendable {
     public typealias Handler = @Sendable (InformerEvent<T>) async -> Void
     public typealias EventSource = @Sendable () -> any AsyncSequence<WatcherEvent<T>, any Error>
 
     public let store: Store<T>
     private let source: EventSource
-    private let resyncInterval: Duration?
-    private let clock: any RuntimeClock
     private let handlers = Mutex<[Handler]>([])
     private let logger: Logger
 
     /// - Parameters:
     ///   - events: opens the watch; called once per `run()`.
     public init(
-        store: Store<T> = Store(), resyncInterval: Duration? = nil, clock: any RuntimeClock = SystemRuntimeClock(),
-        logger: Logger = Logger(label: "vtag.informer"), events: @escaping EventSource
+        store: Store<T> = Store(), logger: Logger = Logger(label: "vtag.informer"), events: @escaping EventSource
     ) {
         self.store = store
         self.source = events
-        self.resyncInterval = resyncInterval
-        self.clock = clock
         var logger = logger
         logger[metadataKey: "kind"] = .string(T.resource.description)
         self.logger = logger
@@ -36,10 +32,10 @@ public final class Informer<T: KubernetesObject>: Sendable {
 
     /// An informer over a `Watcher` of `api` (list + watch, resume, relist on 410).
     public convenience init(
-        api: Api<T>, watcher: WatcherConfig = WatcherConfig(), store: Store<T> = Store(), resyncInterval: Duration? = nil,
-        clock: any RuntimeClock = SystemRuntimeClock(), logger: Logger = Logger(label: "vtag.informer")
+        api: Api<T>, watcher: WatcherConfig = WatcherConfig(), store: Store<T> = Store(),
+        logger: Logger = Logger(label: "vtag.informer")
     ) {
-        self.init(store: store, resyncInterval: resyncInterval, clock: clock, logger: logger) {
+        self.init(store: store, logger: logger) {
             Watcher(api: api, config: watcher)
         }
     }
@@ -55,15 +51,9 @@ public final class Informer<T: KubernetesObject>: Sendable {
 
     /// Runs until cancelled (or the watch ends or fails, which ends or rethrows here).
     public func run() async throws {
-        try await withThrowingDiscardingTaskGroup { group in
-            if let resyncInterval {
-                group.addTask { try await self.resyncLoop(every: resyncInterval) }
-            }
-            for try await event in source() {
-                try Task.checkCancellation()
-                await handle(event)
-            }
-            group.cancelAll()
+        for try await event in source() {
+            try Task.checkCancellation()
+            await handle(event)
         }
     }
 
@@ -89,14 +79,6 @@ public final class Informer<T: KubernetesObject>: Sendable {
         let hs = handlers.withLock { $0 }
         for change in changes {
             for h in hs { await h(change) }
-        }
-    }
-
-    private func resyncLoop(every interval: Duration) async throws {
-        await store.waitForSync()
-        while true {
-            try await clock.sleep(for: interval)
-            await dispatch(store.resyncEvents())
         }
     }
 }

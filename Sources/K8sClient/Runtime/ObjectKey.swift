@@ -1,3 +1,4 @@
+import KubeCore
 /// Identifies one object of a kind: what work queues carry and caches are keyed by.
 /// `namespace` is nil for cluster-scoped objects.
 public struct ObjectKey: Hashable, Sendable, Comparable, CustomStringConvertible {

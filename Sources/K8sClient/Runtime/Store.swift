@@ -1,3 +1,4 @@
+import KubeCore
 import Synchronization
 
 /// What changed in a cache; what informers hand to their event handlers.
@@ -24,10 +25,12 @@ public enum InformerEvent<T: Sendable>: Sendable {
 ///   object to the values it is filed under (e.g. a label's value).
 /// - Transform: applied to every object before it is stored (drop managedFields, annotations or a
 ///   big status nobody reads), so 100,000 objects stay small.
-/// - Read-your-own-writes: after writing an object, a controller calls `noteWrite` with the
-///   server's answer. Until the watch delivers that resourceVersion (or a newer one), the cache
-///   keeps the written object and ignores older watch states of it, so a reconcile never acts on a
-///   cache older than its own last write. See `ResourceVersion` for how versions are ordered.
+/// - Read-your-own-writes: controllers write through `CacheAwareApi`, which records the server's
+///   answer here (`noteWrite`) and every deletion (`noteDelete`). Until the watch delivers that
+///   resourceVersion (or a newer one), the cache keeps the written object and ignores older watch
+///   states of it; a deleted object leaves the cache at once and its late watch states are ignored.
+///   So a reconcile never acts on a cache older than its own last write. See `ResourceVersion` for
+///   how versions are ordered, docs/ARCHITECTURE.md ("Writes") for the contract.
 public final class Store<T: KubernetesObject>: Sendable {
     public typealias IndexFunction = @Sendable (T) -> [String]
     public typealias Transform = @Sendable (T) -> T
@@ -41,6 +44,21 @@ public final class Store<T: KubernetesObject>: Sendable {
         var indexes: [String: [String: Set<ObjectKey>]] = [:]
         /// resourceVersion of our own last write per object, until the watch catches up with it.
         var written: [ObjectKey: String] = [:]
+        /// Counts every change to the contents (see `revision`).
+        var revision: UInt64 = 0
+        /// Objects we deleted (or found gone) whose DELETED event has not arrived yet.
+        var deleted: [ObjectKey: DeletedCopy] = [:]
+    }
+
+    /// What identifies a deleted object's copies: its uid, or (without uids) every version up to the last we saw.
+    private struct DeletedCopy {
+        var uid: String?
+        var version: String?
+
+        func matches(_ object: T) -> Bool {
+            if let uid, let other = object.metadata.uid { return uid == other }
+            return !ResourceVersion.isOlder(version, than: object.metadata.resourceVersion)
+        }
     }
 
     private let state: Mutex<State>
@@ -62,6 +80,10 @@ public final class Store<T: KubernetesObject>: Sendable {
     public func get(name: String, namespace: String? = nil) -> T? { get(ObjectKey(namespace: namespace, name: name)) }
 
     public var count: Int { state.withLock { $0.objects.count } }
+
+    /// Grows with every change to the contents (an object stored, replaced or removed): a reader that
+    /// derives something from the cache (compiled rules) rebuilds it only when this moved.
+    public var revision: UInt64 { state.withLock { $0.revision } }
 
     public func list() -> [T] { state.withLock { Array($0.objects.values) } }
 
@@ -112,14 +134,38 @@ public final class Store<T: KubernetesObject>: Sendable {
 
     /// Records the server's answer to this controller's own write of an object (create, update,
     /// patch, status). Until the watch catches up, reads return this version, not an older one.
-    public func noteWrite(_ object: T) {
+    /// Returns false when the cache had that version (or a newer one) already: the watch was first.
+    @discardableResult
+    package func noteWrite(_ object: T) -> Bool {
         let obj = transform?(object) ?? object
         let key = ObjectKey(obj)
-        guard let rv = obj.metadata.resourceVersion else { return }
-        state.withLock { s in
-            if let current = s.objects[key], !ResourceVersion.isOlder(current.metadata.resourceVersion, than: rv) { return }
+        guard let rv = obj.metadata.resourceVersion else { return false }
+        return state.withLock { s in
+            if let gone = s.deleted[key] {
+                if gone.matches(obj) { return false }
+                s.deleted.removeValue(forKey: key)
+            }
+            if let current = s.objects[key], !ResourceVersion.isOlder(current.metadata.resourceVersion, than: rv) { return false }
             Self.store(obj, key: key, in: &s)
             s.written[key] = rv
+            return true
+        }
+    }
+
+    /// Records that `object` (the copy this controller read) is gone from the server: deleted by us,
+    /// or found missing. It leaves the cache now; its late watch states (and its DELETED event) are
+    /// ignored, so reads never return it again. A cached object of that name with another uid is a
+    /// new object and stays.
+    package func noteDelete(_ object: T) {
+        let key = ObjectKey(object)
+        state.withLock { s in
+            let current = s.objects[key]
+            if let current, let gone = object.metadata.uid, let now = current.metadata.uid, gone != now { return }
+            var version = object.metadata.resourceVersion
+            if ResourceVersion.isOlder(version, than: current?.metadata.resourceVersion) { version = current?.metadata.resourceVersion }
+            s.deleted[key] = DeletedCopy(uid: object.metadata.uid ?? current?.metadata.uid, version: version)
+            s.written.removeValue(forKey: key)
+            Self.remove(key, in: &s)
         }
     }
 
@@ -138,6 +184,10 @@ public final class Store<T: KubernetesObject>: Sendable {
             for obj in incoming {
                 let key = ObjectKey(obj)
                 seen.insert(key)
+                if let gone = s.deleted[key] {
+                    if gone.matches(obj) { continue }  // the list is older than our delete
+                    s.deleted.removeValue(forKey: key)
+                }
                 if let w = s.written[key] {
                     if ResourceVersion.isOlder(obj.metadata.resourceVersion, than: w) { continue }
                     s.written.removeValue(forKey: key)
@@ -147,6 +197,8 @@ public final class Store<T: KubernetesObject>: Sendable {
                 Self.store(obj, key: key, in: &s)
                 events.append(old.map { .updated(old: $0, new: obj, fromList: true) } ?? .added(obj, fromList: true))
             }
+            // Deletions the list confirms need no remembering any more.
+            for key in s.deleted.keys where !seen.contains(key) { s.deleted.removeValue(forKey: key) }
             let gone = s.objects.filter { !seen.contains($0.key) }
             for (key, old) in gone {
                 if let w = s.written[key], let newestListed, let wv = UInt64(w), wv > newestListed { continue }
@@ -164,6 +216,10 @@ public final class Store<T: KubernetesObject>: Sendable {
         let obj = transform?(object) ?? object
         let key = ObjectKey(obj)
         return state.withLock { s -> InformerEvent<T>? in
+            if let gone = s.deleted[key] {
+                if gone.matches(obj) { return nil }
+                s.deleted.removeValue(forKey: key)
+            }
             if let w = s.written[key] {
                 if ResourceVersion.isOlder(obj.metadata.resourceVersion, than: w) { return nil }
                 s.written.removeValue(forKey: key)
@@ -179,6 +235,11 @@ public final class Store<T: KubernetesObject>: Sendable {
     func delete(_ object: T) -> InformerEvent<T>? {
         let key = ObjectKey(object)
         return state.withLock { s -> InformerEvent<T>? in
+            if let gone = s.deleted[key], gone.matches(object) {
+                s.deleted.removeValue(forKey: key)
+                // Our own delete, already applied to the cache: handlers still hear of it, as from any watch.
+                if s.objects[key] == nil { return .deleted(transform?(object) ?? object) }
+            }
             if let current = s.objects[key] {
                 if let gone = object.metadata.uid, let now = current.metadata.uid, gone != now { return nil }
                 if let w = s.written[key], ResourceVersion.isOlder(object.metadata.resourceVersion, than: w) { return nil }
@@ -190,14 +251,10 @@ public final class Store<T: KubernetesObject>: Sendable {
         }
     }
 
-    /// Every cached object as a resync event (periodic re-evaluation).
-    func resyncEvents() -> [InformerEvent<T>] {
-        state.withLock { s in s.objects.values.map { .updated(old: $0, new: $0, fromList: true) } }
-    }
-
     // MARK: Internals
 
     private static func store(_ obj: T, key: ObjectKey, in s: inout State) {
+        s.revision &+= 1
         if let old = s.objects[key] { unindex(old, key: key, in: &s) }
         s.objects[key] = obj
         for (name, fn) in s.indexFunctions {
@@ -207,6 +264,7 @@ public final class Store<T: KubernetesObject>: Sendable {
 
     private static func remove(_ key: ObjectKey, in s: inout State) {
         guard let old = s.objects.removeValue(forKey: key) else { return }
+        s.revision &+= 1
         unindex(old, key: key, in: &s)
     }
 

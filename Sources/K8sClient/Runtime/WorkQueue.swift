@@ -1,5 +1,6 @@
 import DequeModule
 import HeapModule
+import KubeCore
 import Metrics
 
 /// Which line a key waits in. Keys from an initial list, a relist or a periodic resync go in `.low`;
@@ -391,13 +392,5 @@ public actor WorkQueue<Key: Hashable & Sendable> {
             return false
         }
         return true
-    }
-}
-
-extension Duration {
-    /// The duration in (fractional) seconds, for gauges.
-    var inSeconds: Double {
-        let c = components
-        return Double(c.seconds) + Double(c.attoseconds) / 1e18
     }
 }

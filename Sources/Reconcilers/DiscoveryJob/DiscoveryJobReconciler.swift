@@ -1,6 +1,7 @@
 import Discovery
 import Foundation
 import K8sClient
+import KubeCore
 import Logging
 import Metrics
 import TaggingAPI
@@ -105,8 +106,7 @@ public final class DiscoveryJobReconciler: Sendable {
                                         lastTransitionTime: now, reason: trigger.rawValue, message: "discovery run started"))
         var updated = job
         updated.status = status
-        let written = try await Api<DiscoveryJob>(client: client, namespace: job.namespace ?? "").replaceStatus(updated)
-        jobs.noteWrite(written)
+        let written = try await CacheAwareApi(client: client, namespace: job.namespace ?? "", cache: jobs).replaceStatus(updated)
         events?.record(job, reason: "RunStarted", message: "discovery run started (\(trigger.rawValue.lowercased()))")
         return written
     }
@@ -119,8 +119,7 @@ public final class DiscoveryJobReconciler: Sendable {
         guard status != job.status else { return }
         var updated = job
         updated.status = status
-        let written = try await Api<DiscoveryJob>(client: client, namespace: job.namespace ?? "").replaceStatus(updated)
-        jobs.noteWrite(written)
+        try await CacheAwareApi(client: client, namespace: job.namespace ?? "", cache: jobs).replaceStatus(updated)
     }
 
     func ready(_ job: DiscoveryJob, _ ok: Bool, _ reason: String, _ message: String) -> Condition {

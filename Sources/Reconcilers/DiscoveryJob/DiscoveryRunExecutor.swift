@@ -1,6 +1,7 @@
 import Discovery
 import Foundation
 import K8sClient
+import KubeCore
 import Logging
 import Metrics
 import TaggingAPI
@@ -41,7 +42,7 @@ struct DiscoveryRunExecutor: Sendable {
         var discovered = 0
         var setupFailure: ProviderSetupError?
         let namespace = job.namespace ?? ""
-        let api = Api<CloudResource>(client: client, namespace: namespace)
+        let api = CacheAwareApi(client: client, namespace: namespace, cache: resources)
         do {
             let provider = try await providers(job, references)
             for try await event in provider.discover() {
@@ -87,7 +88,7 @@ struct DiscoveryRunExecutor: Sendable {
     }
 
     /// Writes one page with at most `writeConcurrency` requests in flight.
-    func write(_ specs: [CloudResourceSpec], job: DiscoveryJob, api: Api<CloudResource>) async -> Tally {
+    func write(_ specs: [CloudResourceSpec], job: DiscoveryJob, api: CacheAwareApi<CloudResource>) async -> Tally {
         await withTaskGroup(of: UpsertOutcome.self, returning: Tally.self) { group in
             var tally = Tally()
             var iterator = specs.makeIterator()
@@ -119,7 +120,7 @@ struct DiscoveryRunExecutor: Sendable {
 
     /// Creates or patches one resource; on a stale cache (AlreadyExists, Conflict) it reads the
     /// object and tries once more.
-    func upsert(_ spec: CloudResourceSpec, job: DiscoveryJob, api: Api<CloudResource>) async -> UpsertOutcome {
+    func upsert(_ spec: CloudResourceSpec, job: DiscoveryJob, api: CacheAwareApi<CloudResource>) async -> UpsertOutcome {
         let name = ResourceNaming.name(provider: spec.provider, id: spec.id)
         var existing = resources.get(name: name, namespace: job.namespace)
         for attempt in 0..<2 {
@@ -127,9 +128,9 @@ struct DiscoveryRunExecutor: Sendable {
                 let action = try ResourceSync.action(for: spec, existing: existing, job: job)
                 switch action {
                 case .create(let object):
-                    resources.noteWrite(try await api.create(object, PostParams(fieldManager: VTag.FieldManager.discovery)))
+                    try await api.create(object, PostParams(fieldManager: VTag.FieldManager.discovery))
                 case .patch(let name, let patch):
-                    resources.noteWrite(try await api.patch(name, .merge(patch), PatchParams(fieldManager: VTag.FieldManager.discovery)))
+                    try await api.patch(name, .merge(patch), PatchParams(fieldManager: VTag.FieldManager.discovery))
                 case .unchanged:
                     break
                 }
@@ -139,7 +140,7 @@ struct DiscoveryRunExecutor: Sendable {
                 case .unchanged: return .unchanged
                 }
             } catch let error as KubeError where attempt == 0 && (error.isAlreadyExists || error.isConflict) {
-                existing = try? await api.getOptional(name)
+                existing = try? await api.api.getOptional(name)
             } catch {
                 return .failed("writing CloudResource \(name) (\(spec.id)): \(error)")
             }
@@ -149,7 +150,7 @@ struct DiscoveryRunExecutor: Sendable {
 
     /// Marks the job's resources that the run did not see as Vanished, brings back ones seen again,
     /// and deletes those vanished for longer than the TTL. Returns how many vanished now.
-    func applyVanishing(job: DiscoveryJob, seen: Set<String>, api: Api<CloudResource>, tally: inout Tally, run: inout DiscoveryRun) async -> Int {
+    func applyVanishing(job: DiscoveryJob, seen: Set<String>, api: CacheAwareApi<CloudResource>, tally: inout Tally, run: inout DiscoveryRun) async -> Int {
         guard let uid = job.metadata.uid else { return 0 }
         let owned = resources.byIndex(DiscoveryJobReconciler.ownerIndex, uid)
         var ttl: TimeInterval = 24 * 3600
@@ -161,12 +162,12 @@ struct DiscoveryRunExecutor: Sendable {
         let stamp = JSONValue.string(KubeTime.format(now))
         for name in plan.markVanished {
             await attempt("marking \(name) Vanished", &tally) {
-                resources.noteWrite(try await api.patchStatus(name, .merge(.object(["status": .object(["phase": .string("Vanished"), "vanishedAt": stamp])]))))
+                try await api.patchStatus(name, .merge(.object(["status": .object(["phase": .string("Vanished"), "vanishedAt": stamp])])))
             }
         }
         for name in plan.reactivate {
             await attempt("marking \(name) Active again", &tally) {
-                resources.noteWrite(try await api.patchStatus(name, .merge(.object(["status": .object(["phase": .string("Active"), "vanishedAt": .null])]))))
+                try await api.patchStatus(name, .merge(.object(["status": .object(["phase": .string("Active"), "vanishedAt": .null])])))
             }
         }
         var deleted = 0
@@ -190,11 +191,11 @@ struct DiscoveryRunExecutor: Sendable {
 
     /// Records the run in status (clearing activeRun) with a few retries on conflict.
     func finish(job: DiscoveryJob, run: DiscoveryRun, setupFailure: ProviderSetupError?) async {
-        let api = Api<DiscoveryJob>(client: client, namespace: job.namespace ?? "")
+        let api = CacheAwareApi(client: client, namespace: job.namespace ?? "", cache: jobs)
         let ok = run.errors == 0
         for _ in 0..<5 {
             do {
-                guard var current = try await api.getOptional(job.name) else { return }
+                guard var current = try await api.api.getOptional(job.name) else { return }
                 var status = current.status ?? DiscoveryJobStatus()
                 status.activeRun = nil
                 status.lastRun = run
@@ -214,7 +215,7 @@ struct DiscoveryRunExecutor: Sendable {
                 }
                 status.observedGeneration = current.metadata.generation
                 current.status = status
-                jobs.noteWrite(try await api.replaceStatus(current))
+                try await api.replaceStatus(current)
                 events?.record(job, type: ok ? .normal : .warning, reason: setupFailure?.reason ?? (ok ? "RunSucceeded" : "RunFailed"),
                                message: setupFailure?.description ?? summary)
                 Counter(label: "vtag_discovery_runs_total", dimensions: [("result", ok ? "success" : "error")]).increment()

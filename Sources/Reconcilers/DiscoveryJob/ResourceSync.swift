@@ -1,4 +1,5 @@
 import Foundation
+import KubeCore
 import TaggingAPI
 
 /// How one discovery run turns what a provider found into CloudResource writes: deterministic

@@ -55,7 +55,7 @@ struct WriteBackStep: Sendable {
         Counter(label: "vtag_writeback_calls_total").increment(by: outcome.calls)
         Counter(label: "vtag_writeback_failures_total").increment(by: outcome.failed.count)
 
-        let api = Api<CloudResource>(client: client, namespace: job.namespace ?? "")
+        let api = CacheAwareApi(client: client, namespace: job.namespace ?? "", cache: resources)
         let stamp = now()
         for w in outcome.written {
             do {
@@ -75,10 +75,10 @@ struct WriteBackStep: Sendable {
 
     /// Adds the written tags to the CloudResource's `writtenBack` and history (optimistic concurrency,
     /// a fresh read on conflict).
-    func record(_ write: TagWrite, api: Api<CloudResource>, job: String, at time: Date) async throws {
+    func record(_ write: TagWrite, api: CacheAwareApi<CloudResource>, job: String, at time: Date) async throws {
         let name = ResourceNaming.name(provider: "aws", id: write.arn)
         for _ in 0..<5 {
-            guard var current = try await api.getOptional(name) else { return }
+            guard var current = try await api.api.getOptional(name) else { return }
             var status = current.status ?? CloudResourceStatus()
             var written = Dictionary((status.writtenBack ?? []).map { ($0.key, $0) }, uniquingKeysWith: { $1 })
             var history = status.history ?? []
@@ -91,7 +91,7 @@ struct WriteBackStep: Sendable {
             status.history = Array(history.suffix(CloudResourceStatus.historyLimit))
             current.status = status
             do {
-                resources.noteWrite(try await api.replaceStatus(current))
+                try await api.replaceStatus(current)
                 events?.record(current, reason: "WrittenBack", message: "wrote \(write.tags.keys.sorted().joined(separator: ", ")) onto \(write.arn) (DiscoveryJob \(job))")
                 return
             } catch let error as KubeError where error.isConflict {

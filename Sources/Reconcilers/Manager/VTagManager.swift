@@ -1,17 +1,18 @@
 import Foundation
 import K8sClient
+import KubeCore
 import Logging
 import Metrics
-import Synchronization
 import TaggingAPI
 
-/// The running operator, in-process: informers over the four kinds, one controller per kind, leader
-/// election, readiness, domain metrics and a graceful stop. The `vtag-operator` executable parses
-/// its configuration and runs one of these; tests and benchmarks run it directly.
+/// The running operator, in-process: a K8sClient `Manager` with the four kinds registered on it, leader
+/// election, readiness, domain metrics and a graceful stop. The `vtag-operator` executable parses its
+/// configuration and runs one of these; tests and benchmarks run it directly. How the parts fit:
+/// docs/ARCHITECTURE.md.
 ///
-/// - Informers (and so caches, readiness and gauges) run on every replica; controllers, discovery
-///   runs and the model lifecycle run only on the leader. A standby's queues fill from its informers,
-///   so a new leader starts with every object queued.
+/// - Informers (and so caches, readiness and gauges) run on every replica; controllers, discovery runs
+///   and the model lifecycle run only on the leader. A standby's queues fill from its informers, so a
+///   new leader starts with every object queued.
 /// - `stop()` (SIGTERM): stops taking work, lets in-flight reconciles finish within two thirds of
 ///   `shutdownDeadline`, cancels discovery runs (their `status.activeRun` lets the next leader resume
 ///   them), releases the lease, then stops the informers. Cancelling `run()` instead stops at once
@@ -19,30 +20,21 @@ import TaggingAPI
 public final class VTagManager: Sendable {
     public let client: KubeClient
     public let settings: Settings
+    /// The shared cache, the controllers and the leader election.
+    public let manager: Manager
     public let jobs: Informer<DiscoveryJob>
     public let resources: Informer<CloudResource>
     public let rules: Informer<TaggingRule>
     public let approvals: Informer<TagApproval>
-    public let model: ModelHolder
     public let events: EventRecorder
     public let discovery: DiscoveryJobReconciler
     public let metrics: DomainMetrics
-    /// The controllers, by name (discoveryjob, cloudresource, taggingrule, tagapproval).
-    public let controllers: [String: Controller]
-    public let elector: LeaderElector?
-    let wiring: TaggingWiring
     /// The CloudResource reconciler (matched counts, evaluation progress).
-    public var tagger: CloudResourceTagger { wiring.tagger }
-    /// The model's training and storage (run by the leader).
-    public var modelLifecycle: ModelLifecycle { wiring.lifecycle }
+    public let tagger: CloudResourceTagger
+    let modelRunnable: ModelRunnable
     let logger: Logger
-
-    private struct State {
-        var started = false
-        var leading = false
-    }
-    private let state = Mutex(State())
-    private let stopRequested = AsyncSignal()
+    /// Signalled on stop: reconciles still waiting for the model give up (the next leader does them).
+    private let stopping = AsyncSignal()
 
     /// Names of the caches, in the order readiness reports them.
     public static let cacheNames = ["discoveryjobs", "cloudresources", "taggingrules", "tagapprovals"]
@@ -54,46 +46,7 @@ public final class VTagManager: Sendable {
         logger[metadataKey: "identity"] = .string(settings.identity)
         self.logger = logger
 
-        func informer<T: KubernetesObject>(_ type: T.Type) -> Informer<T> {
-            let store = Store<T>()
-            return Informer(
-                store: store, logger: logger,
-                events: NamespacedEventSource.make(client: client, namespaces: settings.namespaces, config: settings.watcher, store: store))
-        }
-        jobs = informer(DiscoveryJob.self)
-        resources = informer(CloudResource.self)
-        rules = informer(TaggingRule.self)
-        approvals = informer(TagApproval.self)
-        model = ModelHolder()
-        events = EventRecorder(client: client, .init(
-            component: "vtag-operator", instance: settings.identity, metricsFactory: settings.metricsFactory,
-            logger: Logger(label: "vtag.events")))
-        metrics = DomainMetrics(requiredKeys: settings.tagging.inference.requiredKeys, factory: settings.metricsFactory)
-
-        let makeController = { (name: String, reconcile: @escaping Controller.Reconcile) -> Controller in
-            var log = logger
-            log[metadataKey: "controller"] = .string(name)
-            return Controller(.init(
-                name: name, workers: settings.workers, drainTimeout: settings.drainTimeout,
-                metricsFactory: settings.metricsFactory, logger: log), reconcile: reconcile)
-        }
-
-        discovery = DiscoveryJobReconciler(
-            client: client, jobs: jobs.store, resources: resources.store, events: events, providers: settings.providers,
-            writeConcurrency: settings.discoveryWriteConcurrency, logger: Logger(label: "vtag.discovery"))
-        var all: [String: Controller] = [:]
-        let discovery = self.discovery
-        let jobController = makeController("discoveryjob") { try await discovery.reconcile($0) }
-        jobController.watch(jobs)
-        jobController.owns(resources, owner: DiscoveryJob.self)
-        all["discoveryjob"] = jobController
-
-        wiring = try TaggingWiring(
-            client: client, settings: settings, jobs: jobs, resources: resources, rules: rules, approvals: approvals,
-            model: model, events: events, logger: logger, makeController: makeController)
-        for (name, c) in wiring.controllers { all[name] = c }
-        controllers = all
-
+        let elector: LeaderElector?
         if let le = settings.leaderElection {
             elector = try LeaderElector(client: client, .init(
                 leaseName: le.leaseName, leaseNamespace: le.leaseNamespace, identity: settings.identity,
@@ -103,23 +56,61 @@ public final class VTagManager: Sendable {
         } else {
             elector = nil
         }
+        let manager = Manager(client: client, configuration: .init(
+            namespaces: settings.namespaces, watcher: settings.watcher, workers: settings.workers,
+            drainTimeout: settings.drainTimeout, metricsFactory: settings.metricsFactory, logger: logger), elector: elector)
+        self.manager = manager
+        jobs = manager.informer(DiscoveryJob.self)
+        resources = manager.informer(CloudResource.self)
+        rules = manager.informer(TaggingRule.self)
+        approvals = manager.informer(TagApproval.self)
+        let events = EventRecorder(client: client, .init(
+            component: "vtag-operator", instance: settings.identity, metricsFactory: settings.metricsFactory,
+            logger: Logger(label: "vtag.events")))
+        self.events = events
+        metrics = DomainMetrics(requiredKeys: settings.tagging.inference.requiredKeys, factory: settings.metricsFactory)
+
+        // Each kind registers itself (its folder's *Controller.swift).
+        discovery = DiscoveryJobReconciler.register(with: manager, settings: settings, events: events)
+        let model = ModelRunnable.register(with: manager, settings: settings)
+        modelRunnable = model
+        tagger = CloudResourceTagger.register(with: manager, model: model, settings: settings, events: events, stopping: stopping)
+        TaggingRuleReconciler.register(with: manager, tagger: tagger, events: events)
+        TagApprovalReconciler.register(with: manager, model: model.holder, settings: settings, events: events)
+
+        // On every replica: Events, readiness reports, gauges.
+        manager.add(RunnableTask(needsLeaderElection: false) { try await events.run() })
+        let caches: [(String, any SyncReporting)] = [("discoveryjobs", jobs), ("cloudresources", resources), ("taggingrules", rules), ("tagapprovals", approvals)]
+        manager.add(RunnableTask(needsLeaderElection: false) { [logger] in await Self.reportSyncs(caches, settings: settings, logger: logger) })
 
         // Counters count the leader's actions only (a standby sees the same changes through its watch).
         let metrics = self.metrics
-        resources.addHandler { [weak self] event in
-            guard let self, self.isLeader else { return }
+        resources.addHandler { [weak manager] event in
+            guard let manager, manager.isLeader else { return }
             switch event {
             case .added(let new, _): metrics.countChanges(old: nil, new: new)
             case .updated(let old, let new, _): metrics.countChanges(old: old, new: new)
             case .deleted: break
             }
         }
+        manager.add(RunnableTask(needsLeaderElection: false) { [weak self] in await self?.collectMetricsPeriodically() })
     }
 
     // MARK: State
 
+    /// The model in use (the leader trains and loads it).
+    public var model: ModelHolder { modelRunnable.holder }
+
+    /// The model's training and storage (run by the leader).
+    public var modelLifecycle: ModelLifecycle { modelRunnable.lifecycle }
+
+    /// The controllers, by name (discoveryjob, cloudresource, taggingrule, tagapproval).
+    public var controllers: [String: Controller] { manager.controllers }
+
+    public var elector: LeaderElector? { manager.elector }
+
     /// Whether this replica runs the controllers now.
-    public var isLeader: Bool { state.withLock { $0.leading } }
+    public var isLeader: Bool { manager.isLeader }
 
     /// True once every cache has listed its objects (what /readyz reports).
     public var hasSynced: Bool { unsyncedCaches.isEmpty }
@@ -141,118 +132,39 @@ public final class VTagManager: Sendable {
 
     /// Asks a running manager to stop gracefully (SIGTERM). `run()` returns once it has.
     public func stop() {
-        stopRequested.signal()
-        wiring.stopping.signal()
-        for c in controllers.values { c.stop() }
+        stopping.signal()
+        manager.stop()
     }
 
     /// Runs until `stop()` (returns normally), cancellation (returns at once), or lost leadership
     /// (throws `VTagManagerError.leadershipLost`).
     public func run() async throws {
-        let first = state.withLock { s in
-            defer { s.started = true }
-            return !s.started
-        }
-        guard first else { throw VTagManagerError.alreadyRun }
         logger.info("manager starting", metadata: [
             "namespaces": .string(settings.namespaces.isEmpty ? "all" : settings.namespaces.joined(separator: ",")),
             "leaderElection": .stringConvertible(settings.leaderElection != nil),
         ])
-        let lost = await withDiscardingTaskGroup { group -> Bool in
-            group.addTask { try? await self.jobs.run() }
-            group.addTask { try? await self.resources.run() }
-            group.addTask { try? await self.rules.run() }
-            group.addTask { try? await self.approvals.run() }
-            group.addTask { await self.reportSyncs() }
-            group.addTask { try? await self.events.run() }
-            group.addTask { await self.collectMetricsPeriodically() }
-            let lost = await self.leadUntilStopped()
-            group.cancelAll()
-            return lost
+        let outcome: Manager.Outcome
+        do {
+            outcome = try await manager.run()
+        } catch {
+            throw VTagManagerError.alreadyRun
         }
         await discovery.stopRuns()
-        if lost, let le = settings.leaderElection {
+        if outcome == .leadershipLost, let le = settings.leaderElection {
             logger.error("lost leadership; stopping")
             throw VTagManagerError.leadershipLost(lease: "\(le.leaseNamespace)/\(le.leaseName)")
         }
         logger.info("manager stopped")
     }
 
-    /// What ended one child of the campaign's task group. A plain enum rather than an Optional: Swift
-    /// 6.3.1 release builds miscompile some task-group result shapes (docs/ARCHITECTURE.md, "Release builds").
-    private enum CampaignEnd: Sendable {
-        case elector(LeaderElector.Outcome)
-        case stopRequested
-    }
-
-    /// Campaigns (when electing) and leads until stopped. Returns true when leadership was lost.
-    private func leadUntilStopped() async -> Bool {
-        guard let elector else {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.lead() }
-                // Cancellation (a kill) reaches lead() through the group; a stop reaches it through the controllers.
-                await group.waitForAll()
-            }
-            return false
-        }
-        return await withTaskGroup(of: CampaignEnd.self) { group -> Bool in
-            group.addTask { .elector(await elector.run { await self.lead() }) }
-            group.addTask {
-                await self.stopRequested.wait()
-                return .stopRequested
-            }
-            var outcome: LeaderElector.Outcome = .cancelled
-            while let next = await group.next() {
-                if case .elector(let ended) = next {
-                    outcome = ended
-                    group.cancelAll()
-                    break
-                }
-                // Stop requested: a campaign that has not won is abandoned; a leader finishes its
-                // reconciles (the controllers were told to stop), then the elector releases the lease.
-                if !elector.isLeader { group.cancelAll() }
-            }
-            return outcome == .lost
-        }
-    }
-
-    /// The leader's work: the controllers and the model lifecycle, until the controllers stop.
-    private func lead() async {
-        guard !stopRequested.isSignalled, !Task.isCancelled else { return }
-        state.withLock { $0.leading = true }
-        defer { state.withLock { $0.leading = false } }
-        logger.info("leading: starting controllers", metadata: ["controllers": .string(controllers.keys.sorted().joined(separator: ","))])
+    private static func reportSyncs(_ caches: [(String, any SyncReporting)], settings: Settings, logger: Logger) async {
         await withDiscardingTaskGroup { group in
-            group.addTask { await self.wiring.runWhileLeading(resources: self.resources) }
-            group.addTask {
-                await self.wiring.resyncWhileLeading(resources: self.resources, every: self.settings.tagging.reevaluateInterval)
-            }
-            await withDiscardingTaskGroup { controllersGroup in
-                for c in controllers.values {
-                    controllersGroup.addTask { try? await c.run() }
-                }
-            }
-            // Runs outlive their reconcile; they stop with the controllers (activeRun stays set, so
-            // whoever leads next resumes them).
-            await discovery.stopRuns()
-            group.cancelAll()
-        }
-    }
-
-    private func reportSyncs() async {
-        let waits: [(String, @Sendable () async -> Void)] = [
-            ("discoveryjobs", { await self.jobs.waitForSync() }),
-            ("cloudresources", { await self.resources.waitForSync() }),
-            ("taggingrules", { await self.rules.waitForSync() }),
-            ("tagapprovals", { await self.approvals.waitForSync() }),
-        ]
-        await withDiscardingTaskGroup { group in
-            for (name, wait) in waits {
+            for (name, cache) in caches {
                 group.addTask {
-                    await wait()
+                    await cache.waitForSync()
                     guard !Task.isCancelled else { return }
-                    self.logger.info("cache synced", metadata: ["cache": .string(name)])
-                    self.settings.onCacheSynced?(name)
+                    logger.info("cache synced", metadata: ["cache": .string(name)])
+                    settings.onCacheSynced?(name)
                 }
             }
         }
@@ -266,3 +178,10 @@ public final class VTagManager: Sendable {
         }
     }
 }
+
+/// An informer's sync, whatever its kind (for readiness reports).
+protocol SyncReporting: Sendable {
+    func waitForSync() async
+}
+
+extension Informer: SyncReporting {}

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import K8sClient
+import KubeCore
 import TaggingAPI
 
 /// How a stored model is laid out in ConfigMaps: the model's JSON split into chunks, each in

@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import K8sClient
+import KubeCore
 import NIOCore
 import TaggingAPI
 

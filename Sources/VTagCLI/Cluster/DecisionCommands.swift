@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import K8sClient
+import KubeCore
 import TaggingAPI
 
 /// The options `approve` and `deny` share: which TagApprovals, why, and which resources to leave out.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import K8sClient
+import KubeCore
 import TaggingAPI
 
 /// `kubectl vtag discover JOB`: requests a run now by changing the job's run-requested annotation, and with

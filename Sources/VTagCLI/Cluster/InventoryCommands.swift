@@ -2,6 +2,7 @@ import ArgumentParser
 import Discovery
 import Foundation
 import K8sClient
+import KubeCore
 import TaggingAPI
 
 /// The field manager of `import`. Not kubectl-vtag: an apply by one manager removes the fields that

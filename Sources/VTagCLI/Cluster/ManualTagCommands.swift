@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import K8sClient
+import KubeCore
 import TaggingAPI
 
 /// Writes spec.manualTags of CloudResources, the one spec field people own. Server-side apply with the
@@ -115,7 +116,7 @@ struct UntagCommand: AsyncParsableCommand {
         commandName: "untag",
         abstract: "Remove virtual tags from CloudResources by hand (or, with --reset, hand a key back to inference).",
         discussion: """
-            By default sets spec.manualTags KEY to the empty value, which DESIGN.md defines as "remove this \
+            By default sets spec.manualTags KEY to the empty value, which means "remove this \
             key": the resource gets no value for it from any source (rules, native tags, the model) until \
             the key is reset. --reset instead deletes the manual entry, so the key is inferred again like \
             any other.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import K8sClient
+import KubeCore
 import TaggingAPI
 
 /// The figures of `kubectl vtag status`, computed from the listed objects (pure, so tests check them).

@@ -8,7 +8,7 @@ struct EstateOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("TaggingRule YAML file or folder of them (repeatable).", valueName: "PATH"))
     var rules: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Inventory file (CSV or JSON, see DESIGN.md).", valueName: "FILE"))
+    @Option(name: .long, help: ArgumentHelp("Inventory file (CSV or JSON, see the README, Offline plan and evaluation).", valueName: "FILE"))
     var inventory: String?
 
     @Option(name: .long, help: ArgumentHelp("A simulated estate of N resources.", valueName: "N"))

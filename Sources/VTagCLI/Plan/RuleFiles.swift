@@ -1,5 +1,6 @@
 import Foundation
 import K8sClient
+import KubeCore
 import TaggingAPI
 
 /// A manifest that cannot be used, naming the file, the document and the line it starts on.

@@ -1,4 +1,5 @@
 import Foundation
+import KubeCore
 import TaggingAPI
 
 /// Columns aligned like kubectl's tables: upper-case headers, two spaces between columns, no borders.

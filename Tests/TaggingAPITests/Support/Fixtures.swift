@@ -1,4 +1,5 @@
 import Foundation
+import KubeCore
 import TaggingAPI
 
 /// Fully populated values of every kind: every optional set, every collection non-empty (checked by

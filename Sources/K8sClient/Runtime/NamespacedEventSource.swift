@@ -1,4 +1,4 @@
-import K8sClient
+import KubeCore
 import Synchronization
 
 /// The watch an informer runs for a set of namespaces: all namespaces (one watch) when the set is

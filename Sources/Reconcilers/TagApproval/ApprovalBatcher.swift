@@ -1,6 +1,6 @@
 import Foundation
 import K8sClient
-import Synchronization
+import KubeCore
 import TaggingAPI
 
 /// One suggestion group: every resource for which the same (key, value, source, rule) is suggested, in
@@ -43,11 +43,9 @@ public struct ApprovalGroup: Sendable, Hashable, CustomStringConvertible {
 /// added again; names are deterministic, so a restart finds the approvals it made (AlreadyExists or
 /// Conflict: re-read and place again).
 ///
-/// The approval cache learns of a deletion only when the watch delivers it, a moment later (the Store's
-/// read-your-own-writes covers creates and updates, not deletes). Until then the batcher treats the
-/// cached copy of an approval it deleted (or found gone) as gone: it is no listing (a suggestion coming
-/// back to that group is written, not skipped), and its name is not reused (the late DELETED event would
-/// take the new object of that name out of the cache, hiding a listing).
+/// Writes go through `CacheAwareApi`, so the cache shows them at once, deletions included: an approval
+/// the batcher deleted (or found gone) is no listing any more, and its name can be used again at once
+/// (the late DELETED event of the old object does not touch the new one).
 public actor ApprovalBatcher {
     /// Approvals filed by group member: `namespace \0 group hash \0 resource name`.
     public static let memberIndex = "vtag-approval-member"
@@ -76,20 +74,6 @@ public actor ApprovalBatcher {
 
     let client: KubeClient
     let approvals: Store<TagApproval>
-    /// Approvals known to be gone whose copy the cache may still hold, by key. A cached object that is
-    /// that copy (same uid; without uids, a resourceVersion at or below) is ignored; another one is a new
-    /// object of that name.
-    private let gone = Mutex<[ObjectKey: GoneCopy]>([:])
-
-    struct GoneCopy: Equatable {
-        var uid: String?
-        var version: String?
-
-        func matches(_ cached: TagApproval) -> Bool {
-            if let uid, let other = cached.metadata.uid { return uid == other }
-            return !ResourceVersion.isOlder(version, than: cached.metadata.resourceVersion)
-        }
-    }
     private var writing = Set<ApprovalGroup>()
     private var waiting: [ApprovalGroup: [Waiter]] = [:]
 
@@ -107,35 +91,14 @@ public actor ApprovalBatcher {
         }
     }
 
-    /// The cached approvals that list `resource` (any group, any phase), without those known gone.
+    /// The cached approvals that list `resource` (any group, any phase).
     public nonisolated func approvals(listing resource: String, namespace: String) -> [TagApproval] {
-        approvals.byIndex(Self.resourceIndex, Self.resourceValue(namespace: namespace, resource: resource)).filter { !isGone($0) }
+        approvals.byIndex(Self.resourceIndex, Self.resourceValue(namespace: namespace, resource: resource))
     }
 
-    /// Whether `resource` is listed in any approval of `group` (from the cache, without those known gone).
+    /// Whether `resource` is listed in any approval of `group` (from the cache).
     public nonisolated func isListed(_ resource: String, in group: ApprovalGroup) -> Bool {
-        approvals.byIndex(Self.memberIndex, group.memberIndexValue(resource)).contains { !isGone($0) }
-    }
-
-    /// Whether a cached approval is a stale copy of one known gone (its DELETED event not yet cached).
-    nonisolated func isGone(_ approval: TagApproval) -> Bool {
-        gone.withLock { $0[ObjectKey(approval)]?.matches(approval) ?? false }
-    }
-
-    /// Records that the cached copy `approval` is gone from the server.
-    private nonisolated func markGone(_ approval: TagApproval) {
-        let copy = GoneCopy(uid: approval.metadata.uid, version: approval.metadata.resourceVersion)
-        gone.withLock { $0[ObjectKey(approval)] = copy }
-    }
-
-    /// Forgets what the cache has caught up with: the object left it, or another one of that name is there.
-    private nonisolated func pruneGone() {
-        let known = gone.withLock { $0 }
-        guard !known.isEmpty else { return }
-        let caughtUp = known.filter { key, copy in approvals.get(key).map { !copy.matches($0) } ?? true }
-        gone.withLock { gone in
-            for (key, copy) in caughtUp where gone[key] == copy { gone[key] = nil }
-        }
+        !approvals.keys(index: Self.memberIndex, value: group.memberIndexValue(resource)).isEmpty
     }
 
     /// Adds `resource` to its group's approvals (unless listed already); returns once it is written.
@@ -184,7 +147,7 @@ public actor ApprovalBatcher {
     /// Writes a batch of changes into the group's approvals: withdrawals first, then additions (lowest
     /// pending chunk with room first, then new chunks). Conflicts re-read the chunks and start over.
     private nonisolated func apply(_ changes: [Change], to group: ApprovalGroup) async throws {
-        let api = Api<TagApproval>(client: client, namespace: group.namespace)
+        let api = CacheAwareApi(client: client, namespace: group.namespace, cache: approvals)
         let hash = group.hash
         var additions: [ApprovalResource] = []
         var withdrawals = Set<String>()
@@ -194,14 +157,13 @@ public actor ApprovalBatcher {
             case .withdraw(let name): withdrawals.insert(name)
             }
         }
-        pruneGone()
         var attempts = 0
         while true {
             // Recomputed on every attempt: a re-read may show some of them listed (or unlisted) already.
             var edits: [String: Set<String>] = [:]
             for name in withdrawals {
                 for approval in approvals.byIndex(Self.memberIndex, group.memberIndexValue(name))
-                where !isGone(approval) && Self.isPending(approval) {
+                where Self.isPending(approval) {
                     edits[approval.name, default: []].insert(name)
                 }
             }
@@ -212,34 +174,29 @@ public actor ApprovalBatcher {
             if attempts > 8 {
                 throw TaggerError.approvalContention(group: group.description)
             }
-            var writing = ""
             var chunk = 0
             do {
                 for (name, names) in edits.sorted(by: { $0.key < $1.key }) {
-                    guard var approval = approvals.get(name: name, namespace: group.namespace), !isGone(approval) else { continue }
-                    writing = name
+                    guard var approval = approvals.get(name: name, namespace: group.namespace) else { continue }
                     approval.spec.resources.removeAll { names.contains($0.name) }
                     if approval.spec.resources.isEmpty {
                         // The schema wants at least one resource: an approval with none left goes, guarded by
                         // its version so a decision written meanwhile keeps it.
-                        _ = try await api.delete(name, DeleteParams(preconditions: .init(resourceVersion: approval.metadata.resourceVersion)))
-                        markGone(approval)
+                        try await api.delete(name, DeleteParams(preconditions: .init(resourceVersion: approval.metadata.resourceVersion)))
                     } else {
-                        approvals.noteWrite(try await api.replace(approval))
+                        try await api.replace(approval)
                     }
                 }
                 while !pending.isEmpty {
                     let name = group.name(chunk: chunk)
                     chunk += 1
-                    writing = name
                     if let existing = approvals.get(name: name, namespace: group.namespace) {
-                        // Gone but still cached: not reused until the cache has caught up (see above).
                         // A same-named object of another group (a hash collision) is left alone.
-                        guard !isGone(existing), ApprovalNaming.groupHash(of: existing.spec) == hash, Self.hasRoom(existing) else { continue }
+                        guard ApprovalNaming.groupHash(of: existing.spec) == hash, Self.hasRoom(existing) else { continue }
                         let take = min(TagApproval.maxResources - existing.spec.resources.count, pending.count)
                         var updated = existing
                         updated.spec.resources.append(contentsOf: pending.prefix(take))
-                        approvals.noteWrite(try await api.replace(updated))
+                        try await api.replace(updated)
                         pending.removeFirst(take)
                     } else {
                         let take = min(TagApproval.maxResources, pending.count)
@@ -250,7 +207,7 @@ public actor ApprovalBatcher {
                             spec: TagApprovalSpec(
                                 key: group.key, value: group.value, source: group.source, rule: group.rule,
                                 resources: Array(pending.prefix(take))))
-                        approvals.noteWrite(try await api.create(approval))
+                        try await api.create(approval)
                         pending.removeFirst(take)
                     }
                 }
@@ -259,23 +216,18 @@ public actor ApprovalBatcher {
                 // Our cache was behind (a restart, another writer): read the chunks again and start over.
                 try await refresh(group, upTo: max(chunk, 1), also: Array(edits.keys), api: api)
             } catch let error as KubeError where error.isNotFound {
-                // Deleted by someone else meanwhile: its cached copy is gone too.
-                if let stale = approvals.get(name: writing, namespace: group.namespace) { markGone(stale) }
+                // Deleted by someone else meanwhile: the writer took its copy out of the cache; start over.
             }
         }
     }
 
     /// Re-reads the group's chunks `0..<upTo` (and the named approvals) from the server into the cache
-    /// (one no longer there is marked gone).
-    private nonisolated func refresh(_ group: ApprovalGroup, upTo: Int, also: [String], api: Api<TagApproval>) async throws {
+    /// (one no longer there leaves it).
+    private nonisolated func refresh(_ group: ApprovalGroup, upTo: Int, also: [String], api: CacheAwareApi<TagApproval>) async throws {
         var names = (0..<max(1, upTo)).map { group.name(chunk: $0) }
         for n in also where !names.contains(n) { names.append(n) }
         for name in names {
-            if let fresh = try await api.getOptional(name) {
-                approvals.noteWrite(fresh)
-            } else if let stale = approvals.get(name: name, namespace: group.namespace) {
-                markGone(stale)
-            }
+            try await api.refresh(name)
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Inference
 import K8sClient
+import KubeCore
 import Logging
 import TaggingAPI
 
@@ -13,8 +14,7 @@ import TaggingAPI
 /// `matchedResources` or the generation does. While resources are being evaluated the count moves often:
 /// a write that only changes the count waits `countWriteInterval` after the previous one.
 ///
-/// Wiring: `let rc = Controller(name: "taggingrule") { try await ruleReconciler.reconcile($0) }`,
-/// `rc.watch(rulesInformer)`, and `tagger.onRuleMatchesChanged = { keys in Task { for k in keys { await rc.enqueue(k) } } }`.
+/// Registered with the manager by `TaggingRuleController.swift` (it reconciles on `tagger.ruleMatchesChanged`).
 public final class TaggingRuleReconciler: Sendable {
     let client: KubeClient
     let rules: Store<TaggingRule>
@@ -46,9 +46,15 @@ public final class TaggingRuleReconciler: Sendable {
         return problems
     }
 
+    /// Reports the cached rule `key` (what the controller calls); a gone rule needs nothing.
     public func reconcile(_ key: ObjectKey) async throws -> ReconcileResult {
-        guard let rule = rules.get(key), rule.metadata.deletionTimestamp == nil else { return .done }
-        let now = Date(timeIntervalSince1970: self.now().timeIntervalSince1970.rounded(.down))
+        let reconcile = CachedObjectReconcile(rules) { try await self.report($0) }
+        return try await reconcile(key)
+    }
+
+    func report(_ rule: TaggingRule) async throws -> ReconcileResult {
+        let key = ObjectKey(rule)
+        let now = self.now().truncatedToWholeSecond
         let generation = rule.metadata.generation
         let problems = Self.problems(of: rule, tables: tagger.settings.inference.normalisation)
 
@@ -73,7 +79,7 @@ public final class TaggingRuleReconciler: Sendable {
         let generationChanged = status.observedGeneration != generation
         let countChanged = status.matchedResources != matched
         if countChanged, !generationChanged, !readyChanged, let last = status.lastEvaluatedAt {
-            let wait = Self.seconds(countWriteInterval) - now.timeIntervalSince(last)
+            let wait = countWriteInterval.inSeconds - now.timeIntervalSince(last)
             if wait > 0 { return .requeue(after: .milliseconds(Int64(wait * 1000) + 1)) }
         }
         if countChanged || generationChanged || status.lastEvaluatedAt == nil { status.lastEvaluatedAt = now }
@@ -83,8 +89,7 @@ public final class TaggingRuleReconciler: Sendable {
 
         var updated = rule
         updated.status = status
-        let written = try await Api<TaggingRule>(client: client, namespace: key.namespace ?? "").replaceStatus(updated)
-        rules.noteWrite(written)
+        try await CacheAwareApi(client: client, namespace: key.namespace ?? "", cache: rules).replaceStatus(updated)
         if readyChanged || generationChanged, !problems.isEmpty {
             events?.record(rule, type: .warning, reason: "InvalidRule", message: problems.joined(separator: "; "))
             logger.warning("invalid TaggingRule", metadata: ["rule": "\(key)", "problems": "\(problems.joined(separator: "; "))"])
@@ -92,7 +97,4 @@ public final class TaggingRuleReconciler: Sendable {
         return result
     }
 
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
 }

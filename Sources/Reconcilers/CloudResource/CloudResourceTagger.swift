@@ -1,6 +1,7 @@
 import Foundation
 import Inference
 import K8sClient
+import KubeCore
 import Logging
 import Metrics
 import Synchronization
@@ -9,15 +10,10 @@ import TaggingAPI
 /// Reconciles CloudResources: infers their virtual tags with the namespace's compiled rules and the
 /// current model, writes the status only when it changes, and sends suggestions to grouped TagApprovals.
 ///
-/// Wiring (the operator does this with K8sClient's Controller and Informers):
-///
-///     let tagger = CloudResourceTagger(client: c, resources: resInformer.store, rules: ruleInformer.store,
-///                                      approvals: approvalInformer.store, model: holder, settings: s, events: rec)
-///     let tagging = Controller(name: "cloudresource-tagger", workers: 8) { try await tagger.reconcile($0) }
-///     tagging.watch(resInformer)
-///     tagging.watches(ruleInformer) { tagger.resourcesTouched(by: $0) }
-///     tagger.onDependentsChanged = { keys in Task { for k in keys { await tagging.enqueue(k) } } }
-///     tagger.onRuleMatchesChanged = { keys in Task { for k in keys { await ruleController.enqueue(k) } } }
+/// Registered with the manager by `CloudResourceController` (docs/ARCHITECTURE.md, "Controllers").
+/// It tells other controllers what to look at through two triggers: `dependentsChanged` (resources
+/// that inherit from one whose applied tags changed) and `ruleMatchesChanged` (rules whose matched
+/// count moved). Its own status writes are recorded in `ownWrites`, so their echo costs nothing.
 ///
 /// The tagger writes the whole status back (replaceStatus with the cached resourceVersion), so the
 /// resources cache must hold complete statuses: a Store transform may drop metadata.managedFields or
@@ -50,12 +46,18 @@ public final class CloudResourceTagger: Sendable {
     /// Funnels suggestions into TagApproval writes (one writer per group).
     public let batcher: ApprovalBatcher
 
-    private struct Callbacks {
-        var ruleMatchesChanged: (@Sendable ([ObjectKey]) -> Void)?
-        var dependentsChanged: (@Sendable ([ObjectKey]) -> Void)?
-    }
+    /// Fired with the keys of TaggingRules whose matched-resource count changed (the rule controller
+    /// reconciles on it).
+    public let ruleMatchesChanged = ReconcileTrigger()
+    /// Fired with the keys of CloudResources related to one whose applied tags changed (they may inherit
+    /// from it; this controller reconciles on it).
+    public let dependentsChanged = ReconcileTrigger()
+    /// This tagger's own status writes, until their watch echo arrives (`EventPredicate.notOwnWrite`).
+    public let ownWrites = OwnWrites()
+    private let evaluationCount = Atomic<Int>(0)
 
-    private let callbacks = Mutex(Callbacks())
+    /// Inferences run since this tagger was made (what a reconcile costs; benchmarks divide it by resources).
+    public var evaluations: Int { evaluationCount.load(ordering: .relaxed) }
 
     public init(
         client: KubeClient, resources: Store<CloudResource>, rules: Store<TaggingRule>, approvals: Store<TagApproval>,
@@ -83,22 +85,6 @@ public final class CloudResourceTagger: Sendable {
 
     static func idValue(_ namespace: String, _ id: String) -> String { "\(namespace)\u{0}\(id)" }
 
-    // MARK: Signals to the operator
-
-    /// Called with the keys of TaggingRules whose matched-resource count changed (point it at the rule
-    /// controller's `enqueue`). Called synchronously from a reconcile: it must only hand the keys on.
-    public var onRuleMatchesChanged: (@Sendable ([ObjectKey]) -> Void)? {
-        get { callbacks.withLock { $0.ruleMatchesChanged } }
-        set { callbacks.withLock { $0.ruleMatchesChanged = newValue } }
-    }
-
-    /// Called with the keys of CloudResources related to one whose applied tags changed (they may inherit
-    /// from it; point it at this controller's `enqueue`). Called synchronously: it must only hand the keys on.
-    public var onDependentsChanged: (@Sendable ([ObjectKey]) -> Void)? {
-        get { callbacks.withLock { $0.dependentsChanged } }
-        set { callbacks.withLock { $0.dependentsChanged = newValue } }
-    }
-
     /// How many evaluated resources the rule matched at their last evaluation (TaggingRule `matchedResources`).
     public func matchedResources(of rule: ObjectKey) -> Int { ledger.count(rule: rule) }
 
@@ -123,12 +109,22 @@ public final class CloudResourceTagger: Sendable {
 
     // MARK: Reconcile
 
+    /// Evaluates the cached resource `key` (what the controller calls).
     public func reconcile(_ key: ObjectKey) async throws -> ReconcileResult {
-        guard let resource = resources.get(key), resource.metadata.deletionTimestamp == nil else {
-            notifyRules(ledger.remove(key))
-            coverageLedger.remove(key)
-            return .done
-        }
+        let reconcile = CachedObjectReconcile(resources, gone: { self.forget($0) }) { try await self.evaluate($0) }
+        return try await reconcile(key)
+    }
+
+    /// A resource gone from the cache (or being deleted) no longer counts towards rules and coverage.
+    func forget(_ key: ObjectKey) -> ReconcileResult {
+        notifyRules(ledger.remove(key))
+        coverageLedger.remove(key)
+        return .done
+    }
+
+    /// Infers the resource's tags, writes its status when it changed, and files its suggestions.
+    func evaluate(_ resource: CloudResource) async throws -> ReconcileResult {
+        let key = ObjectKey(resource)
         // A vanished resource keeps its tags as they are and gets no new suggestions; it is looked at
         // again when discovery sees it (the update wakes it up).
         if resource.status?.phase == .vanished {
@@ -141,16 +137,17 @@ public final class CloudResourceTagger: Sendable {
         let result = inferencer.infer(Self.input(for: resource)) { id in self.related(id, namespace: namespace) }
         notifyRules(ledger.record(key, matched: result.matchedRules))
         metrics.evaluations.increment()
+        evaluationCount.add(1, ordering: .relaxed)
 
         // Whole seconds: what the API server stores, so a written status reads back equal.
-        let now = Date(timeIntervalSince1970: self.now().timeIntervalSince1970.rounded(.down))
+        let now = self.now().truncatedToWholeSecond
         let built = TagStatus.build(
             current: resource.status, result: result, spec: resource.spec, generation: resource.metadata.generation, now: now,
             requiredKeys: settings.inference.requiredKeys)
         var status = built.status
         let changes = built.changes
         coverageLedger.record(key, missing: status.missingKeys ?? [])
-        let interval = Self.seconds(settings.reevaluateInterval)
+        let interval = settings.reevaluateInterval.inSeconds
         let due = resource.status?.evaluatedAt.map { now.timeIntervalSince($0) >= interval } ?? true
         // A new model version alone (every learned decision makes one) is recorded with the next change or
         // the periodic refresh, not by rewriting every resource the model did not tag.
@@ -160,8 +157,7 @@ public final class CloudResourceTagger: Sendable {
             status.evaluatedAt = now
             var updated = resource
             updated.status = status
-            let written = try await Api<CloudResource>(client: client, namespace: namespace).replaceStatus(updated)
-            resources.noteWrite(written)
+            try await CacheAwareApi(client: client, namespace: namespace, cache: resources, ownWrites: ownWrites).replaceStatus(updated)
             metrics.statusWrites.increment()
             metrics.count(changes)
             if !changes.isEmpty {
@@ -242,17 +238,12 @@ public final class CloudResourceTagger: Sendable {
     }
 
     private func notifyRules(_ changed: [ObjectKey]) {
-        guard !changed.isEmpty, let callback = onRuleMatchesChanged else { return }
-        callback(changed)
+        ruleMatchesChanged.fire(changed)
     }
 
     private func notifyDependents(of resource: CloudResource) {
-        guard let callback = onDependentsChanged else { return }
         let keys = resources.keys(index: Self.relationTargetIndex, value: Self.idValue(resource.metadata.namespace ?? "", resource.spec.id))
-        if !keys.isEmpty { callback(keys.sorted()) }
+        dependentsChanged.fire(keys.sorted())
     }
 
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
 }

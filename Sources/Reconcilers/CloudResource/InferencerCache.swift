@@ -6,17 +6,11 @@ import TaggingAPI
 /// Each namespace's TaggingRules compiled once, rebuilt only when the namespace's rules change, and the
 /// inferencer built on them, rebuilt only when the rules or the model version change.
 ///
-/// A reconcile pays one atomic load while no rule changed: an index registered on the rules cache counts
-/// every change to it (index functions run on every store and removal). Only after a change is the
+/// A reconcile pays one read of the rules cache's `revision` while no rule changed. Only after a change is the
 /// namespace's fingerprint (names, uids, generations; a spec change bumps the generation, a status write
 /// does not) computed again, and the rules compiled again only when it moved. Rules that do not compile
 /// are left out (the rule reconciler reports them).
 final class InferencerCache: Sendable {
-    /// Counts changes to the rules cache (see `init`).
-    final class ChangeCounter: Sendable {
-        let value = Atomic<UInt64>(0)
-    }
-
     private struct Entry {
         var seenChange: UInt64
         var fingerprint: Fingerprint
@@ -33,24 +27,16 @@ final class InferencerCache: Sendable {
     private let entries = Mutex<[String: Entry]>([:])
     let rules: Store<TaggingRule>
     let config: InferenceConfig
-    let changes = ChangeCounter()
 
     init(rules: Store<TaggingRule>, config: InferenceConfig) {
         self.rules = rules
         self.config = config
-        // Files nothing: it is called on every change of the rules cache, which is what we want to know.
-        // Named per cache, so a second tagger over the same store (a test's restart) does not replace it.
-        let changes = self.changes
-        rules.addIndex("vtag-rule-changes-\(UInt(bitPattern: ObjectIdentifier(changes).hashValue))") { _ in
-            changes.value.add(1, ordering: .releasing)
-            return []
-        }
     }
 
     /// The inferencer for `namespace` with `model` (the holder's current model).
     func inferencer(namespace: String, model: TagModel?) -> TagInferencer {
         // Loaded before reading the rules: a change after this load is seen by the next call.
-        let change = changes.value.load(ordering: .acquiring)
+        let change = rules.revision
         let version = model?.version
         let cached = entries.withLock { $0[namespace] }
         if let cached, cached.seenChange == change, cached.modelVersion == version { return cached.inferencer }

@@ -1,6 +1,7 @@
 import Foundation
 import Inference
 import K8sClient
+import KubeCore
 import Logging
 import TaggingAPI
 
@@ -94,7 +95,7 @@ public final class TagApprovalReconciler: Sendable {
         if approval.status?.phase == .expired { return .done }
         let now = self.now()
         let created = approval.metadata.creationTimestamp ?? now
-        let expiry = created.addingTimeInterval(Self.seconds(settings.approvalTTL))
+        let expiry = created.addingTimeInterval(settings.approvalTTL.inSeconds)
         guard now < expiry else {
             let changed = try await writeStatus(approval, phase: .expired, appliedCount: nil, conditions: [
                 condition(approval, VTag.ConditionType.decided, false, "Expired",
@@ -241,10 +242,9 @@ public final class TagApprovalReconciler: Sendable {
             "appliedCount": appliedCount.map { .int(Int64($0)) } ?? .null,
         ]
         if let generation { fields["observedGeneration"] = .int(generation) }
-        let api = Api<TagApproval>(client: client, namespace: approval.namespace ?? "")
+        let api = CacheAwareApi(client: client, namespace: approval.namespace ?? "", cache: approvals)
         do {
-            let written = try await api.patchStatus(approval.name, .merge(.object(["status": .object(fields)])))
-            approvals.noteWrite(written)
+            try await api.patchStatus(approval.name, .merge(.object(["status": .object(fields)])))
             return true
         } catch let error as KubeError where error.isNotFound {
             // Deleted since the cache saw it (the tagger deletes a pending approval it emptied): nothing to keep.
@@ -270,12 +270,8 @@ public final class TagApprovalReconciler: Sendable {
         return parts.joined(separator: ", ")
     }
 
-    static func seconds(_ d: Duration) -> TimeInterval {
-        TimeInterval(d.components.seconds) + TimeInterval(d.components.attoseconds) / 1e18
-    }
-
     static func describe(_ d: Duration) -> String {
-        let s = Int(seconds(d))
+        let s = Int(d.inSeconds)
         if s % 86400 == 0 && s > 0 { return "\(s / 86400)d" }
         if s % 3600 == 0 && s > 0 { return "\(s / 3600)h" }
         if s % 60 == 0 && s > 0 { return "\(s / 60)m" }

@@ -1,5 +1,6 @@
 import Foundation
 import Inference
+import KubeCore
 import TaggingAPI
 
 /// Turns an inference result into a CloudResource status, keeping what must survive re-evaluation:

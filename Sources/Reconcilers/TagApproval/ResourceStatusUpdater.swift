@@ -23,7 +23,7 @@ struct ResourceStatusUpdater: Sendable {
     func update(
         name: String, namespace: String, _ change: @Sendable (CloudResource) -> DecisionEffect.Change
     ) async throws -> Outcome {
-        let api = Api<CloudResource>(client: client, namespace: namespace)
+        let api = CacheAwareApi(client: client, namespace: namespace, cache: resources)
         // The cache may lag behind a resource created moments ago: ask the server before calling it gone.
         guard var current = try await cachedOrFetched(name, namespace: namespace, api: api) else { return .notFound }
         for attempt in 1...max(1, attempts) {
@@ -36,10 +36,9 @@ struct ResourceStatusUpdater: Sendable {
                 updated.status = status
                 do {
                     let written = try await api.replaceStatus(updated)
-                    resources.noteWrite(written)
                     return .written(written)
                 } catch let error as KubeError where error.isConflict && attempt < attempts {
-                    guard let fresh = try await api.getOptional(name) else { return .notFound }
+                    guard let fresh = try await api.api.getOptional(name) else { return .notFound }
                     current = fresh
                 } catch let error as KubeError where error.isNotFound {
                     return .notFound
@@ -51,9 +50,9 @@ struct ResourceStatusUpdater: Sendable {
         throw ApprovalError.conflicts(resource: "\(namespace)/\(name)", attempts: attempts)
     }
 
-    private func cachedOrFetched(_ name: String, namespace: String, api: Api<CloudResource>) async throws -> CloudResource? {
+    private func cachedOrFetched(_ name: String, namespace: String, api: CacheAwareApi<CloudResource>) async throws -> CloudResource? {
         if let cached = resources.get(name: name, namespace: namespace) { return cached }
-        return try await api.getOptional(name)
+        return try await api.api.getOptional(name)
     }
 }
 

@@ -1,0 +1,56 @@
+import K8sClient
+import Logging
+import TaggingAPI
+
+/// The leader's model lifecycle, run by the manager while this replica leads: load the stored model (a
+/// warm start), train one when there is none, then retrain periodically when the estate changed, and soon
+/// while the model is young (`ModelLifecycle.run`).
+///
+/// `ready` comes once the first model is loaded, trained or given up on: the tagger waits for it. After a
+/// catch-up training `caughtUp` fires every cached CloudResource (low lane), so what was evaluated without
+/// the model (a fresh install's first discovery) gets its suggestions now, not at the next periodic
+/// re-evaluation.
+struct ModelRunnable: Runnable {
+    let lifecycle: ModelLifecycle
+    let holder: ModelHolder
+    let resources: Store<CloudResource>
+    let retrainInterval: Duration
+    let ready = AsyncSignal()
+    let caughtUp = ReconcileTrigger()
+    let logger: Logger
+
+    var needsLeaderElection: Bool { true }
+
+    /// Makes the model's lifecycle and adds it to `manager` as a leader runnable.
+    static func register(with manager: Manager, settings: VTagManager.Settings) -> ModelRunnable {
+        let resources = manager.cache(CloudResource.self)
+        let holder = ModelHolder()
+        let runnable = ModelRunnable(
+            lifecycle: ModelLifecycle(
+                client: manager.client, resources: resources, holder: holder, settings: settings.tagging, logger: Logger(label: "vtag.model")),
+            holder: holder, resources: resources, retrainInterval: settings.modelRetrainInterval, logger: settings.logger)
+        manager.add(runnable)
+        return runnable
+    }
+
+    func run() async {
+        await resources.waitForSync()
+        guard !Task.isCancelled else { return }
+        do {
+            if try await !lifecycle.load() {
+                try await lifecycle.retrainIfNeeded()
+            }
+        } catch {
+            if Task.isCancelled { return }
+            logger.error("no model at start (tagging goes on without one; retried periodically)", metadata: ["error": "\(error)"])
+        }
+        ready.signal()
+        await lifecycle.run(every: retrainInterval) { [resources, caughtUp, logger] in
+            let keys = resources.keys()
+            logger.info("model caught up with the estate: evaluating it again", metadata: ["resources": "\(keys.count)"])
+            caughtUp.fire(keys, lane: .low)
+        }
+    }
+
+    func stop() async {}
+}
