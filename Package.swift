@@ -139,7 +139,7 @@ let package = Package(
         .testTarget(
             name: "KubeTestServerTests",
             dependencies: [
-                "KubeTestServer", "K8sClient",
+                "KubeTestServer", "K8sClient", "VTagTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -5,6 +5,8 @@ import KubeCore
 struct APIError: Error, Sendable {
     var status: StatusResponse
     var headers: [(String, String)] = []
+    /// `metadata.continue` of the Status (an expired list's inconsistent continuation).
+    var continueToken: String?
 
     var code: Int { status.code ?? 500 }
 
@@ -12,10 +14,11 @@ struct APIError: Error, Sendable {
         status = StatusResponse(message: message, reason: reason, code: code, details: details)
     }
 
-    func body() -> [UInt8] { Self.encode(status) }
+    func body() -> [UInt8] { Self.encode(status, continueToken: continueToken) }
 
-    static func encode(_ s: StatusResponse) -> [UInt8] {
+    static func encode(_ s: StatusResponse, continueToken: String? = nil) -> [UInt8] {
         var o: [String: JSONValue] = ["kind": "Status", "apiVersion": "v1", "metadata": .object([:])]
+        if let continueToken { o["metadata"] = ["continue": .string(continueToken)] }
         if let v = s.status { o["status"] = .string(v) }
         if let v = s.message { o["message"] = .string(v) }
         if let v = s.reason { o["reason"] = .string(v) }

@@ -38,15 +38,11 @@ extension Cluster {
                 name = gen + String((0..<5).map { _ in Self.generateNameAlphabet.randomElement()! })
             } while get(c.key(name: name)) != nil
         }
-        if name.isEmpty {
-            throw APIError.invalid(c.type, "", [.init(reason: "FieldValueRequired", message: "Required value: name or generateName is required", field: "metadata.name")])
-        }
-        if let problem = Self.nameProblem(name, label: c.type.key == "/namespaces") {
-            throw APIError.invalid(c.type, name, [.init(reason: "FieldValueInvalid", message: "Invalid value: \(q(name)): \(problem)", field: "metadata.name")])
-        }
+        // An empty or malformed name is refused by admission, with the other metadata problems.
         if c.type.namespaced, !namespaceExists(c.namespace ?? "") {
             throw APIError.namespaceNotFound(c.namespace ?? "")
         }
+        try checkNamespaceNotTerminating(c, name: name)
         let key = c.key(name: name)
         meta["name"] = .string(name)
         meta["uid"] = .string(UUID().uuidString.lowercased())
@@ -223,7 +219,7 @@ extension Cluster {
             }
         }
         prepareUpdateBuiltIn(&o, old: old, c)
-        let (admitted, warnings) = try admit(o, c, name: name)
+        let (admitted, warnings) = try admit(o, c, name: name, old: old)
         o = admitted
         // Generation: spec-like content (everything but metadata and, with a status subresource, status).
         if c.type.tracksGeneration {

@@ -274,8 +274,9 @@ struct DeleteTests {
             cm = ["metadata": ["name": "shared", "ownerReferences": [ref, ["apiVersion": "example.test/v1", "kind": "Widget", "name": "keeper", "uid": keeper[path: "metadata", "uid"]!]]]]
             _ = try await c.post("/api/v1/namespaces/default/configmaps", cm)
             #expect(try await c.delete("\(widgets)/owner").status == 200)
-            #expect(try await c.get("\(widgets)/dep").status == 404)
-            #expect(try await c.get("/api/v1/namespaces/default/configmaps/cm").status == 404)
+            // The garbage collector acts after the DELETE has been answered.
+            #expect(await eventually { try await c.get("\(widgets)/dep").status == 404 })
+            #expect(await eventually { try await c.get("/api/v1/namespaces/default/configmaps/cm").status == 404 })
             let shared = try await c.get("/api/v1/namespaces/default/configmaps/shared")
             #expect(shared.status == 200)
             #expect(shared.json[path: "metadata", "ownerReferences"]?.arrayValue?.count == 1)
@@ -309,8 +310,10 @@ struct DeleteTests {
             #expect(dc.status == 200)
             #expect(dc.json.names == ["w1", "w2"])
             #expect(try await c.get(team).json.names == ["w0"])
-            #expect(try await c.delete("/api/v1/namespaces/team").status == 200)
-            #expect(try await c.get("/api/v1/namespaces/team").status == 404)
+            let deleted = try await c.delete("/api/v1/namespaces/team")
+            #expect(deleted.status == 200)
+            #expect(deleted.json[path: "status", "phase"] == "Terminating")
+            #expect(await eventually { try await c.get("/api/v1/namespaces/team").status == 404 })
             #expect(try await c.get("/apis/example.test/v1/widgets").json.names.isEmpty)
         }
     }
