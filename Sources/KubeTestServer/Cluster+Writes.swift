@@ -329,6 +329,39 @@ extension Cluster {
     }
 
     /// Server-side apply (`application/apply-patch+yaml`).
+    /// The first list-type map/set with a repeated entry in an apply configuration, as structured-merge-diff
+    /// words it (`.spec.resources: duplicate entries for key [name="a"]`).
+    static func duplicateListEntry(_ v: JSONValue, schema: JSONValue?, path: String) -> String? {
+        switch v {
+        case .object(let o):
+            for k in o.keys.sorted() {
+                let child = schema?[path: "properties", k] ?? (schema?["additionalProperties"].flatMap { $0.objectValue != nil ? $0 : nil })
+                if let d = duplicateListEntry(o[k]!, schema: child, path: "\(path).\(k)") { return d }
+            }
+        case .array(let a):
+            switch schema?["x-kubernetes-list-type"]?.stringValue {
+            case "map":
+                let keys = schema?["x-kubernetes-list-map-keys"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                var seen: Set<[JSONValue]> = []
+                for item in a where !seen.insert(keys.map { item[$0] ?? .null }).inserted {
+                    let shown = keys.map { "\($0)=\((item[$0] ?? .null).compactString())" }.joined(separator: ",")
+                    return "\(path): duplicate entries for key [\(shown)]"
+                }
+            case "set":
+                var seen: Set<JSONValue> = []
+                for item in a where !seen.insert(item).inserted {
+                    return "\(path): duplicate entries for value \(item.compactString())"
+                }
+            default: break
+            }
+            for item in a {
+                if let d = duplicateListEntry(item, schema: schema?["items"], path: path) { return d }
+            }
+        default: break
+        }
+        return nil
+    }
+
     mutating func apply(_ c: RequestContext) throws -> Reply {
         let name = c.name ?? ""
         guard let manager = c.query["fieldManager"], !manager.isEmpty else {
@@ -348,6 +381,13 @@ extension Cluster {
         }
         let force = c.query["force"] == "true"
         let schema = c.type.version(c.version)?.schema
+        if let dup = Self.duplicateListEntry(config, schema: schema, path: "") {
+            // structured-merge-diff cannot even type the configuration: a 500 without a reason.
+            let ns = config[path: "metadata", "namespace"]?.stringValue ?? ""
+            throw APIError(status: StatusResponse(
+                message: "failed to create typed patch object (\(ns)/\(name); \(c.type.apiVersion(c.version)), Kind=\(c.type.kind)): \(dup)",
+                reason: nil, code: 500))
+        }
         let time = KubeTime.format(c.now)
         guard let old = get(c.key)?.object else {
             guard c.subresource == nil else { throw APIError.notFound(c.type, name) }

@@ -23,7 +23,8 @@ struct ResourceType: Sendable {
     var verbs: [String] = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
     /// PUT without resourceVersion is allowed (most built-in kinds).
     var allowUnconditionalUpdate: Bool = true
-    /// A plain delete returns the object (true) or a Success Status (false).
+    /// A delete that removes the object at once returns it (true) or a Success Status (false, custom
+    /// resources as recorded in 12).
     var returnDeletedObject: Bool = false
 
     struct Version: Sendable {
@@ -140,7 +141,7 @@ struct ResourceType: Sendable {
             shortNames: names["shortNames"]?.arrayValue?.compactMap(\.stringValue) ?? [],
             categories: names["categories"]?.arrayValue?.compactMap(\.stringValue) ?? [],
             versions: versions, isCustom: true, tracksGeneration: true,
-            allowUnconditionalUpdate: false, returnDeletedObject: true))
+            allowUnconditionalUpdate: false, returnDeletedObject: false))
     }
 
     static func containsCEL(_ schema: JSONValue) -> Bool {

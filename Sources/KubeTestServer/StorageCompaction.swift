@@ -6,27 +6,31 @@ import Foundation
 struct StorageCompaction: Sendable {
     let interval: TimeInterval
     let started: Date
-    /// (time of a write, revision after it), oldest first; neighbours less than a second apart are merged,
-    /// keeping the later one, which only ever makes compaction later.
+    /// Writes in buckets (one per `bucket` of time): the last revision written in each and when, oldest
+    /// first. A bucket counts as written at its last write, which only ever makes compaction later.
     private var samples: [Sample] = []
+    private let bucket: TimeInterval
+    /// Highest compacted revision (by schedule or by `compactNow`).
+    private(set) var compactedRV: Int64 = 0
 
     struct Sample: Sendable {
+        var start: Date
         var time: Date
         var rv: Int64
     }
-    /// Highest compacted revision (by schedule or by `compactNow`).
-    private(set) var compactedRV: Int64 = 0
 
     init(interval: Duration, started: Date = Date()) {
         self.interval = max(0.001, Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18)
         self.started = started
+        bucket = min(1, self.interval / 10)
     }
 
     mutating func recordWrite(rv: Int64, now: Date = Date()) {
-        if let last = samples.last, now.timeIntervalSince(last.time) < 1 {
-            samples[samples.count - 1] = Sample(time: now, rv: rv)
+        if let last = samples.last, now.timeIntervalSince(last.start) < bucket {
+            samples[samples.count - 1].time = now
+            samples[samples.count - 1].rv = rv
         } else {
-            samples.append(Sample(time: now, rv: rv))
+            samples.append(Sample(start: now, time: now, rv: rv))
         }
     }
 

@@ -221,7 +221,7 @@ struct OperatorRBACTests {
         settings.leaderElection = .init(
             leaseNamespace: "vtag-system", leaseName: "vtag-operator-leader", leaseDuration: .seconds(6),
             renewDeadline: .seconds(4), retryPeriod: .milliseconds(500))
-        try await RunningManager.with(client: cluster.operatorClient, settings: settings) { _ in
+        try await RunningManager.with(client: cluster.operatorClient, settings: settings) { (_) async throws -> Void in
             #expect(try await eventually(timeout: .seconds(60)) {
                 server.requests().contains {
                     $0.user == Self.operatorUser && $0.verb == "create" && $0.resource == "tagapprovals" && $0.responseStatus == 403

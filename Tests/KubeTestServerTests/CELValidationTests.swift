@@ -79,6 +79,22 @@ struct CELValidationTests {
         }
     }
 
+    @Test func nameTemplatesNeedANameRegex() async throws {
+        try await withServer(.init(crdFiles: Self.crdFiles)) { _, c in
+            let path = "/apis/vtag.dev/v1alpha1/namespaces/default/taggingrules"
+            func rule(_ name: String, match: JSONValue?) -> JSONValue {
+                var spec: JSONValue = ["tags": [["key": "team", "value": "${name.team}"]]]
+                if let match { spec["match"] = match }
+                return ["apiVersion": "vtag.dev/v1alpha1", "kind": "TaggingRule", "metadata": ["name": .string(name)], "spec": spec]
+            }
+            let ok = try await c.post(path, rule("ok", match: ["types": ["ec2:instance"], "name": ["regex": "^(?<team>[a-z]+)-"]]))
+            #expect(ok.status == 201, "\(ok.json.compactString())")
+            let bad = try await c.post(path, rule("bad", match: ["types": ["ec2:instance"]]))
+            #expect(bad.status == 422)
+            #expect(bad.json[path: "details", "causes"]?.arrayValue?.first?["field"] == "spec.tags")
+        }
+    }
+
     static func gadgetCRD(rules: JSONValue, specProperties: JSONValue = ["n": ["type": "integer"], "s": ["type": "string", "maxLength": 10]]) -> JSONValue {
         let schema: JSONValue = ["type": "object", "properties": [
             "spec": ["type": "object", "properties": specProperties, "x-kubernetes-validations": rules],
@@ -141,7 +157,7 @@ struct CELValidationTests {
         ]
         let props: JSONValue = ["n": ["type": "integer"], "s": ["type": "string", "maxLength": 10],
                                 "l": ["type": "array", "maxItems": 5, "items": ["type": "string", "maxLength": 5]]]
-        try await withServer { _, c in
+        try await withServer { (_, c) async throws -> Void in
             #expect(try await c.post(crds, Self.gadgetCRD(rules: rules, specProperties: props)).status == 201)
             let path = "/apis/example.test/v1/namespaces/default/gizmos"
             func create(_ name: String, _ spec: JSONValue) async throws -> [String] {

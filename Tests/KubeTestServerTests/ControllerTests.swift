@@ -47,7 +47,7 @@ struct ControllerTests {
     }
 
     @Test func danglingOwnerIsCollectedUnlessItsKindIsUnknown() async throws {
-        try await withWidgets { _, c in
+        try await withWidgets { (_, c) async throws -> Void in
             var ghost = widget("ghost-child")
             ghost["metadata"]?["ownerReferences"] = [["apiVersion": "example.test/v1", "kind": "Widget", "name": "ghost", "uid": "6f1b2c3d-0000-4000-8000-000000000001"]]
             #expect(try await c.post(widgets, ghost).status == 201)

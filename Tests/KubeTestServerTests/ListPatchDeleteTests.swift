@@ -252,7 +252,9 @@ struct DeleteTests {
             #expect(bad.status == 409)
             let ok = try await c.delete("\(widgets)/a", ["preconditions": ["resourceVersion": .string(created.rv), "uid": created[path: "metadata", "uid"]!]])
             #expect(ok.status == 200)
-            #expect(ok.json["kind"] == "Widget")
+            // A custom resource removed at once is answered with a Success Status naming it (transcript 12#4).
+            #expect(ok.json["kind"] == "Status")
+            #expect(ok.json[path: "details", "uid"] == created[path: "metadata", "uid"])
             #expect(try await c.delete("\(widgets)/a").status == 404)
             _ = try await c.post("/api/v1/namespaces/default/configmaps", ["metadata": ["name": "cm"]])
             let cm = try await c.delete("/api/v1/namespaces/default/configmaps/cm")
