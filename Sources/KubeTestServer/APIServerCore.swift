@@ -102,7 +102,7 @@ final class APIServerCore: Sendable {
         var record = RecordedRequest(
             method: req.method, path: req.path, query: req.query, headers: req.headers,
             body: req.body.isEmpty ? nil : req.body, user: nil, verb: "", resource: "", subresource: nil,
-            namespace: nil, name: nil, apiGroup: "", apiVersion: "", responseStatus: 0)
+            namespace: nil, name: nil, apiGroup: "", apiVersion: "", responseStatus: 0, httpVersion: req.httpVersion)
         if case .resource(let r) = tgt {
             record.verb = Self.verb(method: req.method, hasName: r.name != nil, query: req.query)
             record.resource = r.plural

@@ -1,4 +1,5 @@
-// KubeAPITestServer: an in-process Kubernetes API server for tests (HTTPS on 127.0.0.1, its own CA,
+// KubeAPITestServer: an in-process Kubernetes API server for tests (HTTPS on 127.0.0.1 speaking HTTP/2 to
+// clients that offer it by ALPN and HTTP/1.1 to the others, as kube-apiserver does; its own CA,
 // token and client-certificate auth), modelled on kube-apiserver v1.36 as recorded in
 // shared/k8s-api-transcripts/. It keeps the real server's semantics for what vtag uses: one cluster-wide
 // resourceVersion, 409 Conflict/AlreadyExists, generation, the status subresource split, label/field selectors,
@@ -141,15 +142,7 @@ public final class KubeAPITestServer: Sendable {
             try core.install(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]], source: "Options.namespaces")
         }
         for file in options.crdFiles {
-            let text: String
-            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
-                throw TestServerError("cannot read CRD file \(file): \(error.localizedDescription)")
-            }
-            let docs: [JSONValue]
-            do { docs = try YAMLJSON.parseAll(text) } catch {
-                throw TestServerError("CRD file \(file) is not valid YAML: \(error)")
-            }
-            for doc in docs where doc["kind"]?.stringValue == "CustomResourceDefinition" {
+            for doc in try manifestDocuments(at: file, what: "CRD file") where doc["kind"]?.stringValue == "CustomResourceDefinition" {
                 try core.install(doc, source: file)
             }
         }
@@ -168,17 +161,20 @@ public final class KubeAPITestServer: Sendable {
     /// Creates the objects of a YAML manifest file (multi-document; `edit` may change or drop each, e.g. to
     /// remove a verb from a ClusterRole), as `kubectl create -f` would, bypassing authorization.
     public func install(manifestAt path: String, edit: (JSONValue) -> JSONValue? = { $0 }) throws {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw TestServerError("cannot read manifest \(path): \(error.localizedDescription)")
-        }
-        let docs: [JSONValue]
-        do { docs = try YAMLJSON.parseAll(text) } catch {
-            throw TestServerError("manifest \(path) is not valid YAML: \(error)")
-        }
-        for doc in docs where doc["kind"] != nil {
+        for doc in try Self.manifestDocuments(at: path, what: "manifest") where doc["kind"] != nil {
             guard let object = edit(doc) else { continue }
             try core.install(object, source: path)
+        }
+    }
+
+    /// The documents of a (multi-document) YAML file, with an error naming the file.
+    static func manifestDocuments(at path: String, what: String) throws -> [JSONValue] {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw TestServerError("cannot read \(what) \(path): \(error.localizedDescription)")
+        }
+        do { return try YAMLJSON.parseAll(text) } catch {
+            throw TestServerError("\(what) \(path) is not valid YAML: \(error)")
         }
     }
 

@@ -32,10 +32,14 @@ struct CELValidationRules: Sendable {
         var expensive: [(path: String, cost: Double)] = []
         var total = 0.0
 
-        func observe(_ path: String, _ cost: Double) {
-            total += cost
-            guard cost >= totalCostLimit / 100 else { return }
-            expensive.append((path, cost))
+        /// Per-expression budget and the schema's total (each rule counted as often as its node can occur).
+        func charge(_ what: String, _ cost: Double, cardinality: Double, field: String) {
+            if cost > perExpressionCostLimit {
+                causes.append(.init(reason: "FieldValueForbidden", message: "Forbidden: \(costMessage("estimated \(what) cost", cost, perExpressionCostLimit))", field: field))
+            }
+            let contribution = cost * cardinality
+            total += contribution
+            if contribution >= totalCostLimit / 100 { expensive.append((field, contribution)) }
         }
 
         func walk(_ s: JSONValue, _ location: String, cardinality: Double) {
@@ -51,10 +55,7 @@ struct CELValidationRules: Sendable {
                     guard typed.type == .bool || typed.type == .dyn else {
                         throw CELCompileError(message: "cel expression must evaluate to a bool", pos: 0)
                     }
-                    if typed.cost > perExpressionCostLimit {
-                        causes.append(.init(reason: "FieldValueForbidden", message: "Forbidden: \(costMessage("estimated rule cost", typed.cost, perExpressionCostLimit))", field: ruleField))
-                    }
-                    observe(ruleField, typed.cost * cardinality)
+                    charge("rule", typed.cost, cardinality: cardinality, field: ruleField)
                     var rule = Rule(source: source, program: expr, message: raw["message"]?.stringValue,
                                     reason: raw["reason"]?.stringValue, fieldPath: raw["fieldPath"]?.stringValue,
                                     isTransition: transition)
@@ -66,10 +67,7 @@ struct CELValidationRules: Sendable {
                             guard mt.type == .string || mt.type == .dyn else {
                                 throw CELCompileError(message: "messageExpression must evaluate to a string", pos: 0)
                             }
-                            if mt.cost > perExpressionCostLimit {
-                                causes.append(.init(reason: "FieldValueForbidden", message: "Forbidden: \(costMessage("estimated messageExpression cost", mt.cost, perExpressionCostLimit))", field: meField))
-                            }
-                            observe(meField, mt.cost * cardinality)
+                            charge("messageExpression", mt.cost, cardinality: cardinality, field: meField)
                             rule.messageExpression = mexpr
                         } catch {
                             causes.append(.init(reason: "FieldValueInvalid", message: "Invalid value: \(goJSON(me)): messageExpression compilation failed: \(error.rendered(me))", field: meField))
