@@ -123,8 +123,9 @@ final class APIHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             var headers: [String: String] = [:]
             for (n, v) in h.headers { headers[n.lowercased()] = headers[n.lowercased()].map { "\($0), \(v)" } ?? v }
             var certUser: String?
-            // TLS lives on the connection: an HTTP/2 stream's parent channel.
-            let connection = context.channel.parent ?? context.channel
+            // TLS lives on the connection: an HTTP/2 stream's parent channel (an HTTP/1.1 channel's parent is
+            // the listening socket).
+            let connection = httpVersion == "2" ? (context.channel.parent ?? context.channel) : context.channel
             if let cert = try? connection.pipeline.syncOperations.nioSSL_peerCertificate() {
                 certUser = commonName(of: cert)
             }
@@ -235,7 +236,7 @@ final class HTTPSListener: Sendable {
         tls.certificateVerification = .optionalVerification
         tls.trustRoots = .file(certificates.caCertPath)
         // Like kube-apiserver: HTTP/2 for clients that offer it (AsyncHTTPClient, client-go), else HTTP/1.1.
-        tls.applicationProtocols = ["h2", "http/1.1"]
+        tls.applicationProtocols = api.options.http2 ? ["h2", "http/1.1"] : ["http/1.1"]
         let sslContext = try NIOSSLContext(configuration: tls)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)

@@ -1,5 +1,5 @@
-// KubeAPITestServer: an in-process Kubernetes API server for tests (HTTPS on 127.0.0.1 speaking HTTP/2 to
-// clients that offer it by ALPN and HTTP/1.1 to the others, as kube-apiserver does; its own CA,
+// KubeAPITestServer: an in-process Kubernetes API server for tests (HTTPS on 127.0.0.1, HTTP/1.1, and HTTP/2 by
+// ALPN as kube-apiserver does when `Options.http2` is set; its own CA,
 // token and client-certificate auth), modelled on kube-apiserver v1.36 as recorded in
 // shared/k8s-api-transcripts/. It keeps the real server's semantics for what vtag uses: one cluster-wide
 // resourceVersion, 409 Conflict/AlreadyExists, generation, the status subresource split, label/field selectors,
@@ -77,6 +77,11 @@ public final class KubeAPITestServer: Sendable {
         /// Groups of token or certificate users (ServiceAccount users get theirs from their name). The default
         /// makes the default token's user an administrator, as in a kind cluster.
         public var userGroups: [String: [String]]
+
+        /// Offer HTTP/2 by ALPN (clients that speak it, AsyncHTTPClient included, then use it); false: HTTP/1.1
+        /// only. Off by default for now: the operator's long E2E flows (OperatorTaggingE2ETests,
+        /// OperatorLifecycleE2ETests) did not finish within their bounds over HTTP/2 (issue 14, not yet found why).
+        public var http2: Bool = false
 
         public enum Authorization: Sendable, Equatable {
             case alwaysAllow

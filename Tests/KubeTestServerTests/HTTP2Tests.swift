@@ -6,12 +6,19 @@ import KubeTestServer
 import NIOSSL
 import Testing
 
-/// The server speaks HTTP/2 to clients that negotiate it (ALPN h2), HTTP/1.1 to the others, like a real API
-/// server: AsyncHTTPClient, and so K8sClient, take the HTTP/2 path, many watches sharing one connection.
+/// With `http2: true` the server speaks HTTP/2 to clients that negotiate it (ALPN h2), HTTP/1.1 to the others,
+/// like a real API server: AsyncHTTPClient, and so K8sClient, take the HTTP/2 path, many watches sharing one
+/// connection. (Off by default: the operator's long E2E flows do not finish over it yet.)
 @Suite("HTTP/2")
 struct HTTP2Tests {
+    static var options: KubeAPITestServer.Options {
+        var o = KubeAPITestServer.Options()
+        o.http2 = true
+        return o
+    }
+
     @Test func asyncHTTPClientNegotiatesHTTP2() async throws {
-        try await withWidgets { (server, c) async throws -> Void in
+        try await withWidgets(Self.options) { (server, c) async throws -> Void in
             server.clearRequests()
             #expect(try await c.get(widgets).status == 200)
             #expect(server.requests().last?.httpVersion == "2")
@@ -19,7 +26,7 @@ struct HTTP2Tests {
     }
 
     @Test func http1OnlyClientsStillWork() async throws {
-        try await withWidgets { (server, _) async throws -> Void in
+        try await withWidgets(Self.options) { (server, _) async throws -> Void in
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.trustRoots = .file(server.certificates.caCertPath)
             var config = HTTPClient.Configuration(tlsConfiguration: tls)
@@ -35,7 +42,7 @@ struct HTTP2Tests {
     }
 
     @Test func concurrentWatchesShareTheHTTP2Connection() async throws {
-        try await withWidgets { (server, c) async throws -> Void in
+        try await withWidgets(Self.options) { (server, c) async throws -> Void in
             // Several open watch streams and writes on the same connection, as an operator's informers do.
             let events = try await withThrowingTaskGroup(of: WatchCount.self) { group in
                 for i in 0..<4 {
@@ -59,7 +66,7 @@ struct HTTP2Tests {
     }
 
     @Test func k8sClientUsesHTTP2() async throws {
-        try await withWidgets { (server, _) async throws -> Void in
+        try await withWidgets(Self.options) { (server, _) async throws -> Void in
             let client = try KubeClient(configuration: ClientConfiguration.load(kubeconfigPath: server.kubeconfigPath, environment: [:]))
             server.clearRequests()
             _ = try await Api<ConfigMap>(client: client, namespace: "default").listAll()
