@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        // HTTP/2 for the test API server only (clients negotiate h2 with a real API server).
+        .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
     ],
     targets: [
         // Custom resource types (Codable), conditions, names. Pure Foundation.
@@ -65,6 +67,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -160,7 +163,7 @@ let package = Package(
         .testTarget(
             name: "KubeTestServerTests",
             dependencies: [
-                "KubeTestServer", "K8sClient", "KubeCore",
+                "KubeTestServer", "K8sClient", "KubeCore", "VTagTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -5,17 +5,22 @@ import KubeCore
 struct APIError: Error, Sendable {
     var status: StatusResponse
     var headers: [(String, String)] = []
+    /// `metadata.continue` of the Status (an expired list's inconsistent continuation).
+    var continueToken: String?
 
     var code: Int { status.code ?? 500 }
+
+    init(status: StatusResponse) { self.status = status }
 
     init(_ code: Int, _ reason: String, _ message: String, details: StatusResponse.Details? = nil) {
         status = StatusResponse(message: message, reason: reason, code: code, details: details)
     }
 
-    func body() -> [UInt8] { Self.encode(status) }
+    func body() -> [UInt8] { Self.encode(status, continueToken: continueToken) }
 
-    static func encode(_ s: StatusResponse) -> [UInt8] {
+    static func encode(_ s: StatusResponse, continueToken: String? = nil) -> [UInt8] {
         var o: [String: JSONValue] = ["kind": "Status", "apiVersion": "v1", "metadata": .object([:])]
+        if let continueToken { o["metadata"] = ["continue": .string(continueToken)] }
         if let v = s.status { o["status"] = .string(v) }
         if let v = s.message { o["message"] = .string(v) }
         if let v = s.reason { o["reason"] = .string(v) }
@@ -67,13 +72,15 @@ struct APIError: Error, Sendable {
 
     /// 422 from validation: `Kind.group "name" is invalid: field: message, ...`.
     static func invalid(_ t: ResourceType, _ name: String, _ causes: [StatusResponse.Cause], kindIsPlural: Bool = false) -> APIError {
-        // Built-in kinds name the bare kind (`Event "b.1" is invalid`), custom ones `Kind.group`.
-        let what = kindIsPlural ? t.qualifiedResource : (t.isCustom ? t.qualifiedKind : t.kind)
+        // Built-in kinds name the bare kind (`Event "b.1" is invalid`); custom ones and CRDs (served by the
+        // apiextensions server) `Kind.group`.
+        let qualified = t.isCustom || t.group == "apiextensions.k8s.io"
+        let what = kindIsPlural ? t.qualifiedResource : (qualified ? t.qualifiedKind : t.kind)
         let parts = causes.map { "\($0.field ?? "<nil>"): \($0.message ?? "")" }
         let list = parts.count == 1 ? parts[0] : "[\(parts.joined(separator: ", "))]"
-        let group = (t.isCustom || kindIsPlural) ? t.group : nil
+        let group = (qualified || kindIsPlural) ? t.group : nil
         return APIError(422, "Invalid", "\(what) \(q(name)) is invalid: \(list)",
-                         details: .init(name: name, group: group, kind: kindIsPlural ? t.plural : t.kind, causes: causes))
+                         details: .init(name: name.isEmpty ? nil : name, group: group, kind: kindIsPlural ? t.plural : t.kind, causes: causes))
     }
 
     static func badRequest(_ message: String) -> APIError { APIError(400, "BadRequest", message) }

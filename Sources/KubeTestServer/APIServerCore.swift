@@ -6,7 +6,9 @@ import Synchronization
 /// The cluster state behind one lock.
 final class ClusterStore: Sendable {
     let state: Mutex<Cluster>
-    init(watchWindow: Int) { state = Mutex(Cluster(watchWindow: watchWindow)) }
+    init(watchWindow: Int, compactionInterval: Duration = .seconds(300)) {
+        state = Mutex(Cluster(watchWindow: watchWindow, compactionInterval: compactionInterval))
+    }
 }
 
 /// Routing, authentication, fault injection, recording, and the watch machinery.
@@ -100,7 +102,7 @@ final class APIServerCore: Sendable {
         var record = RecordedRequest(
             method: req.method, path: req.path, query: req.query, headers: req.headers,
             body: req.body.isEmpty ? nil : req.body, user: nil, verb: "", resource: "", subresource: nil,
-            namespace: nil, name: nil, apiGroup: "", apiVersion: "", responseStatus: 0)
+            namespace: nil, name: nil, apiGroup: "", apiVersion: "", responseStatus: 0, httpVersion: req.httpVersion)
         if case .resource(let r) = tgt {
             record.verb = Self.verb(method: req.method, hasName: r.name != nil, query: req.query)
             record.resource = r.plural
@@ -150,7 +152,21 @@ final class APIServerCore: Sendable {
             if options.requireAuth { return errorAnswer(APIError(401, "Unauthorized", "Unauthorized")) }
             user = "system:anonymous"
         }
-        if let imp = req.headers["impersonate-user"], !imp.isEmpty { user = imp }
+        var info = UserInfo(name: user!, extraGroups: options.userGroups[user!] ?? [])
+        if let imp = req.headers["impersonate-user"], !imp.isEmpty {
+            let extra = (req.headers["impersonate-group"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            if options.authorization == .rbac {
+                // Impersonating needs the impersonate verb on users (serviceaccounts for a ServiceAccount).
+                let sa = imp.split(separator: ":").map(String.init)
+                let attrs = sa.count == 4 && imp.hasPrefix("system:serviceaccount:")
+                    ? AccessAttributes(verb: "impersonate", group: "", resource: "serviceaccounts", namespace: sa[2], name: sa[3])
+                    : AccessAttributes(verb: "impersonate", group: "", resource: "users", name: imp)
+                let decision = store.state.withLock { $0.authorize(info, attrs) }
+                if !decision.allowed { return errorAnswer(Cluster.forbidden(info.name, attrs)) }
+            }
+            user = imp
+            info = UserInfo(name: imp, extraGroups: extra)
+        }
         record.user = user
         if let f = faults.takeFailure(path: req.path) { return errorAnswer(FaultInjector.failureStatus(f)) }
 
@@ -175,14 +191,18 @@ final class APIServerCore: Sendable {
         case .resource(let r):
             let verb = record.verb
             let resourceName = r.subresource.map { "\(r.plural)/\($0)" } ?? r.plural
+            let attrs = AccessAttributes(verb: verb, group: r.group, resource: r.plural, subresource: r.subresource,
+                                         namespace: r.namespace, name: r.name)
             if faults.isForbidden(verb: verb, resource: resourceName, user: user!) {
-                let t = cluster.state.withLock { $0.type(group: r.group, version: r.version, plural: r.plural) }
-                let qualified = r.group.isEmpty ? r.plural : "\(r.plural).\(r.group)"
-                let what = r.name.map { "\(qualified) \(q($0))" } ?? qualified
-                let scope = r.namespace.map { " in the namespace \(q($0))" } ?? (t?.namespaced == false || r.name == nil && r.namespace == nil ? " at the cluster scope" : "")
-                return errorAnswer(APIError(403, "Forbidden",
-                    "\(what) is forbidden: User \(q(user!)) cannot \(verb) resource \(q(resourceName)) in API group \(q(r.group))\(scope)",
-                    details: .init(name: r.name, group: r.group, kind: r.plural)))
+                return errorAnswer(Cluster.forbidden(user!, attrs))
+            }
+            // Every authenticated user may review itself (system:basic-user).
+            if let review = SelfReview.answer(req, r, verb: verb, user: info, options: options, store: store) {
+                return review
+            }
+            // Authorization comes first: a forbidden get of a missing object is 403, not 404.
+            if options.authorization == .rbac, !(store.state.withLock { $0.authorize(info, attrs) }.allowed) {
+                return errorAnswer(Cluster.forbidden(user!, attrs))
             }
             return resource(req, r, verb: verb, user: user!, channel: channel, onClose: onClose)
         }
@@ -221,9 +241,9 @@ final class APIServerCore: Sendable {
                     reply = try cluster.deleteCollection(c)
                 default: throw APIError.methodNotAllowed(req.method)
                 }
-                return (reply, !cluster.foregroundPending.isEmpty)
+                return (reply, cluster.hasControllerWork)
             }
-            if foreground { scheduleForeground(on: channel.eventLoop) }
+            if foreground { scheduleControllers(on: channel.eventLoop) }
             return .response(status: reply.status, headers: reply.headers, body: reply.body)
         } catch let e as APIError {
             return errorAnswer(e)
@@ -232,12 +252,14 @@ final class APIServerCore: Sendable {
         }
     }
 
-    /// The garbage collector's foreground pass runs shortly after the request, like the controller-manager's.
-    func scheduleForeground(on loop: any EventLoop) {
+    /// The garbage collector and namespace controller act shortly after the request, like the
+    /// controller-manager's (its work can itself leave work, e.g. a namespace waiting for a finalizer: the
+    /// pass after the next write takes it up).
+    func scheduleControllers(on loop: any EventLoop) {
         let store = self.store
         let delay = options.foregroundDeletionDelay
         loop.scheduleTask(in: .nanoseconds(Int64(delay.components.seconds) * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000)) {
-            store.state.withLock { $0.processForeground(now: Date()) }
+            store.state.withLock { $0.runControllers(now: Date()) }
         }
     }
 
@@ -248,9 +270,9 @@ final class APIServerCore: Sendable {
         let rvParam = c.query["resourceVersion"] ?? ""
         let sendInitial = c.query["sendInitialEvents"] == "true"
         let bookmarks = c.query["allowWatchBookmarks"] == "true"
-        if sendInitial && !bookmarks {
-            throw APIError.invalid(c.type, "", [.init(reason: "FieldValueForbidden", message: "Forbidden: sendInitialEvents is forbidden for watch unless allowWatchBookmarks=true", field: "allowWatchBookmarks")], kindIsPlural: true)
-        }
+        // sendInitialEvents without allowWatchBookmarks is accepted: the client just cannot tell where the
+        // initial events end.
+        try Cluster.validateListOptions(c, watch: true)
         var fromRV: Int64?
         if !rvParam.isEmpty && rvParam != "0" {
             guard let v = Int64(rvParam) else { throw APIError.badRequest("invalid resource version: \(rvParam)") }

@@ -83,10 +83,14 @@ extension Cluster {
     }
 
     /// Runs admission on an object about to be stored; returns it (defaulted, pruned) and the warnings.
-    func admit(_ object: JSONValue, _ c: RequestContext, name: String) throws -> (JSONValue, [String]) {
+    static let blockingReasons: Set<String> = ["FieldValueRequired", "FieldValueNotSupported", "FieldValueTooLong", "FieldValueTooMany", "FieldValueTypeInvalid"]
+
+    /// `old` is the stored object on updates (CEL transition rules compare against it).
+    func admit(_ object: JSONValue, _ c: RequestContext, name: String, old: JSONValue? = nil) throws -> (JSONValue, [String]) {
         var o = object
-        var warnings: [String] = []
-        var causes = Self.validateBuiltIn(o, c)
+        let meta = Self.validateObjectMeta(o, c, isCreate: old == nil)
+        var warnings = meta.warnings
+        var causes = meta.causes + Self.validateBuiltIn(o, c)
         if c.type.isCustom, let v = c.type.version(c.version) {
             let s = SchemaAdmission(object: o, schema: v.schema)
             if !s.pruned.isEmpty {
@@ -100,10 +104,15 @@ extension Cluster {
             }
             o = s.object
             causes += s.causes
-            if !s.causes.isEmpty && v.hasCEL {
-                causes.append(.init(reason: "FieldValueInvalid",
-                                    message: "Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation",
-                                    field: "<nil>"))
+            if v.hasCEL {
+                // Schema errors that leave the object's shape in doubt stop CEL; bounds and patterns do not.
+                if causes.contains(where: { Self.blockingReasons.contains($0.reason ?? "") }) {
+                    causes.append(.init(reason: "FieldValueInvalid",
+                                        message: "Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation",
+                                        field: "<nil>"))
+                } else if let rules = v.celRules, let schema = v.schema {
+                    causes += rules.validate(o, old: old, schema: schema)
+                }
             }
         }
         if c.type.key == "apiextensions.k8s.io/customresourcedefinitions" {

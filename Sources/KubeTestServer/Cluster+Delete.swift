@@ -1,7 +1,7 @@
 import Foundation
 import KubeCore
 
-/// delete, deletecollection, finalizers, namespace cleanup and owner-reference garbage collection.
+/// delete, deletecollection, finalizers; what the garbage collector does to dependents (Cluster+Controllers runs it).
 extension Cluster {
     struct DeleteOptions {
         var propagation: String?
@@ -64,21 +64,19 @@ extension Cluster {
     }
 
     /// Deletes an object the way the registry does: with finalizers (or foreground/orphan propagation) it
-    /// only gets a deletionTimestamp; otherwise it is removed and its dependents are garbage collected.
+    /// only gets a deletionTimestamp; otherwise it is removed and the garbage collector takes its dependents.
     mutating func deleteObject(_ t: ResourceType, _ key: ObjectKey, propagation: String?, now: Date) -> DeleteResult {
         guard let current = get(key)?.object else { return .deleted(.null) }
         var o = current
         var finalizers = (o[path: "metadata", "finalizers"]?.arrayValue ?? []).compactMap(\.stringValue)
         if t.key == "/namespaces" {
-            // The namespace controller empties it right away here; the namespace itself goes with it.
-            deleteNamespaceContents(key.name, now: now)
+            // Terminating until the namespace controller has emptied it (spec.finalizers: kubernetes).
+            return .terminating(startNamespaceTermination(t, key, now: now) ?? current)
         }
         let policy = propagation ?? "Background"
-        if policy == "Foreground", !finalizers.contains("foregroundDeletion") {
-            finalizers.append("foregroundDeletion")
-        }
-        if policy == "Orphan" {
-            orphanDependents(of: current, now: now)
+        if o[path: "metadata", "deletionTimestamp"] == nil {
+            if policy == "Foreground", !finalizers.contains("foregroundDeletion") { finalizers.append("foregroundDeletion") }
+            if policy == "Orphan", !finalizers.contains("orphan") { finalizers.append("orphan") }
         }
         if !finalizers.isEmpty {
             let wasTerminating = o[path: "metadata", "deletionTimestamp"] != nil
@@ -94,7 +92,7 @@ extension Cluster {
             }
             o["metadata"]?["resourceVersion"] = .string(String(nextRV()))
             put(t, key, o, eventType: "MODIFIED", old: current)
-            if finalizers.contains("foregroundDeletion") { foregroundPending.insert(key) }
+            if finalizers.contains("foregroundDeletion") || finalizers.contains("orphan") { gcFinalizerPending.insert(key) }
             return .terminating(o)
         }
         o["metadata"]?["resourceVersion"] = .string(String(nextRV()))
@@ -119,8 +117,9 @@ extension Cluster {
                 watchers[gone.key] = nil
             }
         }
-        if let uid = final[path: "metadata", "uid"]?.stringValue {
-            collectGarbage(ownerUID: uid, now: Date())
+        // The garbage collector collects the dependents on its next pass.
+        if let uid = final[path: "metadata", "uid"]?.stringValue, dependents[uid]?.isEmpty == false {
+            ownersGone.insert(uid)
         }
     }
 
@@ -143,7 +142,6 @@ extension Cluster {
                 put(t, dep, o, eventType: "MODIFIED", old: current)
             }
         }
-        dependents[ownerUID] = nil
     }
 
     mutating func orphanDependents(of owner: JSONValue, now: Date) {
@@ -156,38 +154,6 @@ extension Cluster {
             o["metadata"]?["ownerReferences"] = kept.isEmpty ? nil : .array(kept)
             o["metadata"]?["resourceVersion"] = .string(String(nextRV()))
             put(t, dep, o, eventType: "MODIFIED", old: current)
-        }
-    }
-
-    /// The garbage collector's foreground pass: delete dependents, then drop the `foregroundDeletion` finalizer.
-    mutating func processForeground(now: Date) {
-        let pending = foregroundPending
-        foregroundPending = []
-        for key in pending {
-            guard let t = types[key.type], let current = get(key)?.object else { continue }
-            if let uid = current[path: "metadata", "uid"]?.stringValue { collectGarbage(ownerUID: uid, now: now) }
-            var o = current
-            let fins = (current[path: "metadata", "finalizers"]?.arrayValue ?? []).filter { $0 != "foregroundDeletion" }
-            o["metadata"]?["finalizers"] = fins.isEmpty ? nil : .array(fins)
-            o["metadata"]?["resourceVersion"] = .string(String(nextRV()))
-            if fins.isEmpty {
-                finalizeDeletion(t, key, final: o)
-            } else {
-                put(t, key, o, eventType: "MODIFIED", old: current)
-            }
-        }
-    }
-
-    mutating func deleteNamespaceContents(_ ns: String, now: Date) {
-        for (typeKey, byNS) in objects {
-            guard let t = types[typeKey], t.namespaced, let names = byNS[ns] else { continue }
-            for name in names.keys.sorted() {
-                let key = ObjectKey(type: typeKey, namespace: ns, name: name)
-                guard var o = get(key)?.object else { continue }
-                // Finalizers of namespaced objects are not waited for: the namespace is going away at once.
-                o["metadata"]?["resourceVersion"] = .string(String(nextRV()))
-                finalizeDeletion(t, key, final: o)
-            }
         }
     }
 

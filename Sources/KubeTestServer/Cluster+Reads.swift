@@ -63,8 +63,9 @@ extension Cluster {
             let o: JSONValue
             do { o = try JSONValue.parseFast(d) } catch { throw bad(error.message) }
             guard o["v"]?.stringValue == "meta.k8s.io/v1", let rv = o["rv"]?.intValue, var start = o["start"]?.stringValue,
-                  start.hasPrefix("/"), start.hasSuffix("\u{0}") else { throw bad("unknown continue token format") }
-            start = String(start.dropFirst().dropLast())
+                  start.hasSuffix("\u{0}") else { throw bad("unknown continue token format") }
+            start = String(start.dropLast())
+            if start.hasPrefix("/") { start.removeFirst() }
             if allNamespaces {
                 let parts = start.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
                 guard parts.count == 2 else { throw bad("continue key does not name an object") }
@@ -74,14 +75,62 @@ extension Cluster {
         }
     }
 
+    /// ListOptions validation (apimachinery's ValidateListOptions): 422 `ListOptions.meta.k8s.io "" is invalid`.
+    static func validateListOptions(_ c: RequestContext, watch: Bool) throws {
+        let match = c.query["resourceVersionMatch"] ?? ""
+        let rvParam = c.query["resourceVersion"] ?? ""
+        let cont = c.query["continue"] ?? ""
+        var causes: [StatusResponse.Cause] = []
+        func forbidden(_ field: String, _ why: String) {
+            causes.append(.init(reason: "FieldValueForbidden", message: "Forbidden: \(why)", field: field))
+        }
+        if watch {
+            if c.query["sendInitialEvents"] != nil {
+                if match != "NotOlderThan" {
+                    forbidden("resourceVersionMatch", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan")
+                }
+                if !match.isEmpty && match != "NotOlderThan" {
+                    causes.append(.init(reason: "FieldValueNotSupported", message: "Unsupported value: \(q(match)): supported values: \"NotOlderThan\"", field: "resourceVersionMatch"))
+                }
+            } else if !match.isEmpty {
+                forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden for watch")
+            }
+        } else {
+            if !match.isEmpty {
+                if rvParam.isEmpty { forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided") }
+                if !cont.isEmpty { forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided") }
+                if match != "Exact" && match != "NotOlderThan" {
+                    causes.append(.init(reason: "FieldValueNotSupported", message: "Unsupported value: \(q(match)): supported values: \"Exact\", \"NotOlderThan\"", field: "resourceVersionMatch"))
+                }
+                if match == "Exact" && rvParam == "0" {
+                    forbidden("resourceVersionMatch", "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"")
+                }
+            }
+            if c.query["sendInitialEvents"] != nil { forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list") }
+        }
+        if !causes.isEmpty {
+            let parts = causes.map { "\($0.field ?? ""): \($0.message ?? "")" }
+            let list = parts.count == 1 ? parts[0] : "[\(parts.joined(separator: ", "))]"
+            throw APIError(422, "Invalid", "ListOptions.meta.k8s.io \"\" is invalid: \(list)",
+                           details: .init(group: "meta.k8s.io", kind: "ListOptions", causes: causes))
+        }
+        if !watch && !cont.isEmpty && !rvParam.isEmpty {
+            throw APIError.badRequest("specifying resource version is not allowed when using continue")
+        }
+    }
+
+    static let expiredContinue = "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list."
+
     mutating func list(_ c: RequestContext) throws -> Reply {
         let (ls, fs) = try Self.selectors(c)
+        try Self.validateListOptions(c, watch: false)
+        let compacted = listCompactedRV(now: Date())
         let rvParam = c.query["resourceVersion"] ?? ""
         if !rvParam.isEmpty && rvParam != "0" {
             guard let want = Int64(rvParam) else {
                 throw APIError.badRequest("invalid resource version: \(rvParam)")
             }
-            if c.query["resourceVersionMatch"] == "Exact" && want < log.compactedRV {
+            if c.query["resourceVersionMatch"] == "Exact" && want < compacted {
                 throw APIError(410, "Expired", "The resourceVersion for the provided list is too old.")
             }
         }
@@ -90,11 +139,16 @@ extension Cluster {
         var token: ContinueToken?
         if let cont = c.query["continue"], !cont.isEmpty {
             token = try ContinueToken.decode(cont, allNamespaces: allNamespaces, namespace: c.namespace)
-            if token!.rv < log.compactedRV {
-                throw APIError(410, "Expired", "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.")
+            // rv -1: the inconsistent continuation an expired token's 410 offers (reads the current state).
+            if token!.rv != -1 && token!.rv < compacted {
+                var inconsistent = token!
+                inconsistent.rv = -1
+                var e = APIError(410, "Expired", Self.expiredContinue)
+                e.continueToken = inconsistent.encoded(allNamespaces: allNamespaces)
+                throw e
             }
         }
-        let listRV = token?.rv ?? rv
+        let listRV = token.map { $0.rv == -1 ? rv : $0.rv } ?? rv
         let keys = sortedKeys(c.type, namespace: c.type.namespaced ? c.namespace : "")
         var startIndex = 0
         if let t = token {

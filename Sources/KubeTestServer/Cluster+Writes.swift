@@ -38,15 +38,11 @@ extension Cluster {
                 name = gen + String((0..<5).map { _ in Self.generateNameAlphabet.randomElement()! })
             } while get(c.key(name: name)) != nil
         }
-        if name.isEmpty {
-            throw APIError.invalid(c.type, "", [.init(reason: "FieldValueRequired", message: "Required value: name or generateName is required", field: "metadata.name")])
-        }
-        if let problem = Self.nameProblem(name, label: c.type.key == "/namespaces") {
-            throw APIError.invalid(c.type, name, [.init(reason: "FieldValueInvalid", message: "Invalid value: \(q(name)): \(problem)", field: "metadata.name")])
-        }
+        // An empty or malformed name is refused by admission, with the other metadata problems.
         if c.type.namespaced, !namespaceExists(c.namespace ?? "") {
             throw APIError.namespaceNotFound(c.namespace ?? "")
         }
+        try checkNamespaceNotTerminating(c, name: name)
         let key = c.key(name: name)
         meta["name"] = .string(name)
         meta["uid"] = .string(UUID().uuidString.lowercased())
@@ -223,7 +219,7 @@ extension Cluster {
             }
         }
         prepareUpdateBuiltIn(&o, old: old, c)
-        let (admitted, warnings) = try admit(o, c, name: name)
+        let (admitted, warnings) = try admit(o, c, name: name, old: old)
         o = admitted
         // Generation: spec-like content (everything but metadata and, with a status subresource, status).
         if c.type.tracksGeneration {
@@ -333,6 +329,39 @@ extension Cluster {
     }
 
     /// Server-side apply (`application/apply-patch+yaml`).
+    /// The first list-type map/set with a repeated entry in an apply configuration, as structured-merge-diff
+    /// words it (`.spec.resources: duplicate entries for key [name="a"]`).
+    static func duplicateListEntry(_ v: JSONValue, schema: JSONValue?, path: String) -> String? {
+        switch v {
+        case .object(let o):
+            for k in o.keys.sorted() {
+                let child = schema?[path: "properties", k] ?? (schema?["additionalProperties"].flatMap { $0.objectValue != nil ? $0 : nil })
+                if let d = duplicateListEntry(o[k]!, schema: child, path: "\(path).\(k)") { return d }
+            }
+        case .array(let a):
+            switch schema?["x-kubernetes-list-type"]?.stringValue {
+            case "map":
+                let keys = schema?["x-kubernetes-list-map-keys"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                var seen: Set<[JSONValue]> = []
+                for item in a where !seen.insert(keys.map { item[$0] ?? .null }).inserted {
+                    let shown = keys.map { "\($0)=\((item[$0] ?? .null).compactString())" }.joined(separator: ",")
+                    return "\(path): duplicate entries for key [\(shown)]"
+                }
+            case "set":
+                var seen: Set<JSONValue> = []
+                for item in a where !seen.insert(item).inserted {
+                    return "\(path): duplicate entries for value \(item.compactString())"
+                }
+            default: break
+            }
+            for item in a {
+                if let d = duplicateListEntry(item, schema: schema?["items"], path: path) { return d }
+            }
+        default: break
+        }
+        return nil
+    }
+
     mutating func apply(_ c: RequestContext) throws -> Reply {
         let name = c.name ?? ""
         guard let manager = c.query["fieldManager"], !manager.isEmpty else {
@@ -352,6 +381,13 @@ extension Cluster {
         }
         let force = c.query["force"] == "true"
         let schema = c.type.version(c.version)?.schema
+        if let dup = Self.duplicateListEntry(config, schema: schema, path: "") {
+            // structured-merge-diff cannot even type the configuration: a 500 without a reason.
+            let ns = config[path: "metadata", "namespace"]?.stringValue ?? ""
+            throw APIError(status: StatusResponse(
+                message: "failed to create typed patch object (\(ns)/\(name); \(c.type.apiVersion(c.version)), Kind=\(c.type.kind)): \(dup)",
+                reason: nil, code: 500))
+        }
         let time = KubeTime.format(c.now)
         guard let old = get(c.key)?.object else {
             guard c.subresource == nil else { throw APIError.notFound(c.type, name) }

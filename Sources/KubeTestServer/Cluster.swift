@@ -155,17 +155,35 @@ struct Cluster: Sendable {
     var dependents: [String: Set<ObjectKey>] = [:]
     /// uid -> key of every live object.
     var uids: [String: ObjectKey] = [:]
-    /// Objects waiting for foreground deletion of their dependents.
-    var foregroundPending: Set<ObjectKey> = []
+    /// Deleting objects with a `foregroundDeletion` or `orphan` finalizer, for the garbage collector.
+    var gcFinalizerPending: Set<ObjectKey> = []
+    /// uids of removed owners whose dependents the garbage collector has yet to collect.
+    var ownersGone: Set<String> = []
+    /// Objects written with an owner reference to a uid that does not exist (yet).
+    var danglingCandidates: Set<ObjectKey> = []
+    /// Namespaces being deleted, for the namespace controller.
+    var terminatingNamespaces: Set<String> = []
 
-    init(watchWindow: Int) {
+    /// etcd's compaction, which expires continue tokens and exact-revision lists.
+    var storage: StorageCompaction
+
+    init(watchWindow: Int, compactionInterval: Duration = .seconds(300)) {
         log = EventLog(capacity: watchWindow)
+        storage = StorageCompaction(interval: compactionInterval)
         for t in ResourceType.builtIns { types[t.key] = t }
     }
 
     mutating func nextRV() -> Int64 {
         rv += 1
+        storage.recordWrite(rv: rv)
         return rv
+    }
+
+    /// Highest revision lists can no longer be served at (etcd's compaction, or the watch cache's when the
+    /// test compacted that).
+    mutating func listCompactedRV(now: Date = Date()) -> Int64 {
+        storage.advance(now: now)
+        return max(storage.compactedRV, log.compactedRV)
     }
 
     func type(group: String, version: String, plural: String) -> ResourceType? {
@@ -230,7 +248,7 @@ struct Cluster: Sendable {
         }
         if let uid = final[path: "metadata", "uid"]?.stringValue { uids[uid] = nil }
         reindexOwners(key, old: final, new: nil)
-        foregroundPending.remove(key)
+        gcFinalizerPending.remove(key)
         let stored = StoredObject(final)
         let rvNow = Int64(final[path: "metadata", "resourceVersion"]?.stringValue ?? "") ?? rv
         announce(LoggedEvent(rv: rvNow, typeKey: t.key, type: "DELETED", namespace: key.namespace, name: key.name,
@@ -247,7 +265,10 @@ struct Cluster: Sendable {
             dependents[u]?.remove(key)
             if dependents[u]?.isEmpty == true { dependents[u] = nil }
         }
-        for u in after.subtracting(before) { dependents[u, default: []].insert(key) }
+        for u in after.subtracting(before) {
+            dependents[u, default: []].insert(key)
+            if uids[u] == nil { danglingCandidates.insert(key) }
+        }
     }
 
     mutating func announce(_ e: LoggedEvent, _ t: ResourceType) {

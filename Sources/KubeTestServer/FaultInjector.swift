@@ -28,10 +28,13 @@ public final class FaultInjector: Sendable {
     /// Set by the server: closes every open watch stream / forgets the event history.
     let dropWatchesAction: @Sendable () -> Void
     let compactAction: @Sendable () -> Void
+    let compactStorageAction: @Sendable () -> Void
 
-    init(dropWatches: @escaping @Sendable () -> Void, compact: @escaping @Sendable () -> Void) {
+    init(dropWatches: @escaping @Sendable () -> Void, compact: @escaping @Sendable () -> Void,
+         compactStorage: @escaping @Sendable () -> Void) {
         dropWatchesAction = dropWatches
         compactAction = compact
+        compactStorageAction = compactStorage
     }
 
     /// The next `n` requests (whose path starts with `matching`, when given) fail with `status`
@@ -63,6 +66,10 @@ public final class FaultInjector: Sendable {
 
     /// Forgets the event history: a watch or exact list from any older resourceVersion gets 410 Gone.
     public func compact() { compactAction() }
+
+    /// Compacts etcd (not the watch cache) to the current revision, as the API server's periodic compaction
+    /// does: continue tokens and exact-revision lists from before now are 410, watches still resume.
+    public func compactStorage() { compactStorageAction() }
 
     func currentLatency() -> Duration { state.withLock { $0.latency } }
 

@@ -2,6 +2,7 @@ import Foundation
 import KubeCore
 import NIOCore
 import NIOHTTP1
+import NIOHTTP2
 import NIOPosix
 import NIOSSL
 import Synchronization
@@ -17,6 +18,8 @@ struct APIRequest: Sendable {
     var body: Data
     /// Common name of a verified client certificate.
     var certificateUser: String?
+    /// "1.1" or "2" (as ALPN negotiated).
+    var httpVersion = "1.1"
 }
 
 /// What the API layer answers: a complete response, or a watch stream it has already taken over.
@@ -93,12 +96,17 @@ final class APIHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     let api: APIServerCore
+    /// "2" on an HTTP/2 stream (one handler per stream, behind HTTP2FramePayloadToHTTP1ServerCodec).
+    let httpVersion: String
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
     private var keepAlive = true
     private var onClose: [@Sendable () -> Void] = []
 
-    init(api: APIServerCore) { self.api = api }
+    init(api: APIServerCore, httpVersion: String = "1.1") {
+        self.api = api
+        self.httpVersion = httpVersion
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -115,12 +123,15 @@ final class APIHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             var headers: [String: String] = [:]
             for (n, v) in h.headers { headers[n.lowercased()] = headers[n.lowercased()].map { "\($0), \(v)" } ?? v }
             var certUser: String?
-            if let cert = try? context.pipeline.syncOperations.nioSSL_peerCertificate() {
+            // TLS lives on the connection: an HTTP/2 stream's parent channel (an HTTP/1.1 channel's parent is
+            // the listening socket).
+            let connection = httpVersion == "2" ? (context.channel.parent ?? context.channel) : context.channel
+            if let cert = try? connection.pipeline.syncOperations.nioSSL_peerCertificate() {
                 certUser = commonName(of: cert)
             }
             let req = APIRequest(
                 method: h.method.rawValue, path: path, rawQuery: rawQuery, query: parseQuery(rawQuery),
-                headers: headers, body: Data(body.readableBytesView), certificateUser: certUser)
+                headers: headers, body: Data(body.readableBytesView), certificateUser: certUser, httpVersion: httpVersion)
             let latency = api.faults.currentLatency()
             if latency > .zero {
                 let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -224,6 +235,8 @@ final class HTTPSListener: Sendable {
             privateKey: .privateKey(try NIOSSLPrivateKey(file: certificates.serverKeyPath, format: .pem)))
         tls.certificateVerification = .optionalVerification
         tls.trustRoots = .file(certificates.caCertPath)
+        // Like kube-apiserver: HTTP/2 for clients that offer it (AsyncHTTPClient, client-go), else HTTP/1.1.
+        tls.applicationProtocols = api.options.http2 ? ["h2", "http/1.1"] : ["http/1.1"]
         let sslContext = try NIOSSLContext(configuration: tls)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -231,10 +244,25 @@ final class HTTPSListener: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(NIOSSLServerHandler(context: sslContext))
-                    try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
-                    try sync.addHandler(APIHTTPHandler(api: api))
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+                }.flatMap {
+                    channel.configureHTTP2SecureUpgrade(
+                        h2ChannelConfigurator: { connection in
+                            connection.configureHTTP2Pipeline(mode: .server, inboundStreamInitializer: { stream in
+                                stream.eventLoop.makeCompletedFuture {
+                                    let sync = stream.pipeline.syncOperations
+                                    try sync.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
+                                    try sync.addHandler(APIHTTPHandler(api: api, httpVersion: "2"))
+                                }
+                            }).map { _ in }
+                        },
+                        http1ChannelConfigurator: { connection in
+                            connection.eventLoop.makeCompletedFuture {
+                                let sync = connection.pipeline.syncOperations
+                                try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
+                                try sync.addHandler(APIHTTPHandler(api: api, httpVersion: "1.1"))
+                            }
+                        })
                 }
             }
         do {

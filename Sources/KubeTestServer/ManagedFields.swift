@@ -314,22 +314,21 @@ enum ManagedFields {
                 c[k] = c[k].map { merge($0, v, schema: cs) } ?? v
             }
             return .object(c)
-        case (.array(var c), .array(let n)):
+        case (.array(let c), .array(let n)):
+            // Like structured-merge-diff: the live entries the applier does not mention keep their place in
+            // front, then the applier's entries in the applier's order (merged with the live ones).
             let listType = schema?["x-kubernetes-list-type"]?.stringValue
             if listType == "map", let keys = schema?["x-kubernetes-list-map-keys"]?.arrayValue?.compactMap(\.stringValue) {
+                let applied = Set(n.map { elementKey($0, keys) })
+                var out = c.filter { !applied.contains(elementKey($0, keys)) }
                 for e in n {
                     let k = elementKey(e, keys)
-                    if let i = c.firstIndex(where: { elementKey($0, keys) == k }) {
-                        c[i] = merge(c[i], e, schema: schema?["items"])
-                    } else {
-                        c.append(e)
-                    }
+                    out.append(c.first(where: { elementKey($0, keys) == k }).map { merge($0, e, schema: schema?["items"]) } ?? e)
                 }
-                return .array(c)
+                return .array(out)
             }
             if listType == "set" {
-                for e in n where !c.contains(e) { c.append(e) }
-                return .array(c)
+                return .array(c.filter { !n.contains($0) } + n)
             }
             return config
         default:

@@ -25,6 +25,8 @@ public struct RecordedRequest: Sendable, Hashable {
     public var apiVersion: String
     /// HTTP status the server answered (200 for a watch stream).
     public var responseStatus: Int
+    /// "2" when the client negotiated HTTP/2 (ALPN h2), else "1.1".
+    public var httpVersion: String = "1.1"
 
     /// The body decoded as JSON, when it is JSON.
     public var jsonBody: JSONValue? { body.flatMap { try? JSONValue.parseFast($0) } }

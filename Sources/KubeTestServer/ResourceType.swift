@@ -23,7 +23,8 @@ struct ResourceType: Sendable {
     var verbs: [String] = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
     /// PUT without resourceVersion is allowed (most built-in kinds).
     var allowUnconditionalUpdate: Bool = true
-    /// A plain delete returns the object (true) or a Success Status (false).
+    /// A delete that removes the object at once returns it (true) or a Success Status (false, custom
+    /// resources as recorded in 12).
     var returnDeletedObject: Bool = false
 
     struct Version: Sendable {
@@ -31,8 +32,10 @@ struct ResourceType: Sendable {
         var hasStatus: Bool
         var schema: JSONValue?
         var printerColumns: [JSONValue] = []
-        /// The schema has `x-kubernetes-validations` somewhere (CEL is not evaluated, see the header).
+        /// The schema has `x-kubernetes-validations` somewhere.
         var hasCEL: Bool = false
+        /// Those rules, compiled (nil: none).
+        var celRules: CELValidationRules?
     }
 
     var key: String { "\(group)/\(plural)" }
@@ -60,6 +63,17 @@ struct ResourceType: Sendable {
         ResourceType(group: "coordination.k8s.io", kind: "Lease", listKind: "LeaseList", plural: "leases", singular: "lease",
                      namespaced: true, versions: [Version(name: "v1", hasStatus: false)],
                      microTimeFields: [["spec", "acquireTime"], ["spec", "renewTime"]]),
+        ResourceType(group: "", kind: "ServiceAccount", listKind: "ServiceAccountList", plural: "serviceaccounts", singular: "serviceaccount",
+                     namespaced: true, shortNames: ["sa"], versions: [Version(name: "v1", hasStatus: false)]),
+        ResourceType(group: "rbac.authorization.k8s.io", kind: "Role", listKind: "RoleList", plural: "roles", singular: "role",
+                     namespaced: true, versions: [Version(name: "v1", hasStatus: false)]),
+        ResourceType(group: "rbac.authorization.k8s.io", kind: "RoleBinding", listKind: "RoleBindingList", plural: "rolebindings",
+                     singular: "rolebinding", namespaced: true, versions: [Version(name: "v1", hasStatus: false)]),
+        ResourceType(group: "rbac.authorization.k8s.io", kind: "ClusterRole", listKind: "ClusterRoleList", plural: "clusterroles",
+                     singular: "clusterrole", namespaced: false, versions: [Version(name: "v1", hasStatus: false)]),
+        ResourceType(group: "rbac.authorization.k8s.io", kind: "ClusterRoleBinding", listKind: "ClusterRoleBindingList",
+                     plural: "clusterrolebindings", singular: "clusterrolebinding", namespaced: false,
+                     versions: [Version(name: "v1", hasStatus: false)]),
         ResourceType(group: "apiextensions.k8s.io", kind: "CustomResourceDefinition", listKind: "CustomResourceDefinitionList",
                      plural: "customresourcedefinitions", singular: "customresourcedefinition", namespaced: false,
                      shortNames: ["crd", "crds"], categories: ["api-extensions"], versions: [Version(name: "v1", hasStatus: true)],
@@ -87,13 +101,32 @@ struct ResourceType: Sendable {
         }
         var versions: [Version] = []
         var storage: Version?
-        for v in spec["versions"]?.arrayValue ?? [] {
+        let specVersions = spec["versions"]?.arrayValue ?? []
+        // One schema for every version is shown (and refused) as spec.validation, like the API server does.
+        let sharedSchema = Set(specVersions.map { $0[path: "schema", "openAPIV3Schema"] ?? .null }).count == 1
+        var compiled: [JSONValue: CELValidationRules] = [:]
+        for (i, v) in specVersions.enumerated() {
             guard let vname = v["name"]?.stringValue else { continue }
             let schema = v[path: "schema", "openAPIV3Schema"]
+            var rules: CELValidationRules?
+            if let schema, containsCEL(schema) {
+                if let done = compiled[schema] {
+                    rules = done
+                } else {
+                    let prefix = sharedSchema ? "spec.validation.openAPIV3Schema" : "spec.versions[\(i)].schema.openAPIV3Schema"
+                    switch CELValidationRules.compile(schema: schema, fieldPrefix: prefix) {
+                    case .success(let r):
+                        rules = r
+                        compiled[schema] = r
+                    case .failure(let p):
+                        if !(sharedSchema && i > 0) { causes += p.causes }
+                    }
+                }
+            }
             let version = Version(
                 name: vname, hasStatus: v[path: "subresources", "status"] != nil, schema: schema,
                 printerColumns: v["additionalPrinterColumns"]?.arrayValue ?? [],
-                hasCEL: schema.map(containsCEL) ?? false)
+                hasCEL: schema.map(containsCEL) ?? false, celRules: rules)
             if v["storage"]?.boolValue == true { storage = version }
             if v["served"]?.boolValue != false, v["storage"]?.boolValue != true { versions.append(version) }
         }
@@ -108,7 +141,7 @@ struct ResourceType: Sendable {
             shortNames: names["shortNames"]?.arrayValue?.compactMap(\.stringValue) ?? [],
             categories: names["categories"]?.arrayValue?.compactMap(\.stringValue) ?? [],
             versions: versions, isCustom: true, tracksGeneration: true,
-            allowUnconditionalUpdate: false, returnDeletedObject: true))
+            allowUnconditionalUpdate: false, returnDeletedObject: false))
     }
 
     static func containsCEL(_ schema: JSONValue) -> Bool {

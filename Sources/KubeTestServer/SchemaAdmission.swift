@@ -4,7 +4,8 @@ import KubeCore
 /// Structural-schema admission for custom resources: pruning of unknown fields, defaults, and a
 /// subset of OpenAPI v3 validation (type, required, enum, minimum/maximum, exclusive bounds,
 /// minLength/maxLength, pattern, minItems/maxItems, additionalProperties, x-kubernetes-preserve-unknown-fields,
-/// x-kubernetes-int-or-string). CEL rules (`x-kubernetes-validations`) are not evaluated.
+/// x-kubernetes-int-or-string, list-type map/set uniqueness). CEL rules (`x-kubernetes-validations`) are
+/// evaluated after it, by `CELValidationRules`.
 struct SchemaAdmission {
     /// Defaulted and pruned object.
     var object: JSONValue
@@ -108,6 +109,7 @@ struct SchemaAdmission {
             if schema["uniqueItems"]?.boolValue == true, Set(a).count != a.count {
                 fail("FieldValueDuplicate", "Duplicate value: \(Self.show(value))", path)
             }
+            checkListType(a, schema, path: path)
             value = .array(a)
         case .string(let s):
             let n = s.count
@@ -142,6 +144,33 @@ struct SchemaAdmission {
             }
             if let m = schema["multipleOf"]?.doubleValue, m != 0, (d / m).rounded() != d / m {
                 fail("FieldValueInvalid", "Invalid value: \(shown): \(path) in body should be a multiple of \(Self.show(schema["multipleOf"]!))", path)
+            }
+        default:
+            break
+        }
+    }
+
+    /// `x-kubernetes-list-type: map` items are unique by their keys, `set` items by value: the second of a pair
+    /// is `Duplicate value` showing the keys (in list-map-keys order) or the value.
+    private mutating func checkListType(_ a: [JSONValue], _ schema: JSONValue, path: String) {
+        switch schema["x-kubernetes-list-type"]?.stringValue {
+        case "map":
+            let keys = schema["x-kubernetes-list-map-keys"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            guard !keys.isEmpty else { return }
+            var seen: Set<[JSONValue]> = []
+            for (i, item) in a.enumerated() {
+                let id = keys.map { item[$0] ?? .null }
+                if seen.insert(id).inserted { continue }
+                let shown = keys.compactMap { k -> String? in
+                    guard let v = item[k] else { return nil }
+                    return "\(q(k)):\(Self.show(v))"
+                }.joined(separator: ",")
+                fail("FieldValueDuplicate", "Duplicate value: {\(shown)}", "\(path)[\(i)]")
+            }
+        case "set":
+            var seen: Set<JSONValue> = []
+            for (i, item) in a.enumerated() where !seen.insert(item).inserted {
+                fail("FieldValueDuplicate", "Duplicate value: \(Self.show(item))", "\(path)[\(i)]")
             }
         default:
             break

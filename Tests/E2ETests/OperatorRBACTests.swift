@@ -1,8 +1,9 @@
 // The operator's RBAC in manifests/ is enough and no more, checked against what the operator really sends:
 // VTagManager runs the whole flow (simulated, inventory and AWS discovery, rules, approvals decided by a
-// person, the model stored, leader election) against the test server as the operator's ServiceAccount, with
-// request recording on; every request it sent must be one the ClusterRole/Role of manifests/ grant, and every
-// right they grant must have been used (or be listed below with the reason it was not).
+// person bound to vtag-approver, the model stored, leader election) against the test server as the
+// operator's ServiceAccount, through the server's RBAC authoriser loaded with manifests/; no request may be
+// refused, and every right they grant must have been used (or be listed below with the reason it was not).
+// Without one verb of manifests/ the same flow fails against the server.
 //
 // Test server only: it needs the server's request log (a real cluster's audit log is not at hand).
 import Foundation
@@ -32,17 +33,63 @@ struct OperatorRBACTests {
         "delete configmaps.core": "a model chunk is deleted only when a smaller model needs fewer chunks",
     ]
 
-    @Test func everyRequestOfTheOperatorIsGrantedAndEveryGrantIsUsed() async throws {
+    static let approverUser = "alice"
+
+    /// A server enforcing RBAC from manifests/ (each object passed through `edit`), with alice bound to
+    /// vtag-approver; clients for the admin, the operator's ServiceAccount and alice.
+    struct Cluster {
+        var server: KubeAPITestServer
+        var admin: KubeClient
+        var operatorClient: KubeClient
+        var approver: KubeClient
+        var files: [String]
+    }
+
+    static func cluster(edit: (JSONValue) -> JSONValue? = { $0 }) async throws -> Cluster {
         let server = try await KubeAPITestServer.start(.init(
             crdFiles: E2EEnvironment.crdPaths(OperatorE2E.crds),
-            tokens: ["test-token": "test-user", "operator-token": Self.operatorUser],
-            namespaces: ["default", "kube-system", "kube-public", "vtag-system", "team-a"]))
-        defer { Task { try? await server.shutdown() } }
+            tokens: ["test-token": "test-user", "operator-token": Self.operatorUser, "approver-token": Self.approverUser],
+            namespaces: ["default", "kube-system", "kube-public", "vtag-system", "team-a"],
+            authorization: .rbac))
+        let manifests = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("manifests")
+        for file in ["serviceaccount.yaml", "rbac-operator.yaml", "rbac-people.yaml"] {
+            // As kustomize does: namespaced objects and ServiceAccount subjects land in vtag-system.
+            try server.install(manifestAt: manifests.appendingPathComponent(file).path) { doc in
+                var o = doc
+                if ["ServiceAccount", "Role", "RoleBinding"].contains(o["kind"]?.stringValue ?? ""), o[path: "metadata", "namespace"] == nil {
+                    o["metadata"]?["namespace"] = "vtag-system"
+                }
+                return edit(o)
+            }
+        }
+        let binding: JSONValue = [
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": ["name": "alice-approves"],
+            "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "vtag-approver"],
+            "subjects": [["apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": .string(Self.approverUser)]],
+        ]
+        let bindingFile = FileManager.default.temporaryDirectory.appendingPathComponent("vtag-rbac-\(UUID().uuidString)-binding.json").path
+        try Data(binding.compactData()).write(to: URL(fileURLWithPath: bindingFile))
+        try server.install(manifestAt: bindingFile)
+        func client(_ token: String) throws -> (KubeClient, String) {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("vtag-rbac-\(UUID().uuidString).yaml").path
+            try server.writeKubeconfig(to: path, user: .token(token))
+            return (try KubeClient(configuration: ClientConfiguration.load(kubeconfigPath: path, environment: [:])), path)
+        }
         let admin = try KubeClient(configuration: ClientConfiguration.load(kubeconfigPath: server.kubeconfigPath, environment: [:]))
-        let operatorKubeconfig = FileManager.default.temporaryDirectory.appendingPathComponent("vtag-rbac-\(UUID().uuidString).yaml").path
-        try server.writeKubeconfig(to: operatorKubeconfig, user: .token("operator-token"))
-        defer { try? FileManager.default.removeItem(atPath: operatorKubeconfig) }
-        let operatorClient = try KubeClient(configuration: ClientConfiguration.load(kubeconfigPath: operatorKubeconfig, environment: [:]))
+        let (operatorClient, operatorPath) = try client("operator-token")
+        let (approver, approverPath) = try client("approver-token")
+        return Cluster(server: server, admin: admin, operatorClient: operatorClient, approver: approver,
+                       files: [bindingFile, operatorPath, approverPath])
+    }
+
+    @Test func everyRequestOfTheOperatorIsGrantedAndEveryGrantIsUsed() async throws {
+        let cluster = try await Self.cluster()
+        let server = cluster.server, admin = cluster.admin, operatorClient = cluster.operatorClient
+        defer {
+            Task { try? await server.shutdown() }
+            for f in cluster.files { try? FileManager.default.removeItem(atPath: f) }
+        }
 
         // What a person sets up: a rule that suggests, a simulated, an inventory and an AWS job (its endpoint
         // refuses connections: the credentials Secret is still read by name, and the run reports its failure).
@@ -88,10 +135,11 @@ struct OperatorRBACTests {
                 pending = try await approvals.listAll().items.filter { $0.status?.phase == .pending }
                 return pending.count >= 2
             }, "suggestions became pending approvals")
-            // A person with vtag-approver rights decides.
+            // A person with vtag-approver rights (and only those) decides.
+            let asApprover = Api<TagApproval>(client: cluster.approver, namespace: ns)
             if pending.count >= 2 {
-                _ = try await approvals.patchStatus(pending[0].name, .merge(["status": ["decision": "Approved"]]))
-                _ = try await approvals.patchStatus(pending[1].name, .merge(["status": ["decision": "Denied", "reason": "no"]]))
+                _ = try await asApprover.patchStatus(pending[0].name, .merge(["status": ["decision": "Approved"]]))
+                _ = try await asApprover.patchStatus(pending[1].name, .merge(["status": ["decision": "Denied", "reason": "no"]]))
                 #expect(try await eventually {
                     let phases = try await [approvals.get(pending[0].name), approvals.get(pending[1].name)].map(\.status?.phase)
                     return phases == [.applied, .denied]
@@ -107,6 +155,8 @@ struct OperatorRBACTests {
 
         let sent = server.requests().filter { $0.user == Self.operatorUser && !$0.resource.isEmpty }
         #expect(sent.count > 100, "the operator's requests were recorded (\(sent.count))")
+        let denied = Set(sent.filter { $0.responseStatus == 403 }.map { "\($0.verb) \($0.resource)\($0.subresource.map { "/\($0)" } ?? "") in \($0.namespace ?? "<all namespaces>")" })
+        #expect(denied.isEmpty, "the server's RBAC refused the operator: \(denied.sorted())")
         let policy = try RBACPolicy.load()
         let requests = sent.map {
             RBACRequest(verb: $0.verb, apiGroup: $0.apiGroup, resource: $0.resource, subresource: $0.subresource,
@@ -142,6 +192,43 @@ struct OperatorRBACTests {
         #expect(unused.isEmpty, "granted but never used (remove them, or say why they are needed): \(Set(unused).sorted())")
         #expect(Set(Self.grantedForOtherPaths.keys).isSubset(of: granted),
                 "listed but not granted any more: \(Set(Self.grantedForOtherPaths.keys).subtracting(granted).sorted())")
+    }
+
+    /// manifests/ without `create` on tagapprovals: the operator's suggestions never become approvals.
+    @Test func withoutOneVerbTheOperatorsFlowFails() async throws {
+        let cluster = try await Self.cluster { doc in
+            guard doc["kind"] == "ClusterRole", doc[path: "metadata", "name"] == "vtag-operator" else { return doc }
+            var o = doc
+            o["rules"] = .array((doc["rules"]?.arrayValue ?? []).map { rule in
+                guard rule["resources"] == ["tagapprovals"] else { return rule }
+                var r = rule
+                r["verbs"] = .array((rule["verbs"]?.arrayValue ?? []).filter { $0 != "create" })
+                return r
+            })
+            return o
+        }
+        let server = cluster.server, admin = cluster.admin
+        defer {
+            Task { try? await server.shutdown() }
+            for f in cluster.files { try? FileManager.default.removeItem(atPath: f) }
+        }
+        let ns = "team-a"
+        _ = try await Api<TaggingRule>(client: admin, namespace: ns).create(OperatorE2E.applicationSuggestion(namespace: ns))
+        _ = try await Api<DiscoveryJob>(client: admin, namespace: ns).create(DiscoveryJob(
+            metadata: ObjectMeta(name: "estate"), spec: DiscoveryJobSpec(provider: .simulated, simulated: .init(count: 50, seed: 5))))
+        var settings = OperatorE2E.settings(namespace: ns, identity: "rbac-missing-verb")
+        settings.namespaces = []
+        settings.leaderElection = .init(
+            leaseNamespace: "vtag-system", leaseName: "vtag-operator-leader", leaseDuration: .seconds(6),
+            renewDeadline: .seconds(4), retryPeriod: .milliseconds(500))
+        try await RunningManager.with(client: cluster.operatorClient, settings: settings) { (_) async throws -> Void in
+            #expect(try await eventually(timeout: .seconds(60)) {
+                server.requests().contains {
+                    $0.user == Self.operatorUser && $0.verb == "create" && $0.resource == "tagapprovals" && $0.responseStatus == 403
+                }
+            }, "the operator tried to create a TagApproval and the server refused it")
+        }
+        #expect(try await Api<TagApproval>(client: admin, namespace: ns).listAll().items.isEmpty)
     }
 
     func eventually(timeout: Duration = .seconds(120), _ condition: () async throws -> Bool) async throws -> Bool {

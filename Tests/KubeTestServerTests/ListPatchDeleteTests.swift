@@ -252,7 +252,9 @@ struct DeleteTests {
             #expect(bad.status == 409)
             let ok = try await c.delete("\(widgets)/a", ["preconditions": ["resourceVersion": .string(created.rv), "uid": created[path: "metadata", "uid"]!]])
             #expect(ok.status == 200)
-            #expect(ok.json["kind"] == "Widget")
+            // A custom resource removed at once is answered with a Success Status naming it (transcript 12#4).
+            #expect(ok.json["kind"] == "Status")
+            #expect(ok.json[path: "details", "uid"] == created[path: "metadata", "uid"])
             #expect(try await c.delete("\(widgets)/a").status == 404)
             _ = try await c.post("/api/v1/namespaces/default/configmaps", ["metadata": ["name": "cm"]])
             let cm = try await c.delete("/api/v1/namespaces/default/configmaps/cm")
@@ -274,8 +276,9 @@ struct DeleteTests {
             cm = ["metadata": ["name": "shared", "ownerReferences": [ref, ["apiVersion": "example.test/v1", "kind": "Widget", "name": "keeper", "uid": keeper[path: "metadata", "uid"]!]]]]
             _ = try await c.post("/api/v1/namespaces/default/configmaps", cm)
             #expect(try await c.delete("\(widgets)/owner").status == 200)
-            #expect(try await c.get("\(widgets)/dep").status == 404)
-            #expect(try await c.get("/api/v1/namespaces/default/configmaps/cm").status == 404)
+            // The garbage collector acts after the DELETE has been answered.
+            #expect(await eventually { try await c.get("\(widgets)/dep").status == 404 })
+            #expect(await eventually { try await c.get("/api/v1/namespaces/default/configmaps/cm").status == 404 })
             let shared = try await c.get("/api/v1/namespaces/default/configmaps/shared")
             #expect(shared.status == 200)
             #expect(shared.json[path: "metadata", "ownerReferences"]?.arrayValue?.count == 1)
@@ -309,8 +312,10 @@ struct DeleteTests {
             #expect(dc.status == 200)
             #expect(dc.json.names == ["w1", "w2"])
             #expect(try await c.get(team).json.names == ["w0"])
-            #expect(try await c.delete("/api/v1/namespaces/team").status == 200)
-            #expect(try await c.get("/api/v1/namespaces/team").status == 404)
+            let deleted = try await c.delete("/api/v1/namespaces/team")
+            #expect(deleted.status == 200)
+            #expect(deleted.json[path: "status", "phase"] == "Terminating")
+            #expect(await eventually { try await c.get("/api/v1/namespaces/team").status == 404 })
             #expect(try await c.get("/apis/example.test/v1/widgets").json.names.isEmpty)
         }
     }

@@ -7,6 +7,7 @@ import NIOFoundationCompat
 import NIOHTTP1
 import NIOSSL
 import Testing
+import VTagTestSupport
 
 /// A raw HTTPS client for the test server: requests go out exactly as written (no Kubernetes client logic).
 struct RawClient {
@@ -160,4 +161,9 @@ func widget(_ name: String, size: Int64 = 1, labels: [String: String] = [:], ext
 extension JSONValue {
     var rv: String { self[path: "metadata", "resourceVersion"]?.stringValue ?? "" }
     var names: [String] { (self["items"]?.arrayValue ?? []).compactMap { $0[path: "metadata", "name"]?.stringValue } }
+}
+
+/// Bounded poll for what the server does asynchronously (compaction, garbage collection).
+func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async -> Bool {
+    (try? await waitUntil(timeout: timeout, condition)) ?? false
 }

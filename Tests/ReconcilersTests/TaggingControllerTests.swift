@@ -63,7 +63,8 @@ import Testing
 
                 // Narrowing the rule to nothing: the instances lose the tag (old scope re-evaluated), counts drop.
                 rule = try await h.ruleApi.get("team")
-                rule.spec.match = RuleMatch(types: ["lambda:function"])
+                // (The name regex stays: the CRD refuses a ${name.GROUP} value without one.)
+                rule.spec.match = RuleMatch(types: ["lambda:function"], name: NameMatch(regex: "^(?<team>[a-z]+)-"))
                 _ = try await h.ruleApi.replace(rule)
                 try await eventually("the tag removed from every instance", timeout: .seconds(60)) {
                     let items = try await h.resourceApi.listAll().items
