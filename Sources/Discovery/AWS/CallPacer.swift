@@ -1,4 +1,4 @@
-/// Spaces calls at least `interval` apart (the Resource Groups Tagging API allows GetResources 15 times a
+/// Spaces calls at least `interval` apart, whoever makes them (the Resource Groups Tagging API allows GetResources 15 times a
 /// second per account and region); callers wait their turn in order.
 actor CallPacer {
     nonisolated let interval: Duration

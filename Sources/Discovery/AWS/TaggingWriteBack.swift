@@ -118,7 +118,7 @@ public struct AWSTagWriter: Sendable {
         let (credentials, _) = try provider.prepare()
         let endpoints = try AWSEndpoints(overrideURL: settings.endpointURL)
         let transport = provider.transport(endpoints)
-        let pacer = CallPacer(interval: .nanoseconds(Int64(1_000_000_000 / options.callsPerSecond)))
+        let pacer = CallPacer(callsPerSecond: options.callsPerSecond)
         var outcome = TagWriteOutcome()
         var rng = SystemRandomNumberGenerator()
 
@@ -131,7 +131,7 @@ public struct AWSTagWriter: Sendable {
             var retry: [TagWrite] = []
             for call in pending {
                 try Task.checkCancellation()
-                await pacer.wait()
+                try await pacer.wait()
                 outcome.calls += 1
                 for arn in call.arns { attempts[arn, default: 0] += 1 }
                 let failedMap: [String: FailedResource]
@@ -199,20 +199,5 @@ public struct AWSTagWriter: Sendable {
     static func describe(_ error: any Error) -> (code: String, message: String) {
         if let e = error as? AWSCallError { return (e.code ?? e.kind.rawValue, "\(e)") }
         return ("Error", "\(error)")
-    }
-}
-
-/// Spaces calls at least `interval` apart (the API's rate limit), whoever makes them.
-actor CallPacer {
-    let interval: Duration
-    private var next: ContinuousClock.Instant?
-
-    init(interval: Duration) { self.interval = interval }
-
-    func wait() async {
-        let now = ContinuousClock.now
-        let slot = max(now, next ?? now)
-        next = slot + interval
-        if slot > now { try? await Task.sleep(until: slot, clock: .continuous) }
     }
 }
