@@ -10,6 +10,11 @@ actor CallPacer {
         interval = .nanoseconds((1_000_000_000 + n - 1) / n)
     }
 
+    /// A fractional rate (write-back's 5 calls a second may be set lower), rounded up likewise.
+    init(callsPerSecond: Double) {
+        interval = .nanoseconds(Int64((1_000_000_000 / max(callsPerSecond, 0.001)).rounded(.up)))
+    }
+
     /// Takes the next free slot at or after `now`.
     func reserve(at now: ContinuousClock.Instant) -> ContinuousClock.Instant {
         let slot = max(next ?? now, now)
