@@ -41,9 +41,11 @@ public enum EstateInference {
                 labels: known[i].filter { required.contains($0.key) }, group: TrainingExample.group(of: inputs[i].spec),
                 account: inputs[i].spec.account)
         }
-        return TagModel.train(
+        var model = TagModel.train(
             examples, keys: required, options: options, vocabulary: normaliser.vocabulary, inheritance: stats,
             lexicon: lexicon, generation: generation)
+        model.dependencies = KeyDependencies.learn(from: known, keys: required)
+        return model
     }
 
     static func relatedNames(_ spec: CloudResourceSpec, byId: [String: Int], inputs: [InferenceInput]) -> [String] {

@@ -31,6 +31,33 @@ import TaggingAPI
         }
     }
 
+    /// The targets of issue 17 on estates with what estates written by other people have (identifier
+    /// spellings, misspelt keys and values, suffixed names, tags stale after renames: `EstateOptions.realWorld`).
+    /// Tuning used seeds 7-12; these are others.
+    @Test(arguments: [UInt64(1013), 2029])
+    func targetsHoldOnUnseenRealWorldEstates(seed: UInt64) async {
+        let report = await onOwnThread {
+            let estate = EstateGenerator(seed: seed, count: 10_000, options: .realWorld).generate()
+            return Evaluation.run(resources: estate.map(\.spec), known: estate.map(\.truth), options: EvaluationOptions(seed: seed))
+        }
+        let all = report.overall
+        #expect(all.evaluated > 5000)
+        #expect(all.appliedPrecision >= 0.99, "applied precision \(all.appliedPrecision)\n\(report.table)")
+        #expect(all.filled >= 0.90, "filled \(all.filled)\n\(report.table)")
+        // Per-key honesty: no key's applied tags are right less than 97% of the time, and no key's confidences
+        // overstate by more than 0.05 in a bucket of 50 or more predictions.
+        for k in report.keys {
+            #expect(k.applied > 0, "\(k.key) never applied")
+            #expect(k.appliedPrecision >= 0.97, "\(k.key): applied precision \(k.appliedPrecision)\n\(report.table)")
+            #expect(k.calibrationShortfall <= 0.05, "\(k.key): calibration short by \(k.calibrationShortfall)\n\(report.table)")
+        }
+        let checked = all.calibration.filter { $0.predictions >= CalibrationBucket.checkedPredictions }
+        #expect(!checked.isEmpty)
+        for b in checked {
+            #expect(b.accuracy >= b.lower - 0.05, "bucket [\(b.lower), \(b.upper)): \(b.accuracy) of \(b.predictions)\n\(report.table)")
+        }
+    }
+
     @Test func evaluationIsDeterministicAndWorksWithoutGroundTruth() throws {
         let estate = EstateGenerator(seed: 3031, count: 800).generate()
         let specs = estate.map(\.spec)
