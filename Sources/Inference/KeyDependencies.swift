@@ -38,6 +38,9 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
     static let minimumResources = 50
     /// A source value seen with the target fewer times implies nothing.
     static let minimumSupport = 5
+    /// A source value whose resources disagree more often implies nothing when predicting: it is shared
+    /// (a cost centre of two teams), and the model, which sees the rest of the resource, decides better.
+    static let minimumAgreement = 0.95
 
     /// Learns from canonical key -> value maps (the values the estate knows before inference).
     public static func learn(from known: [[String: String]], keys: [String]) -> KeyDependencies {
@@ -84,7 +87,9 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
         guard let dependencies = byTarget[target] else { return nil }
         var best: Implication?
         for d in dependencies {
-            guard let source = value(d.source), let i = d.implied[Fold.fold(source.value)] else { continue }
+            guard let source = value(d.source), let i = d.implied[Fold.fold(source.value)],
+                  Double(i.agreeing) >= Self.minimumAgreement * Double(i.resources)
+            else { continue }
             let confidence = i.confidence * source.confidence
             if best == nil || confidence > best!.confidence {
                 best = Implication(dependency: d, sourceValue: source.value, implied: i, confidence: confidence)
@@ -92,6 +97,37 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
         }
         return best
     }
+
+    /// A resource's known values with those its other keys contradict replaced by what they imply, for
+    /// learning: a tag left stale by a rename (`team=pay-core` on an application of `payments`), or a
+    /// cost centre mistyped, would teach the model that the same evidence means two things, and its
+    /// held-out accuracy (so its confidence) would count the stale tag against the right prediction.
+    /// Only source values whose resources agree on the implied value at least `relabelAgreement` of the time
+    /// are trusted (stale tags of a renamed team may be a tenth of its tags), and only when at least
+    /// `relabelSources` of them are present and all imply the same value: a cost centre two teams share
+    /// would otherwise relabel the smaller team as the larger.
+    func relabelled(_ tags: [String: String]) -> [String: String] {
+        var out = tags
+        for (key, value) in tags {
+            guard let dependencies = byTarget[key] else { continue }
+            var implied: String?
+            var sources = 0
+            var agree = true
+            for d in dependencies {
+                guard let source = tags[d.source], let i = d.implied[Fold.fold(source)],
+                      Double(i.agreeing) >= Self.relabelAgreement * Double(i.resources)
+                else { continue }
+                sources += 1
+                if let implied, Fold.fold(implied) != Fold.fold(i.value) { agree = false }
+                implied = implied ?? i.value
+            }
+            if agree, sources >= Self.relabelSources, let implied, Fold.fold(implied) != Fold.fold(value) { out[key] = implied }
+        }
+        return out
+    }
+
+    static let relabelAgreement = 0.8
+    static let relabelSources = 2
 
     struct Implication {
         var dependency: Dependency

@@ -29,6 +29,8 @@ public struct ValueVocabulary: Codable, Sendable, Hashable {
     /// A variant this much rarer than a form one typo away is taken for a typo of it (or for a suffixed
     /// spelling of it). Real values that are close (`payout`, `payouts`) are rarely this lopsided.
     static let typoRatio = 10
+    /// A suffixed spelling this much rarer than its base is taken for the base.
+    static let suffixRatio = 5
     static let typoMinimumCount = 5
     static let typoMinimumLength = 4
     /// Words teams append to a name without changing what it names (`payments-team`, `ledger-svc`).
@@ -80,7 +82,9 @@ public struct ValueVocabulary: Codable, Sendable, Hashable {
         func dominates(_ count: Int) -> Bool { count >= typoMinimumCount && count >= typoRatio * entry.value.count }
         for suffix in neutralSuffixes where entry.key.count > suffix.count + 2 && entry.key.hasSuffix(suffix) {
             let base = String(entry.key.dropLast(suffix.count))
-            if let b = best[base], dominates(b.count) { return table[base] ?? b.form }
+            if let b = best[base], b.count >= typoMinimumCount, b.count >= suffixRatio * entry.value.count {
+                return table[base] ?? b.form
+            }
         }
         guard entry.key.count >= typoMinimumLength, Identifier(folded: entry.key) == nil else { return nil }
         var target: String?
@@ -164,7 +168,7 @@ struct IdentifierForms {
 
     init(_ byFold: [String: [String: Int]]) {
         var groups: [String: [(folded: String, id: Identifier)]] = [:]
-        var keyPrefixes = Set<String>()
+        var prefixUses: [String: Int] = [:]
         var identifierUses = 0, allUses = 0
         for (folded, variants) in byFold {
             let uses = variants.values.reduce(0, +)
@@ -172,13 +176,24 @@ struct IdentifierForms {
             guard let id = Identifier(folded: folded) else { continue }
             identifierUses += uses
             groups[id.digits, default: []].append((folded, id))
-            if !id.prefix.isEmpty { keyPrefixes.insert(id.prefix) }
+            if !id.prefix.isEmpty { prefixUses[id.prefix, default: 0] += uses }
         }
-        // Only a key whose values are mostly identifiers, written with at most one prefix.
-        guard keyPrefixes.count <= 1, identifierUses * 2 > allUses else { return }
+        // Only a key whose values are mostly identifiers, written with one prefix: besides it, only rare
+        // misspellings of it (`C-1042` for `CC-1042`).
+        guard identifierUses * 2 > allUses else { return }
+        if let dominant = prefixUses.max(by: { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }) {
+            let others = prefixUses.filter { $0.key != dominant.key }
+            guard others.allSatisfy({
+                EditDistance.withinOne($0.key, dominant.key) && $0.value * ValueVocabulary.typoRatio <= dominant.value
+            }) else { return }
+        }
         var formUses: [String: Int] = [:]
         for (folded, variants) in byFold where Identifier(folded: folded).map({ !$0.prefix.isEmpty }) ?? false {
             for (form, n) in variants { formUses[Self.prefixPart(of: form), default: 0] += n }
+        }
+        // A misspelt prefix's form is never the one to write.
+        if let dominant = prefixUses.max(by: { a, b in a.value != b.value ? a.value < b.value : a.key > b.key })?.key {
+            formUses = formUses.filter { Fold.fold($0.key) == dominant }
         }
         let prefix = formUses.max { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }?.key
         self.prefix = prefix
