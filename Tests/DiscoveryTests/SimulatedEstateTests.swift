@@ -170,13 +170,6 @@ struct SimulatedEstateTests {
             !known.contains(k) && known.contains { $0.count > 3 && abs($0.count - k.count) <= 1 && $0.lowercased().first == k.lowercased().first }
         } })
         #expect(typoKeys.count >= 3, "\(typoKeys)")
-        // The phenomena draw from a stream of their own: without them, the same seed gives the same resources
-        // (ids, names, accounts, which keys are tagged), only their tags' spellings differ.
-        let plain = EstateGenerator(seed: 42, count: 3000, options: EstateOptions(typoRate: 0.02, staleRate: 0.02)).generate()
-        #expect(plain.map(\.spec.id) == all.map(\.spec.id))
-        #expect(plain.map(\.spec.name) == all.map(\.spec.name))
-        #expect(plain.map { $0.spec.nativeTags?.count } == all.map { $0.spec.nativeTags?.count })
-        #expect(plain.map(\.spec.nativeTags) != all.map(\.spec.nativeTags))
     }
 
     @Test("team-owned accounts hold one team's resources; shared accounts several")

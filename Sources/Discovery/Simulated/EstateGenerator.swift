@@ -236,11 +236,12 @@ public struct EstateIterator: IteratorProtocol {
     /// punctuation variant, rarely stale or misspelt.
     mutating func tagValue(_ key: String, _ d: Deployment) -> String {
         let truth = d.truth[key]!
-        if d.team.renamed, key == "team" || key == "cost-center", quirks.chance(options.renamedStaleShare) {
+        let stale = rng.chance(options.staleRate)
+        if !stale, d.team.renamed, key == "team" || key == "cost-center", quirks.chance(options.renamedStaleShare) {
             // Tags written before the team's rename, never updated.
             return key == "team" ? d.team.formerName : costCenterTruth(d.team.formerCostCenter)
         }
-        if rng.chance(options.staleRate) {
+        if stale {
             switch key {
             case "env": return d.team.envTagValue[rng.pick(EstateVocabulary.envWeights.map(\.0).filter { $0 != truth })]!
             case "team": return d.team.formerName
@@ -261,11 +262,10 @@ public struct EstateIterator: IteratorProtocol {
                 value = Self.identifierSpellings[spelling] + d.team.costCenter
             }
         default:
-            value = truth
+            value = rng.chance(options.variantRate) ? rng.pick(Self.variants(of: truth)) : truth
             if key == "team" || key == "application", quirks.chance(options.suffixVariantRate) {
                 value += quirks.pick(key == "team" ? ["-team", "-squad", "_team"] : ["-svc", "-service", "-app"])
             }
-            value = rng.chance(options.variantRate) ? rng.pick(Self.variants(of: value)) : value
         }
         if rng.chance(options.typoRate) { value = typo(value) }
         return value
