@@ -9,6 +9,11 @@ import TaggingAPI
         TagNormaliser.learning(from: estate, tables: .default, requiredKeys: VTag.defaultRequiredKeys)
     }
 
+    /// What inference makes of a resource carrying `tags`, with the vocabulary `n` learned.
+    func inferred(_ n: TagNormaliser, _ tags: [String: String], key: String) -> InferredTag {
+        TagInferencer(vocabulary: n.vocabulary).infer(InferenceInput(spec: resource("i", tags: tags))).tag(key)!
+    }
+
     @Test func identifierSpellingsFoldIntoTheMostUsedForm() {
         var estate: [[String: String]?] = Array(repeating: ["CostCenter": "CC-1042"], count: 9)
         estate += Array(repeating: ["cost_center": "cc-1042"], count: 3)
@@ -26,7 +31,7 @@ import TaggingAPI
         #expect(n.canonicalValue("CC-1043", key: "cost-center") == "CC-1043")
         #expect(n.canonicalValue("2077", key: "cost-center") == "CC-2077")
         // The folding is named in the reason.
-        let tag = TagInferencer(vocabulary: n.vocabulary).infer(InferenceInput(spec: resource("i", tags: ["CostCenter": "1042"]))).tag("cost-center")!
+        let tag = inferred(n, ["CostCenter": "1042"], key: "cost-center")
         #expect(tag.value == "CC-1042")
         #expect(tag.reason == "native tag CostCenter=1042 normalised to cost-center=CC-1042 (1042 written as CC-1042, the estate's usual form)")
     }
@@ -52,7 +57,7 @@ import TaggingAPI
         #expect(n.canonicalValue("payments-team", key: "team") == "payments")
         #expect(n.canonicalValue("ledger-svc", key: "application") == "ledger")
         #expect(n.canonicalValue("web-app", key: "team") == "web-app")
-        let tag = TagInferencer(vocabulary: n.vocabulary).infer(InferenceInput(spec: resource("i", tags: ["team": "payments-team"]))).tag("team")!
+        let tag = inferred(n, ["team": "payments-team"], key: "team")
         #expect(tag.reason.contains("payments-team written as payments, the estate's usual name"), "\(tag.reason)")
     }
 
@@ -66,7 +71,7 @@ import TaggingAPI
         #expect(n.canonicalValue("paymnets", key: "team") == "payments")
         #expect(n.canonicalValue("payout", key: "application") == "payout")
         #expect(n.canonicalValue("payoutz", key: "application") == "payoutz")
-        let tag = TagInferencer(vocabulary: n.vocabulary).infer(InferenceInput(spec: resource("i", tags: ["team": "paymnets"]))).tag("team")!
+        let tag = inferred(n, ["team": "paymnets"], key: "team")
         #expect(tag.reason.contains("paymnets taken for a misspelling of payments"), "\(tag.reason)")
     }
 
@@ -79,7 +84,7 @@ import TaggingAPI
         #expect(n.normalisedValues(["Enviroment": "prod"]) == ["env": "production"])
         #expect(n.normalisedValues(["Aplication": "ledger"]) == ["application": "ledger"])
         #expect(n.normalisedValues(["Contract": "c-1"]) == ["Contract": "c-1"])
-        let tag = TagInferencer(vocabulary: n.vocabulary).infer(InferenceInput(spec: resource("i", tags: ["Enviroment": "prod"]))).tag("env")!
+        let tag = inferred(n, ["Enviroment": "prod"], key: "env")
         #expect(tag.reason.contains("key Enviroment taken for a misspelling of env"), "\(tag.reason)")
         // The vocabulary, with what it learned of keys and identifiers, survives the model's storage.
         let stored = try! JSONDecoder().decode(ValueVocabulary.self, from: try! JSONEncoder().encode(n.vocabulary))
