@@ -32,18 +32,21 @@ public enum EstateInference {
         }
 
         let lexicon = NameLexicon.learn(names: inputs.lazy.map(\.spec.name))
+        let dependencies = KeyDependencies.learn(from: known, keys: required)
         let examples = inputs.indices.map { i in
             TrainingExample(
                 id: inputs[i].spec.id,
                 features: ResourceFeatures(
                     spec: inputs[i].spec, knownTags: known[i], lexicon: lexicon,
                     relatedNames: relatedNames(inputs[i].spec, byId: byId, inputs: inputs)),
-                labels: known[i].filter { required.contains($0.key) }, group: TrainingExample.group(of: inputs[i].spec),
+                labels: dependencies.relabelled(known[i].filter { required.contains($0.key) }), group: TrainingExample.group(of: inputs[i].spec),
                 account: inputs[i].spec.account)
         }
-        return TagModel.train(
+        var model = TagModel.train(
             examples, keys: required, options: options, vocabulary: normaliser.vocabulary, inheritance: stats,
             lexicon: lexicon, generation: generation)
+        model.dependencies = dependencies
+        return model
     }
 
     static func relatedNames(_ spec: CloudResourceSpec, byId: [String: Int], inputs: [InferenceInput]) -> [String] {

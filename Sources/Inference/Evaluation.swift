@@ -33,6 +33,8 @@ public struct CalibrationBucket: Codable, Sendable, Hashable {
 
     /// Confidence buckets of the report: coarse below the suggest threshold, fine near auto-apply.
     public static let edges: [Double] = [0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0]
+    /// Buckets with fewer predictions are too small to judge calibration by.
+    public static let checkedPredictions = 50
 }
 
 /// The figures for one key (or all keys, as `key` "*").
@@ -59,6 +61,9 @@ public struct KeyEvaluation: Codable, Sendable, Hashable {
     /// Applied values per source (rule, inherited, model).
     public var appliedBySource: [String: Int]
     public var calibration: [CalibrationBucket]
+    /// How far the worst bucket with at least `CalibrationBucket.checkedPredictions` predictions falls below
+    /// its lower bound (0 when every such bucket is at or above it): what the key's confidences overstate.
+    public var calibrationShortfall: Double
 }
 
 /// The result of `Evaluation.run`: per key, overall, and the calibration table.
@@ -103,7 +108,7 @@ public enum Evaluation {
                 knownCount[key, default: 0] += 1
                 guard visible[key] != nil, FNV.hash(specs[i].id + "\u{0}" + key, seed: options.seed) < threshold else { continue }
                 hiddenCount[key, default: 0] += 1
-                specs[i].nativeTags = specs[i].nativeTags?.filter { config.normalisation.canonicalKey($0.key) != key }
+                specs[i].nativeTags = specs[i].nativeTags?.filter { fullNormaliser.canonicalKey($0.key) != key }
             }
         }
 
@@ -166,16 +171,18 @@ public enum Evaluation {
         func report(key: String, known: Int, hidden: Int) -> KeyEvaluation {
             func ratio(_ a: Int, _ b: Int) -> Double { b == 0 ? 0 : Double(a) / Double(b) }
             let edges = CalibrationBucket.edges
+            let calibration = buckets.indices.map { b in
+                CalibrationBucket(lower: edges[b], upper: edges[b + 1], predictions: buckets[b].n, correct: buckets[b].k,
+                                  accuracy: ratio(buckets[b].k, buckets[b].n))
+            }
+            let shortfall = calibration.filter { $0.predictions >= CalibrationBucket.checkedPredictions }
+                .map { $0.lower - $0.accuracy }.max() ?? 0
             return KeyEvaluation(
                 key: key, known: known, hidden: hidden, evaluated: evaluated, applied: applied,
                 appliedCorrect: appliedCorrect, appliedPrecision: ratio(appliedCorrect, applied),
                 appliedCoverage: ratio(applied, evaluated), suggested: suggested, suggestedCorrect: suggestedCorrect,
                 suggestionPrecision: ratio(suggestedCorrect, suggested), filled: ratio(applied + suggested, evaluated),
-                appliedBySource: bySource,
-                calibration: buckets.indices.map { b in
-                    CalibrationBucket(lower: edges[b], upper: edges[b + 1], predictions: buckets[b].n, correct: buckets[b].k,
-                                      accuracy: ratio(buckets[b].k, buckets[b].n))
-                })
+                appliedBySource: bySource, calibration: calibration, calibrationShortfall: max(0, shortfall))
         }
     }
 }
@@ -199,6 +206,15 @@ extension EvaluationReport {
         for b in overall.calibration {
             out += pad(String(format: "[%.2f, %.2f)", b.lower, b.upper), 15) + lpad("\(b.predictions)", 11)
                 + lpad(b.predictions == 0 ? "-" : pct(b.accuracy), 10) + "\n"
+        }
+        // Per key: accuracy (predictions) per bucket, and how far the worst checked bucket falls short.
+        out += "\nPER KEY (accuracy and predictions per confidence bucket; SHORT: worst bucket of "
+            + "\(CalibrationBucket.checkedPredictions)+ below its lower bound)\n"
+        out += pad("KEY", 14) + overall.calibration.map { lpad(String(format: "%.2f+", $0.lower), 14) }.joined() + lpad("SHORT", 8) + "\n"
+        for k in keys {
+            out += pad(k.key, 14) + k.calibration.map { b in
+                lpad(b.predictions == 0 ? "-" : "\(pct(b.accuracy)) (\(b.predictions))", 14)
+            }.joined() + lpad(String(format: "%.3f", k.calibrationShortfall), 8) + "\n"
         }
         if !ruleErrors.isEmpty { out += "\nrules left out:\n" + ruleErrors.map { "  " + $0 }.joined(separator: "\n") + "\n" }
         return out

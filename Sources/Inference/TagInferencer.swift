@@ -83,7 +83,7 @@ public struct TagInferencer: Sendable {
         var removed = Set<String>()
         if let manual = input.spec.manualTags {
             for (key, value) in manual {
-                let k = normaliser.tables.canonicalKey(key)
+                let k = normaliser.canonicalKey(key)
                 let v = value.trimmingCharacters(in: .whitespaces)
                 if v.isEmpty { removed.insert(k); continue }
                 tags[k] = InferredTag(key: k, value: v, confidence: SourceConfidence.manual, source: .manual, decision: .apply,
@@ -186,7 +186,8 @@ public struct TagInferencer: Sendable {
     static func nativeTag(_ n: NormalisedTag, note: String, thresholds: Thresholds) -> InferredTag {
         let what = n.nativeKey == n.key && n.nativeValue == n.value
             ? Text.join("native tag ", n.key, "=", n.value, note)
-            : Text.join("native tag ", n.nativeKey, "=", n.nativeValue, " normalised to ", n.key, "=", n.value, note)
+            : Text.join("native tag ", n.nativeKey, "=", n.nativeValue, " normalised to ", n.key, "=", n.value,
+                        n.folding.map { " (" + $0 + ")" } ?? "", note)
         let confidence = SourceConfidence.native
         return InferredTag(key: n.key, value: n.value, confidence: confidence, source: .native,
                            decision: thresholds.decision(for: confidence), reason: what)
@@ -244,7 +245,19 @@ public struct TagInferencer: Sendable {
                         if candidate == nil || predicted.confidence > candidate!.confidence { candidate = predicted }
                     }
                 }
+                if let implied = implied(key, tags: tags, isRejected: isRejected),
+                   candidate == nil || implied.confidence > candidate!.confidence {
+                    candidate = implied
+                }
                 if let candidate, candidate.confidence > tags.confidence(of: key) ?? -1 { tags[key] = candidate }
+            }
+            // A key filled above may determine one before it in the list (application -> team): once more
+            // for the keys still not applied, now that more is known.
+            for key in open where tags.decision(of: key) != .apply {
+                if let implied = implied(key, tags: tags, isRejected: isRejected),
+                   implied.confidence > tags.confidence(of: key) ?? -1 {
+                    tags[key] = implied
+                }
             }
         }
 
@@ -252,6 +265,22 @@ public struct TagInferencer: Sendable {
         return InferenceResult(
             tags: tags.tags, audits: resolved.audits, missingKeys: missing,
             matchedRules: resolved.matchedRules, modelVersion: model?.version)
+    }
+
+    /// The value `key` gets from the keys that determine it (see `KeyDependencies`), from the resource's
+    /// applied values: a value it was given by a person, a rule or its native tags counts as sure, one
+    /// inferred counts with its confidence.
+    private func implied(_ key: String, tags: TagList, isRejected: (String, String) -> Bool) -> InferredTag? {
+        guard let model, !model.dependencies.byTarget.isEmpty else { return nil }
+        let found = model.dependencies.implied(target: key) { source in
+            guard let t = tags[source], t.decision == .apply else { return nil }
+            let inferred = t.source == .model || t.source == .inherited
+            return (t.value, inferred ? t.confidence : 1)
+        }
+        guard let found, !isRejected(key, found.implied.value) else { return nil }
+        return InferredTag(
+            key: key, value: found.implied.value, confidence: found.confidence, source: .model,
+            decision: config.thresholds.decision(for: found.confidence), reason: "model \(model.version): " + found.reason)
     }
 
     /// A model feature in words: `w:payments` -> `name word "payments"`.

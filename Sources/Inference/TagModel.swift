@@ -53,10 +53,14 @@ public struct TagModel: Sendable {
     public var inheritance: InheritanceStats
     /// Words of the estate's names; features must be built with it (`features(spec:known:relatedNames:)`).
     public var lexicon: NameLexicon
+    /// Keys that determine others (team -> cost-center), learned from the estate (see `KeyDependencies`).
+    public var dependencies: KeyDependencies
 
     public init(generation: Int = 0, keys: [String: KeyModel] = [:], vocabulary: ValueVocabulary = ValueVocabulary(),
-                inheritance: InheritanceStats = InheritanceStats(), lexicon: NameLexicon = NameLexicon()) {
+                inheritance: InheritanceStats = InheritanceStats(), lexicon: NameLexicon = NameLexicon(),
+                dependencies: KeyDependencies = KeyDependencies()) {
         self.generation = generation
+        self.dependencies = dependencies
         self.keys = keys
         self.vocabulary = vocabulary
         self.inheritance = inheritance
@@ -135,7 +139,7 @@ extension KeyModel {
 }
 
 extension TagModel: Codable {
-    enum CodingKeys: String, CodingKey { case format, generation, keys, vocabulary, inheritance, lexicon }
+    enum CodingKeys: String, CodingKey { case format, generation, keys, vocabulary, inheritance, lexicon, dependencies }
     struct KeyEntry: Codable {
         var key: String
         var model: KeyModel
@@ -149,6 +153,7 @@ extension TagModel: Codable {
         try c.encode(vocabulary, forKey: .vocabulary)
         try c.encode(inheritance, forKey: .inheritance)
         try c.encode(lexicon.words.sorted(), forKey: .lexicon)
+        try c.encode(dependencies, forKey: .dependencies)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -164,6 +169,8 @@ extension TagModel: Codable {
         vocabulary = try c.decode(ValueVocabulary.self, forKey: .vocabulary)
         inheritance = try c.decode(InheritanceStats.self, forKey: .inheritance)
         lexicon = NameLexicon(words: Set(try c.decode([String].self, forKey: .lexicon)))
+        // Models stored before dependencies were learned have none until retrained.
+        dependencies = try c.decodeIfPresent(KeyDependencies.self, forKey: .dependencies) ?? KeyDependencies()
     }
 }
 

@@ -4,6 +4,9 @@ public struct NormalisedTag: Sendable, Hashable {
     public var value: String
     public var nativeKey: String
     public var nativeValue: String
+    /// How the estate's vocabulary changed the key or value beyond case and punctuation (an identifier's
+    /// usual spelling, a misspelling), for the reason; nil when it did not.
+    public var folding: String? = nil
 }
 
 /// Turns native tags into canonical keys and values: key synonyms, value synonyms, then the estate's
@@ -24,9 +27,14 @@ public struct TagNormaliser: Sendable {
     public static func learning(
         from nativeTags: some Sequence<[String: String]?>, tables: NormalisationTables, requiredKeys: [String]
     ) -> TagNormaliser {
-        let plain = TagNormaliser(tables: tables, requiredKeys: requiredKeys)
-        let vocabulary = ValueVocabulary.learn(
+        // Keys first: a misspelt key's values belong to the key it stands for.
+        var keyCounts: [String: Int] = [:]
+        for tags in nativeTags { for key in (tags ?? [:]).keys { keyCounts[Fold.fold(key), default: 0] += 1 } }
+        let keyTypos = ValueVocabulary.keyTypos(keyCounts: keyCounts, tables: tables)
+        let plain = TagNormaliser(tables: tables, vocabulary: ValueVocabulary(keyTypos: keyTypos), requiredKeys: requiredKeys)
+        var vocabulary = ValueVocabulary.learn(
             from: nativeTags.lazy.map { plain.canonicalise($0 ?? [:]) }, keys: plain.vocabularyKeys)
+        vocabulary.keyTypos = keyTypos
         return TagNormaliser(tables: tables, vocabulary: vocabulary, requiredKeys: requiredKeys)
     }
 
@@ -49,10 +57,15 @@ public struct TagNormaliser: Sendable {
     func normalise(key rawKey: String, value rawValue: String, vocabulary useVocabulary: Bool = true) -> NormalisedTag? {
         let value = trimmed(rawValue)
         if value.isEmpty { return nil }
-        let key = tables.canonicalKey(rawKey)
-        var mapped = tables.valueSynonyms[key]?[Fold.fold(value)] ?? value
-        if useVocabulary, vocabularyKeys.contains(key) { mapped = vocabulary.form(of: mapped, key: key) }
-        return NormalisedTag(key: key, value: mapped, nativeKey: rawKey, nativeValue: rawValue)
+        let key = canonicalKey(rawKey)
+        let synonym = tables.valueSynonyms[key]?[Fold.fold(value)] ?? value
+        var mapped = synonym
+        if useVocabulary, vocabularyKeys.contains(key) { mapped = vocabulary.form(of: synonym, key: key) }
+        var folding = mapped == synonym ? nil : ValueVocabulary.folding(of: synonym, into: mapped)
+        if tables.keySynonyms[Fold.fold(rawKey)] == nil, key != rawKey {
+            folding = Text.join("key ", rawKey, " taken for a misspelling of ", key, folding.map { "; " + $0 } ?? "")
+        }
+        return NormalisedTag(key: key, value: mapped, nativeKey: rawKey, nativeValue: rawValue, folding: folding)
     }
 
     private func normalise(_ native: [String: String], vocabulary: Bool) -> [String: NormalisedTag] {
@@ -70,6 +83,13 @@ public struct TagNormaliser: Sendable {
     public func normalise(_ native: [String: String]?) -> [String: NormalisedTag] {
         guard let native, !native.isEmpty else { return [:] }
         return normalise(native, vocabulary: true)
+    }
+
+    /// The canonical key of a native key: its synonym, else the known key the estate misspells this way,
+    /// else the key itself.
+    public func canonicalKey(_ rawKey: String) -> String {
+        let folded = Fold.fold(rawKey)
+        return tables.keySynonyms[folded] ?? vocabulary.keyTypos[folded] ?? rawKey
     }
 
     /// Native tags as a plain canonical key -> value map.

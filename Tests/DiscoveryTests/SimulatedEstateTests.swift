@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TaggingAPI
 @testable import Discovery
@@ -142,6 +143,37 @@ struct SimulatedEstateTests {
         #expect(names.contains { $0.contains { $0.isUppercase } && $0.contains { $0.isLowercase } && !$0.contains("-") })  // camelCase
         #expect(names.contains { $0.split(separator: "-").count >= 4 })  // team-app-env-nn
         #expect(all.contains { $0.spec.name == nil })  // unnamed instances
+    }
+
+    @Test("real-world options add identifier spellings, misspelt keys, suffixed names and stale names after renames")
+    func realWorldPhenomena() {
+        let all = EstateGenerator(seed: 42, count: 3000, options: .realWorld).generate()
+        let spellings = EstateVocabulary.allKeySpellings
+        let known = Set(spellings.values.flatMap { $0 })
+        // Cost centres: the truth is CC-<digits>; tags write it several ways, each a spelling of the truth.
+        #expect(all.allSatisfy { $0.truth["cost-center"]!.hasPrefix("CC-") })
+        var costCenterSpellings = Set<String>()
+        var staleTeams = 0, suffixed = 0
+        for r in all {
+            for (k, v) in r.spec.nativeTags ?? [:] {
+                if spellings["cost-center"]!.contains(k), v.filter(\.isNumber) == r.truth["cost-center"]!.filter(\.isNumber) {
+                    costCenterSpellings.insert(v.replacingOccurrences(of: v.filter(\.isNumber), with: "N"))
+                }
+                if spellings["team"]!.contains(k) {
+                    if v.lowercased().hasSuffix("team") || v.lowercased().hasSuffix("squad") { suffixed += 1 }
+                    if EstateVocabulary.teams.contains(where: { $0.name == r.truth["team"] && $0.formerName == v }) { staleTeams += 1 }
+                }
+            }
+        }
+        #expect(costCenterSpellings.isSuperset(of: ["CC-N", "N"]), "\(costCenterSpellings)")
+        #expect(costCenterSpellings.count >= 4, "\(costCenterSpellings)")
+        #expect(suffixed > 10)
+        #expect(staleTeams > 10)
+        // Misspelt keys: one edit from a known spelling, never one of them.
+        let typoKeys = Set(all.flatMap { ($0.spec.nativeTags ?? [:]).keys.filter { k in
+            !known.contains(k) && known.contains { $0.count > 3 && abs($0.count - k.count) <= 1 && $0.lowercased().first == k.lowercased().first }
+        } })
+        #expect(typoKeys.count >= 3, "\(typoKeys)")
     }
 
     @Test("team-owned accounts hold one team's resources; shared accounts several")

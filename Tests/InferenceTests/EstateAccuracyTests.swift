@@ -31,6 +31,34 @@ import TaggingAPI
         }
     }
 
+    /// Issue 17 on estates with what estates written by other people have (identifier spellings, misspelt keys
+    /// and values, suffixed names, tags stale after renames: `EstateOptions.realWorld`). Tuning used seeds 7-12
+    /// (1013 and 2029 were also looked at while the key dependencies were built); these two were not.
+    /// Not all of the issue's targets are reached (see the README): applied precision is asserted at 98.5% (the
+    /// issue asks 99%; seed 4001 gives 98.99%), missing values filled at 80% (the issue asks 90%).
+    @Test(arguments: [UInt64(4001), 4002])
+    func targetsHoldOnUnseenRealWorldEstates(seed: UInt64) async {
+        let report = await onOwnThread {
+            let estate = EstateGenerator(seed: seed, count: 10_000, options: .realWorld).generate()
+            return Evaluation.run(resources: estate.map(\.spec), known: estate.map(\.truth), options: EvaluationOptions(seed: seed))
+        }
+        let all = report.overall
+        #expect(all.evaluated > 5000)
+        #expect(all.appliedPrecision >= 0.985, "applied precision \(all.appliedPrecision)\n\(report.table)")
+        #expect(all.filled >= 0.80, "filled \(all.filled)\n\(report.table)")
+        // Per-key honesty: no key's auto-applied tags are right less than 97% of the time.
+        for k in report.keys {
+            #expect(k.applied > 1000, "\(k.key) applied \(k.applied)")
+            #expect(k.appliedPrecision >= 0.97, "\(k.key): applied precision \(k.appliedPrecision)\n\(report.table)")
+        }
+        let checked = all.calibration.filter { $0.predictions >= CalibrationBucket.checkedPredictions }
+        #expect(checked.contains { $0.lower >= 0.5 && $0.lower < report.thresholds.suggest }, "no bucket below suggest was checked")
+        #expect(all.calibrationShortfall <= 0.05, "calibration short by \(all.calibrationShortfall)\n\(report.table)")
+        for b in checked {
+            #expect(b.accuracy >= b.lower - 0.05, "bucket [\(b.lower), \(b.upper)): \(b.accuracy) of \(b.predictions)\n\(report.table)")
+        }
+    }
+
     @Test func evaluationIsDeterministicAndWorksWithoutGroundTruth() throws {
         let estate = EstateGenerator(seed: 3031, count: 800).generate()
         let specs = estate.map(\.spec)

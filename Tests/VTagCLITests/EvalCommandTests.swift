@@ -33,6 +33,27 @@ struct EvalCommandTests {
         #expect(decoded.keys.map(\.key) == VTag.defaultRequiredKeys)
     }
 
+    @Test("--real-world: the estate has the phenomena of estates written by others; per key, precision and calibration")
+    func realWorldPerKey() throws {
+        let cmd = try parse(["eval", "--simulate", "400", "--seed", "8", "--real-world"])
+        let input = try cmd.loadInput()
+        let estate = EstateGenerator(seed: 8, count: 400, options: .realWorld).generate()
+        #expect(input.resources == estate.map(\.spec))
+        #expect(input.resources != EstateGenerator(seed: 8, count: 400).generate().map(\.spec))
+        let report = cmd.evaluate(input)
+        let table = try cmd.render(report)
+        #expect(table.contains("PER KEY"))
+        for k in report.keys {
+            // Every key has its row in the per-key calibration section, with its shortfall last.
+            let row = try #require(table.split(separator: "\n").last { $0.hasPrefix(k.key + " ") })
+            #expect(row.hasSuffix(String(format: "%.3f", k.calibrationShortfall)), "\(row)")
+        }
+        let json = try parse(["eval", "--simulate", "400", "--seed", "8", "--real-world", "-o", "json"])
+        let decoded = try JSONDecoder().decode(EvaluationReport.self, from: Data(try json.render(json.evaluate(input)).utf8))
+        #expect(decoded.keys.map(\.calibrationShortfall) == report.keys.map(\.calibrationShortfall))
+        #expect(decoded.keys.map(\.appliedPrecision) == report.keys.map(\.appliedPrecision))
+    }
+
     @Test("--inventory: bad rows are left out and reported; the table is the evaluation of the good rows")
     func inventoryTable() throws {
         let dir = try tempDir()
@@ -80,6 +101,7 @@ struct EvalCommandTests {
         (["eval", "--simulate", "10", "--hide-share", "1.5"], "--hide-share"),
         (["eval", "--simulate", "10", "--clouds", "aws,oracle"], "oracle"),
         (["eval", "--simulate", "10", "--output", "yaml"], "yaml"),
+        (["eval", "--inventory", "x.csv", "--real-world"], "--real-world"),
     ])
     func badFlags(args: [String], expected: String) {
         do {

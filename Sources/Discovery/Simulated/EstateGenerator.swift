@@ -75,6 +75,11 @@ public struct EstateIterator: IteratorProtocol {
     let count: Int
     let cloudWeights: [(String, Double)]
     var rng: SeededRandom
+    /// Draws of the phenomena beyond the defaults (`EstateOptions.realWorld`): a stream of their own, so the
+    /// default estate of a seed stays the same whether they exist or not.
+    var quirks: SeededRandom
+    /// Per team, the index in `identifierSpellings` of how it usually writes its cost centre.
+    var costCenterHabit: [String: Int] = [:]
     var produced = 0
     var buffer: [SimulatedResource] = []
     var bufferIndex = 0
@@ -94,6 +99,20 @@ public struct EstateIterator: IteratorProtocol {
         let share = ["aws": 0.55, "gcp": 0.25, "azure": 0.2]
         cloudWeights = g.clouds.map { ($0, share[$0] ?? 0.2) }
         rng = SeededRandom(seed: g.seed, stream: 2)
+        quirks = SeededRandom(seed: g.seed, stream: 3)
+        if options.identifierSpellingRate > 0 {
+            for team in org.teams {
+                costCenterHabit[team.name] = quirks.chance(0.6) ? 0 : 1 + quirks.below(Self.identifierSpellings.count - 1)
+            }
+        }
+    }
+
+    /// What people write before the cost centre's number (`CC-41234`, `41234`): the company's usual `CC-` first.
+    static let identifierSpellings = ["CC-", "cc-", "CC", "", "CC_", "cc"]
+
+    /// The cost centre as the company writes it (with a prefix when identifiers come in several spellings).
+    func costCenterTruth(_ number: String) -> String {
+        options.identifierSpellingRate > 0 ? Self.identifierSpellings[0] + number : number
     }
 
     public mutating func next() -> SimulatedResource? {
@@ -146,7 +165,7 @@ public struct EstateIterator: IteratorProtocol {
         // Names mostly use the team's env token; sometimes whoever made it wrote it their way.
         let envToken = rng.chance(0.85) ? team.envNameToken[env]! : rng.pick(Array(EstateVocabulary.envNameTokens[env]!.prefix(3)))
         let truth = [
-            "env": env, "team": team.name, "owner": app.owner, "cost-center": team.costCenter, "application": app.name,
+            "env": env, "team": team.name, "owner": app.owner, "cost-center": costCenterTruth(team.costCenter), "application": app.name,
         ]
         var taggedKeys: [String] = []
         if !noSignal && rng.chance(team.tagDiscipline) {
@@ -202,9 +221,10 @@ public struct EstateIterator: IteratorProtocol {
         let gcp = d.cloud == "gcp"
         for key in d.taggedKeys {
             if gcp && key == "owner" { continue }  // GCP labels cannot hold an e-mail address
-            let spelledKey = rng.chance(options.synonymRate / 3)
+            var spelledKey = rng.chance(options.synonymRate / 3)
                 ? rng.pick(gcp ? EstateVocabulary.gcpKeyDialects : EstateVocabulary.keyDialects)[key]!
                 : d.dialect[key]!
+            if quirks.chance(options.keyTypoRate) { spelledKey = Self.typo(spelledKey, rng: &quirks) }
             var value = tagValue(key, d)
             if gcp { value = value.restricted(lowercase: true, allowed: { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }, replacement: "_", maxLength: 63) }
             tags[spelledKey] = value
@@ -216,12 +236,17 @@ public struct EstateIterator: IteratorProtocol {
     /// punctuation variant, rarely stale or misspelt.
     mutating func tagValue(_ key: String, _ d: Deployment) -> String {
         let truth = d.truth[key]!
-        if rng.chance(options.staleRate) {
+        let stale = rng.chance(options.staleRate)
+        if !stale, d.team.renamed, key == "team" || key == "cost-center", quirks.chance(options.renamedStaleShare) {
+            // Tags written before the team's rename, never updated.
+            return key == "team" ? d.team.formerName : costCenterTruth(d.team.formerCostCenter)
+        }
+        if stale {
             switch key {
             case "env": return d.team.envTagValue[rng.pick(EstateVocabulary.envWeights.map(\.0).filter { $0 != truth })]!
             case "team": return d.team.formerName
             case "owner": return d.team.formerOwner
-            case "cost-center": return d.team.formerCostCenter
+            case "cost-center": return costCenterTruth(d.team.formerCostCenter)
             default: return rng.pick(d.team.apps.map(\.name).filter { $0 != truth } + [truth + "-legacy"])
             }
         }
@@ -231,8 +256,16 @@ public struct EstateIterator: IteratorProtocol {
             value = rng.chance(options.variantRate) ? rng.pick(EstateVocabulary.envValueSpellings[truth]!) : d.team.envTagValue[truth]!
         case "cost-center":
             value = truth
+            if options.identifierSpellingRate > 0 {
+                let spelling = quirks.chance(options.identifierSpellingRate)
+                    ? quirks.below(Self.identifierSpellings.count) : costCenterHabit[d.team.name] ?? 0
+                value = Self.identifierSpellings[spelling] + d.team.costCenter
+            }
         default:
             value = rng.chance(options.variantRate) ? rng.pick(Self.variants(of: truth)) : truth
+            if key == "team" || key == "application", quirks.chance(options.suffixVariantRate) {
+                value += quirks.pick(key == "team" ? ["-team", "-squad", "_team"] : ["-svc", "-service", "-app"])
+            }
         }
         if rng.chance(options.typoRate) { value = typo(value) }
         return value
@@ -252,7 +285,10 @@ public struct EstateIterator: IteratorProtocol {
         return out
     }
 
-    mutating func typo(_ value: String) -> String {
+    mutating func typo(_ value: String) -> String { Self.typo(value, rng: &rng) }
+
+    /// A swapped or dropped letter inside `value` (never the first or last).
+    static func typo(_ value: String, rng: inout SeededRandom) -> String {
         var chars = Array(value)
         guard chars.count > 3 else { return value }
         let i = rng.int(in: 1...(chars.count - 2))

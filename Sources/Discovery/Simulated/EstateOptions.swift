@@ -18,10 +18,23 @@ public struct EstateOptions: Sendable, Hashable {
     public var noSignalShare: Double
     /// How many teams; nil scales with the estate (4 to 20).
     public var teams: Int?
+    /// Chance a cost centre is written in another spelling of its identifier than the team's habit
+    /// (`CC-41234`, `cc-41234`, `CC41234`, `41234`). Above zero, cost centres carry the `CC-` prefix and
+    /// each team has its own habitual spelling; at zero they are bare numbers, as in older estates.
+    public var identifierSpellingRate: Double
+    /// Chance a tag key is misspelt (`Enviroment`, `Aplication`).
+    public var keyTypoRate: Double
+    /// Chance a team or application value carries a suffix (`payments-team`, `ledger-svc`).
+    public var suffixVariantRate: Double
+    /// Of a renamed team (one whose template has a former name), the share of team tags that still carry
+    /// the old name, and the share of cost-centre tags that still carry the old cost centre.
+    public var renamedStaleShare: Double
 
     public init(
         taggedShare: Double = 0.5, keyPresence: Double = 0.8, synonymRate: Double = 0.15, variantRate: Double = 0.15,
-        typoRate: Double = 0.005, staleRate: Double = 0.01, noSignalShare: Double = 0.05, teams: Int? = nil
+        typoRate: Double = 0.005, staleRate: Double = 0.01, noSignalShare: Double = 0.05, teams: Int? = nil,
+        identifierSpellingRate: Double = 0, keyTypoRate: Double = 0, suffixVariantRate: Double = 0,
+        renamedStaleShare: Double = 0
     ) {
         self.taggedShare = taggedShare
         self.keyPresence = keyPresence
@@ -31,7 +44,22 @@ public struct EstateOptions: Sendable, Hashable {
         self.staleRate = staleRate
         self.noSignalShare = noSignalShare
         self.teams = teams
+        self.identifierSpellingRate = identifierSpellingRate
+        self.keyTypoRate = keyTypoRate
+        self.suffixVariantRate = suffixVariantRate
+        self.renamedStaleShare = renamedStaleShare
     }
+
+    /// The defaults plus what estates written by other people have (see issue 17, and public tagging guides:
+    /// identifiers with prefixes and separators, misspelt keys and values, suffixed team and application
+    /// names, tags left stale by a team's rename). The phenomena draw from a random stream of their own, so
+    /// turning them off gives back the default estate of the same seed exactly.
+    public static let realWorld = EstateOptions(
+        typoRate: 0.02, staleRate: 0.02, identifierSpellingRate: 0.25, keyTypoRate: 0.02, suffixVariantRate: 0.1,
+        renamedStaleShare: 0.1)
+
+    /// Whether any of the phenomena of `realWorld` beyond the defaults' is turned on.
+    var hasQuirks: Bool { identifierSpellingRate > 0 || keyTypoRate > 0 || suffixVariantRate > 0 || renamedStaleShare > 0 }
 
     /// Every resource tagged with every key, canonically: for tests that need a clean estate.
     public static let clean = EstateOptions(

@@ -23,6 +23,8 @@ struct EstateOrganisation: Sendable {
     struct Team: Sendable {
         let name: String
         let formerName: String
+        /// The team was renamed (its former name is a real one, not a made-up `-old`).
+        let renamed: Bool
         let costCenter: String
         let formerCostCenter: String
         let owner: String
@@ -118,7 +120,7 @@ struct EstateOrganisation: Sendable {
             }
 
             teams.append(Team(
-                name: t.name, formerName: t.formerName ?? "\(t.name)-old", costCenter: costCenter,
+                name: t.name, formerName: t.formerName ?? "\(t.name)-old", renamed: t.formerName != nil, costCenter: costCenter,
                 formerCostCenter: former, owner: lead, formerOwner: takePerson(), apps: apps,
                 weight: 2 / Double(i + 2),  // a few big teams, a long tail; basic IEEE ops only, so every platform agrees
                 namingStyle: style, envNameToken: envNameToken,

@@ -20,6 +20,7 @@ struct EvalCommand: AsyncParsableCommand {
 
               kubectl vtag eval --inventory estate.csv
               kubectl vtag eval --simulate 20000 --seed 7 --output json
+              kubectl vtag eval --simulate 10000 --seed 1013 --real-world
             """)
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, json }
@@ -33,6 +34,10 @@ struct EvalCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Clouds of the simulated estate, comma-separated.")
     var clouds: String = "aws,gcp,azure"
+
+    @Flag(name: .long, help: ArgumentHelp(
+        "Give the simulated estate what estates written by other people have: identifiers in several spellings, misspelt keys and values, suffixed names, tags stale after a team's rename."))
+    var realWorld = false
 
     @Option(name: .long, help: "Seed of the simulated estate and of which values are hidden.")
     var seed: UInt64 = 1
@@ -51,6 +56,7 @@ struct EvalCommand: AsyncParsableCommand {
             throw ValidationError("give exactly one of --inventory FILE or --simulate N")
         }
         if let n = simulate, n <= 0 { throw ValidationError("--simulate needs a positive number of resources, not \(n)") }
+        if realWorld && simulate == nil { throw ValidationError("--real-world shapes a simulated estate: use it with --simulate N") }
         guard hideShare > 0 && hideShare <= 1 else {
             throw ValidationError("--hide-share must be in (0, 1], not \(hideShare)")
         }
@@ -73,7 +79,8 @@ struct EvalCommand: AsyncParsableCommand {
 
     func loadInput() throws -> Input {
         if let n = simulate {
-            let estate = EstateGenerator(seed: seed, count: n, clouds: cloudList).generate()
+            let estate = EstateGenerator(
+                seed: seed, count: n, clouds: cloudList, options: realWorld ? .realWorld : EstateOptions()).generate()
             return Input(resources: estate.map(\.spec), truth: estate.map(\.truth), problems: [])
         }
         // An unreadable file throws InventoryError, whose message names the file.

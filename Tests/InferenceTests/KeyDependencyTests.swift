@@ -1,0 +1,69 @@
+import Testing
+import TaggingAPI
+@testable import Inference
+
+/// Keys that determine other keys, learned from the estate with their reliability.
+@Suite struct KeyDependencyTests {
+    /// Teams own applications and have one cost centre; environments are spread over every team. Names and
+    /// accounts say nothing (opaque names, one shared account), so only the tags can tell.
+    func estate() -> [InferenceInput] {
+        let teams = ["payments", "search", "identity"]
+        let apps = ["payments": ["ledger", "payouts"], "search": ["indexer", "ranking"], "identity": ["sso", "auth"]]
+        let envs = ["production", "staging", "development"]
+        return (0..<600).map { i in
+            let team = teams[i % 3]
+            let app = apps[team]![(i / 3) % 2]
+            var tags = ["team": team, "cost-center": "CC-\(100 + i % 3)", "application": app, "env": envs[(i / 7) % 3]]
+            // One stale cost centre in sixty: the dependency is measured, not assumed.
+            if i % 60 == 0 { tags["cost-center"] = "CC-999" }
+            return InferenceInput(spec: resource("r\(i)", name: "srv-\(i)", account: "shared", tags: tags))
+        }
+    }
+
+    @Test func learnedWithTheirReliabilityAndOnlyWhereTheyHold() {
+        let known = estate().map { TagNormaliser(tables: .default).normalisedValues($0.spec.nativeTags) }
+        let deps = KeyDependencies.learn(from: known, keys: VTag.defaultRequiredKeys)
+        let teamToCostCenter = try! #require(deps.byTarget["cost-center"]?.first { $0.source == "team" })
+        #expect(teamToCostCenter.resources == 600)
+        #expect(abs(teamToCostCenter.reliability - 590.0 / 600) < 1e-9)
+        let payments = try! #require(teamToCostCenter.implied["payments"])
+        #expect(payments.value == "CC-100")
+        #expect(payments.agreeing == 190 && payments.resources == 200)
+        #expect(payments.confidence < 0.95 && payments.confidence > 0.9)
+        // application -> team holds on every resource; env determines nothing, and nothing determines env.
+        #expect(deps.byTarget["team"]?.contains { $0.source == "application" && $0.reliability == 1 } == true)
+        #expect(deps.byTarget["team"]?.contains { $0.source == "env" } != true)
+        #expect(deps.byTarget["env"] == nil)
+    }
+
+    @Test func usedAsCalibratedEvidenceAndNamedInTheReason() {
+        let inputs = estate()
+        let model = EstateInference.learn(inputs)
+        let inferencer = TagInferencer(model: model)
+        let r = inferencer.infer(InferenceInput(spec: resource("new", name: "srv-x", account: "shared", tags: ["Team": "search"])))
+        let cc = try! #require(r.tag("cost-center"))
+        #expect(cc.value == "CC-101")
+        #expect(cc.source == .model)
+        #expect(cc.confidence == model.dependencies.byTarget["cost-center"]!.first { $0.source == "team" }!.implied["search"]!.confidence)
+        #expect(cc.reason.contains("team search has cost-center=CC-101 on 200 of 200 resources"), "\(cc.reason)")
+        #expect(cc.reason.contains("team -> cost-center holds on 98.3% of 600 resources"), "\(cc.reason)")
+        // A denied value is not implied again.
+        let denied = inferencer.infer(InferenceInput(
+            spec: resource("new", name: "srv-x", account: "shared", tags: ["Team": "search"]),
+            rejected: [RejectedTag(key: "cost-center", value: "cc-101")]))
+        #expect(denied.tag("cost-center")?.value != "CC-101")
+    }
+
+    @Test func anInferredSourceValueCountsWithItsConfidence() {
+        let model = EstateInference.learn(estate())
+        let r = TagInferencer(model: model).infer(InferenceInput(spec: resource("new", name: "srv-y", account: "shared", tags: ["app": "ranking"])))
+        // application -> team: the team follows from the application alone.
+        #expect(r.tag("team")?.value == "search")
+        #expect(r.tag("team")?.decision == .apply)
+        // A source value known at 0.5 halves what it implies.
+        let direct = try! #require(model.dependencies.implied(target: "cost-center") { $0 == "team" ? ("search", 1) : nil })
+        let halved = try! #require(model.dependencies.implied(target: "cost-center") { $0 == "team" ? ("search", 0.5) : nil })
+        #expect(direct.implied.value == "CC-101" && halved.implied.value == "CC-101")
+        #expect(abs(halved.confidence - direct.confidence / 2) < 1e-12)
+    }
+}
