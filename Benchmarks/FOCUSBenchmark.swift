@@ -1,5 +1,6 @@
 import Cost
 import Foundation
+import KubeCore
 import TaggingAPI
 
 /// Streaming a large FOCUS export through cost allocation: rows/s and MB/s, and the peak memory the read
@@ -41,7 +42,7 @@ enum FOCUSBenchmark {
         let result = allocator.result()
         precondition(summary?.rows == rows && result.rows == rows, "read \(summary?.rows ?? 0) of \(rows) rows")
         precondition(result.allocated + result.unallocated == result.total)
-        let seconds = ProcessUsage.seconds(elapsed)
+        let seconds = elapsed.inSeconds
         print("focus-stream-file: \(String(format: "%.0f", Double(bytes) / 1_048_576)) MiB CSV, \(rows) rows\(gzip ? ", read gzip-compressed" : "")")
         print("focus-stream-time: \(String(format: "%.1f", seconds)) s wall, \(String(format: "%.1f", cpu)) s CPU")
         print("focus-stream-rows: \(String(format: "%.0f", Double(rows) / seconds)) rows/s")

@@ -2,6 +2,7 @@ import CloudAPITestServers
 import Discovery
 import Foundation
 import K8sClient
+import KubeCore
 import TaggingAPI
 import Testing
 

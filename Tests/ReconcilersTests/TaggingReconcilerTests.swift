@@ -1,6 +1,7 @@
 import Foundation
 import Inference
 import K8sClient
+import KubeCore
 import KubeTestServer
 import TaggingAPI
 import Testing

@@ -1,6 +1,7 @@
 import Discovery
 import Foundation
 import K8sClient
+import KubeCore
 import KubeTestServer
 import TaggingAPI
 import Testing

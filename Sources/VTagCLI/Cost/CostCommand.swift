@@ -47,7 +47,7 @@ struct CostCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Unallocated resources listed in the table: a number or all.", valueName: "N|all"))
     var show: String = "10"
 
-    @OptionGroup(title: "Offline, instead of the cluster") var offline: EstateOptions
+    @OptionGroup(title: "Offline, instead of the cluster") var offline: EstateSourceOptions
 
     @OptionGroup var cluster: ClusterOptions
 

@@ -1,5 +1,6 @@
 import Foundation
 import K8sClient
+import KubeCore
 import TaggingAPI
 
 /// `plan --job` runs discovery from the caller's machine, where a gcp or azure job's workload identity does

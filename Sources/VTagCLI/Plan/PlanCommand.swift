@@ -30,7 +30,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
 
-    @OptionGroup var estate: EstateOptions
+    @OptionGroup var estate: EstateSourceOptions
 
     @Option(name: .long, help: ArgumentHelp("Required keys, comma-separated.", valueName: "KEYS"))
     var requiredKeys: String = VTag.defaultRequiredKeys.joined(separator: ",")
@@ -64,7 +64,7 @@ struct PlanCommand: AsyncParsableCommand {
     func validate() throws {
         if focus.isEmpty && by != nil { throw ValidationError("--by allocates the cost of --focus FILE...: give the FOCUS files too") }
         try estate.validate()
-        guard estate.source != nil else { throw ValidationError(EstateOptions.oneSource) }
+        guard estate.source != nil else { throw ValidationError(EstateSourceOptions.oneSource) }
         guard (0...1).contains(autoApplyThreshold), (0...1).contains(reviewThreshold) else {
             throw ValidationError("thresholds are confidences between 0 and 1")
         }

@@ -4,7 +4,7 @@ import TaggingAPI
 
 /// Where offline commands (`plan`, `cost`) get their resources and rules: an inventory file, a simulated
 /// estate or a DiscoveryJob manifest (at most one), and TaggingRule files.
-struct EstateOptions: ParsableArguments {
+struct EstateSourceOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("TaggingRule YAML file or folder of them (repeatable).", valueName: "PATH"))
     var rules: [String] = []
 
