@@ -8,7 +8,7 @@ ARG UBUNTU=noble
 FROM swift:${SWIFT_VERSION}-${UBUNTU} AS build
 WORKDIR /src
 # Dependencies first, so source edits reuse the resolved packages layer. Resolved from Package.swift alone:
-# Package.resolved is not kept in git (see .gitignore), so a fresh clone has none.
+# the lock file is not kept in git (see .gitignore), so a fresh clone has none.
 COPY Package.swift ./
 RUN swift package resolve
 COPY . .
