@@ -22,12 +22,13 @@ enum HomeNamespaceCheck {
     /// operator start: in a cluster its ServiceAccount may not read namespaces (403), and its own
     /// namespace exists there anyway; a transient error is met again, and reported, by the model store.
     static func verify(_ namespace: String, client: KubeClient, logger: Logger) async throws(Missing) {
+        let found: Namespace?
         do {
-            if try await Api<Namespace>.all(client).getOptional(namespace) == nil { throw Missing(namespace: namespace) }
-        } catch let missing as Missing {
-            throw missing
+            found = try await Api<Namespace>.all(client).getOptional(namespace)
         } catch {
             logger.debug("could not check the operator's namespace", metadata: ["namespace": "\(namespace)", "error": "\(error)"])
+            return
         }
+        if found == nil { throw Missing(namespace: namespace) }
     }
 }
