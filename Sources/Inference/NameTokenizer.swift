@@ -58,6 +58,21 @@ public enum NameTokenizer {
         return isIdLike(chunk)
     }
 
+    /// An id written as a UUID (`8-4-4-4-12` hex digits), such as an Azure subscription id.
+    public static func isUUID(_ s: String) -> Bool {
+        let u = Array(s.utf8)
+        guard u.count == 36 else { return false }
+        for (i, c) in u.enumerated() {
+            if i == 8 || i == 13 || i == 18 || i == 23 {
+                guard c == UInt8(ascii: "-") else { return false }
+            } else {
+                let hex = (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70)
+                guard hex else { return false }
+            }
+        }
+        return true
+    }
+
     /// Generated ids (`7f3a9c2d`, `0abc123def`): letters and digits alternate several times.
     static func isIdLike(_ chunk: [Unicode.Scalar]) -> Bool {
         guard chunk.count >= 6 else { return false }
