@@ -59,6 +59,11 @@ public struct TellingWords: Codable, Sendable, Hashable {
                     counts[slot]![fold] += 1
                 }
             }
+            // A word that is itself one of the key's values speaks for that value only: `vault` in the name
+            // of the rarely tagged application `vault` does not mean `card-vault`, however often the tagged
+            // resources with the word are card-vault's.
+            var named: [String: String] = [:]
+            for e in examples { if let v = e.labels[key] { named[Fold.fold(v)] = v } }
             var words: [String: Word] = [:]
             for (feature, values) in valuesOf {
                 let perValue = values.sorted().map { (value: $0, folds: counts[Slot(feature: feature, value: $0)]!) }
@@ -78,6 +83,9 @@ public struct TellingWords: Codable, Sendable, Hashable {
                 let confidence = IsotonicCalibration.wilsonLower(correct: Double(agreeing), of: Double(n))
                 guard confidence >= minimumConfidence else { continue }
                 let top = totals.indices.max { totals[$0] != totals[$1] ? totals[$0] < totals[$1] : $0 > $1 }!
+                if let value = named[Fold.fold(String(feature.dropFirst(2)))], Fold.fold(value) != Fold.fold(perValue[top].value) {
+                    continue
+                }
                 words[feature] = Word(value: perValue[top].value, agreeing: agreeing, resources: n, confidence: confidence)
             }
             if !words.isEmpty { byKey[key] = words }
