@@ -8,16 +8,9 @@
 /// Its confidence is the lower bound (Wilson, one-sided 95%) of how often that held: a word seen in one
 /// account only (a subscription id's pieces, a team's private jargon) is never checked, so never telling.
 public struct TellingWords: Codable, Sendable, Hashable {
-    /// What one word says about one key.
-    public struct Word: Codable, Sendable, Hashable {
-        public var value: String
-        /// Resources with the word whose value the other accounts' resources predicted.
-        public var agreeing: Int
-        /// Resources with the word and the key.
-        public var resources: Int
-        /// Calibrated: the lower bound of the held-out agreement.
-        public var confidence: Double
-    }
+    /// What one word says about one key: `agreeing` counts the resources with the word whose value the
+    /// other accounts' resources predicted, `resources` those with the word and the key.
+    public typealias Word = AgreedValue
 
     /// Key -> feature (`w:prd`, `b:card_vault`, `n:payments`) -> what it says.
     public var byKey: [String: [String: Word]]
