@@ -17,6 +17,8 @@ final class APIServerCore: Sendable {
     let options: KubeAPITestServer.Options
     let faults: FaultInjector
     let recorded = Mutex<[RecordedRequest]>([])
+    /// Tokens made while the server runs (`issueToken(for:)`), next to `options.tokens`.
+    let issuedTokens = Mutex<[String: String]>([:])
     let port = Mutex(0)
     static let maxRecorded = 20_000
 
@@ -142,7 +144,8 @@ final class APIServerCore: Sendable {
         if let cn = req.certificateUser { user = cn }
         if let auth = req.headers["authorization"] {
             let parts = auth.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer", let u = options.tokens[String(parts[1]).trimmingCharacters(in: .whitespaces)] {
+            let token = parts.count == 2 && parts[0].lowercased() == "bearer" ? String(parts[1]).trimmingCharacters(in: .whitespaces) : ""
+            if let u = options.tokens[token] ?? issuedTokens.withLock({ $0[token] }) {
                 user = user ?? u
             } else if user == nil {
                 return errorAnswer(APIError(401, "Unauthorized", "Unauthorized"))

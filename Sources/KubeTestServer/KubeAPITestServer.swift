@@ -78,10 +78,9 @@ public final class KubeAPITestServer: Sendable {
         /// makes the default token's user an administrator, as in a kind cluster.
         public var userGroups: [String: [String]]
 
-        /// Offer HTTP/2 by ALPN (clients that speak it, AsyncHTTPClient included, then use it); false: HTTP/1.1
-        /// only. Off by default for now: the operator's long E2E flows (OperatorTaggingE2ETests,
-        /// OperatorLifecycleE2ETests) did not finish within their bounds over HTTP/2 (issue 14, not yet found why).
-        public var http2: Bool = false
+        /// Offer HTTP/2 by ALPN, as kube-apiserver does: clients that speak it (AsyncHTTPClient, so K8sClient and
+        /// the operator) then send every request and watch over one connection. false: HTTP/1.1 only.
+        public var http2: Bool = true
 
         public enum Authorization: Sendable, Equatable {
             case alwaysAllow
@@ -172,6 +171,11 @@ public final class KubeAPITestServer: Sendable {
         }
     }
 
+    /// Creates one object as `kubectl create` would (e.g. a binding a test needs), bypassing authorization.
+    public func install(_ object: JSONValue) throws {
+        try core.install(object, source: "\(object["kind"]?.stringValue ?? "object") \(object[path: "metadata", "name"]?.stringValue ?? "")")
+    }
+
     /// The documents of a (multi-document) YAML file, with an error naming the file.
     static func manifestDocuments(at path: String, what: String) throws -> [JSONValue] {
         let text: String
@@ -200,6 +204,14 @@ public final class KubeAPITestServer: Sendable {
         }
     }
 
+    /// A new bearer token for `user`, valid until the server stops, as the TokenRequest API hands one to a
+    /// ServiceAccount ("system:serviceaccount:NS:NAME" users get the ServiceAccount groups).
+    public func issueToken(for user: String) -> String {
+        let token = "issued-" + UUID().uuidString.lowercased()
+        core.issuedTokens.withLock { $0[token] = user }
+        return token
+    }
+
     /// Every request so far (the most recent 20,000), oldest first.
     public func requests() -> [RecordedRequest] { core.recorded.withLock { $0 } }
 
@@ -207,6 +219,10 @@ public final class KubeAPITestServer: Sendable {
 
     /// The current cluster-wide resourceVersion.
     public var resourceVersion: Int64 { core.store.state.withLock { $0.rv } }
+
+    /// TCP connections accepted so far: over HTTP/2 a client's requests and watches share one, and a second
+    /// one means the first was broken (GOAWAY, reset) or the client chose HTTP/1.1.
+    public var acceptedConnections: Int { listener.acceptedConnections }
 
     /// Number of open watch streams (all kinds).
     public var openWatches: Int { core.store.state.withLock { $0.watchers.values.reduce(0) { $0 + $1.count } } }
