@@ -1,6 +1,6 @@
-// KubeAPITestServer: an in-process Kubernetes API server for tests (HTTPS on 127.0.0.1, HTTP/1.1, and HTTP/2 by
-// ALPN as kube-apiserver does when `Options.http2` is set; its own CA,
-// token and client-certificate auth), modelled on kube-apiserver v1.36 as recorded in
+// KubeAPITestServer: an in-process Kubernetes API server for tests (HTTPS on 127.0.0.1, HTTP/2 by ALPN as
+// kube-apiserver negotiates it with AsyncHTTPClient, HTTP/1.1 for other clients or with `http2: false`; its own
+// CA, token and client-certificate auth), modelled on kube-apiserver v1.36 as recorded in
 // shared/k8s-api-transcripts/. It keeps the real server's semantics for what vtag uses: one cluster-wide
 // resourceVersion, 409 Conflict/AlreadyExists, generation, the status subresource split, label/field selectors,
 // pagination, watch (resume, 410 Expired, bookmarks, streaming lists), finalizers, owner-reference GC,
@@ -9,8 +9,9 @@
 // What the real server checks or does that this one does NOT:
 // - Authorization: off by default (every authenticated user may do everything; 403 via `faults.forbid`).
 //   With `authorization: .rbac`, Roles, ClusterRoles (with aggregation) and their bindings stored in the
-//   server decide, impersonation needs the impersonate verb, SelfSubjectAccessReview answers; no
-//   escalation checks on RBAC writes, no nonResourceURLs (discovery is open to every authenticated user).
+//   server decide, impersonation needs the impersonate verb, SelfSubjectAccessReview answers, writes of roles
+//   and bindings are checked for escalation (`escalate`/`bind`); no nonResourceURLs (discovery is open to every
+//   authenticated user), and escalation messages list each missing permission on its own line.
 // - CEL: `x-kubernetes-validations` are compiled at CRD creation (422 for rules that do not compile or are
 //   estimated too costly, with an approximation of the real cost model) and evaluated on every write,
 //   transition rules included. Only a subset of CEL is implemented (Sources/KubeTestServer/CEL): a rule using

@@ -2,6 +2,7 @@
 //
 //   VTAG_E2E_KUBECONFIG=/path/to/kubeconfig swift test --filter E2ETests   # a real cluster
 //   swift test --filter E2ETests                                          # in-process KubeAPITestServer
+//   VTAG_E2E_HTTP1=1 swift test --filter E2ETests                         # ... over HTTP/1.1, not HTTP/2
 //
 // A test asks for the CRDs it needs and gets its own namespace, deleted at the end:
 //
@@ -60,7 +61,10 @@ final class E2EEnvironment: Sendable {
             try await CRDInstaller.shared.install(paths, client: client)
             return E2EEnvironment(client: client, server: nil, kubeconfigPath: kubeconfig)
         }
-        let server = try await KubeAPITestServer.start(.init(crdFiles: paths, authorization: rbac ? .rbac : .alwaysAllow))
+        var options = KubeAPITestServer.Options(crdFiles: paths, authorization: rbac ? .rbac : .alwaysAllow)
+        // VTAG_E2E_HTTP1=1: HTTP/1.1 instead of HTTP/2, to tell whether a failure has to do with the transport.
+        options.http2 = ProcessInfo.processInfo.environment["VTAG_E2E_HTTP1"] != "1"
+        let server = try await KubeAPITestServer.start(options)
         do {
             let client = try KubeClient(configuration: ClientConfiguration.load(kubeconfigPath: server.kubeconfigPath, environment: [:]))
             return E2EEnvironment(client: client, server: server, kubeconfigPath: server.kubeconfigPath, rbac: rbac)

@@ -21,13 +21,13 @@ struct OperatorApprovalE2ETests {
             try await RunningManager.with(client: who.operatorClient, settings: settings) { running in
                 let jobs = Api<DiscoveryJob>(client: env.client, namespace: ns)
                 _ = try await jobs.create(env.simulatedJob("estate", count: 300, seed: 11))
-                #expect(try await env.eventually(timeout: .seconds(240)) {
+                #expect(try await env.eventually(timeout: OperatorE2E.settleBound) {
                     let all = try await env.cloudResources(ns)
                     return all.count == 300 && all.allSatisfy { $0.status?.evaluatedAt != nil }
                 })
                 // The model is trained soon after discovery and the estate evaluated again with it; its
                 // suggestions move meanwhile. Decide once that is over.
-                #expect(try await env.eventually(timeout: .seconds(240)) { try await running.modelCaughtUpAndSettled() },
+                #expect(try await env.eventually(timeout: OperatorE2E.settleBound) { try await running.modelCaughtUpAndSettled() },
                         "the model caught up with the estate and the tagger settled")
                 let approvalApi = Api<TagApproval>(client: env.client, namespace: ns)
                 // What alice may do with vtag-approver: read approvals, write their status.

@@ -200,7 +200,7 @@ struct OperatorRBACTests {
         #expect(try await Api<TagApproval>(client: admin, namespace: ns).listAll().items.isEmpty)
     }
 
-    func eventually(timeout: Duration = .seconds(120), _ condition: () async throws -> Bool) async throws -> Bool {
+    func eventually(timeout: Duration = OperatorE2E.settleBound, _ condition: () async throws -> Bool) async throws -> Bool {
         try await waitUntil(timeout: timeout, poll: .milliseconds(200), condition)
     }
 }

@@ -31,8 +31,8 @@ struct OperatorTaggingE2ETests {
                 _ = try await jobs.create(env.simulatedJob("estate", count: Self.estateSize, clouds: ["aws", "gcp", "azure"]))
 
                 // Every resource discovered and evaluated.
-                #expect(try await env.eventually(timeout: .seconds(240)) { try await jobs.get("estate").status?.lastRun?.created == Self.estateSize })
-                #expect(try await env.eventually(timeout: .seconds(240)) {
+                #expect(try await env.eventually(timeout: OperatorE2E.settleBound) { try await jobs.get("estate").status?.lastRun?.created == Self.estateSize })
+                #expect(try await env.eventually(timeout: OperatorE2E.settleBound) {
                     let all = try await env.cloudResources(ns)
                     return all.count == Self.estateSize && all.allSatisfy { $0.status?.evaluatedAt != nil }
                 }, "every resource evaluated")
@@ -44,7 +44,7 @@ struct OperatorTaggingE2ETests {
 
                 // A fresh install gets its model soon after discovery (not a retrain interval later), and what
                 // was evaluated before is evaluated again with it.
-                #expect(try await env.eventually(timeout: .seconds(240)) { try await running.modelCaughtUpAndSettled() },
+                #expect(try await env.eventually(timeout: OperatorE2E.settleBound) { try await running.modelCaughtUpAndSettled() },
                         "the model caught up with the estate and the tagger settled")
                 let model = try #require(running.manager.model.current)
 
