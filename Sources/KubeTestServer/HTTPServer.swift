@@ -5,7 +5,6 @@ import NIOHTTP1
 import NIOHTTP2
 import NIOPosix
 import NIOSSL
-import Synchronization
 
 /// One HTTP request as the API layer sees it.
 struct APIRequest: Sendable {
@@ -32,8 +31,8 @@ enum APIAnswer: Sendable {
 /// (always via `execute`, so events issued under the cluster lock can never be reordered).
 final class WatchSink: Sendable {
     let channel: any Channel
-    private let timers = Mutex<[@Sendable () -> Void]>([])
-    private let finished = Mutex(false)
+    private let timers = Locked<[@Sendable () -> Void]>([])
+    private let finished = Locked(false)
 
     init(channel: any Channel) { self.channel = channel }
 
@@ -252,10 +251,6 @@ func commonName(of cert: NIOSSLCertificate) -> String? {
     return String(rest[..<end])
 }
 
-final class ConnectionCounter: Sendable {
-    let count = Mutex(0)
-}
-
 /// The listening socket.
 final class HTTPSListener: Sendable {
     let channel: any Channel
@@ -263,8 +258,8 @@ final class HTTPSListener: Sendable {
     let port: Int
     let workers: NIOThreadPool
     /// TCP connections accepted so far (an HTTP/2 client keeps one while nothing breaks it).
-    var acceptedConnections: Int { counter.count.withLock { $0 } }
-    private let counter: ConnectionCounter
+    var acceptedConnections: Int { accepted.withLock { $0 } }
+    private let accepted: Locked<Int>
 
     init(api: APIServerCore, certificates: TestCertificates) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
@@ -278,13 +273,13 @@ final class HTTPSListener: Sendable {
         // Like kube-apiserver: HTTP/2 for clients that offer it (AsyncHTTPClient, client-go), else HTTP/1.1.
         tls.applicationProtocols = api.options.http2 ? ["h2", "http/1.1"] : ["http/1.1"]
         let sslContext = try NIOSSLContext(configuration: tls)
-        let accepted = ConnectionCounter()
+        let accepted = Locked(0)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                accepted.count.withLock { $0 += 1 }
+                accepted.withLock { $0 += 1 }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
                 }.flatMap {
@@ -318,7 +313,7 @@ final class HTTPSListener: Sendable {
         }
         self.group = group
         self.workers = workers
-        counter = accepted
+        self.accepted = accepted
         port = channel.localAddress?.port ?? 0
     }
 

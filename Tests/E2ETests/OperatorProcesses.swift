@@ -1,8 +1,8 @@
 // The shipped binaries as separate processes: `vtag-operator` replicas and `kubectl-vtag` commands,
 // from VTAG_BINARIES (CI: .build/release) or the debug build next to the tests.
+import KubeCore
 import Foundation
 import K8sClient
-import Synchronization
 import Testing
 import VTagTestSupport
 
@@ -13,7 +13,7 @@ final class OperatorProcesses: Sendable {
     let namespace: String
     /// The replicas' credentials (the operator's) and kubectl-vtag's (the approver's).
     let identities: E2EIdentities
-    private let started = Mutex<[RunningOperator]>([])
+    private let started = Locked<[RunningOperator]>([])
 
     init(env: E2EEnvironment, namespace: String, identities: E2EIdentities) {
         self.env = env
