@@ -20,6 +20,9 @@ public struct KeyModel: Sendable {
     var valueIndex: [String: Int32]
     /// Per feature, the values it was seen with and how often.
     var postings: [[Posting]]
+    /// `log1p(count / smoothing)` of each posting, what a feature adds to its value's score: computed once
+    /// (and kept in step by `learn`) instead of once per feature per prediction.
+    var postingWeights: [[Double]]
     /// Calibration per evidence group (see `EvidenceGroup`), and over all groups for sparse ones.
     public internal(set) var calibrations: [IsotonicCalibration]
     public internal(set) var pooled: IsotonicCalibration
@@ -38,6 +41,7 @@ public struct KeyModel: Sendable {
         self.totals = totals
         self.featureNames = featureNames
         self.postings = postings
+        self.postingWeights = postings.map { $0.map(Self.weight) }
         self.calibrations = calibrations
         self.pooled = pooled
         self.informative = featureNames.map(EvidenceGroup.isInformative)
@@ -46,6 +50,9 @@ public struct KeyModel: Sendable {
     }
 
     public var exampleCount: Double { docs.reduce(0, +) }
+
+    /// What a posting of `count` adds to its value's score (0 when the count is not positive: no evidence).
+    static func weight(_ p: Posting) -> Double { p.count > 0 ? log1p(Double(p.count) / smoothing) : 0 }
 
     /// Adds (weight > 0) or removes (weight < 0, e.g. a denied suggestion) evidence that `features` go with `value`.
     /// Counts never drop below zero.
@@ -67,16 +74,18 @@ public struct KeyModel: Sendable {
             } else {
                 guard weight > 0 else { continue }
                 fi = Int32(featureNames.count)
-                featureNames.append(f); postings.append([]); informative.append(EvidenceGroup.isInformative(f))
+                featureNames.append(f); postings.append([]); postingWeights.append([]); informative.append(EvidenceGroup.isInformative(f))
                 featureIndex[f] = fi
             }
             if let p = postings[Int(fi)].firstIndex(where: { $0.value == v }) {
                 let before = Double(postings[Int(fi)][p].count)
                 let after = max(0, before + weight)
                 postings[Int(fi)][p].count = Float(after)
+                postingWeights[Int(fi)][p] = Self.weight(postings[Int(fi)][p])
                 totals[Int(v)] += after - before
             } else if weight > 0 {
                 postings[Int(fi)].append(Posting(value: v, count: Float(weight)))
+                postingWeights[Int(fi)].append(Self.weight(postings[Int(fi)].last!))
                 totals[Int(v)] += weight
             }
         }
@@ -95,18 +104,24 @@ public struct KeyModel: Sendable {
 
     /// `opaqueName`: the resource's name carries a generated id (one more unknown piece of evidence).
     func rank(_ features: [String], opaqueName: Bool = false, excluded: Set<String> = []) -> Ranking? {
+        rank(ids: features.map { featureIndex[$0] ?? -1 }, features, opaqueName: opaqueName, excluded: excluded)
+    }
+
+    /// `ids`: each feature's index in `featureNames`, -1 when the model has never seen it.
+    func rank(ids: [Int32], _ features: [String], opaqueName: Bool = false, excluded: Set<String> = []) -> Ranking? {
         var scores = [Double](repeating: 0, count: values.count)
         var known = 0, unknown = opaqueName ? 1 : 0
         var informativeKnown: [Int32] = []
-        for f in features {
-            guard let fi = featureIndex[f] else {
+        for (f, fi) in zip(features, ids) {
+            guard fi >= 0 else {
                 if EvidenceGroup.isInformative(f) { unknown += 1 }
                 continue
             }
             known += 1
             if informative[Int(fi)] { informativeKnown.append(fi) }
-            for p in postings[Int(fi)] where p.count > 0 {
-                scores[Int(p.value)] += log1p(Double(p.count) / Self.smoothing)
+            let weights = postingWeights[Int(fi)]
+            for (j, p) in postings[Int(fi)].enumerated() where p.count > 0 {
+                scores[Int(p.value)] += weights[j]
             }
         }
         var r = Self.rank(scores: &scores, known: known, docs: docs, totals: totals, features: featureNames.count,
@@ -160,9 +175,14 @@ public struct KeyModel: Sendable {
 
     /// The features that pulled most towards `value` (for the reason), strongest first.
     func evidence(_ features: [String], value: Int, limit: Int = 3) -> [String] {
+        evidence(ids: features.map { featureIndex[$0] ?? -1 }, features, value: value, limit: limit)
+    }
+
+    /// `ids` as for `rank(ids:_:opaqueName:excluded:)`.
+    func evidence(ids: [Int32], _ features: [String], value: Int, limit: Int = 3) -> [String] {
         var scored: [(String, Double)] = []
-        for f in features {
-            guard let fi = featureIndex[f] else { continue }
+        for (f, fi) in zip(features, ids) {
+            guard fi >= 0 else { continue }
             var mine = 0.0, all = 0.0
             for p in postings[Int(fi)] {
                 all += Double(p.count)

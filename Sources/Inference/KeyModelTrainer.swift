@@ -27,10 +27,31 @@ struct KeyModelTrainer {
 
         // Feature lists, and how often each feature occurs (rare ones are dropped: they cost space, not accuracy).
         let lists = examples.map { $0.features.features(for: key) }
-        var occurrences: [String: Int] = [:]
-        for list in lists { for f in list { occurrences[f, default: 0] += 1 } }
-        let featureNames = occurrences.filter { $0.value >= options.minimumFeatureCount }.keys.sorted()
-        let featureIndex = Dictionary(uniqueKeysWithValues: featureNames.enumerated().map { ($1, Int32($0)) })
+        // Each feature string is hashed once, here: numbered as first seen, then the kept ones renumbered in
+        // name order (`seenLists` and the tables by seen number replace string lookups below).
+        var seenIndex: [String: Int32] = [:]
+        var seenNames: [String] = []
+        var seenCounts: [Int] = []
+        let seenLists: [[Int32]] = lists.map { list in
+            list.map { f in
+                if let i = seenIndex[f] {
+                    seenCounts[Int(i)] += 1
+                    return i
+                }
+                let i = Int32(seenNames.count)
+                seenIndex[f] = i
+                seenNames.append(f)
+                seenCounts.append(1)
+                return i
+            }
+        }
+        let kept = seenNames.indices.filter { seenCounts[$0] >= options.minimumFeatureCount }.sorted { seenNames[$0] < seenNames[$1] }
+        let featureNames = kept.map { seenNames[$0] }
+        // Seen number -> index in featureNames, -1 when dropped as rare.
+        var featureIndex = [Int32](repeating: -1, count: seenNames.count)
+        for (i, g) in kept.enumerated() { featureIndex[g] = Int32(i) }
+        let seenInformative = seenNames.map(EvidenceGroup.isInformative)
+        let seenIsTag = seenNames.map { $0.hasPrefix(ResourceFeatures.tagPrefix) }
 
         // Per-fold counts for each scheme: pairs[(feature, value)] -> slot; counts[scheme].slots[slot * folds + fold].
         var pairSlot: [Int64: Int] = [:]
@@ -38,13 +59,14 @@ struct KeyModelTrainer {
         var counts = [FoldCounts](repeating: FoldCounts(values: values.count, folds: folds), count: schemes)
         var encoded: [[Int32]] = []
         encoded.reserveCapacity(examples.count)
-        for (e, list) in zip(examples, lists) {
+        for (e, list) in zip(examples, seenLists) {
             let v = valueIndex[e.value]!
             for s in 0..<schemes { counts[s].docs[v * folds + e.folds[s]] += 1 }
             var ids: [Int32] = []
             ids.reserveCapacity(list.count)
-            for f in list {
-                guard let fi = featureIndex[f] else { continue }
+            for g in list {
+                let fi = featureIndex[Int(g)]
+                guard fi >= 0 else { continue }
                 ids.append(fi)
                 let pk = Int64(fi) << 32 | Int64(v)
                 let slot: Int
@@ -82,10 +104,10 @@ struct KeyModelTrainer {
         // once per scheme.
         var groupPairs = [[(score: Double, correct: Bool)]](repeating: [], count: EvidenceGroup.count)
         let informative = featureNames.map(EvidenceGroup.isInformative)
-        let informativeInList = lists.map { $0.reduce(0) { $0 + (EvidenceGroup.isInformative($1) ? 1 : 0) } }
+        let informativeInList = seenLists.map { $0.reduce(0) { $0 + (seenInformative[Int($1)] ? 1 : 0) } }
         // Tag features dropped as rare: not counted as unknown when predicting without tags.
-        let tagInformativeDropped = lists.map { list in
-            list.reduce(0) { $0 + ($1.hasPrefix(ResourceFeatures.tagPrefix) && featureIndex[$1] == nil ? 1 : 0) }
+        let tagInformativeDropped = seenLists.map { list in
+            list.reduce(0) { $0 + (seenIsTag[Int($1)] && featureIndex[Int($1)] < 0 ? 1 : 0) }
         }
         let step = max(1, examples.count / max(1, options.maximumCalibrationExamples))
         var scores = [Double](repeating: 0, count: values.count)
@@ -93,6 +115,13 @@ struct KeyModelTrainer {
         var foldTotals = [Double](repeating: 0, count: values.count)
         let isTagFeature = featureNames.map { $0.hasPrefix(ResourceFeatures.tagPrefix) }
         for (s, held) in counts.enumerated() {
+            // What each slot adds to a score in the folds other than each fold, computed once per scheme
+            // rather than once per held-out example (the same log1p of the same count).
+            var otherWeights = [Double](repeating: 0, count: pairOf.count * folds)
+            for i in otherWeights.indices {
+                let c = Double(slotTotals[i / folds] - held.slots[i])
+                if c > 0 { otherWeights[i] = log1p(c / KeyModel.smoothing) }
+            }
             for (n, e) in examples.enumerated() where n % step == 0 && values.count > 0 {
                 let fold = e.folds[s]
                 for c in 0..<values.count {
@@ -117,7 +146,7 @@ struct KeyModelTrainer {
                         for slot in postingSlots[Int(fi)] {
                             let c = Double(others(slot))
                             if c > 0 {
-                                scores[Int(pairOf[slot].value)] += log1p(c / KeyModel.smoothing)
+                                scores[Int(pairOf[slot].value)] += otherWeights[slot * folds + fold]
                                 seen = true
                             }
                         }
