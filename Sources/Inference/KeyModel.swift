@@ -23,6 +23,9 @@ public struct KeyModel: Sendable {
     /// `log1p(count / smoothing)` of each posting, what a feature adds to its value's score: computed once
     /// (and kept in step by `learn`) instead of once per feature per prediction.
     var postingWeights: [[Double]]
+    /// `log(totals[value] + vocabulary)`, the per-value normaliser of `rank`, kept in step with `totals` and
+    /// the feature count (so a prediction takes no logarithm per value).
+    var logTotals: [Double]
     /// Calibration per evidence group (see `EvidenceGroup`), and over all groups for sparse ones.
     public internal(set) var calibrations: [IsotonicCalibration]
     public internal(set) var pooled: IsotonicCalibration
@@ -42,6 +45,7 @@ public struct KeyModel: Sendable {
         self.featureNames = featureNames
         self.postings = postings
         self.postingWeights = postings.map { $0.map(Self.weight) }
+        self.logTotals = Self.logTotals(totals, features: featureNames.count)
         self.calibrations = calibrations
         self.pooled = pooled
         self.informative = featureNames.map(EvidenceGroup.isInformative)
@@ -54,9 +58,26 @@ public struct KeyModel: Sendable {
     /// What a posting of `count` adds to its value's score (0 when the count is not positive: no evidence).
     static func weight(_ p: Posting) -> Double { p.count > 0 ? log1p(Double(p.count) / smoothing) : 0 }
 
+    static func vocabulary(features: Int) -> Double { Double(max(features, 1)) * smoothing }
+
+    /// See `logTotals`.
+    static func logTotals(_ totals: [Double], features: Int) -> [Double] {
+        let vocab = vocabulary(features: features)
+        return totals.map { log($0 + vocab) }
+    }
+
     /// Adds (weight > 0) or removes (weight < 0, e.g. a denied suggestion) evidence that `features` go with `value`.
     /// Counts never drop below zero.
     mutating func learn(features: [String], value: String, weight: Double) {
+        let featureCount = featureNames.count
+        defer {
+            // Only this value's total changed, unless a new feature changed the vocabulary.
+            if featureNames.count != featureCount || logTotals.count != totals.count {
+                logTotals = Self.logTotals(totals, features: featureNames.count)
+            } else if let v = valueIndex[value] {
+                logTotals[Int(v)] = log(totals[Int(v)] + Self.vocabulary(features: featureNames.count))
+            }
+        }
         let v: Int32
         if let existing = valueIndex[value] {
             v = existing
@@ -124,8 +145,7 @@ public struct KeyModel: Sendable {
                 scores[Int(p.value)] += weights[j]
             }
         }
-        var r = Self.rank(scores: &scores, known: known, docs: docs, totals: totals, features: featureNames.count,
-                          values: values, excluded: excluded)
+        var r = Self.rank(scores: &scores, known: known, docs: docs, logTotals: logTotals, values: values, excluded: excluded)
         if let best = r?.best {
             var support = 0.0
             for fi in informativeKnown {
@@ -150,16 +170,18 @@ public struct KeyModel: Sendable {
     }
 
     /// Adds priors and per-value normalisers to the feature scores and picks the best two values.
-    static func rank(scores: inout [Double], known: Int, docs: [Double], totals: [Double], features: Int,
+    /// `logTotals`: see `KeyModel.logTotals`, for the totals the scores were counted against.
+    static func rank(scores: inout [Double], known: Int, docs: [Double], logTotals: [Double],
                      values: [String], excluded: Set<String>) -> Ranking? {
         let n = docs.reduce(0, +)
         let classes = Double(values.count)
-        let vocab = Double(max(features, 1)) * smoothing
         var best = -1, second = -1
         for c in 0..<scores.count {
             if docs[c] <= 0 { continue }
             if !excluded.isEmpty, excluded.contains(values[c]) { continue }
-            let s = scores[c] + priorWeight * log((docs[c] + 1) / (n + classes)) - Double(known) * log(totals[c] + vocab)
+            // With no prior weight the prior adds a zero: its logarithm is not taken (the sum is the same).
+            let prior = priorWeight == 0 ? 0 : priorWeight * log((docs[c] + 1) / (n + classes))
+            let s = scores[c] + prior - Double(known) * logTotals[c]
             scores[c] = s
             if best < 0 || s > scores[best] {
                 second = best
