@@ -1,5 +1,6 @@
 import Foundation
 import KubeCore
+import NIOCore
 
 /// Decodes `Decodable` types straight from JSON bytes through a `JSONTape`, with the API server's
 /// conventions (times as RFC 3339 via `KubeTime`, `Data` as base64). Several times faster than
@@ -8,11 +9,25 @@ public struct KubeJSONDecoder: Sendable {
     public init() {}
 
     public func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+        try bytes.withUnsafeBufferPointer { try decode(type, from: $0) }
+    }
+
+    /// Decodes the readable bytes of `buffer` in place (a watch line or an answer body, not copied).
+    public func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
+        try buffer.withUnsafeReadableBytes { raw in
+            try decode(type, from: UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count))
+        }
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, from bytes: UnsafeBufferPointer<UInt8>) throws -> T {
         let tape: JSONTape
         do { tape = try JSONTape(bytes) } catch let e as JSONTape.ParseError {
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: e.description, underlyingError: e))
         }
-        return try TapeBox(tape).decodeValue(T.self, at: 0)
+        // The tape and its nodes are read through pointers valid for this scope: the decode must not outlive it.
+        return try tape.nodes.withUnsafeBufferPointer { nodes in
+            try TapeBox(tape, nodes: nodes).decodeValue(T.self, at: 0)
+        }
     }
 
     public func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
@@ -20,26 +35,19 @@ public struct KubeJSONDecoder: Sendable {
     }
 }
 
-/// The tape shared by the containers of one decode. Its nodes and bytes are read through pointers it owns
-/// (no retain, release or bounds check per read: decoding a watch event reads them a few thousand times).
-/// Containers and decoders carry only a node index, no coding path: `codingPath(to:)` finds the path
-/// from the tape when an error or a type asks for it.
+/// The tape shared by the containers of one decode. Its nodes and bytes are read through pointers, valid
+/// for the decode only (no retain, release or bounds check per read: decoding a watch event reads them a
+/// few thousand times). Containers and decoders carry only a node index, no coding path:
+/// `codingPath(to:)` finds the path from the tape when an error or a type asks for it.
 final class TapeBox {
     let tape: JSONTape
-    let nodes: UnsafeMutableBufferPointer<JSONTape.Node>
-    let bytes: UnsafeMutableBufferPointer<UInt8>
+    let nodes: UnsafeBufferPointer<JSONTape.Node>
+    let bytes: UnsafeBufferPointer<UInt8>
 
-    init(_ tape: JSONTape) {
+    init(_ tape: JSONTape, nodes: UnsafeBufferPointer<JSONTape.Node>) {
         self.tape = tape
-        nodes = .allocate(capacity: tape.nodes.count)
-        _ = nodes.initialize(from: tape.nodes)
-        bytes = .allocate(capacity: tape.bytes.count)
-        _ = bytes.initialize(from: tape.bytes)
-    }
-
-    deinit {
-        nodes.deallocate()
-        bytes.deallocate()
+        self.nodes = nodes
+        self.bytes = tape.bytes
     }
 
     @inline(__always) func kind(_ i: Int) -> JSONTape.Kind { nodes[i].kind }
@@ -54,7 +62,11 @@ final class TapeBox {
     @inline(__always) func keyEquals(_ i: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
         let n = nodes[i]
         guard n.kind == .string else { return n.kind == .escapedString && tape.stringEquals(i, String(decoding: key, as: UTF8.self)) }
-        return Int(n.length) == key.count && (key.count == 0 || memcmp(bytes.baseAddress! + Int(n.start), key.baseAddress!, key.count) == 0)
+        guard Int(n.length) == key.count else { return false }
+        // Keys are short: compared in place (a memcmp call costs more than the loop).
+        let start = Int(n.start)
+        for j in 0..<key.count where bytes[start + j] != key[j] { return false }
+        return true
     }
 
     /// The path of node `target` from the root, found by walking down the tape.
