@@ -303,9 +303,22 @@ public struct TagInferencer: Sendable {
 
     /// A model feature in words: `w:payments` -> `name word "payments"`.
     static func describe(_ feature: String) -> String {
-        guard let colon = feature.firstIndex(of: ":") else { return feature }
-        let v = feature[feature.index(after: colon)...]
-        switch feature[..<colon] {
+        // The kind is one ASCII letter before the first colon, read as a byte (a Substring switch is slow).
+        // When an ASCII byte follows the colon, the colon is a character of its own: the split is the one
+        // `firstIndex(of:)` finds, without looking for it.
+        let u = feature.utf8
+        let kind: UInt8
+        let v: Substring
+        if u.count >= 2, let first = u.first, first < 0x80, u[u.index(after: u.startIndex)] == UInt8(ascii: ":"),
+           u.count == 2 || u[u.index(u.startIndex, offsetBy: 2)] < 0x80 {
+            kind = first
+            v = Substring(u.dropFirst(2))
+        } else {
+            guard let colon = feature.firstIndex(of: ":"), feature[..<colon].utf8.count == 1 else { return feature }
+            kind = feature.utf8.first!
+            v = feature[feature.index(after: colon)...]
+        }
+        switch Unicode.Scalar(kind) {
         case "w": return "name word \"\(v)\""
         case "f": return "name starting \"\(v)\""
         case "b": return "name words \"\(String(v.map { $0 == "_" ? " " : $0 }))\""

@@ -127,10 +127,13 @@ public struct TagModel: Sendable {
     public func predict(key: String, features: ResourceFeatures, excluding excluded: Set<String> = []) -> ModelPrediction? {
         guard let model = keys[key] else { return nil }
         let list = features.features(for: key)
-        guard let ranking = model.rank(list, opaqueName: features.opaqueName, excluded: excluded), ranking.known > 0 else { return nil }
+        // Each feature looked up once, for the ranking and the evidence.
+        let ids = list.map { model.featureIndex[$0] ?? -1 }
+        guard let ranking = model.rank(ids: ids, list, opaqueName: features.opaqueName, excluded: excluded), ranking.known > 0
+        else { return nil }
         return ModelPrediction(
             value: model.values[ranking.best], confidence: model.confidence(ranking, hasTags: features.hasTags(besides: key)),
-            evidence: model.evidence(list, value: ranking.best))
+            evidence: model.evidence(ids: ids, list, value: ranking.best))
     }
 }
 
