@@ -17,6 +17,8 @@ final class APIServerCore: Sendable {
     let options: KubeAPITestServer.Options
     let faults: FaultInjector
     let recorded = Mutex<[RecordedRequest]>([])
+    /// Every request counted by what it did, kept whether or not `recordRequests` is on.
+    let tally = Mutex<[RequestTally.Key: Int]>([:])
     let port = Mutex(0)
     static let maxRecorded = 20_000
 
@@ -117,6 +119,7 @@ final class APIServerCore: Sendable {
         case .response(let status, _, _): record.responseStatus = status
         case .streaming: record.responseStatus = 200
         }
+        tally.withLock { $0[RequestTally.Key(record), default: 0] += 1 }
         guard options.recordRequests else { return answer }
         recorded.withLock { r in
             if r.count >= Self.maxRecorded { r.removeFirst(r.count / 2) }
