@@ -45,8 +45,12 @@ struct VTagOperator: AsyncParsableCommand {
         do {
             // The flag, else KUBECONFIG (a colon-separated list), in-cluster, ~/.kube/config.
             var clientConfiguration = try ClientConfiguration.load(kubeconfigPath: options.kubeconfig, context: config.context)
-            clientConfiguration.qps = config.kubeAPIQPS
-            clientConfiguration.burst = config.kubeAPIBurst
+            if let qps = config.kubeAPIQPS {
+                clientConfiguration.qps = qps
+                clientConfiguration.burst = config.kubeAPIBurst
+            } else {
+                clientConfiguration.adaptivePacing = AdaptivePacing.Settings()
+            }
             client = try KubeClient(configuration: clientConfiguration, logger: Logger(label: "vtag.client"))
         } catch {
             logger.critical("cannot configure the Kubernetes client", metadata: ["error": "\(error)"])
