@@ -21,6 +21,7 @@ struct VTagOperator: AsyncParsableCommand {
     @OptionGroup var options: OperatorOptions
 
     func run() async throws {
+        MemoryArenas.limit()
         let config: OperatorConfig
         do {
             config = try OperatorConfig.resolve(options, environment: ProcessInfo.processInfo.environment)

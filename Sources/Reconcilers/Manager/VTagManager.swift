@@ -61,7 +61,7 @@ public final class VTagManager: Sendable {
             drainTimeout: settings.drainTimeout, metricsFactory: settings.metricsFactory, logger: logger), elector: elector)
         self.manager = manager
         jobs = manager.informer(DiscoveryJob.self)
-        resources = manager.informer(CloudResource.self)
+        resources = manager.informer(CloudResource.self, transform: CloudResourceCacheTransform.make())
         rules = manager.informer(TaggingRule.self)
         approvals = manager.informer(TagApproval.self)
         let events = EventRecorder(client: client, .init(
