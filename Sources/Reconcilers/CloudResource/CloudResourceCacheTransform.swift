@@ -13,13 +13,9 @@ public enum CloudResourceCacheTransform {
             r.metadata.annotations = nil
             r.metadata.namespace = intern(r.metadata.namespace)
             r.metadata.labels = intern(r.metadata.labels)
-            r.metadata.ownerReferences = r.metadata.ownerReferences?.map { ref in
-                var ref = ref
-                ref.apiVersion = intern(ref.apiVersion)
-                ref.kind = intern(ref.kind)
-                ref.name = intern(ref.name)
-                ref.uid = intern(ref.uid)
-                return ref
+            r.metadata.ownerReferences = r.metadata.ownerReferences?.map {
+                OwnerReference(apiVersion: intern($0.apiVersion), kind: intern($0.kind), name: intern($0.name), uid: intern($0.uid),
+                               controller: $0.controller, blockOwnerDeletion: $0.blockOwnerDeletion)
             }
             r.spec.provider = intern(r.spec.provider)
             r.spec.type = intern(r.spec.type)
@@ -39,13 +35,8 @@ public enum CloudResourceCacheTransform {
                     return t
                 }
                 status.missingKeys = status.missingKeys?.map { intern($0) }
-                status.history = status.history?.map { h in
-                    var h = h
-                    h.key = intern(h.key)
-                    h.old = intern(h.old)
-                    h.new = intern(h.new)
-                    h.actor = intern(h.actor)
-                    return h
+                status.history = status.history?.map {
+                    TagHistoryEntry(time: $0.time, action: $0.action, key: intern($0.key), old: intern($0.old), new: intern($0.new), actor: intern($0.actor))
                 }
                 status.conditions = status.conditions?.map { c in
                     var c = c
