@@ -11,7 +11,6 @@ import Foundation
 import K8sClient
 import KubeCore
 import KubeTestServer
-import Synchronization
 import TaggingAPI
 import VTagTestSupport
 
@@ -197,7 +196,7 @@ final class EvaluationProgress: Sendable {
         var listed = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     var evaluated: Int { state.withLock { $0.evaluated.count } }
 

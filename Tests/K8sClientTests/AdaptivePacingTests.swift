@@ -1,7 +1,6 @@
 import Foundation
 import KubeCore
 import KubeTestServer
-import Synchronization
 import Testing
 @testable import K8sClient
 
@@ -98,7 +97,7 @@ struct AdaptivePacingTests {
 
 /// Who got through, in order.
 final class Arrivals: Sendable {
-    private let list = Mutex<[String]>([])
+    private let list = Locked<[String]>([])
     func add(_ name: String) { list.withLock { $0.append(name) } }
     var names: [String] { list.withLock { $0 } }
 }

@@ -1,5 +1,5 @@
 import DequeModule
-import Synchronization
+import KubeCore
 
 /// Client-side pacing without a fixed ceiling: how many requests a client keeps in flight, adapted to the
 /// API server's answers the way TCP adapts its window (AIMD). While answers come back fast the limit
@@ -89,11 +89,11 @@ public final class AdaptivePacing: Sendable {
     }
 
     public let settings: Settings
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     public init(_ settings: Settings = Settings()) {
         self.settings = settings
-        state = Mutex(State(limit: Double(settings.initialLimit)))
+        state = Locked(State(limit: Double(settings.initialLimit)))
     }
 
     /// Requests that may be in flight now.

@@ -1,4 +1,4 @@
-import Synchronization
+import KubeCore
 
 /// One shared copy of each string that repeats across cached objects (label keys and values, tag keys
 /// and values, reasons, condition messages): a decoded object holds its own copy of every string, so
@@ -9,7 +9,7 @@ import Synchronization
 /// holds at most `capacity` strings (unique values, such as ids, would only fill it); once full, new
 /// strings pass through unshared.
 public final class StringInterner: Sendable {
-    private let table = Mutex<Set<String>>([])
+    private let table = Locked<Set<String>>([])
     public let capacity: Int
 
     public init(capacity: Int = 50_000) {
