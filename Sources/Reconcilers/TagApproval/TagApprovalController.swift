@@ -11,7 +11,7 @@ extension TagApprovalReconciler {
     /// writes only pending approvals, whose phase and conditions do not depend on the list: each such
     /// reconcile would only move `observedGeneration` (one status write per batch) and make the batcher's
     /// next write conflict. So a pending approval's `observedGeneration` is the one it was last reconciled
-    /// at; its creation, a person's decision and every other change are reconciled.
+    /// at; its creation (until its first status), a person's decision and every other change are reconciled.
     static func register(
         with manager: Manager, model: ModelHolder, settings: VTagManager.Settings, events: EventRecorder, batcherWrites: OwnWrites
     ) {
@@ -24,7 +24,11 @@ extension TagApprovalReconciler {
         controller.watch(approvals, predicate: EventPredicate { event in
             switch event {
             case .added: return true
-            case .updated(_, let new, let fromList): return fromList || !batcherWrites.isEcho(new)
+            case .updated(_, let new, let fromList):
+                // The batcher's create lands in the cache before its watch event, which then comes as an
+                // update: an approval without a phase yet has not been reconciled, so it passes.
+                let echo = batcherWrites.isEcho(new)
+                return fromList || !echo || new.status?.phase == nil
             case .deleted(let old):
                 batcherWrites.discard(old)
                 return true
