@@ -139,6 +139,7 @@ let package = Package(
                 "K8sClient", "KubeCore", "KubeTestServer", "TaggingAPI", "Inference", "Discovery", "Reconcilers", "VTagTestSupport", "Cost",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Benchmarks"
         ),

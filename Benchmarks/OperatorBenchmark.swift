@@ -41,17 +41,7 @@ enum OperatorBenchmark {
         configuration.burst = Int(qps * 2)
         let client = try KubeClient(configuration: configuration)
 
-        // Rules like examples/taggingrules.yaml, plus one that suggests and one that applies widely.
-        let text = try String(contentsOf: root.appendingPathComponent("examples/taggingrules.yaml"), encoding: .utf8)
-        var rules = try YAMLDocuments.parse(text).map { try $0.decode(TaggingRule.self) }
-        rules.append(TaggingRule(
-            metadata: ObjectMeta(name: "application-from-name"),
-            spec: TaggingRuleSpec(mode: .suggest, confidence: 0.8,
-                                  match: RuleMatch(providers: ["aws"], types: ["ec2:instance"], name: NameMatch(regex: "^(?<team>[a-z]+)-(?<app>[a-z]+)-.+$")),
-                                  tags: [RuleTag(key: "application", value: "${name.app}")])))
-        rules.append(TaggingRule(
-            metadata: ObjectMeta(name: "database-backup-policy"),
-            spec: TaggingRuleSpec(match: RuleMatch(types: ["rds:db", "sql:instance"]), tags: [RuleTag(key: "backup-policy", value: "daily")])))
+        let rules = try benchRules(root: root)
         let ruleApi = Api<TaggingRule>(client: client, namespace: namespace)
         for var rule in rules {
             rule.metadata.namespace = namespace
@@ -108,6 +98,21 @@ enum OperatorBenchmark {
         if let cacheGrowth { print("resident growth since the manager started: \(cacheGrowth / 1_048_576) MiB") }
     }
 
+
+    /// Rules like examples/taggingrules.yaml, plus one that suggests and one that applies widely.
+    static func benchRules(root: URL) throws -> [TaggingRule] {
+        let text = try String(contentsOf: root.appendingPathComponent("examples/taggingrules.yaml"), encoding: .utf8)
+        var rules = try YAMLDocuments.parse(text).map { try $0.decode(TaggingRule.self) }
+        rules.append(TaggingRule(
+            metadata: ObjectMeta(name: "application-from-name"),
+            spec: TaggingRuleSpec(mode: .suggest, confidence: 0.8,
+                                  match: RuleMatch(providers: ["aws"], types: ["ec2:instance"], name: NameMatch(regex: "^(?<team>[a-z]+)-(?<app>[a-z]+)-.+$")),
+                                  tags: [RuleTag(key: "application", value: "${name.app}")])))
+        rules.append(TaggingRule(
+            metadata: ObjectMeta(name: "database-backup-policy"),
+            spec: TaggingRuleSpec(match: RuleMatch(types: ["rds:db", "sql:instance"]), tags: [RuleTag(key: "backup-policy", value: "daily")])))
+        return rules
+    }
 
     static func format(_ s: Double?) -> String { s.map { String(format: "%.1f", $0) } ?? "-" }
 

@@ -3,6 +3,7 @@ import Foundation
 import K8sClient
 import KubeCore
 import Synchronization
+import Reconcilers
 import TaggingAPI
 
 /// Resident memory of this process in bytes, from /proc/self/statm (Linux), after glibc's
@@ -71,7 +72,11 @@ let benchCloudResourceTransform: Store<CloudResource>.Transform = { r in
 /// event at a time (so only the store keeps them), with and without a transform.
 func runtimeCacheMemoryBenchmark() async throws {
     let n = 10_000
-    for (label, transform) in [("no transform", nil), ("transform", benchCloudResourceTransform)] as [(String, Store<CloudResource>.Transform?)] {
+    let cases: [(String, Store<CloudResource>.Transform?)] = [
+        ("no transform", nil), ("transform", benchCloudResourceTransform),
+        ("the operator's transform: annotations dropped, repeated strings shared", CloudResourceCacheTransform.make()),
+    ]
+    for (label, transform) in cases {
         guard let before = residentBytes() else { print("cache memory: /proc/self/statm unavailable on this platform"); return }
         let informer = Informer<CloudResource>(store: Store(transform: transform)) { AsyncThrowingStream { $0.finish() } }
         await informer.handle(.restarted([]))

@@ -15,6 +15,7 @@ let benchmarks: [(name: String, summary: String, run: () async throws -> Void)] 
     ("aws-discovery", "5,000 EC2 instances from a local moto server: wall time and vtag's own CPU time", AWSDiscoveryBenchmark.run),
     ("watch-decode", "100,000 CloudResource watch events through LineSplitter + typed decode", WatchDecodeBenchmark.run),
     ("focus-stream", "a 1 GiB FOCUS export through cost allocation: rows/s, MiB/s, the memory the read adds", FOCUSBenchmark.run),
+    ("operator-ceiling", "the API server's write ceiling, then a DiscoveryJob by the vtag-operator process: ratio, requests/resource, peak RSS", EstateCeilingBenchmark.run),
     ("operator-estate", "DiscoveryJob of 10,000 simulated resources -> all evaluated (in-process API server), peak memory", OperatorBenchmark.run),
 ]
 

@@ -18,6 +18,8 @@ final class APIServerCore: Sendable {
     let recorded = Locked<[RecordedRequest]>([])
     /// Tokens made while the server runs (`issueToken(for:)`), next to `options.tokens`.
     let issuedTokens = Locked<[String: String]>([:])
+    /// Every request counted by what it did, kept whether or not `recordRequests` is on.
+    let tally = Locked<[RequestTally.Key: Int]>([:])
     let port = Locked(0)
     static let maxRecorded = 20_000
 
@@ -118,6 +120,7 @@ final class APIServerCore: Sendable {
         case .response(let status, _, _): record.responseStatus = status
         case .streaming: record.responseStatus = 200
         }
+        tally.withLock { $0[RequestTally.Key(record), default: 0] += 1 }
         guard options.recordRequests else { return answer }
         recorded.withLock { r in
             if r.count >= Self.maxRecorded { r.removeFirst(r.count / 2) }

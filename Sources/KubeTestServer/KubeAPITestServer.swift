@@ -218,6 +218,10 @@ public final class KubeAPITestServer: Sendable {
 
     public func clearRequests() { core.recorded.withLock { $0 = [] } }
 
+    /// How many requests the server answered, by verb, resource and namespace (counted even with
+    /// `recordRequests` off, so a benchmark of 100,000 objects can say what each one cost).
+    public func requestTally() -> RequestTally { RequestTally(counts: core.tally.withLock { $0 }) }
+
     /// The current cluster-wide resourceVersion.
     public var resourceVersion: Int64 { core.store.state.withLock { $0.rv } }
 

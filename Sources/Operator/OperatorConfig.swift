@@ -23,8 +23,9 @@ struct OperatorConfig: Sendable, Equatable {
     var approvalTTL: Duration
     var shutdownDeadline: Duration
     var workers: Int
-    /// Client-side rate limit towards the API server (client-go's QPS and Burst).
-    var kubeAPIQPS: Double
+    /// A fixed client-side rate limit towards the API server (client-go's QPS and Burst); nil: adaptive
+    /// pacing (`AdaptivePacing`: as fast as the server answers, slower on 429 and slow answers).
+    var kubeAPIQPS: Double?
     var kubeAPIBurst: Int
     var logFormat: LogFormat
     var logLevel: String
@@ -122,9 +123,11 @@ struct OperatorConfig: Sendable, Equatable {
         let workersText = pick(o.workers.map(String.init), "VTAG_WORKERS")?.value ?? "4"
         let workers = Int(workersText) ?? 0
         if workers < 1 || workers > 256 { problems.append("--workers must be between 1 and 256, got \(workersText)") }
-        let qpsText = pick(o.kubeAPIQPS.map { String($0) }, "VTAG_KUBE_API_QPS")?.value ?? "50"
-        let qps = Double(qpsText) ?? 0
-        if !(qps > 0 && qps <= 10_000) { problems.append("--kube-api-qps must be a number above 0 and at most 10000, got \(qpsText)") }
+        let qpsText = pick(o.kubeAPIQPS.map { String($0) }, "VTAG_KUBE_API_QPS")?.value
+        let qps = qpsText.map { Double($0) ?? 0 }
+        if let qpsText, let qps, !(qps > 0 && qps <= 10_000) {
+            problems.append("--kube-api-qps must be a number above 0 and at most 10000, got \(qpsText)")
+        }
         let burstText = pick(o.kubeAPIBurst.map(String.init), "VTAG_KUBE_API_BURST")?.value ?? "100"
         let burst = Int(burstText) ?? 0
         if burst < 1 || burst > 100_000 { problems.append("--kube-api-burst must be between 1 and 100000, got \(burstText)") }

@@ -48,10 +48,10 @@ struct OperatorOptions: ParsableArguments {
     @Option(help: "Concurrent reconciles per controller. Env VTAG_WORKERS. Default 4.")
     var workers: Int?
 
-    @Option(name: .customLong("kube-api-qps"), help: "Requests per second the operator sends the API server (client-side limit; each resource costs about 3 on its first evaluation). Env VTAG_KUBE_API_QPS. Default 50.")
+    @Option(name: .customLong("kube-api-qps"), help: "A fixed limit of requests per second to the API server. Default: none, adaptive (as many requests in flight as the server answers quickly; fewer on 429 Too Many Requests, which holds new requests for its Retry-After, and on slow answers). Env VTAG_KUBE_API_QPS.")
     var kubeAPIQPS: Double?
 
-    @Option(name: .customLong("kube-api-burst"), help: "Requests the operator may send at once above --kube-api-qps. Env VTAG_KUBE_API_BURST. Default 100.")
+    @Option(name: .customLong("kube-api-burst"), help: "Requests the operator may send at once above --kube-api-qps (only with it). Env VTAG_KUBE_API_BURST. Default 100.")
     var kubeAPIBurst: Int?
 
     @Option(help: "json or text. Env VTAG_LOG_FORMAT. Default json.")

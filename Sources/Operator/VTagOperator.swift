@@ -21,6 +21,7 @@ struct VTagOperator: AsyncParsableCommand {
     @OptionGroup var options: OperatorOptions
 
     func run() async throws {
+        MemoryArenas.limit()
         let config: OperatorConfig
         do {
             config = try OperatorConfig.resolve(options, environment: ProcessInfo.processInfo.environment)
@@ -45,8 +46,12 @@ struct VTagOperator: AsyncParsableCommand {
         do {
             // The flag, else KUBECONFIG (a colon-separated list), in-cluster, ~/.kube/config.
             var clientConfiguration = try ClientConfiguration.load(kubeconfigPath: options.kubeconfig, context: config.context)
-            clientConfiguration.qps = config.kubeAPIQPS
-            clientConfiguration.burst = config.kubeAPIBurst
+            if let qps = config.kubeAPIQPS {
+                clientConfiguration.qps = qps
+                clientConfiguration.burst = config.kubeAPIBurst
+            } else {
+                clientConfiguration.adaptivePacing = AdaptivePacing.Settings()
+            }
             client = try KubeClient(configuration: clientConfiguration, logger: Logger(label: "vtag.client"))
         } catch {
             logger.critical("cannot configure the Kubernetes client", metadata: ["error": "\(error)"])

@@ -76,4 +76,37 @@ struct RuntimeEventRecorderTests {
             #expect(try await api.list().items.first { $0.reason == "A" }?.count == 2)
         }
     }
+
+    @Test func manyObjectsOfOneKindShareOneCombinedEvent() async throws {
+        try await withRuntimeTestServer { server, client in
+            let metrics = TestMetrics()
+            let recorder = EventRecorder(client: client, .init(
+                component: "vtag-test", aggregateAfter: 3, aggregateFlushInterval: .zero, metricsFactory: metrics))
+            for i in 0..<8 { recorder.record(subject("cm-\(i)"), reason: "TagsApplied", message: "env=prod on \(i)") }
+            // Another reason, and the same objects again, are not combined with them.
+            recorder.record(subject("cm-7"), type: .warning, reason: "Invalid", message: "bad")
+            recorder.record(subject("cm-0"), reason: "TagsApplied", message: "env=dev on 0")
+            let run = Task { try await recorder.run() }
+            defer { run.cancel() }
+            let api = Api<CoreV1Event>(client: client, namespace: "default")
+            try await eventually("sent") { try await api.list().items.count == 6 }
+            let applied = try await api.list().items.filter { $0.reason == "TagsApplied" }
+            #expect(Set(applied.filter { $0.count == 1 }.map(\.involvedObject.name)) == ["cm-0", "cm-1", "cm-2"])
+            let combined = try #require(applied.first { ($0.message ?? "").hasPrefix("(combined") })
+            #expect(combined.count == 5)
+            #expect(combined.involvedObject.name == "cm-3")
+            #expect(combined.message?.contains("5 TagsApplied events about ConfigMaps") == true)
+            #expect(combined.message?.hasSuffix("cm-7: env=prod on 7") == true)
+
+            // Later ones join the same Event: its count and latest message move, no new object.
+            for i in 8..<12 { recorder.record(subject("cm-\(i)"), reason: "TagsApplied", message: "env=prod on \(i)") }
+            try await eventually("count patched") {
+                try await api.list().items.first { ($0.message ?? "").hasPrefix("(combined") }?.count == 9
+            }
+            let events = try await api.list().items
+            #expect(events.count == 6)
+            #expect(events.first { $0.count == 9 }?.message?.hasSuffix("cm-11: env=prod on 11") == true)
+            #expect(metrics.value("events_dropped_total", [("reason", "rate_limited")]) == 0)
+        }
+    }
 }

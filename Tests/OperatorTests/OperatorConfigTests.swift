@@ -19,7 +19,7 @@ import Testing
         #expect(c.leaderElect == false)
         #expect(c.reevaluateInterval == .seconds(3600))
         #expect(c.logFormat == .json)
-        #expect(c.kubeAPIQPS == 50)
+        #expect(c.kubeAPIQPS == nil, "adaptive pacing unless a fixed limit is asked for")
         #expect(c.kubeAPIBurst == 100)
     }
 

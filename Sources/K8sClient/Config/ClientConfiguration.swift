@@ -15,6 +15,9 @@ public struct ClientConfiguration: Sendable {
     /// objects needs more.
     public var qps: Double = 50
     public var burst: Int = 100
+    /// Adaptive pacing instead of the fixed `qps`/`burst` limit: as many requests in flight as the API
+    /// server answers quickly, fewer on 429 and slow answers (`AdaptivePacing`). nil: the fixed limit.
+    public var adaptivePacing: AdaptivePacing.Settings?
     public var retry: RetryPolicy = RetryPolicy()
     /// Timeout of a non-watch request.
     public var requestTimeout: Duration = .seconds(60)

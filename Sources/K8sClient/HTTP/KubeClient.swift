@@ -14,6 +14,8 @@ public final class KubeClient: Sendable {
     public let configuration: ClientConfiguration
     public let logger: Logger
     public let limiter: TokenBucket
+    /// Set when the configuration asks for adaptive pacing; then `limiter` is not used.
+    public let pacing: AdaptivePacing?
     let http: HTTPClient
     let credentials: CredentialProvider
     let tlsConfiguration: TLSConfiguration?
@@ -38,6 +40,7 @@ public final class KubeClient: Sendable {
         self.logger = logger
         self.http = httpClient ?? Self.sharedHTTPClient
         self.limiter = TokenBucket(qps: configuration.qps, burst: configuration.burst)
+        self.pacing = configuration.adaptivePacing.map { AdaptivePacing($0) }
         self.credentials = CredentialProvider(auth: configuration.auth, tls: configuration.tls)
         let server = configuration.server
         guard let scheme = server.scheme, let host = server.host else {
@@ -127,9 +130,17 @@ public final class KubeClient: Sendable {
         var throttled = 0
         var serverErrors = 0
         var reauthenticated = false
+        // A watch lasts minutes: it is not paced, and its time says nothing about the server's load.
+        let pacing = request.verb == "watch" ? nil : self.pacing
+        // A list's time grows with the kind's size, not with load.
+        let representative = request.verb != "list"
         while true {
-            try await limiter.acquire()
-            let creds = try await credentials.current()
+            if let pacing { try await pacing.acquire() } else { try await limiter.acquire() }
+            let creds: CredentialProvider.Credentials
+            do { creds = try await credentials.current() } catch {
+                pacing?.release(.failed)
+                throw error
+            }
             var req = HTTPClientRequest(url: url)
             req.method = request.method
             req.headers.add(name: "User-Agent", value: configuration.userAgent)
@@ -145,6 +156,7 @@ public final class KubeClient: Sendable {
             do {
                 response = try await http.execute(req, timeout: .nanoseconds(Int64(deadline.nanoseconds)), logger: nil)
             } catch {
+                pacing?.release(.failed)
                 record(request, code: "<error>", since: started)
                 if error is CancellationError || Task.isCancelled { throw CancellationError() }
                 if request.idempotent && serverErrors < policy.maxServerErrorRetries {
@@ -162,7 +174,15 @@ public final class KubeClient: Sendable {
                 logger.warning("API server warning", metadata: ["warning": "\(warning)", "verb": "\(request.verb)", "path": "\(request.path)"])
             }
             if (200..<300).contains(code) {
-                do { return try await onSuccess(response) } catch let error as KubeError { throw error } catch {
+                do {
+                    let answer = try await onSuccess(response)
+                    pacing?.release(.answered(latency: ContinuousClock.now - started, representative: representative))
+                    return answer
+                } catch let error as KubeError {
+                    pacing?.release(.failed)
+                    throw error
+                } catch {
+                    pacing?.release(.failed)
                     if error is CancellationError || Task.isCancelled { throw CancellationError() }
                     throw KubeError.transport(method: request.method.rawValue, url: url, message: "reading the answer: \(error)")
                 }
@@ -170,6 +190,9 @@ public final class KubeClient: Sendable {
             let body = (try? await response.body.collect(upTo: 4 << 20)) ?? ByteBuffer()
             let retryAfter = response.headers.first(name: "Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.map { Duration.seconds($0) }
             let failure = KubeError.from(code: code, body: Data(buffer: body), retryAfter: retryAfter)
+            pacing?.release(code == 429
+                ? .throttled(retryAfter: retryAfter ?? failure.status?.details?.retryAfterSeconds.map { Duration.seconds($0) })
+                : .answered(latency: ContinuousClock.now - started, representative: representative))
             if code == 401 && !reauthenticated && credentials.canRefresh {
                 reauthenticated = true
                 await credentials.invalidate()

@@ -20,6 +20,12 @@ import ServiceLifecycle
 ///   patch of its count, not a new object. Writes are rate-limited per object with a token bucket
 ///   (default burst 25, then one per 5 minutes, client-go's spam filter); events over the limit are
 ///   dropped and counted (`reason="rate_limited"`).
+/// - Like client-go's EventAggregator, but per kind rather than per object: once `aggregateAfter`
+///   different objects of one kind in one namespace had an event of the same type and reason within
+///   `aggregateWindow`, further ones are combined into a single Event (its count is how many, its
+///   message names the latest). A first discovery of 10,000 resources then writes a handful of Events,
+///   not one per resource. A combined Event is written at most every `aggregateFlushInterval`; the
+///   sender waits that long after writing one, while new events keep folding in the buffer.
 public final class EventRecorder: Service, Sendable {
     public enum EventType: String, Sendable {
         case normal = "Normal"
@@ -37,13 +43,20 @@ public final class EventRecorder: Service, Sendable {
         public var refillInterval: Duration
         /// How many sent events are remembered for folding repeats.
         public var foldCacheSize: Int
+        /// Distinct objects of one kind with the same type and reason, within `aggregateWindow`, that get
+        /// Events of their own; past that they are combined into one.
+        public var aggregateAfter: Int
+        public var aggregateWindow: Duration
+        /// How often a combined Event is written at most.
+        public var aggregateFlushInterval: Duration
         public var clock: any RuntimeClock
         public var metricsFactory: any MetricsFactory
         public var logger: Logger
 
         public init(
             component: String, instance: String = ProcessInfo.processInfo.hostName, bufferSize: Int = 1024, burst: Int = 25,
-            refillInterval: Duration = .seconds(300), foldCacheSize: Int = 4096, clock: any RuntimeClock = SystemRuntimeClock(),
+            refillInterval: Duration = .seconds(300), foldCacheSize: Int = 4096, aggregateAfter: Int = 10,
+            aggregateWindow: Duration = .seconds(600), aggregateFlushInterval: Duration = .seconds(5), clock: any RuntimeClock = SystemRuntimeClock(),
             metricsFactory: any MetricsFactory = MetricsSystem.factory, logger: Logger = Logger(label: "vtag.events")
         ) {
             self.component = component
@@ -52,6 +65,9 @@ public final class EventRecorder: Service, Sendable {
             self.burst = max(1, burst)
             self.refillInterval = refillInterval
             self.foldCacheSize = max(1, foldCacheSize)
+            self.aggregateAfter = max(1, aggregateAfter)
+            self.aggregateWindow = aggregateWindow
+            self.aggregateFlushInterval = aggregateFlushInterval
             self.clock = clock
             self.metricsFactory = metricsFactory
             self.logger = logger
@@ -63,7 +79,9 @@ public final class EventRecorder: Service, Sendable {
         var object: ObjectReference
         var type: EventType
         var reason: String
+        /// "" for a combined Event (its message changes as events join it).
         var message: String
+        var combined = false
     }
 
     struct Pending {
@@ -71,11 +89,31 @@ public final class EventRecorder: Service, Sendable {
         var count: Int32
         var first: Date
         var last: Date
+        /// A combined Event: the latest event's object name and message.
+        var latest: (object: String, message: String)?
+    }
+
+    /// Events of one type and reason about objects of one kind in one namespace (what is combined).
+    struct AggregateKey: Hashable {
+        var namespace: String?
+        var apiVersion: String?
+        var kind: String?
+        var type: EventType
+        var reason: String
+    }
+
+    /// The objects of an `AggregateKey` that had Events of their own in the current window.
+    struct AggregateWindow {
+        var started: ContinuousClock.Instant
+        var objects: Set<String> = []
+        /// The object a combined Event is filed under (the first one combined in this window).
+        var subject: ObjectReference?
     }
 
     private struct Buffer {
         var order = Deque<FoldKey>()
         var pending: [FoldKey: Pending] = [:]
+        var windows: [AggregateKey: AggregateWindow] = [:]
         var waiter: CheckedContinuation<Void, Never>?
     }
 
@@ -108,9 +146,11 @@ public final class EventRecorder: Service, Sendable {
         ref.resourceVersion = nil  // a new version of the object is still the same subject
         // The API server limits a message to 1 KiB.
         let text = message.utf8.count > 1024 ? String(message.prefix(1000)) + "…" : message
-        let key = FoldKey(object: ref, type: type, reason: reason, message: text)
         let now = Date()
+        let instant = configuration.clock.now
         let (dropped, waiter) = buffer.withLock { b -> (Bool, CheckedContinuation<Void, Never>?) in
+            let key = combinedKey(ref, type: type, reason: reason, at: instant, &b)
+                ?? FoldKey(object: ref, type: type, reason: reason, message: text)
             if b.pending[key] != nil {
                 b.pending[key]!.count += 1
                 b.pending[key]!.last = now
@@ -120,11 +160,34 @@ public final class EventRecorder: Service, Sendable {
                 b.pending[key] = Pending(key: key, count: 1, first: now, last: now)
                 b.order.append(key)
             }
+            if key.combined { b.pending[key]!.latest = (ref.name ?? "", text) }
             defer { b.waiter = nil }
             return (false, b.waiter)
         }
         if dropped { droppedFull.increment() }
         waiter?.resume()
+    }
+
+    /// The key of the combined Event this event joins, or nil when it gets one of its own (its object is
+    /// among the first `aggregateAfter` of its kind, type and reason in the window).
+    private func combinedKey(
+        _ ref: ObjectReference, type: EventType, reason: String, at now: ContinuousClock.Instant, _ b: inout Buffer
+    ) -> FoldKey? {
+        let aggregate = AggregateKey(namespace: ref.namespace, apiVersion: ref.apiVersion, kind: ref.kind, type: type, reason: reason)
+        var window = b.windows[aggregate] ?? AggregateWindow(started: now)
+        if now - window.started > configuration.aggregateWindow { window = AggregateWindow(started: now) }
+        defer { b.windows[aggregate] = window }
+        let name = ref.name ?? ""
+        if window.objects.contains(name) || window.objects.count < configuration.aggregateAfter {
+            window.objects.insert(name)
+            if b.windows.count > 4096 {
+                // Forget expired windows (kinds and reasons are few; this is a guard, not a cache).
+                b.windows = b.windows.filter { now - $0.value.started <= configuration.aggregateWindow }
+            }
+            return nil
+        }
+        if window.subject == nil { window.subject = ref }
+        return FoldKey(object: window.subject!, type: type, reason: reason, message: "", combined: true)
     }
 
     /// Events waiting to be sent (tests, health).
@@ -139,7 +202,12 @@ public final class EventRecorder: Service, Sendable {
             while !Task.isCancelled {
                 await waitForWork()
                 if Task.isCancelled { break }
-                await sender.send(takeAll())
+                let batch = takeAll()
+                await sender.send(batch)
+                if batch.contains(where: \.key.combined) {
+                    // Let the events of a busy stretch fold into the combined Event before its next write.
+                    do { try await configuration.clock.sleep(for: configuration.aggregateFlushInterval) } catch { break }
+                }
             }
         } onGracefulShutdown: {
             let waiter = self.buffer.withLock { b in defer { b.waiter = nil }; return b.waiter }
@@ -187,7 +255,8 @@ public final class EventRecorder: Service, Sendable {
 
         mutating func send(_ events: [Pending]) async {
             for (i, e) in events.enumerated() {
-                guard takeToken(for: e.key.object) else {
+                // A combined Event is paced by the flush interval instead (its count must not be lost).
+                guard e.key.combined || takeToken(for: e.key.object) else {
                     recorder.droppedRateLimited.increment(by: Int64(e.count))
                     continue
                 }
@@ -213,10 +282,12 @@ public final class EventRecorder: Service, Sendable {
         private mutating func write(_ e: Pending) async throws {
             if let prior = folded[e.key] {
                 let count = prior.count + e.count
-                let patch = Patch.merge(.object([
+                var fields: [String: JSONValue] = [
                     "count": .int(Int64(count)),
                     "lastTimestamp": .string(KubeTime.format(e.last)),
-                ]))
+                ]
+                if e.key.combined { fields["message"] = .string(Self.combinedMessage(e, count: count)) }
+                let patch = Patch.merge(.object(fields))
                 do {
                     _ = try await recorder.api(prior.namespace).patch(prior.name, patch)
                     folded[e.key]?.count = count
@@ -234,7 +305,7 @@ public final class EventRecorder: Service, Sendable {
             let c = recorder.configuration
             let event = CoreV1Event(
                 metadata: ObjectMeta(name: name, namespace: namespace), involvedObject: e.key.object, reason: e.key.reason,
-                message: e.key.message, source: .init(component: c.component, host: c.instance),
+                message: e.key.combined ? Self.combinedMessage(e, count: e.count) : e.key.message, source: .init(component: c.component, host: c.instance),
                 firstTimestamp: e.first, lastTimestamp: e.last, count: e.count, type: e.key.type.rawValue,
                 reportingComponent: c.component, reportingInstance: c.instance)
             _ = try await recorder.api(namespace).create(event)
@@ -243,6 +314,14 @@ public final class EventRecorder: Service, Sendable {
             while foldOrder.count > c.foldCacheSize, let oldest = foldOrder.popFirst() {
                 folded.removeValue(forKey: oldest)
             }
+        }
+
+        /// What a combined Event says: how many, about what, and the latest one.
+        static func combinedMessage(_ e: Pending, count: Int32) -> String {
+            let kind = e.key.object.kind ?? "object"
+            let latest = e.latest.map { "; the latest, \($0.object): \($0.message)" } ?? ""
+            let text = "(combined from similar events): \(count) \(e.key.reason) events about \(kind)s in this namespace\(latest)"
+            return text.utf8.count > 1024 ? String(text.prefix(1000)) + "…" : text
         }
 
         private mutating func takeToken(for object: ObjectReference) -> Bool {

@@ -51,7 +51,8 @@ struct DiscoveryRunExecutor: Sendable {
                 case .resources(let specs):
                     discovered += specs.count
                     for spec in specs { seen.insert(ResourceNaming.name(provider: spec.provider, id: spec.id)) }
-                    let page = await write(specs, job: job, api: api)
+                    // Bulk lane: with adaptive pacing the tagger's writes go first, so tagging keeps up with discovery.
+                    let page = await AdaptivePacing.$lane.withValue(.bulk) { await write(specs, job: job, api: api) }
                     tally.created += page.created
                     tally.updated += page.updated
                     tally.unchanged += page.unchanged

@@ -61,7 +61,7 @@ public final class VTagManager: Sendable {
             drainTimeout: settings.drainTimeout, metricsFactory: settings.metricsFactory, logger: logger), elector: elector)
         self.manager = manager
         jobs = manager.informer(DiscoveryJob.self)
-        resources = manager.informer(CloudResource.self)
+        resources = manager.informer(CloudResource.self, transform: CloudResourceCacheTransform.make())
         rules = manager.informer(TaggingRule.self)
         approvals = manager.informer(TagApproval.self)
         let events = EventRecorder(client: client, .init(
@@ -76,7 +76,7 @@ public final class VTagManager: Sendable {
         modelRunnable = model
         tagger = CloudResourceTagger.register(with: manager, model: model, settings: settings, events: events, stopping: stopping)
         TaggingRuleReconciler.register(with: manager, tagger: tagger, events: events)
-        TagApprovalReconciler.register(with: manager, model: model.holder, settings: settings, events: events)
+        TagApprovalReconciler.register(with: manager, model: model.holder, settings: settings, events: events, batcherWrites: tagger.batcher.ownWrites)
 
         // On every replica: Events, readiness reports, gauges.
         manager.add(RunnableTask(needsLeaderElection: false) { try await events.run() })

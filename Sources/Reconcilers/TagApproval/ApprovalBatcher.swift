@@ -74,6 +74,9 @@ public actor ApprovalBatcher {
 
     let client: KubeClient
     let approvals: Store<TagApproval>
+    /// The batcher's own writes, until their watch echo: the TagApproval controller does not reconcile a
+    /// pending approval again because the batcher added a resource to it (see `TagApprovalReconciler.register`).
+    public nonisolated let ownWrites = OwnWrites()
     private var writing = Set<ApprovalGroup>()
     private var waiting: [ApprovalGroup: [Waiter]] = [:]
 
@@ -147,7 +150,7 @@ public actor ApprovalBatcher {
     /// Writes a batch of changes into the group's approvals: withdrawals first, then additions (lowest
     /// pending chunk with room first, then new chunks). Conflicts re-read the chunks and start over.
     private nonisolated func apply(_ changes: [Change], to group: ApprovalGroup) async throws {
-        let api = CacheAwareApi(client: client, namespace: group.namespace, cache: approvals)
+        let api = CacheAwareApi(client: client, namespace: group.namespace, cache: approvals, ownWrites: ownWrites)
         let hash = group.hash
         var additions: [ApprovalResource] = []
         var withdrawals = Set<String>()

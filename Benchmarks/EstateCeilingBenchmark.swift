@@ -1,0 +1,225 @@
+// A first discovery against the API server's own speed (issue 16), in one run:
+// 1. the server's write ceiling: N raw creates, then N raw status writes, of CloudResources like the
+//    estate's, from 16 parallel clients with no client-side limit;
+// 2. the shipped `vtag-operator` as a separate process (default flags unless VTAG_BENCH_OPERATOR_ARGS),
+//    timed from the DiscoveryJob's creation to every resource evaluated;
+// and prints the ratio of the two times, the operator's requests per resource and its own peak RSS.
+// In-process API test server by default; the cluster of VTAG_E2E_KUBECONFIG when set (CRDs applied).
+import AsyncHTTPClient
+import Discovery
+import Foundation
+import K8sClient
+import KubeCore
+import KubeTestServer
+import TaggingAPI
+import VTagTestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum EstateCeilingBenchmark {
+    static let environment = ProcessInfo.processInfo.environment
+    /// VTAG_BENCH_RESOURCES: the estate's size (default 10,000).
+    static let resources = environment["VTAG_BENCH_RESOURCES"].flatMap(Int.init) ?? 10_000
+    /// VTAG_BENCH_CLIENTS: parallel raw clients measuring the ceiling (default 16).
+    static let clients = environment["VTAG_BENCH_CLIENTS"].flatMap(Int.init) ?? 16
+    /// VTAG_BENCH_OPERATOR_ARGS: extra operator flags, e.g. "--kube-api-qps 50" (default: none).
+    static let operatorArguments = (environment["VTAG_BENCH_OPERATOR_ARGS"] ?? "").split(separator: " ").map(String.init)
+    /// VTAG_BENCH_TIMEOUT_SECONDS: how long the operator may take (default 2 hours).
+    static let timeout = Duration.seconds(environment["VTAG_BENCH_TIMEOUT_SECONDS"].flatMap(Int.init) ?? 7200)
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func run() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        guard let binary = ShippedBinaries.path("vtag-operator") else {
+            throw Failure(description: """
+                vtag-operator is not built next to vtag-bench (looked at \(ShippedBinaries.candidates("vtag-operator").map(\.path))): \
+                run `swift build -c release --product vtag-operator` first
+                """)
+        }
+        let target = try await BenchTarget.start(root: root)
+        do {
+            try await measure(target: target, binary: binary, root: root)
+            await target.stop()
+        } catch {
+            await target.stop()
+            throw error
+        }
+    }
+
+    static func measure(target: BenchTarget, binary: URL, root: URL) async throws {
+        let specs = EstateGenerator(seed: 42, count: resources, clouds: ["aws", "gcp", "azure"]).map(\.spec)
+        print("estate: \(resources) simulated resources (aws, gcp, azure); API server: \(target.description)")
+
+        // 1. The ceiling, in a namespace of its own (gone before the operator starts).
+        let ceilingNamespace = try await target.makeNamespace("ceiling")
+        let ceiling = try await WriteCeiling.measure(specs: specs, client: target.client, namespace: ceilingNamespace, clients: clients)
+        try await target.deleteNamespace(ceilingNamespace)
+        let ceilingSeconds = ceiling.creates.seconds + ceiling.statusWrites.seconds
+        print("API server write ceiling, \(clients) raw clients: \(resources) creates in \(format(ceiling.creates.seconds)) s (\(Int(ceiling.creates.perSecond))/s), \(resources) status writes in \(format(ceiling.statusWrites.seconds)) s (\(Int(ceiling.statusWrites.perSecond))/s): \(format(ceilingSeconds)) s for one create and one status write each")
+        for failure in [ceiling.creates, ceiling.statusWrites].compactMap(\.firstFailure) { print("  raw write failed: \(failure)") }
+
+        // 2. The operator, a process of its own.
+        let namespace = try await target.makeNamespace("estate")
+        let ruleApi = Api<TaggingRule>(client: target.client, namespace: namespace)
+        for var rule in try OperatorBenchmark.benchRules(root: root) {
+            rule.metadata.namespace = namespace
+            _ = try await ruleApi.create(rule)
+        }
+        let operatorProcess = try await BenchOperator.start(binary: binary, kubeconfig: target.kubeconfigPath, namespace: namespace, extra: operatorArguments)
+        do {
+            let progress = EvaluationProgress()
+            let watching = Task { await progress.follow(Api<EvaluationProbe>(client: target.client, namespace: namespace)) }
+            defer { watching.cancel() }
+            try await progress.waitForList()
+
+            let jobs = Api<DiscoveryJob>(client: target.client, namespace: namespace)
+            let start = ContinuousClock.now
+            _ = try await jobs.create(DiscoveryJob(
+                metadata: ObjectMeta(name: "estate"),
+                spec: DiscoveryJobSpec(provider: .simulated, simulated: .init(count: resources, seed: 42, clouds: ["aws", "gcp", "azure"]))))
+            let deadline = start + timeout
+            while progress.evaluated < resources {
+                guard operatorProcess.process.isRunning else {
+                    throw Failure(description: "vtag-operator exited (status \(operatorProcess.process.terminationStatus)):\n\(operatorProcess.log.tail)")
+                }
+                guard ContinuousClock.now < deadline else {
+                    throw Failure(description: "only \(progress.evaluated) of \(resources) evaluated after \(timeout)")
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let operatorSeconds = (ContinuousClock.now - start).inSeconds
+            let usage = operatorProcess.usage()
+            let requests = try await operatorProcess.requestCounts()
+            let job = try await jobs.get("estate")
+            let run = job.status?.lastRun
+            let runSeconds = run.flatMap { r in r.finishedAt.map { $0.timeIntervalSince(r.startedAt) } }
+
+            let flags = operatorArguments.isEmpty ? "default flags" : operatorArguments.joined(separator: " ")
+            print("operator (\(flags)): job created -> all \(resources) evaluated in \(format(operatorSeconds)) s (discovery run \(format(runSeconds)) s; created \(run?.created ?? 0), errors \(run?.errors ?? 0))")
+            print("ratio (ceiling time / operator time): \(String(format: "%.3f", ceilingSeconds / operatorSeconds))")
+            let total = requests.values.reduce(0, +)
+            let byMethod = requests.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            print("operator requests until all evaluated: \(total), \(String(format: "%.2f", Double(total) / Double(resources))) per resource (\(byMethod))")
+            if let tally = target.server?.requestTally() {
+                let parts = tally.breakdown(namespace: namespace).prefix(12).map { "\($0.what) \($0.count)" }.joined(separator: ", ")
+                print("  in the estate's namespace, as the server saw them (the benchmark's own list and watch included): \(parts)")
+            }
+            print("operator peak RSS (VmHWM): \(usage.peakMiB) MiB; CPU \(format(usage.cpuSeconds)) s (\(format(usage.cpuSeconds / operatorSeconds)) cores)")
+        } catch {
+            _ = await operatorProcess.stop()
+            try? await target.deleteNamespace(namespace)
+            throw error
+        }
+        _ = await operatorProcess.stop()
+        try await target.deleteNamespace(namespace)
+    }
+
+    static func format(_ s: Double?) -> String { s.map { String(format: "%.1f", $0) } ?? "-" }
+}
+
+/// The API server the benchmark measures: the in-process test server, or a real cluster.
+struct BenchTarget: Sendable {
+    let client: KubeClient
+    let kubeconfigPath: String
+    let server: KubeAPITestServer?
+
+    var description: String { server == nil ? "the cluster of VTAG_E2E_KUBECONFIG" : "in-process test server" }
+
+    static func start(root: URL) async throws -> BenchTarget {
+        let unlimited: (inout ClientConfiguration) -> Void = { c in
+            c.qps = 1_000_000
+            c.burst = 1_000_000
+        }
+        if let kubeconfig = ProcessInfo.processInfo.environment["VTAG_E2E_KUBECONFIG"], !kubeconfig.isEmpty {
+            var configuration = try ClientConfiguration.load(kubeconfigPath: kubeconfig)
+            unlimited(&configuration)
+            let client = try KubeClient(configuration: configuration)
+            let crds = DynamicApi(client: client, resource: ResourceDescriptor(
+                group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition", plural: "customresourcedefinitions", namespaced: false), namespace: nil)
+            for plural in ["cloudresources", "discoveryjobs", "taggingrules", "tagapprovals"] where try await crds.getOptional("\(plural).vtag.dev") == nil {
+                throw EstateCeilingBenchmark.Failure(description: "the cluster has no CRD \(plural).vtag.dev: `kubectl apply -f crds/` first")
+            }
+            return BenchTarget(client: client, kubeconfigPath: kubeconfig, server: nil)
+        }
+        let crds = ["cloudresources", "discoveryjobs", "taggingrules", "tagapprovals"].map {
+            root.appendingPathComponent("crds/\($0).vtag.dev.yaml").path
+        }
+        let server = try await KubeAPITestServer.start(.init(
+            crdFiles: crds, watchWindow: 500_000, namespaces: ["default"], recordRequests: false))
+        var configuration = try ClientConfiguration.load(kubeconfigPath: server.kubeconfigPath, environment: [:])
+        unlimited(&configuration)
+        return BenchTarget(client: try KubeClient(configuration: configuration), kubeconfigPath: server.kubeconfigPath, server: server)
+    }
+
+    func stop() async {
+        try? await server?.shutdown()
+    }
+
+    func makeNamespace(_ prefix: String) async throws -> String {
+        let name = "bench-\(prefix)-\(UUID().uuidString.prefix(6).lowercased())"
+        _ = try await Api<Namespace>.all(client).create(Namespace(name: name, labels: ["vtag.dev/bench": "true"]))
+        return name
+    }
+
+    /// Deletes the namespace and waits until it is gone (its objects with it), so what follows is
+    /// measured on a server not busy emptying it.
+    func deleteNamespace(_ name: String) async throws {
+        let namespaces = Api<Namespace>.all(client)
+        _ = try await namespaces.delete(name, DeleteParams(propagationPolicy: .background))
+        let gone = try await waitUntil(timeout: .seconds(1800), poll: .milliseconds(250)) { try await namespaces.getOptional(name) == nil }
+        if !gone { throw EstateCeilingBenchmark.Failure(description: "namespace \(name) still there 30 minutes after its deletion") }
+    }
+}
+
+/// What the benchmark's watch decodes of a CloudResource: whether the tagger evaluated it.
+struct EvaluationProbe: KubernetesObject {
+    static let resource = CloudResource.resource
+    var apiVersion: String?
+    var kind: String?
+    var metadata: ObjectMeta
+    var status: Status?
+
+    struct Status: Codable, Sendable {
+        var evaluatedAt: String?
+    }
+}
+
+/// Counts the estate's evaluated CloudResources from a watch of its namespace.
+final class EvaluationProgress: Sendable {
+    private struct State {
+        var evaluated = Set<String>()
+        var listed = false
+    }
+
+    private let state = Locked(State())
+
+    var evaluated: Int { state.withLock { $0.evaluated.count } }
+
+    func follow(_ api: Api<EvaluationProbe>) async {
+        do {
+            for try await event in Watcher(api: api) {
+                state.withLock { s in
+                    switch event {
+                    case .restarted(let all):
+                        s.evaluated = Set(all.filter { $0.status?.evaluatedAt != nil }.compactMap(\.metadata.name))
+                        s.listed = true
+                    case .applied(let object):
+                        if object.status?.evaluatedAt != nil, let name = object.metadata.name { s.evaluated.insert(name) }
+                    case .deleted(let object):
+                        if let name = object.metadata.name { s.evaluated.remove(name) }
+                    }
+                }
+            }
+        } catch {}
+    }
+
+    func waitForList() async throws {
+        let listed = try await waitUntil(timeout: .seconds(60), poll: .milliseconds(20)) { self.state.withLock { $0.listed } }
+        if !listed { throw EstateCeilingBenchmark.Failure(description: "the benchmark's own watch of CloudResources did not list within 60 s") }
+    }
+}
