@@ -46,7 +46,7 @@ enum ExecCredentialPlugin {
 
         let args = config.args ?? []
         let (status, stdout, stderr) = try await runProcess(command: command, args: args, environment: env, source: spec.source)
-        let fail = { (message: String) in ConfigError(file: spec.source, field: "exec", message) }
+        let fail = { (message: String) in KubeClientError.configuration(.init(file: spec.source, field: "exec", message)) }
         guard status == 0 else {
             let hint = config.installHint.map { "; \($0)" } ?? ""
             throw fail("credential plugin \(command) exited with status \(status): \(String(decoding: stderr.prefix(2000), as: UTF8.self))\(hint)")
@@ -89,7 +89,7 @@ enum ExecCredentialPlugin {
                 process.standardError = err
                 process.standardInput = FileHandle.nullDevice
                 do { try process.run() } catch {
-                    continuation.resume(throwing: ConfigError(file: source, field: "exec.command", "cannot run \(command): \(error.localizedDescription)"))
+                    continuation.resume(throwing: KubeClientError.configuration(.init(file: source, field: "exec.command", "cannot run \(command): \(error.localizedDescription)")))
                     return
                 }
                 // Drain stderr on another thread so a chatty plugin cannot block on a full pipe.

@@ -41,7 +41,7 @@ public final class KubeClient: Sendable {
         self.credentials = CredentialProvider(auth: configuration.auth, tls: configuration.tls)
         let server = configuration.server
         guard let scheme = server.scheme, let host = server.host else {
-            throw ConfigError("server URL \(server) has no scheme or host")
+            throw KubeClientError.configuration(.init("server URL \(server) has no scheme or host"))
         }
         let hostPart = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
         self.origin = "\(scheme)://\(hostPart)" + (server.port.map { ":\($0)" } ?? "")
@@ -50,7 +50,7 @@ public final class KubeClient: Sendable {
         self.basePath = path
         if scheme == "https" {
             do { tlsConfiguration = try configuration.tls.makeTLSConfiguration() } catch {
-                throw ConfigError(file: configuration.source, field: "tls", "unusable TLS material: \(error)")
+                throw KubeClientError.configuration(.init(file: configuration.source, field: "tls", "unusable TLS material: \(error)"))
             }
         } else {
             tlsConfiguration = nil
@@ -108,7 +108,7 @@ public final class KubeClient: Sendable {
         return url
     }
 
-    /// Sends a request with rate limiting, credentials, retries; returns the 2xx answer or throws `KubeError`.
+    /// Sends a request with rate limiting, credentials, retries; returns the 2xx answer or throws `KubeClientError`.
     public func send(_ request: Request) async throws -> Response {
         try await perform(request, deadline: configuration.requestTimeout) { response in
             let body = try await response.body.collect(upTo: Self.maxBodyBytes)
@@ -154,7 +154,7 @@ public final class KubeClient: Sendable {
                     try await Task.sleep(for: wait)
                     continue
                 }
-                throw KubeError.transport(method: request.method.rawValue, url: url, message: "\(error)")
+                throw KubeClientError.transport(method: request.method.rawValue, url: url, message: "\(error)")
             }
             let code = Int(response.status.code)
             record(request, code: String(code), since: started)
@@ -162,14 +162,14 @@ public final class KubeClient: Sendable {
                 logger.warning("API server warning", metadata: ["warning": "\(warning)", "verb": "\(request.verb)", "path": "\(request.path)"])
             }
             if (200..<300).contains(code) {
-                do { return try await onSuccess(response) } catch let error as KubeError { throw error } catch {
+                do { return try await onSuccess(response) } catch let error as KubeClientError { throw error } catch {
                     if error is CancellationError || Task.isCancelled { throw CancellationError() }
-                    throw KubeError.transport(method: request.method.rawValue, url: url, message: "reading the answer: \(error)")
+                    throw KubeClientError.transport(method: request.method.rawValue, url: url, message: "reading the answer: \(error)")
                 }
             }
             let body = (try? await response.body.collect(upTo: 4 << 20)) ?? ByteBuffer()
             let retryAfter = response.headers.first(name: "Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.map { Duration.seconds($0) }
-            let failure = KubeError.from(code: code, body: Data(buffer: body), retryAfter: retryAfter)
+            let failure = KubeClientError.from(code: code, body: Data(buffer: body), retryAfter: retryAfter)
             if code == 401 && !reauthenticated && credentials.canRefresh {
                 reauthenticated = true
                 await credentials.invalidate()
