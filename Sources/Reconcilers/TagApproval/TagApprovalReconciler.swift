@@ -142,7 +142,7 @@ public final class TagApprovalReconciler: Sendable {
             try await writeStatus(approval, phase: decision == .approved ? .approved : approval.status?.phase ?? .pending,
                                   appliedCount: decision == .approved ? tally.carrying : approval.status?.appliedCount,
                                   conditions: conditions)
-            throw ApprovalError.incomplete(approval: "\(approval.namespace ?? "")/\(approval.name)", failed: tally.failed)
+            throw ReconcileError.approvalIncomplete(approval: "\(approval.namespace ?? "")/\(approval.name)", failed: tally.failed)
         }
 
         let tag = "\(approval.spec.key)=\(approval.spec.value)"
@@ -246,7 +246,7 @@ public final class TagApprovalReconciler: Sendable {
         do {
             try await api.patchStatus(approval.name, .merge(.object(["status": .object(fields)])))
             return true
-        } catch let error as KubeError where error.isNotFound {
+        } catch let error as KubeClientError where error.isNotFound {
             // Deleted since the cache saw it (the tagger deletes a pending approval it emptied): nothing to keep.
             logger.debug("approval gone before its status was written", metadata: ["approval": "\(approval.namespace ?? "")/\(approval.name)"])
             return false
