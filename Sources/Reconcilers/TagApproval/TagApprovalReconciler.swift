@@ -56,8 +56,15 @@ public final class TagApprovalReconciler: Sendable {
         self.updater = ResourceStatusUpdater(client: client, resources: resources, attempts: max(1, conflictAttempts))
     }
 
+    /// Reconciles the cached approval `key` (what the controller calls); a gone approval needs nothing: what
+    /// it carried out stays on the resources.
     public func reconcile(_ key: ObjectKey) async throws -> ReconcileResult {
-        guard let approval = approvals.get(key), approval.metadata.deletionTimestamp == nil else { return .done }
+        let reconcile = CachedObjectReconcile(approvals) { try await self.decide($0) }
+        return try await reconcile(key)
+    }
+
+    /// Waits for a decision (or expires the approval), or carries the decision out where it is not yet.
+    func decide(_ approval: TagApproval) async throws -> ReconcileResult {
         guard let decision = approval.status?.decision else { return try await awaitDecision(approval) }
 
         let done: ApprovalPhase = decision == .approved ? .applied : .denied
