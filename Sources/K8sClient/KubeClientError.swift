@@ -132,7 +132,8 @@ public enum KubeClientError: Error, Sendable, CustomStringConvertible {
         case .configuration(let problem): return problem.description
         case .invalidLeaderElection(let message): return "leader election: \(message)"
         case .managerAlreadyRun: return "a manager runs once; make a new one (with new informers and controllers) to run again"
-        case .watchLineTooLong(let limit): return "a watch event line exceeds \(limit) bytes"
+        case .watchLineTooLong(let limit):
+            return "a watch event line exceeds \(limit) bytes: the stream is broken, or one object is larger than the client reads (LineSplitter.maxLineBytes)"
         case .invalid(let s, let causes):
             let detail = causes.map { "\($0.field ?? "?"): \($0.message ?? $0.reason ?? "")" }.joined(separator: "; ")
             return "Invalid (422): \(s.message ?? "")" + (detail.isEmpty || (s.message ?? "").contains(detail) ? "" : " [\(detail)]")
