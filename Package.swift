@@ -42,7 +42,7 @@ let package = Package(
         .target(
             name: "K8sClient",
             dependencies: [
-                "KubeCore",
+                "KubeCore", "CSpawn",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -91,6 +91,8 @@ let package = Package(
         ),
 
         // The system zlib (gzip), linked rather than a package: nothing to build.
+        // posix_spawn's GNU extensions, for running exec credential plugins without Foundation's Process.
+        .target(name: "CSpawn"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Cost allocation from FOCUS billing exports: reading them (CSV, gzip) and joining their rows to

@@ -1,13 +1,12 @@
 import Foundation
 import KubeCore
 import NIOCore
-import Synchronization
 
 /// The cluster state behind one lock.
 final class ClusterStore: Sendable {
-    let state: Mutex<Cluster>
+    let state: Locked<Cluster>
     init(watchWindow: Int, compactionInterval: Duration = .seconds(300)) {
-        state = Mutex(Cluster(watchWindow: watchWindow, compactionInterval: compactionInterval))
+        state = Locked(Cluster(watchWindow: watchWindow, compactionInterval: compactionInterval))
     }
 }
 
@@ -16,8 +15,8 @@ final class APIServerCore: Sendable {
     let store: ClusterStore
     let options: KubeAPITestServer.Options
     let faults: FaultInjector
-    let recorded = Mutex<[RecordedRequest]>([])
-    let port = Mutex(0)
+    let recorded = Locked<[RecordedRequest]>([])
+    let port = Locked(0)
     static let maxRecorded = 20_000
 
     init(store: ClusterStore, options: KubeAPITestServer.Options, faults: FaultInjector) {

@@ -138,7 +138,7 @@ func watchEventLine(_ type: String, _ objectBytes: [UInt8]) -> [UInt8] {
     return out
 }
 
-/// The whole cluster state. Lives inside a Mutex in `KubeAPITestServer`; every API call runs under it,
+/// The whole cluster state. Lives inside a `Locked` in `KubeAPITestServer`; every API call runs under it,
 /// so resourceVersions, the event log and watch deliveries are totally ordered.
 struct Cluster: Sendable {
     var rv: Int64 = 0

@@ -1,6 +1,5 @@
 import Foundation
 import KubeCore
-import Synchronization
 
 /// Faults a test can inject into the server: failing responses, latency, forbidden verbs, dropped watches,
 /// compaction.
@@ -24,7 +23,7 @@ public final class FaultInjector: Sendable {
         var forbids: [Forbid] = []
     }
 
-    let state = Mutex(State())
+    let state = Locked(State())
     /// Set by the server: closes every open watch stream / forgets the event history.
     let dropWatchesAction: @Sendable () -> Void
     let compactAction: @Sendable () -> Void

@@ -5,7 +5,6 @@ import NIOHTTP1
 import NIOHTTP2
 import NIOPosix
 import NIOSSL
-import Synchronization
 
 /// One HTTP request as the API layer sees it.
 struct APIRequest: Sendable {
@@ -32,8 +31,8 @@ enum APIAnswer: Sendable {
 /// (always via `execute`, so events issued under the cluster lock can never be reordered).
 final class WatchSink: Sendable {
     let channel: any Channel
-    private let timers = Mutex<[@Sendable () -> Void]>([])
-    private let finished = Mutex(false)
+    private let timers = Locked<[@Sendable () -> Void]>([])
+    private let finished = Locked(false)
 
     init(channel: any Channel) { self.channel = channel }
 

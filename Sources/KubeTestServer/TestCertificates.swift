@@ -1,5 +1,5 @@
+import KubeCore
 import Foundation
-import Synchronization
 
 /// A throwaway CA, a server certificate for 127.0.0.1/::1/localhost and a client certificate
 /// (CN=cert-user, O=system:masters), all signed by the CA. Made with the `openssl` CLI.
@@ -77,4 +77,4 @@ public struct TestCertificates: Sendable {
     }
 }
 
-private let sharedCertificates = Mutex<TestCertificates?>(nil)
+private let sharedCertificates = Locked<TestCertificates?>(nil)

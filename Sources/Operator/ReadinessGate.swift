@@ -1,4 +1,4 @@
-import Synchronization
+import KubeCore
 
 /// Readiness as /readyz reports it: false until every registered check (e.g. each informer's
 /// cache) has reported ready, and false again once shutdown begins so traffic drains.
@@ -8,7 +8,7 @@ final class ReadinessGate: Sendable {
         var shuttingDown = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(checks: [String] = []) {
         state.withLock { $0.pending = Set(checks) }

@@ -1,3 +1,4 @@
+import KubeCore
 import Foundation
 import Synchronization
 import Testing
@@ -10,7 +11,7 @@ struct AWSCredentialsTests {
     /// from the (settable) clock.
     final class Issuer: Sendable {
         let issued = Atomic<Int>(0)
-        let clock = Mutex<Date>(Date(timeIntervalSince1970: 1_000_000))
+        let clock = Locked<Date>(Date(timeIntervalSince1970: 1_000_000))
         let failing = Atomic<Bool>(false)
         let lifetime: TimeInterval
 

@@ -6,7 +6,6 @@ import K8sClient
 import KubeCore
 import Logging
 import Reconcilers
-import Synchronization
 import TaggingAPI
 import Testing
 
@@ -161,7 +160,7 @@ struct PacedProvider: DiscoveryProvider {
 
 /// Names passed to a callback, for readiness checks.
 final class NameLog: Sendable {
-    private let names = Mutex<[String]>([])
+    private let names = Locked<[String]>([])
     func append(_ name: String) { names.withLock { $0.append(name) } }
     var all: [String] { names.withLock { $0 } }
 }

@@ -1,8 +1,8 @@
 // The shipped binaries as separate processes: `vtag-operator` replicas and `kubectl-vtag` commands,
 // from VTAG_BINARIES (CI: .build/release) or the debug build next to the tests.
+import KubeCore
 import Foundation
 import K8sClient
-import Synchronization
 import Testing
 import VTagTestSupport
 
@@ -11,7 +11,7 @@ import VTagTestSupport
 final class OperatorProcesses: Sendable {
     let env: E2EEnvironment
     let namespace: String
-    private let started = Mutex<[RunningOperator]>([])
+    private let started = Locked<[RunningOperator]>([])
 
     init(env: E2EEnvironment, namespace: String) {
         self.env = env

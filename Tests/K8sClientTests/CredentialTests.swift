@@ -72,4 +72,53 @@ struct CredentialTests {
         #expect(error?.description.contains("please log in first") == true)
         #expect(error?.description.contains("status 7") == true)
     }
+
+    @Test func missingPluginNamesItselfAndItsInstallHint() async throws {
+        var config = ExecConfig(apiVersion: "client.authentication.k8s.io/v1", command: "vtag-no-such-credential-plugin")
+        config.installHint = "install it from the vendor's site"
+        let spec = ExecSpec(config: config, kubeconfigDirectory: "/", cluster: nil, source: "test")
+        let provider = CredentialProvider(auth: .exec(spec), tls: TLSSettings())
+        let error = await #expect(throws: KubeClientError.self) { try await provider.current() }
+        #expect(error?.configurationProblem?.field == "exec.command")
+        #expect(error?.description.contains("vtag-no-such-credential-plugin") == true)
+        #expect(error?.description.contains("No such file") == true)
+        #expect(error?.description.contains("install it from the vendor's site") == true)
+    }
+
+    /// A plugin that prints far more than a pipe holds on both streams still finishes: both are read at once.
+    @Test func chattyPluginDoesNotBlockOnFullPipes() async throws {
+        let dir = try ScratchDir()
+        defer { dir.cleanup() }
+        try dir.write("chatty.sh", """
+            #!/bin/sh
+            i=0
+            while [ $i -lt 3000 ]; do echo "progress line $i of a plugin that talks a lot" >&2; i=$((i+1)); done
+            printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"chatty"},"padding":"'
+            head -c 200000 /dev/zero | tr '\\0' 'x'
+            printf '"}'
+            """, executable: true)
+        let spec = ExecSpec(config: ExecConfig(apiVersion: "client.authentication.k8s.io/v1", command: dir.path + "/chatty.sh"),
+                            kubeconfigDirectory: dir.path, cluster: nil, source: "test")
+        let provider = CredentialProvider(auth: .exec(spec), tls: TLSSettings())
+        #expect(try await provider.current().authorization == "Bearer chatty")
+    }
+
+    /// The operator holds sockets and files open; a plugin must not inherit them (it could keep a
+    /// connection alive after we close it, or read what it should not).
+    @Test func pluginInheritsNoDescriptorOfOurs() async throws {
+        let dir = try ScratchDir()
+        defer { dir.cleanup() }
+        let held = open(try dir.write("held", "secret"), O_RDONLY)  // no O_CLOEXEC, as a careless library would
+        #expect(held > 2)
+        defer { close(held) }
+        try dir.write("fds.sh", """
+            #!/bin/sh
+            if [ -e /proc/self/fd/\(held) ]; then echo "descriptor \(held) inherited" >&2; exit 9; fi
+            echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"clean"}}'
+            """, executable: true)
+        let spec = ExecSpec(config: ExecConfig(apiVersion: "client.authentication.k8s.io/v1", command: dir.path + "/fds.sh"),
+                            kubeconfigDirectory: dir.path, cluster: nil, source: "test")
+        let provider = CredentialProvider(auth: .exec(spec), tls: TLSSettings())
+        #expect(try await provider.current().authorization == "Bearer clean")
+    }
 }

@@ -1,7 +1,6 @@
 import CoreMetrics
 import Foundation
 import KubeCore
-import Synchronization
 import Testing
 import VTagTestSupport
 @testable import K8sClient
@@ -37,8 +36,8 @@ func withDeadline<R: Sendable>(
 
 /// An in-memory metrics backend, injected per test (no global bootstrap: tests run in parallel).
 final class TestMetrics: MetricsFactory, Sendable {
-    private let values = Mutex<[String: Double]>([:])
-    private let samples = Mutex<[String: Int]>([:])
+    private let values = Locked<[String: Double]>([:])
+    private let samples = Locked<[String: Int]>([:])
 
     static func id(_ label: String, _ dims: [(String, String)]) -> String {
         label + "{" + dims.sorted { $0.0 < $1.0 }.map { "\($0.0)=\($0.1)" }.joined(separator: ",") + "}"
@@ -88,8 +87,8 @@ final class TestMetrics: MetricsFactory, Sendable {
 
 /// A thread-safe box for test bookkeeping shared with concurrent tasks.
 final class Shared<Value: Sendable>: Sendable {
-    private let m: Mutex<Value>
-    init(_ v: Value) { m = Mutex(v) }
+    private let m: Locked<Value>
+    init(_ v: Value) { m = Locked(v) }
     func with<R: Sendable>(_ f: (inout Value) -> R) -> R { m.withLock { f(&$0) } }
     var value: Value { m.withLock { $0 } }
 }

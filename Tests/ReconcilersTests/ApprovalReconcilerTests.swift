@@ -3,7 +3,6 @@ import Inference
 import K8sClient
 import KubeCore
 import KubeTestServer
-import Synchronization
 import TaggingAPI
 import Testing
 
@@ -11,7 +10,7 @@ import Testing
 
 /// A settable clock for the reconciler (the test server keeps real time for creationTimestamp).
 final class TestClock: Sendable {
-    private let offset = Mutex<TimeInterval>(0)
+    private let offset = Locked<TimeInterval>(0)
     func advance(by seconds: TimeInterval) { offset.withLock { $0 += seconds } }
     var now: Date { Date().addingTimeInterval(offset.withLock { $0 }) }
 }

@@ -4,7 +4,6 @@ import K8sClient
 import KubeCore
 import KubeTestServer
 import Logging
-import Synchronization
 import TaggingAPI
 import Testing
 
@@ -12,7 +11,7 @@ import Testing
 
 /// Keeps what a Logger logs, for tests that check a message a person would read.
 final class CapturedLogs: Sendable {
-    private let lines = Mutex<[String]>([])
+    private let lines = Locked<[String]>([])
     var all: [String] { lines.withLock { $0 } }
     func append(_ line: String) { lines.withLock { $0.append(line) } }
     func contains(_ text: String) -> Bool { all.contains { $0.contains(text) } }
@@ -249,7 +248,7 @@ func encoded(_ model: TagModel?) throws -> Data {
             let holder = ModelHolder()
             let logs = CapturedLogs()
             let lifecycle = h.lifecycle(holder: holder, logs: logs)
-            let catchUps = Mutex(0)
+            let catchUps = Locked(0)
             let loop = Task {
                 await lifecycle.run(every: .seconds(3600), catchUp: .milliseconds(100)) { catchUps.withLock { $0 += 1 } }
             }

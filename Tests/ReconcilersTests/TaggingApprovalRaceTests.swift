@@ -3,7 +3,6 @@ import Inference
 import K8sClient
 import KubeCore
 import KubeTestServer
-import Synchronization
 import TaggingAPI
 import Testing
 
@@ -47,7 +46,7 @@ struct TaggingApprovalRaceTests {
     /// approvals of one key.
     final class ApprovalObserver: Sendable {
         let informer: Informer<TagApproval>
-        private let found = Mutex<[String]>([])
+        private let found = Locked<[String]>([])
         var violations: [String] { found.withLock { $0 } }
 
         init(client: KubeClient) {

@@ -1,5 +1,5 @@
+import KubeCore
 import K8sClient
-import Synchronization
 
 /// A clock that only moves when told to (`advance(by:)`), for tests. Sleepers wake in deadline order
 /// once the clock reaches their deadline.
@@ -14,10 +14,10 @@ public final class ManualRuntimeClock: RuntimeClock {
         var nextID: UInt64 = 0
         var sleepers: [Sleeper] = []
     }
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     public init(start: ContinuousClock.Instant = ContinuousClock.now) {
-        state = Mutex(State(now: start))
+        state = Locked(State(now: start))
     }
 
     public var now: ContinuousClock.Instant { state.withLock { $0.now } }

@@ -45,14 +45,18 @@ enum ExecCredentialPlugin {
         env["KUBERNETES_EXEC_INFO"] = String(decoding: try KubeJSON.encoder().encode(info), as: UTF8.self)
 
         let args = config.args ?? []
-        let (status, stdout, stderr) = try await runProcess(command: command, args: args, environment: env, source: spec.source)
-        let fail = { (message: String) in KubeClientError.configuration(.init(file: spec.source, field: "exec", message)) }
-        guard status == 0 else {
+        let output: SpawnedProcess.Output
+        do { output = try await SpawnedProcess.runDetached(command: command, arguments: args, environment: env) } catch {
             let hint = config.installHint.map { "; \($0)" } ?? ""
-            throw fail("credential plugin \(command) exited with status \(status): \(String(decoding: stderr.prefix(2000), as: UTF8.self))\(hint)")
+            throw KubeClientError.configuration(.init(file: spec.source, field: "exec.command", "cannot run \(command): \(error)\(hint)"))
+        }
+        let fail = { (message: String) in KubeClientError.configuration(.init(file: spec.source, field: "exec", message)) }
+        guard output.status == 0 else {
+            let hint = config.installHint.map { "; \($0)" } ?? ""
+            throw fail("credential plugin \(command) exited with status \(output.status): \(String(decoding: output.stderr.prefix(2000), as: UTF8.self))\(hint)")
         }
         let answer: ExecCredential
-        do { answer = try KubeJSON.decoder().decode(ExecCredential.self, from: stdout) } catch {
+        do { answer = try KubeJSON.decoder().decode(ExecCredential.self, from: Data(output.stdout)) } catch {
             throw fail("credential plugin \(command) printed no valid ExecCredential JSON: \(error)")
         }
         guard answer.kind == "ExecCredential" else { throw fail("credential plugin answered kind \"\(answer.kind ?? "")\", expected ExecCredential") }
@@ -69,46 +73,5 @@ enum ExecCredentialPlugin {
             throw fail("credential plugin answered neither a token nor a client certificate and key")
         }
         return cred
-    }
-
-    /// Runs a process off the cooperative pool (Process blocks) and collects its output.
-    static func runProcess(command: String, args: [String], environment: [String: String], source: String) async throws -> (Int32, Data, Data) {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                let process = Process()
-                if command.contains("/") {
-                    process.executableURL = URL(fileURLWithPath: command)
-                    process.arguments = args
-                } else {
-                    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                    process.arguments = [command] + args
-                }
-                process.environment = environment
-                let out = Pipe(), err = Pipe()
-                process.standardOutput = out
-                process.standardError = err
-                process.standardInput = FileHandle.nullDevice
-                do { try process.run() } catch {
-                    continuation.resume(throwing: KubeClientError.configuration(.init(file: source, field: "exec.command", "cannot run \(command): \(error.localizedDescription)")))
-                    return
-                }
-                // Drain stderr on another thread so a chatty plugin cannot block on a full pipe.
-                let errBox = DataBox()
-                let group = DispatchGroup()
-                group.enter()
-                Thread.detachNewThread {
-                    errBox.data = err.fileHandleForReading.readDataToEndOfFile()
-                    group.leave()
-                }
-                let stdout = out.fileHandleForReading.readDataToEndOfFile()
-                group.wait()
-                process.waitUntilExit()
-                continuation.resume(returning: (process.terminationStatus, stdout, errBox.data))
-            }
-        }
-    }
-
-    private final class DataBox: @unchecked Sendable {
-        var data = Data()
     }
 }

@@ -1,4 +1,4 @@
-import Synchronization
+import KubeCore
 
 /// A one-shot event tasks can wait for: "caches synced", "shutdown requested", "drained".
 /// Once signalled it stays signalled; waiting is cancellable.
@@ -8,7 +8,7 @@ public final class AsyncSignal: Sendable {
         var nextID: UInt64 = 0
         var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init() {}
 

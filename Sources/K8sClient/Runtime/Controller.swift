@@ -2,7 +2,6 @@ import KubeCore
 import Logging
 import Metrics
 import ServiceLifecycle
-import Synchronization
 
 /// The controller loop: a work queue of object keys fed by informers, drained by N workers that
 /// call the reconcile function. Level-triggered: a reconcile gets the key and reads the current state
@@ -48,9 +47,9 @@ public final class Controller: Service, Sendable {
     public let queue: WorkQueue<ObjectKey>
     private let reconcile: Reconcile
     private let logger: Logger
-    private let syncWaits = Mutex<[@Sendable () async -> Void]>([])
+    private let syncWaits = Locked<[@Sendable () async -> Void]>([])
     /// Work started with the workers and stopped with them: trigger drains and periodic resyncs.
-    private let companions = Mutex<[@Sendable () async -> Void]>([])
+    private let companions = Locked<[@Sendable () async -> Void]>([])
     private let stopRequested = AsyncSignal()
     private let started = AsyncSignal()
 

@@ -4,7 +4,6 @@ import KubeCore
 import Logging
 import Metrics
 import ServiceLifecycle
-import Synchronization
 
 /// Records Kubernetes Events about objects (what `kubectl describe` shows), without ever blocking
 /// the caller.
@@ -82,7 +81,7 @@ public final class EventRecorder: Service, Sendable {
 
     public let configuration: Configuration
     private let api: @Sendable (String) -> Api<CoreV1Event>
-    private let buffer = Mutex(Buffer())
+    private let buffer = Locked(Buffer())
     private let droppedFull: Counter
     private let droppedRateLimited: Counter
     private let droppedFailed: Counter

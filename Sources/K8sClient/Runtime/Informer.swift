@@ -1,6 +1,5 @@
 import KubeCore
 import Logging
-import Synchronization
 
 /// Reflector + cache + event handlers for one kind: runs a watch (list, then watch with resume and
 /// relist on 410, which the client's Watcher does), keeps `store` up to date and hands each change
@@ -15,7 +14,7 @@ public final class Informer<T: KubernetesObject>: Sendable {
 
     public let store: Store<T>
     private let source: EventSource
-    private let handlers = Mutex<[Handler]>([])
+    private let handlers = Locked<[Handler]>([])
     private let logger: Logger
 
     /// - Parameters:

@@ -2,7 +2,6 @@ import Foundation
 import KubeCore
 import Logging
 import Metrics
-import Synchronization
 
 /// Leader election on a coordination.k8s.io/v1 Lease, with client-go's algorithm:
 ///
@@ -89,7 +88,7 @@ public final class LeaderElector: Sendable {
         var leading = false
         var attempts = 0
     }
-    private let observed: Mutex<Observation>
+    private let observed: Locked<Observation>
 
     public init(client: KubeClient, _ configuration: Configuration) throws(KubeClientError) {
         try configuration.validate()
@@ -100,7 +99,7 @@ public final class LeaderElector: Sendable {
         logger[metadataKey: "lease"] = .string("\(configuration.leaseNamespace)/\(configuration.leaseName)")
         logger[metadataKey: "identity"] = .string(configuration.identity)
         self.logger = logger
-        self.observed = Mutex(Observation(observedAt: configuration.clock.now))
+        self.observed = Locked(Observation(observedAt: configuration.clock.now))
         status.record(0)
     }
 

@@ -1,7 +1,6 @@
 import KubeCore
 import Logging
 import Metrics
-import Synchronization
 
 /// Something the manager runs for the life of the process (controller-runtime's `Runnable`).
 ///
@@ -90,7 +89,7 @@ public final class Manager: Sendable {
         var leading = false
         var started = false
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let stopRequested = AsyncSignal()
 
     public init(client: KubeClient, configuration: Configuration = Configuration(), elector: LeaderElector? = nil) {

@@ -1,5 +1,4 @@
 import KubeCore
-import Synchronization
 
 /// The watch an informer runs for a set of namespaces: all namespaces (one watch) when the set is
 /// empty, one namespace's watch, or several namespaces' watches merged into one event stream.
@@ -63,11 +62,11 @@ final class NamespaceMerger<T: KubernetesObject>: Sendable {
         var early: [String: [String: T]] = [:]
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
     private let store: Store<T>
 
     init(namespaces: [String], store: Store<T>) {
-        self.state = Mutex(State(unlisted: Set(namespaces)))
+        self.state = Locked(State(unlisted: Set(namespaces)))
         self.store = store
     }
 

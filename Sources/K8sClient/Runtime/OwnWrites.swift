@@ -10,7 +10,7 @@ import Synchronization
 /// An echo the watch delivers before the write's answer arrives cannot be known as ours: it is
 /// reconciled (one extra reconcile, never a missed one).
 public final class OwnWrites: Sendable {
-    private let written = Mutex<[ObjectKey: String]>([:])
+    private let written = Locked<[ObjectKey: String]>([:])
     private let skipped = Atomic<Int>(0)
 
     public init() {}

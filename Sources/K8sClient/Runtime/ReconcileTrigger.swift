@@ -1,4 +1,4 @@
-import Synchronization
+import KubeCore
 
 /// Keys handed to a controller from outside its watches (kube-rs's `reconcile_on`): one reconciler
 /// asking another controller to look at some objects, or a runnable asking for every object again.
@@ -13,7 +13,7 @@ public final class ReconcileTrigger: Sendable {
         public var lane: QueueLane
     }
 
-    private let pending = Mutex<[Batch]>([])
+    private let pending = Locked<[Batch]>([])
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
 

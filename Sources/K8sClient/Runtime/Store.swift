@@ -1,5 +1,4 @@
 import KubeCore
-import Synchronization
 
 /// What changed in a cache; what informers hand to their event handlers.
 /// `fromList` marks events from an initial list, a relist or a periodic resync (not a live change):
@@ -61,7 +60,7 @@ public final class Store<T: KubernetesObject>: Sendable {
         }
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
     private let transform: Transform?
     private let synced = AsyncSignal()
 
@@ -70,7 +69,7 @@ public final class Store<T: KubernetesObject>: Sendable {
         var s = State()
         s.indexFunctions[Self.namespaceIndex] = { [$0.metadata.namespace ?? ""] }
         for (name, fn) in indexes { s.indexFunctions[name] = fn }
-        state = Mutex(s)
+        state = Locked(s)
     }
 
     // MARK: Reads

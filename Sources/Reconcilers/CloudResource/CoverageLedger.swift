@@ -1,5 +1,5 @@
+import KubeCore
 import K8sClient
-import Synchronization
 
 /// Which required keys each evaluated resource still misses, kept up to date by the tagger so the
 /// coverage per required key is a lookup (for `vtag_*` gauges), not a scan of 100,000 statuses.
@@ -9,7 +9,7 @@ final class CoverageLedger: Sendable {
         var missingCount: [String: Int] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     func record(_ resource: ObjectKey, missing: [String]) {
         state.withLock { s in

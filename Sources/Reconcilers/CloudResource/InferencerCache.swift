@@ -1,6 +1,6 @@
+import KubeCore
 import Inference
 import K8sClient
-import Synchronization
 import TaggingAPI
 
 /// Each namespace's TaggingRules compiled once, rebuilt only when the namespace's rules change, and the
@@ -24,7 +24,7 @@ final class InferencerCache: Sendable {
         var hash: Int
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
+    private let entries = Locked<[String: Entry]>([:])
     let rules: Store<TaggingRule>
     let config: InferenceConfig
 

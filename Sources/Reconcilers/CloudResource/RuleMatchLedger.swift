@@ -1,5 +1,5 @@
+import KubeCore
 import K8sClient
-import Synchronization
 
 /// Which rules matched which resources at their last evaluation, so a TaggingRule's `matchedResources`
 /// is a lookup, not a re-evaluation of the namespace. Resource and rule keys share the namespace.
@@ -9,7 +9,7 @@ final class RuleMatchLedger: Sendable {
         var counts: [ObjectKey: Int] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Records the rules that matched `resource` (sorted names); returns the rules whose count changed.
     func record(_ resource: ObjectKey, matched: [String]) -> [ObjectKey] {

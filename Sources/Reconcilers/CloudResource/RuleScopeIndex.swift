@@ -1,5 +1,5 @@
+import KubeCore
 import K8sClient
-import Synchronization
 import TaggingAPI
 
 /// From a rule to the resources it can touch: those its static scope (providers, types with `ec2:*`
@@ -15,7 +15,7 @@ final class RuleScopeIndex: Sendable {
     let resources: Store<CloudResource>
     /// The newest spec seen per rule (by generation): the informer maps an update's new object and then its
     /// old one, and the old one must not replace what was remembered.
-    private let lastSeen = Mutex<[ObjectKey: (generation: Int64, match: RuleMatch)]>([:])
+    private let lastSeen = Locked<[ObjectKey: (generation: Int64, match: RuleMatch)]>([:])
 
     init(resources: Store<CloudResource>) {
         self.resources = resources

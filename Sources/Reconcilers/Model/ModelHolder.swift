@@ -1,13 +1,13 @@
+import KubeCore
 import Inference
-import Synchronization
 
 /// The model the tagger infers with, shared by the reconcilers. The model lifecycle replaces it after
 /// training or loading; the TagApproval reconciler feeds it decisions. Reads are a lock and a copy of
 /// a value type whose storage is shared (copy on write), so the hot path never waits on training.
 public final class ModelHolder: Sendable {
-    private let state: Mutex<TagModel?>
+    private let state: Locked<TagModel?>
 
-    public init(_ model: TagModel? = nil) { state = Mutex(model) }
+    public init(_ model: TagModel? = nil) { state = Locked(model) }
 
     /// The model to infer with now (nil before the first training or load).
     public var current: TagModel? { state.withLock { $0 } }

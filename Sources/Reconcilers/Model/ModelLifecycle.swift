@@ -1,8 +1,8 @@
+import KubeCore
 import Foundation
 import Inference
 import K8sClient
 import Logging
-import Synchronization
 import TaggingAPI
 
 /// Trains the tag model from the cluster's CloudResources, stores it in ConfigMaps so a restarted or
@@ -25,7 +25,7 @@ public final class ModelLifecycle: Sendable {
     let logger: Logger
     let chunkBytes: Int
     /// What the estate looked like when the model in the holder was trained or loaded.
-    private let trainedOn = Mutex<EstateFingerprint?>(nil)
+    private let trainedOn = Locked<EstateFingerprint?>(nil)
 
     public convenience init(
         client: KubeClient, resources: Store<CloudResource>, holder: ModelHolder, settings: TaggingSettings,

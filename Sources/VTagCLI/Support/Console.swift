@@ -1,5 +1,5 @@
+import KubeCore
 import Foundation
-import Synchronization
 
 /// Where a command's output goes: stdout/stderr in the executable, a buffer in tests. A task-local so
 /// tests running in parallel each capture their own command's output without touching the process's.
@@ -50,7 +50,7 @@ public final class Console: Sendable {
 
 /// A console that keeps what was written, for tests.
 public final class CapturedConsole: Sendable {
-    private let state = Mutex<(out: String, err: String)>(("", ""))
+    private let state = Locked<(out: String, err: String)>(("", ""))
 
     public init() {}
 
