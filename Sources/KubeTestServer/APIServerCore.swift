@@ -16,6 +16,8 @@ final class APIServerCore: Sendable {
     let options: KubeAPITestServer.Options
     let faults: FaultInjector
     let recorded = Locked<[RecordedRequest]>([])
+    /// Tokens made while the server runs (`issueToken(for:)`), next to `options.tokens`.
+    let issuedTokens = Locked<[String: String]>([:])
     let port = Locked(0)
     static let maxRecorded = 20_000
 
@@ -141,7 +143,8 @@ final class APIServerCore: Sendable {
         if let cn = req.certificateUser { user = cn }
         if let auth = req.headers["authorization"] {
             let parts = auth.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer", let u = options.tokens[String(parts[1]).trimmingCharacters(in: .whitespaces)] {
+            let token = parts.count == 2 && parts[0].lowercased() == "bearer" ? String(parts[1]).trimmingCharacters(in: .whitespaces) : ""
+            if let u = options.tokens[token] ?? issuedTokens.withLock({ $0[token] }) {
                 user = user ?? u
             } else if user == nil {
                 return errorAnswer(APIError(401, "Unauthorized", "Unauthorized"))
@@ -203,7 +206,8 @@ final class APIServerCore: Sendable {
             if options.authorization == .rbac, !(store.state.withLock { $0.authorize(info, attrs) }.allowed) {
                 return errorAnswer(Cluster.forbidden(user!, attrs))
             }
-            return resource(req, r, verb: verb, user: user!, channel: channel, onClose: onClose)
+            return resource(req, r, verb: verb, user: user!, requester: options.authorization == .rbac ? info : nil,
+                            channel: channel, onClose: onClose)
         }
     }
 
@@ -211,7 +215,7 @@ final class APIServerCore: Sendable {
         .response(status: 200, headers: [], body: Array(v.compactData()))
     }
 
-    private func resource(_ req: APIRequest, _ r: Route, verb: String, user: String, channel: any Channel,
+    private func resource(_ req: APIRequest, _ r: Route, verb: String, user: String, requester: UserInfo?, channel: any Channel,
                           onClose: (@escaping @Sendable () -> Void) -> Void) -> APIAnswer {
         do {
             guard let t = store.state.withLock({ $0.type(group: r.group, version: r.version, plural: r.plural) }) else {
@@ -219,9 +223,10 @@ final class APIServerCore: Sendable {
             }
             if let s = r.subresource, !(s == "status" && t.hasStatus(r.version)) { throw APIError.resourceNotFound }
             if t.namespaced == false, r.namespace != nil { throw APIError.resourceNotFound }
-            let c = RequestContext(type: t, version: r.version, namespace: t.namespaced ? r.namespace : nil, name: r.name,
+            var c = RequestContext(type: t, version: r.version, namespace: t.namespaced ? r.namespace : nil, name: r.name,
                                    subresource: r.subresource, query: req.query, headers: req.headers, body: req.body,
                                    user: user, now: Date())
+            c.requester = requester
             if verb == "watch" { return try startWatch(c, channel: channel, onClose: onClose) }
             if r.subresource != nil, !["get", "update", "patch"].contains(verb) { throw APIError.methodNotAllowed(req.method) }
             let (reply, foreground) = try store.state.withLock { cluster throws -> (Reply, Bool) in

@@ -87,6 +87,8 @@ extension Cluster {
 
     /// `old` is the stored object on updates (CEL transition rules compare against it).
     func admit(_ object: JSONValue, _ c: RequestContext, name: String, old: JSONValue? = nil) throws -> (JSONValue, [String]) {
+        // The RBAC storage checks escalation before anything else looks at the object.
+        if let requester = c.requester, c.type.group == Self.rbacGroup { try checkEscalation(object, c, requester) }
         var o = object
         let meta = Self.validateObjectMeta(o, c, isCreate: old == nil)
         var warnings = meta.warnings

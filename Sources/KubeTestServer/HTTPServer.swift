@@ -97,14 +97,18 @@ final class APIHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     let api: APIServerCore
     /// "2" on an HTTP/2 stream (one handler per stream, behind HTTP2FramePayloadToHTTP1ServerCodec).
     let httpVersion: String
+    /// Where requests are answered, off the event loop (see `dispatch`).
+    let workers: NIOThreadPool
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
     private var keepAlive = true
     private var onClose: [@Sendable () -> Void] = []
+    private var closed = false
 
-    init(api: APIServerCore, httpVersion: String = "1.1") {
+    init(api: APIServerCore, httpVersion: String = "1.1", workers: NIOThreadPool) {
         self.api = api
         self.httpVersion = httpVersion
+        self.workers = workers
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -112,7 +116,8 @@ final class APIHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .head(let h):
             head = h
             body.clear()
-            keepAlive = h.isKeepAlive
+            // HTTP/2 has no Connection header (NIO reads its absence as "close"): a stream ends with its answer.
+            keepAlive = httpVersion == "2" || h.isKeepAlive
         case .body(var b):
             body.writeBuffer(&b)
         case .end:
@@ -144,10 +149,34 @@ final class APIHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    /// Answers on a worker thread, as kube-apiserver runs each request (each HTTP/2 stream) in its own
+    /// goroutine: on the event loop, every stream of an HTTP/2 connection (all of an operator's requests and
+    /// watches) would wait for the one before it, and an HTTP/2 client would get half the server an HTTP/1.1
+    /// client with a connection per event loop gets. HTTP/1.1 keeps its order: the pipelining handler passes
+    /// on a connection's next request only once this one's answer has ended.
     private func dispatch(_ req: APIRequest, context: ChannelHandlerContext) {
-        let answer = api.handle(req, channel: context.channel, onClose: { [weak self] cb in
-            self?.onClose.append(cb)
-        })
+        let loop = context.eventLoop
+        let channel = context.channel
+        let api = self.api
+        let bound = NIOLoopBound((self, context), eventLoop: loop)
+        let registerOnClose: @Sendable (@escaping @Sendable () -> Void) -> Void = { callback in
+            loop.execute {
+                let me = bound.value.0
+                if me.closed { callback() } else { me.onClose.append(callback) }
+            }
+        }
+        workers.runIfActive(eventLoop: loop) {
+            api.handle(req, channel: channel, onClose: registerOnClose)
+        }.whenComplete { result in
+            let (me, ctx) = bound.value
+            switch result {
+            case .success(let answer): me.write(answer, context: ctx)
+            case .failure: ctx.close(promise: nil)  // the server is shutting down
+            }
+        }
+    }
+
+    private func write(_ answer: APIAnswer, context: ChannelHandlerContext) {
         switch answer {
         case .streaming:
             break
@@ -168,6 +197,7 @@ final class APIHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        closed = true
         onClose.forEach { $0() }
         onClose = []
         context.fireChannelInactive()
@@ -226,9 +256,15 @@ final class HTTPSListener: Sendable {
     let channel: any Channel
     let group: MultiThreadedEventLoopGroup
     let port: Int
+    let workers: NIOThreadPool
+    /// TCP connections accepted so far (an HTTP/2 client keeps one while nothing breaks it).
+    var acceptedConnections: Int { accepted.withLock { $0 } }
+    private let accepted: Locked<Int>
 
     init(api: APIServerCore, certificates: TestCertificates) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let workers = NIOThreadPool(numberOfThreads: max(2, System.coreCount))
+        workers.start()
         var tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(certificates.serverCertPath).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: certificates.serverKeyPath, format: .pem)))
@@ -237,21 +273,25 @@ final class HTTPSListener: Sendable {
         // Like kube-apiserver: HTTP/2 for clients that offer it (AsyncHTTPClient, client-go), else HTTP/1.1.
         tls.applicationProtocols = api.options.http2 ? ["h2", "http/1.1"] : ["http/1.1"]
         let sslContext = try NIOSSLContext(configuration: tls)
+        let accepted = Locked(0)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                accepted.withLock { $0 += 1 }
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
                 }.flatMap {
                     channel.configureHTTP2SecureUpgrade(
                         h2ChannelConfigurator: { connection in
-                            connection.configureHTTP2Pipeline(mode: .server, inboundStreamInitializer: { stream in
+                            connection.configureHTTP2Pipeline(
+                                mode: .server, connectionConfiguration: Self.http2Connection, streamConfiguration: Self.http2Streams,
+                                inboundStreamInitializer: { stream in
                                 stream.eventLoop.makeCompletedFuture {
                                     let sync = stream.pipeline.syncOperations
                                     try sync.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
-                                    try sync.addHandler(APIHTTPHandler(api: api, httpVersion: "2"))
+                                    try sync.addHandler(APIHTTPHandler(api: api, httpVersion: "2", workers: workers))
                                 }
                             }).map { _ in }
                         },
@@ -259,7 +299,7 @@ final class HTTPSListener: Sendable {
                             connection.eventLoop.makeCompletedFuture {
                                 let sync = connection.pipeline.syncOperations
                                 try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
-                                try sync.addHandler(APIHTTPHandler(api: api, httpVersion: "1.1"))
+                                try sync.addHandler(APIHTTPHandler(api: api, httpVersion: "1.1", workers: workers))
                             }
                         })
                 }
@@ -268,14 +308,36 @@ final class HTTPSListener: Sendable {
             channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
         } catch {
             try? await group.shutdownGracefully()
+            try? await workers.shutdownGracefully()
             throw error
         }
         self.group = group
+        self.workers = workers
+        self.accepted = accepted
         port = channel.localAddress?.port ?? 0
     }
+
+    /// HTTP/2 as kube-apiserver's Go server speaks it: at most 100 concurrent streams per connection (its
+    /// setting since the rapid-reset fix, CVE-2023-44487) and no limit on how often a client resets its
+    /// streams. An informer that gives up a watch resets its stream, and an operator may give up hundreds of
+    /// watches in half a minute; swift-nio-http2's default (200 resets in 30 s, then GOAWAY
+    /// ENHANCE_YOUR_CALM) would cut the operator's one connection and fail every request and watch on it.
+    static let http2Connection: NIOHTTP2Handler.ConnectionConfiguration = {
+        var c = NIOHTTP2Handler.ConnectionConfiguration()
+        c.initialSettings = nioDefaultSettings.filter { $0.parameter != .maxConcurrentStreams }
+            + [HTTP2Setting(parameter: .maxConcurrentStreams, value: 100)]
+        return c
+    }()
+
+    static let http2Streams: NIOHTTP2Handler.StreamConfiguration = {
+        var s = NIOHTTP2Handler.StreamConfiguration()
+        s.streamResetFrameRateLimit.maximumCount = Int(Int32.max)
+        return s
+    }()
 
     func shutdown() async throws {
         try? await channel.close()
         try await group.shutdownGracefully()
+        try await workers.shutdownGracefully()
     }
 }

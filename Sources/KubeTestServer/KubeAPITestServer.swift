@@ -1,6 +1,6 @@
-// KubeAPITestServer: an in-process Kubernetes API server for tests (HTTPS on 127.0.0.1, HTTP/1.1, and HTTP/2 by
-// ALPN as kube-apiserver does when `Options.http2` is set; its own CA,
-// token and client-certificate auth), modelled on kube-apiserver v1.36 as recorded in
+// KubeAPITestServer: an in-process Kubernetes API server for tests (HTTPS on 127.0.0.1, HTTP/2 by ALPN as
+// kube-apiserver negotiates it with AsyncHTTPClient, HTTP/1.1 for other clients or with `http2: false`; its own
+// CA, token and client-certificate auth), modelled on kube-apiserver v1.36 as recorded in
 // shared/k8s-api-transcripts/. It keeps the real server's semantics for what vtag uses: one cluster-wide
 // resourceVersion, 409 Conflict/AlreadyExists, generation, the status subresource split, label/field selectors,
 // pagination, watch (resume, 410 Expired, bookmarks, streaming lists), finalizers, owner-reference GC,
@@ -9,8 +9,9 @@
 // What the real server checks or does that this one does NOT:
 // - Authorization: off by default (every authenticated user may do everything; 403 via `faults.forbid`).
 //   With `authorization: .rbac`, Roles, ClusterRoles (with aggregation) and their bindings stored in the
-//   server decide, impersonation needs the impersonate verb, SelfSubjectAccessReview answers; no
-//   escalation checks on RBAC writes, no nonResourceURLs (discovery is open to every authenticated user).
+//   server decide, impersonation needs the impersonate verb, SelfSubjectAccessReview answers, writes of roles
+//   and bindings are checked for escalation (`escalate`/`bind`); no nonResourceURLs (discovery is open to every
+//   authenticated user), and escalation messages list each missing permission on its own line.
 // - CEL: `x-kubernetes-validations` are compiled at CRD creation (422 for rules that do not compile or are
 //   estimated too costly, with an approximation of the real cost model) and evaluated on every write,
 //   transition rules included. Only a subset of CEL is implemented (Sources/KubeTestServer/CEL): a rule using
@@ -78,10 +79,9 @@ public final class KubeAPITestServer: Sendable {
         /// makes the default token's user an administrator, as in a kind cluster.
         public var userGroups: [String: [String]]
 
-        /// Offer HTTP/2 by ALPN (clients that speak it, AsyncHTTPClient included, then use it); false: HTTP/1.1
-        /// only. Off by default for now: the operator's long E2E flows (OperatorTaggingE2ETests,
-        /// OperatorLifecycleE2ETests) did not finish within their bounds over HTTP/2 (issue 14, not yet found why).
-        public var http2: Bool = false
+        /// Offer HTTP/2 by ALPN, as kube-apiserver does: clients that speak it (AsyncHTTPClient, so K8sClient and
+        /// the operator) then send every request and watch over one connection. false: HTTP/1.1 only.
+        public var http2: Bool = true
 
         public enum Authorization: Sendable, Equatable {
             case alwaysAllow
@@ -172,6 +172,11 @@ public final class KubeAPITestServer: Sendable {
         }
     }
 
+    /// Creates one object as `kubectl create` would (e.g. a binding a test needs), bypassing authorization.
+    public func install(_ object: JSONValue) throws {
+        try core.install(object, source: "\(object["kind"]?.stringValue ?? "object") \(object[path: "metadata", "name"]?.stringValue ?? "")")
+    }
+
     /// The documents of a (multi-document) YAML file, with an error naming the file.
     static func manifestDocuments(at path: String, what: String) throws -> [JSONValue] {
         let text: String
@@ -200,6 +205,14 @@ public final class KubeAPITestServer: Sendable {
         }
     }
 
+    /// A new bearer token for `user`, valid until the server stops, as the TokenRequest API hands one to a
+    /// ServiceAccount ("system:serviceaccount:NS:NAME" users get the ServiceAccount groups).
+    public func issueToken(for user: String) -> String {
+        let token = "issued-" + UUID().uuidString.lowercased()
+        core.issuedTokens.withLock { $0[token] = user }
+        return token
+    }
+
     /// Every request so far (the most recent 20,000), oldest first.
     public func requests() -> [RecordedRequest] { core.recorded.withLock { $0 } }
 
@@ -207,6 +220,10 @@ public final class KubeAPITestServer: Sendable {
 
     /// The current cluster-wide resourceVersion.
     public var resourceVersion: Int64 { core.store.state.withLock { $0.rv } }
+
+    /// TCP connections accepted so far: over HTTP/2 a client's requests and watches share one, and a second
+    /// one means the first was broken (GOAWAY, reset) or the client chose HTTP/1.1.
+    public var acceptedConnections: Int { listener.acceptedConnections }
 
     /// Number of open watch streams (all kinds).
     public var openWatches: Int { core.store.state.withLock { $0.watchers.values.reduce(0) { $0 + $1.count } } }

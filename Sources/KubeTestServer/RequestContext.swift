@@ -13,6 +13,9 @@ struct RequestContext: Sendable {
     var body: Data
     var user: String
     var now: Date
+    /// Who writes, when the server enforces RBAC (writes to RBAC objects are checked for escalation); nil
+    /// otherwise and for objects installed without HTTP.
+    var requester: UserInfo? = nil
 
     var apiVersion: String { type.apiVersion(version) }
     var hasStatus: Bool { type.hasStatus(version) }

@@ -2,6 +2,7 @@
 //
 //   VTAG_E2E_KUBECONFIG=/path/to/kubeconfig swift test --filter E2ETests   # a real cluster
 //   swift test --filter E2ETests                                          # in-process KubeAPITestServer
+//   VTAG_E2E_HTTP1=1 swift test --filter E2ETests                         # ... over HTTP/1.1, not HTTP/2
 //
 // A test asks for the CRDs it needs and gets its own namespace, deleted at the end:
 //
@@ -27,12 +28,15 @@ final class E2EEnvironment: Sendable {
     let server: KubeAPITestServer?
     /// The kubeconfig that reaches the cluster, for the binaries a test runs as separate processes.
     let kubeconfigPath: String
+    /// Whether the test server authorises requests with RBAC (see `identities(in:)`).
+    let rbac: Bool
     var isRealCluster: Bool { server == nil }
 
-    private init(client: KubeClient, server: KubeAPITestServer?, kubeconfigPath: String) {
+    private init(client: KubeClient, server: KubeAPITestServer?, kubeconfigPath: String, rbac: Bool = false) {
         self.client = client
         self.server = server
         self.kubeconfigPath = kubeconfigPath
+        self.rbac = rbac
     }
 
     /// The repository's `crds/` directory.
@@ -48,18 +52,22 @@ final class E2EEnvironment: Sendable {
     }
 
     /// Starts the environment: the cluster of VTAG_E2E_KUBECONFIG (CRDs installed through the API), or a
-    /// fresh test server with the CRDs loaded.
-    static func start(crds: [String] = []) async throws -> E2EEnvironment {
+    /// fresh test server with the CRDs loaded, enforcing RBAC when `rbac` is set (the environment's own client
+    /// stays an administrator).
+    static func start(crds: [String] = [], rbac: Bool = false) async throws -> E2EEnvironment {
         let paths = crdPaths(crds)
         if let kubeconfig = ProcessInfo.processInfo.environment["VTAG_E2E_KUBECONFIG"], !kubeconfig.isEmpty {
             let client = try KubeClient(configuration: ClientConfiguration.load(kubeconfigPath: kubeconfig))
             try await CRDInstaller.shared.install(paths, client: client)
             return E2EEnvironment(client: client, server: nil, kubeconfigPath: kubeconfig)
         }
-        let server = try await KubeAPITestServer.start(.init(crdFiles: paths))
+        var options = KubeAPITestServer.Options(crdFiles: paths, authorization: rbac ? .rbac : .alwaysAllow)
+        // VTAG_E2E_HTTP1=1: HTTP/1.1 instead of HTTP/2, to tell whether a failure has to do with the transport.
+        options.http2 = ProcessInfo.processInfo.environment["VTAG_E2E_HTTP1"] != "1"
+        let server = try await KubeAPITestServer.start(options)
         do {
             let client = try KubeClient(configuration: ClientConfiguration.load(kubeconfigPath: server.kubeconfigPath, environment: [:]))
-            return E2EEnvironment(client: client, server: server, kubeconfigPath: server.kubeconfigPath)
+            return E2EEnvironment(client: client, server: server, kubeconfigPath: server.kubeconfigPath, rbac: rbac)
         } catch {
             try? await server.shutdown()
             throw error
@@ -77,6 +85,20 @@ final class E2EEnvironment: Sendable {
         return name
     }
 
+    /// Who runs the operator and who decides approvals in `namespace`. On a test server enforcing RBAC: the
+    /// operator's ServiceAccount with manifests/ installed as if the operator were deployed in `namespace`,
+    /// and alice bound to vtag-approver there (call once per namespace). Otherwise (no RBAC, or a real
+    /// cluster) the environment's own credentials, for both.
+    func identities(in namespace: String) throws -> E2EIdentities {
+        guard let server, rbac else {
+            return E2EIdentities(operatorClient: client, operatorKubeconfigPath: kubeconfigPath,
+                                 approverClient: client, approverKubeconfigPath: kubeconfigPath)
+        }
+        let installed = try OperatorRBAC.install(into: server, namespace: namespace, approverNamespace: namespace)
+        return E2EIdentities(operatorClient: installed.operatorClient, operatorKubeconfigPath: installed.operatorKubeconfigPath,
+                             approverClient: installed.approverClient, approverKubeconfigPath: installed.approverKubeconfigPath)
+    }
+
     /// Deletes a namespace (the cluster removes its contents in the background).
     func deleteNamespace(_ name: String) async {
         _ = try? await Api<Namespace>.all(client).delete(name, DeleteParams(propagationPolicy: .background))
@@ -84,9 +106,9 @@ final class E2EEnvironment: Sendable {
 
     /// Runs `body` with its own namespace; tears everything down whatever happens.
     static func withNamespace<R>(
-        crds: [String] = [], prefix: String = "t", _ body: (E2EEnvironment, String) async throws -> R
+        crds: [String] = [], prefix: String = "t", rbac: Bool = false, _ body: (E2EEnvironment, String) async throws -> R
     ) async throws -> R {
-        let env = try await start(crds: crds)
+        let env = try await start(crds: crds, rbac: rbac)
         let ns: String
         do { ns = try await env.makeNamespace(prefix) } catch {
             await env.stop()
@@ -153,6 +175,14 @@ actor CRDInstaller {
             }
         }
     }
+}
+
+/// The operator's and a deciding person's credentials in one test (see `E2EEnvironment.identities(in:)`).
+struct E2EIdentities: Sendable {
+    let operatorClient: KubeClient
+    let operatorKubeconfigPath: String
+    let approverClient: KubeClient
+    let approverKubeconfigPath: String
 }
 
 struct E2EError: Error, CustomStringConvertible {

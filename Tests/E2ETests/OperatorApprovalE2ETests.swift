@@ -1,7 +1,8 @@
 // People deciding suggestions end to end, with VTagManager in-process: approving a TagApproval by a
 // merge patch of its status applies the tag to the listed resources (source approval); denying
 // records the rejection on them, and the value is never suggested to them again, even once the
-// approval is gone and the resources are re-evaluated. Against the test server, or a real cluster
+// approval is gone and the resources are re-evaluated. Against the test server (enforcing manifests/ RBAC:
+// the operator as its ServiceAccount, the decisions by a person bound to vtag-approver), or a real cluster
 // with VTAG_E2E_KUBECONFIG.
 import Foundation
 import K8sClient
@@ -12,22 +13,25 @@ import Testing
 @Suite("Operator approval E2E")
 struct OperatorApprovalE2ETests {
     @Test func approvingAppliesTheTagAndDenyingRecordsTheRejectionForGood() async throws {
-        try await E2EEnvironment.withNamespace(crds: OperatorE2E.crds, prefix: "approve") { env, ns in
+        try await E2EEnvironment.withNamespace(crds: OperatorE2E.crds, prefix: "approve", rbac: true) { env, ns in
+            let who = try env.identities(in: ns)
             let ruleApi = Api<TaggingRule>(client: env.client, namespace: ns)
             _ = try await ruleApi.create(OperatorE2E.applicationSuggestion(namespace: ns))
             let settings = OperatorE2E.settings(namespace: ns, identity: "approvals")
-            try await RunningManager.with(client: env.client, settings: settings) { running in
+            try await RunningManager.with(client: who.operatorClient, settings: settings) { running in
                 let jobs = Api<DiscoveryJob>(client: env.client, namespace: ns)
                 _ = try await jobs.create(env.simulatedJob("estate", count: 300, seed: 11))
-                #expect(try await env.eventually(timeout: .seconds(240)) {
+                #expect(try await env.eventually(timeout: OperatorE2E.settleBound) {
                     let all = try await env.cloudResources(ns)
                     return all.count == 300 && all.allSatisfy { $0.status?.evaluatedAt != nil }
                 })
                 // The model is trained soon after discovery and the estate evaluated again with it; its
                 // suggestions move meanwhile. Decide once that is over.
-                #expect(try await env.eventually(timeout: .seconds(240)) { try await running.modelCaughtUpAndSettled() },
+                #expect(try await env.eventually(timeout: OperatorE2E.settleBound) { try await running.modelCaughtUpAndSettled() },
                         "the model caught up with the estate and the tagger settled")
                 let approvalApi = Api<TagApproval>(client: env.client, namespace: ns)
+                // What alice may do with vtag-approver: read approvals, write their status.
+                let asApprover = Api<TagApproval>(client: who.approverClient, namespace: ns)
                 // Wait for the rule's suggestions to settle into approvals (two groups at least: one to approve, one to deny).
                 var pending: [TagApproval] = []
                 #expect(try await env.eventually {
@@ -41,7 +45,7 @@ struct OperatorApprovalE2ETests {
                 let toDeny = try #require(pending.first { $0.spec.value != toApprove.spec.value })
 
                 // Approve: a merge patch of the status subresource, as `kubectl patch --subresource=status` sends.
-                _ = try await approvalApi.patchStatus(toApprove.name, .merge(.object(["status": .object([
+                _ = try await asApprover.patchStatus(toApprove.name, .merge(.object(["status": .object([
                     "decision": "Approved", "reason": "names follow the convention", "decidedBy": "alice",
                 ])])))
                 #expect(try await env.eventually { try await approvalApi.get(toApprove.name).status?.phase == .applied })
@@ -58,7 +62,7 @@ struct OperatorApprovalE2ETests {
                 }
 
                 // Deny: the rejection lands on every listed resource.
-                _ = try await approvalApi.patchStatus(toDeny.name, .merge(.object(["status": .object([
+                _ = try await asApprover.patchStatus(toDeny.name, .merge(.object(["status": .object([
                     "decision": "Denied", "reason": "wrong application",
                 ])])))
                 #expect(try await env.eventually { try await approvalApi.get(toDeny.name).status?.phase == .denied })

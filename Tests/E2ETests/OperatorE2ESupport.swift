@@ -10,6 +10,12 @@ import TaggingAPI
 import Testing
 
 enum OperatorE2E {
+    /// How long a flow over an estate may take to settle (discovered, evaluated, the model caught up), at most.
+    /// A bound on the wait, not a measurement: over HTTP/2 a debug build spends about 1.5x the CPU per request
+    /// of HTTP/1.1 (swift-nio-http2 and HPACK unoptimised, on both sides), and a CI machine runs the suite in
+    /// parallel.
+    static let settleBound: Duration = .seconds(480)
+
     static let crds = ["cloudresources.vtag.dev.yaml", "discoveryjobs.vtag.dev.yaml", "taggingrules.vtag.dev.yaml", "tagapprovals.vtag.dev.yaml"]
 
     /// Lease timings for tests: generous enough that a loaded 2-core machine does not lose a renewal,

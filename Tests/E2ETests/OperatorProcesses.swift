@@ -11,11 +11,14 @@ import VTagTestSupport
 final class OperatorProcesses: Sendable {
     let env: E2EEnvironment
     let namespace: String
+    /// The replicas' credentials (the operator's) and kubectl-vtag's (the approver's).
+    let identities: E2EIdentities
     private let started = Locked<[RunningOperator]>([])
 
-    init(env: E2EEnvironment, namespace: String) {
+    init(env: E2EEnvironment, namespace: String, identities: E2EIdentities) {
         self.env = env
         self.namespace = namespace
+        self.identities = identities
     }
 
     static let leaseName = "vtag-operator-leader"
@@ -28,7 +31,7 @@ final class OperatorProcesses: Sendable {
         let process = Process()
         process.executableURL = binary
         process.arguments = [
-            "--kubeconfig", env.kubeconfigPath, "--namespace", namespace,
+            "--kubeconfig", identities.operatorKubeconfigPath, "--namespace", namespace,
             "--leader-elect", "--leader-election-namespace", namespace,
             "--probe-address", "127.0.0.1:0", "--metrics-address", "127.0.0.1:0", "--shutdown-deadline", "20s",
         ]
@@ -45,13 +48,14 @@ final class OperatorProcesses: Sendable {
         return running
     }
 
-    /// Runs `kubectl-vtag ARGS --kubeconfig ... -n NS` to its end (bounded): its exit status and output.
+    /// Runs `kubectl-vtag ARGS --kubeconfig ... -n NS` as the approver, to its end (bounded): its exit status
+    /// and output.
     func kubectlVtag(_ arguments: [String]) async throws -> CommandResult {
         let binary = try #require(ShippedBinaries.path("kubectl-vtag"),
                                   "kubectl-vtag not built (looked at \(ShippedBinaries.candidates("kubectl-vtag").map(\.path)))")
         let process = Process()
         process.executableURL = binary
-        process.arguments = arguments + ["--kubeconfig", env.kubeconfigPath, "-n", namespace]
+        process.arguments = arguments + ["--kubeconfig", identities.approverKubeconfigPath, "-n", namespace]
         process.environment = Self.childEnvironment([:])
         let log = try ProcessLog.run(process, stdout: true)
         let ended = try await waitUntil(timeout: .seconds(120), poll: .milliseconds(50)) { !process.isRunning }

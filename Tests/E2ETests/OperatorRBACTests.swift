@@ -17,7 +17,7 @@ import VTagTestSupport
 
 @Suite("Operator RBAC against recorded requests")
 struct OperatorRBACTests {
-    static let operatorUser = "system:serviceaccount:vtag-system:vtag-operator"
+    static let operatorUser = OperatorRBAC.operatorUser("vtag-system")
 
     /// Rights for paths this flow need not take (a later run, a conflict, a shrinking model), each with why
     /// it is granted; the flow may or may not happen to use them.
@@ -33,63 +33,35 @@ struct OperatorRBACTests {
         "delete configmaps.core": "a model chunk is deleted only when a smaller model needs fewer chunks",
     ]
 
-    static let approverUser = "alice"
-
-    /// A server enforcing RBAC from manifests/ (each object passed through `edit`), with alice bound to
-    /// vtag-approver; clients for the admin, the operator's ServiceAccount and alice.
+    /// A server enforcing RBAC from manifests/ (each object passed through `edit`), the operator in
+    /// vtag-system, alice bound to vtag-approver cluster-wide; clients for the admin, the operator's
+    /// ServiceAccount and alice.
     struct Cluster {
         var server: KubeAPITestServer
         var admin: KubeClient
         var operatorClient: KubeClient
         var approver: KubeClient
-        var files: [String]
     }
 
     static func cluster(edit: (JSONValue) -> JSONValue? = { $0 }) async throws -> Cluster {
         let server = try await KubeAPITestServer.start(.init(
             crdFiles: E2EEnvironment.crdPaths(OperatorE2E.crds),
-            tokens: ["test-token": "test-user", "operator-token": Self.operatorUser, "approver-token": Self.approverUser],
             namespaces: ["default", "kube-system", "kube-public", "vtag-system", "team-a"],
             authorization: .rbac))
-        let manifests = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("manifests")
-        for file in ["serviceaccount.yaml", "rbac-operator.yaml", "rbac-people.yaml"] {
-            // As kustomize does: namespaced objects and ServiceAccount subjects land in vtag-system.
-            try server.install(manifestAt: manifests.appendingPathComponent(file).path) { doc in
-                var o = doc
-                if ["ServiceAccount", "Role", "RoleBinding"].contains(o["kind"]?.stringValue ?? ""), o[path: "metadata", "namespace"] == nil {
-                    o["metadata"]?["namespace"] = "vtag-system"
-                }
-                return edit(o)
-            }
+        do {
+            let rbac = try OperatorRBAC.install(into: server, namespace: "vtag-system", approverNamespace: nil, edit: edit)
+            let admin = try KubeClient(configuration: ClientConfiguration.load(kubeconfigPath: server.kubeconfigPath, environment: [:]))
+            return Cluster(server: server, admin: admin, operatorClient: rbac.operatorClient, approver: rbac.approverClient)
+        } catch {
+            try? await server.shutdown()
+            throw error
         }
-        let binding: JSONValue = [
-            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": ["name": "alice-approves"],
-            "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "vtag-approver"],
-            "subjects": [["apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": .string(Self.approverUser)]],
-        ]
-        let bindingFile = FileManager.default.temporaryDirectory.appendingPathComponent("vtag-rbac-\(UUID().uuidString)-binding.json").path
-        try Data(binding.compactData()).write(to: URL(fileURLWithPath: bindingFile))
-        try server.install(manifestAt: bindingFile)
-        func client(_ token: String) throws -> (KubeClient, String) {
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("vtag-rbac-\(UUID().uuidString).yaml").path
-            try server.writeKubeconfig(to: path, user: .token(token))
-            return (try KubeClient(configuration: ClientConfiguration.load(kubeconfigPath: path, environment: [:])), path)
-        }
-        let admin = try KubeClient(configuration: ClientConfiguration.load(kubeconfigPath: server.kubeconfigPath, environment: [:]))
-        let (operatorClient, operatorPath) = try client("operator-token")
-        let (approver, approverPath) = try client("approver-token")
-        return Cluster(server: server, admin: admin, operatorClient: operatorClient, approver: approver,
-                       files: [bindingFile, operatorPath, approverPath])
     }
 
     @Test func everyRequestOfTheOperatorIsGrantedAndEveryGrantIsUsed() async throws {
         let cluster = try await Self.cluster()
         let server = cluster.server, admin = cluster.admin, operatorClient = cluster.operatorClient
-        defer {
-            Task { try? await server.shutdown() }
-            for f in cluster.files { try? FileManager.default.removeItem(atPath: f) }
-        }
+        defer { Task { try? await server.shutdown() } }
 
         // What a person sets up: a rule that suggests, a simulated, an inventory and an AWS job (its endpoint
         // refuses connections: the credentials Secret is still read by name, and the run reports its failure).
@@ -208,10 +180,7 @@ struct OperatorRBACTests {
             return o
         }
         let server = cluster.server, admin = cluster.admin
-        defer {
-            Task { try? await server.shutdown() }
-            for f in cluster.files { try? FileManager.default.removeItem(atPath: f) }
-        }
+        defer { Task { try? await server.shutdown() } }
         let ns = "team-a"
         _ = try await Api<TaggingRule>(client: admin, namespace: ns).create(OperatorE2E.applicationSuggestion(namespace: ns))
         _ = try await Api<DiscoveryJob>(client: admin, namespace: ns).create(DiscoveryJob(
@@ -231,7 +200,7 @@ struct OperatorRBACTests {
         #expect(try await Api<TagApproval>(client: admin, namespace: ns).listAll().items.isEmpty)
     }
 
-    func eventually(timeout: Duration = .seconds(120), _ condition: () async throws -> Bool) async throws -> Bool {
+    func eventually(timeout: Duration = OperatorE2E.settleBound, _ condition: () async throws -> Bool) async throws -> Bool {
         try await waitUntil(timeout: timeout, poll: .milliseconds(200), condition)
     }
 }

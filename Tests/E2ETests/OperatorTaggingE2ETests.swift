@@ -3,8 +3,8 @@
 // model trained soon after discovery and the estate evaluated again with it, confident tags applied,
 // suggestions (rule and model) turned into TagApprovals, none listed twice, even while the model changes;
 // a rule edit re-tags exactly what it touches. Expectations come from the same pure inference, with the
-// operator's model, run offline over what discovery wrote. Against the test server, or a real cluster
-// with VTAG_E2E_KUBECONFIG.
+// operator's model, run offline over what discovery wrote. Against the test server (enforcing manifests/
+// RBAC, the operator as its ServiceAccount), or a real cluster with VTAG_E2E_KUBECONFIG.
 import Foundation
 import Inference
 import K8sClient
@@ -18,20 +18,21 @@ struct OperatorTaggingE2ETests {
     static let estateSize = 1000
 
     @Test func discoveredEstateIsTaggedAndSuggestionsBecomeApprovalsAndARuleEditRetagsOnlyWhatItTouches() async throws {
-        try await E2EEnvironment.withNamespace(crds: OperatorE2E.crds, prefix: "tagging") { env, ns in
+        try await E2EEnvironment.withNamespace(crds: OperatorE2E.crds, prefix: "tagging", rbac: true) { env, ns in
+            let operatorClient = try env.identities(in: ns).operatorClient
             let rules = try OperatorE2E.exampleRules(namespace: ns)
                 + [OperatorE2E.applicationSuggestion(namespace: ns), OperatorE2E.databaseBackupPolicy(namespace: ns)]
             let ruleApi = Api<TaggingRule>(client: env.client, namespace: ns)
             for rule in rules { _ = try await ruleApi.create(rule) }
 
             let settings = OperatorE2E.settings(namespace: ns, identity: "tagger")
-            try await RunningManager.with(client: env.client, settings: settings) { running in
+            try await RunningManager.with(client: operatorClient, settings: settings) { running in
                 let jobs = Api<DiscoveryJob>(client: env.client, namespace: ns)
                 _ = try await jobs.create(env.simulatedJob("estate", count: Self.estateSize, clouds: ["aws", "gcp", "azure"]))
 
                 // Every resource discovered and evaluated.
-                #expect(try await env.eventually(timeout: .seconds(240)) { try await jobs.get("estate").status?.lastRun?.created == Self.estateSize })
-                #expect(try await env.eventually(timeout: .seconds(240)) {
+                #expect(try await env.eventually(timeout: OperatorE2E.settleBound) { try await jobs.get("estate").status?.lastRun?.created == Self.estateSize })
+                #expect(try await env.eventually(timeout: OperatorE2E.settleBound) {
                     let all = try await env.cloudResources(ns)
                     return all.count == Self.estateSize && all.allSatisfy { $0.status?.evaluatedAt != nil }
                 }, "every resource evaluated")
@@ -43,7 +44,7 @@ struct OperatorTaggingE2ETests {
 
                 // A fresh install gets its model soon after discovery (not a retrain interval later), and what
                 // was evaluated before is evaluated again with it.
-                #expect(try await env.eventually(timeout: .seconds(240)) { try await running.modelCaughtUpAndSettled() },
+                #expect(try await env.eventually(timeout: OperatorE2E.settleBound) { try await running.modelCaughtUpAndSettled() },
                         "the model caught up with the estate and the tagger settled")
                 let model = try #require(running.manager.model.current)
 

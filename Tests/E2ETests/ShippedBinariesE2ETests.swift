@@ -1,8 +1,9 @@
 // What ships is what is tested: the `vtag-operator` and `kubectl-vtag` binaries users run, as separate
 // processes, through the whole flow. CI points VTAG_BINARIES at .build/release, so the release build
 // (where Swift 6.3.1 miscompiled the approval reconciler's task group) is the one exercised; plain
-// `swift test` runs the debug products. Against the in-process test server, or a real cluster with
-// VTAG_E2E_KUBECONFIG. VTAG_SCENARIO_COUNT sets the size of each estate (default 1,000).
+// `swift test` runs the debug products. Against the in-process test server (enforcing manifests/ RBAC: the
+// operator runs as its ServiceAccount, `kubectl vtag approve`/`deny` as a person bound to vtag-approver),
+// or a real cluster with VTAG_E2E_KUBECONFIG. VTAG_SCENARIO_COUNT sets the size of each estate (default 1,000).
 import Foundation
 import K8sClient
 import TaggingAPI
@@ -14,8 +15,8 @@ struct ShippedBinariesE2ETests {
     static let count = ProcessInfo.processInfo.environment["VTAG_SCENARIO_COUNT"].flatMap(Int.init) ?? 1000
 
     @Test func discoverDecideRestartWithDecisionsSurviveKillNineAndStop() async throws {
-        try await E2EEnvironment.withNamespace(crds: OperatorE2E.crds, prefix: "shipped") { env, ns in
-            let operators = OperatorProcesses(env: env, namespace: ns)
+        try await E2EEnvironment.withNamespace(crds: OperatorE2E.crds, prefix: "shipped", rbac: true) { env, ns in
+            let operators = OperatorProcesses(env: env, namespace: ns, identities: try env.identities(in: ns))
             defer { operators.killAll() }
             let jobs = Api<DiscoveryJob>(client: env.client, namespace: ns)
             let approvals = Api<TagApproval>(client: env.client, namespace: ns)

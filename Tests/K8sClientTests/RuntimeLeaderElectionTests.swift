@@ -83,6 +83,25 @@ struct RuntimeLeaderElectionTests {
         }
     }
 
+    /// A write we did not see (a renewal cancelled by the shutdown after the server applied it, or anyone
+    /// else's update) leaves our resourceVersion stale: the release reads the lease again and still gives it away.
+    @Test func releaseSucceedsWhenTheLeaseChangedSinceWeLastSawIt() async throws {
+        try await withRuntimeTestServer { server, client in
+            let clock = ManualRuntimeClock()
+            let a = try elector(client, "a", clock: clock)
+            let leading = AsyncSignal()
+            let run = Task { await a.run { leading.signal(); try await Task.sleep(for: .seconds(3600)) } }
+            #expect(await leading.wait(timeout: .seconds(20)))
+            let leases = Api<Lease>(client: client, namespace: "default")
+            _ = try await leases.patch("vtag-leader", .merge(["metadata": ["labels": ["touched": "by-someone-else"]]]))
+            run.cancel()
+            #expect(await run.value == .cancelled)
+            let raw = try #require(server.object(group: "coordination.k8s.io", plural: "leases", namespace: "default", name: "vtag-leader"))
+            #expect(raw[path: "spec", "holderIdentity"]?.stringValue ?? "" == "")
+            #expect(raw[path: "metadata", "labels", "touched"]?.stringValue == "by-someone-else")
+        }
+    }
+
     @Test func standbyTakesOverWithinTheLeaseDurationAfterTheLeaderDies() async throws {
         try await withRuntimeTestServer { server, client in
             let clock = ManualRuntimeClock()

@@ -231,25 +231,39 @@ public final class LeaderElector: Sendable {
     }
 
     /// Gives the lease away at once (empty holder, 1 s duration), if we hold it.
+    ///
+    /// A renewal cancelled by the shutdown may still have reached the server, so our last observed
+    /// resourceVersion can be stale: on a conflict, read the lease again and release it if it is still ours
+    /// (a few times at most; a standby takes over at expiry anyway).
     private func release() async {
-        guard let lease = observed.withLock({ o -> Lease? in
+        guard var lease = observed.withLock({ o -> Lease? in
             guard o.spec?.holderIdentity == configuration.identity else { return nil }
             return Lease(metadata: ObjectMeta(name: configuration.leaseName, namespace: configuration.leaseNamespace, resourceVersion: o.resourceVersion), spec: o.spec)
         }) else { return }
-        var released = lease
-        let now = MicroTime(Date())
-        released.spec?.holderIdentity = ""
-        released.spec?.leaseDurationSeconds = 1
-        released.spec?.renewTime = now
-        released.spec?.acquireTime = now
-        do {
-            // Not cancellable: this runs while shutting down, when our task is already cancelled.
-            let api = self.api
-            let result = try await Task.detached { try await api.replace(released) }.value
-            observe(result, at: configuration.clock.now)
-            logger.info("released the lease")
-        } catch {
-            logger.warning("could not release the lease; a standby takes over when it expires", metadata: ["error": "\(error)"])
+        // Not cancellable: this runs while shutting down, when our task is already cancelled.
+        let api = self.api
+        let identity = configuration.identity, leaseName = configuration.leaseName
+        for attempt in 1...3 {
+            let now = MicroTime(Date())
+            var released = lease
+            released.spec?.holderIdentity = ""
+            released.spec?.leaseDurationSeconds = 1
+            released.spec?.renewTime = now
+            released.spec?.acquireTime = now
+            do {
+                let result = try await Task.detached { try await api.replace(released) }.value
+                observe(result, at: configuration.clock.now)
+                logger.info("released the lease")
+                return
+            } catch let error as KubeError where error.isConflict && attempt < 3 {
+                logger.debug("lease changed since we last saw it; reading it again to release it", metadata: ["error": "\(error)"])
+                guard let current = try? await Task.detached(operation: { try await api.get(leaseName) }).value,
+                      current.spec?.holderIdentity == identity else { return }
+                lease = current
+            } catch {
+                logger.warning("could not release the lease; a standby takes over when it expires", metadata: ["error": "\(error)"])
+                return
+            }
         }
     }
 
