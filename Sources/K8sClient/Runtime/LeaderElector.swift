@@ -255,7 +255,7 @@ public final class LeaderElector: Sendable {
                 observe(result, at: configuration.clock.now)
                 logger.info("released the lease")
                 return
-            } catch let error as KubeError where error.isConflict && attempt < 3 {
+            } catch let error as KubeClientError where error.isConflict && attempt < 3 {
                 logger.debug("lease changed since we last saw it; reading it again to release it", metadata: ["error": "\(error)"])
                 guard let current = try? await Task.detached(operation: { try await api.get(leaseName) }).value,
                       current.spec?.holderIdentity == identity else { return }
