@@ -56,6 +56,8 @@ enum WatchDecodeBenchmark {
             let clock = ContinuousClock()
             var decoded = 0
             var lastRV = ""
+            // Thread CPU time as well as wall time: on a shared machine the CPU figure is the one-core rate.
+            let cpuStart = InferenceBenchmarks.cpuSeconds()
             let elapsed = try clock.measure {
                 var splitter = LineSplitter()
                 let decoder = WatchEventDecoder<CloudResource>()
@@ -69,10 +71,12 @@ enum WatchDecodeBenchmark {
                     }
                 }
             }
+            let cpu = InferenceBenchmarks.cpuSeconds() - cpuStart
             precondition(decoded == count && lastRV == String(count), "decoded \(decoded) events")
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             let mb = Double(stream.readableBytes) / 1_000_000
-            print(String(format: "watch-decode round %d: %.0f events/s, %.1f MB/s (%.2f s)", round, Double(count) / seconds, mb / seconds, seconds))
+            print(String(format: "watch-decode round %d: %.0f events/s, %.1f MB/s (%.2f s); per CPU second (one core): %.0f events/s (%.2f s CPU)",
+                         round, Double(count) / seconds, mb / seconds, seconds, Double(count) / cpu, cpu))
         }
     }
 

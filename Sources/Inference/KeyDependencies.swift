@@ -20,13 +20,7 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
     }
 
     /// The target value a source value implies, and how often the estate agreed.
-    public struct Implied: Codable, Sendable, Hashable {
-        public var value: String
-        public var agreeing: Int
-        public var resources: Int
-        /// Calibrated: the lower bound of the agreement.
-        public var confidence: Double
-    }
+    public typealias Implied = AgreedValue
 
     /// By target key, strongest first.
     public var byTarget: [String: [Dependency]]

@@ -20,6 +20,12 @@ public struct KeyModel: Sendable {
     var valueIndex: [String: Int32]
     /// Per feature, the values it was seen with and how often.
     var postings: [[Posting]]
+    /// `log1p(count / smoothing)` of each posting, what a feature adds to its value's score: computed once
+    /// (and kept in step by `learn`) instead of once per feature per prediction.
+    var postingWeights: [[Double]]
+    /// `log(totals[value] + vocabulary)`, the per-value normaliser of `rank`, kept in step with `totals` and
+    /// the feature count (so a prediction takes no logarithm per value).
+    var logTotals: [Double]
     /// Calibration per evidence group (see `EvidenceGroup`), and over all groups for sparse ones.
     public internal(set) var calibrations: [IsotonicCalibration]
     public internal(set) var pooled: IsotonicCalibration
@@ -38,6 +44,8 @@ public struct KeyModel: Sendable {
         self.totals = totals
         self.featureNames = featureNames
         self.postings = postings
+        self.postingWeights = postings.map { $0.map(Self.weight) }
+        self.logTotals = Self.logTotals(totals, features: featureNames.count)
         self.calibrations = calibrations
         self.pooled = pooled
         self.informative = featureNames.map(EvidenceGroup.isInformative)
@@ -47,9 +55,29 @@ public struct KeyModel: Sendable {
 
     public var exampleCount: Double { docs.reduce(0, +) }
 
+    /// What a posting of `count` adds to its value's score (0 when the count is not positive: no evidence).
+    static func weight(_ p: Posting) -> Double { p.count > 0 ? log1p(Double(p.count) / smoothing) : 0 }
+
+    static func vocabulary(features: Int) -> Double { Double(max(features, 1)) * smoothing }
+
+    /// See `logTotals`.
+    static func logTotals(_ totals: [Double], features: Int) -> [Double] {
+        let vocab = vocabulary(features: features)
+        return totals.map { log($0 + vocab) }
+    }
+
     /// Adds (weight > 0) or removes (weight < 0, e.g. a denied suggestion) evidence that `features` go with `value`.
     /// Counts never drop below zero.
     mutating func learn(features: [String], value: String, weight: Double) {
+        let featureCount = featureNames.count
+        defer {
+            // Only this value's total changed, unless a new feature changed the vocabulary.
+            if featureNames.count != featureCount || logTotals.count != totals.count {
+                logTotals = Self.logTotals(totals, features: featureNames.count)
+            } else if let v = valueIndex[value] {
+                logTotals[Int(v)] = log(totals[Int(v)] + Self.vocabulary(features: featureNames.count))
+            }
+        }
         let v: Int32
         if let existing = valueIndex[value] {
             v = existing
@@ -67,16 +95,18 @@ public struct KeyModel: Sendable {
             } else {
                 guard weight > 0 else { continue }
                 fi = Int32(featureNames.count)
-                featureNames.append(f); postings.append([]); informative.append(EvidenceGroup.isInformative(f))
+                featureNames.append(f); postings.append([]); postingWeights.append([]); informative.append(EvidenceGroup.isInformative(f))
                 featureIndex[f] = fi
             }
             if let p = postings[Int(fi)].firstIndex(where: { $0.value == v }) {
                 let before = Double(postings[Int(fi)][p].count)
                 let after = max(0, before + weight)
                 postings[Int(fi)][p].count = Float(after)
+                postingWeights[Int(fi)][p] = Self.weight(postings[Int(fi)][p])
                 totals[Int(v)] += after - before
             } else if weight > 0 {
                 postings[Int(fi)].append(Posting(value: v, count: Float(weight)))
+                postingWeights[Int(fi)].append(Self.weight(postings[Int(fi)].last!))
                 totals[Int(v)] += weight
             }
         }
@@ -95,22 +125,27 @@ public struct KeyModel: Sendable {
 
     /// `opaqueName`: the resource's name carries a generated id (one more unknown piece of evidence).
     func rank(_ features: [String], opaqueName: Bool = false, excluded: Set<String> = []) -> Ranking? {
+        rank(ids: features.map { featureIndex[$0] ?? -1 }, features, opaqueName: opaqueName, excluded: excluded)
+    }
+
+    /// `ids`: each feature's index in `featureNames`, -1 when the model has never seen it.
+    func rank(ids: [Int32], _ features: [String], opaqueName: Bool = false, excluded: Set<String> = []) -> Ranking? {
         var scores = [Double](repeating: 0, count: values.count)
         var known = 0, unknown = opaqueName ? 1 : 0
         var informativeKnown: [Int32] = []
-        for f in features {
-            guard let fi = featureIndex[f] else {
+        for (f, fi) in zip(features, ids) {
+            guard fi >= 0 else {
                 if EvidenceGroup.isInformative(f) { unknown += 1 }
                 continue
             }
             known += 1
             if informative[Int(fi)] { informativeKnown.append(fi) }
-            for p in postings[Int(fi)] where p.count > 0 {
-                scores[Int(p.value)] += log1p(Double(p.count) / Self.smoothing)
+            let weights = postingWeights[Int(fi)]
+            for (j, p) in postings[Int(fi)].enumerated() where p.count > 0 {
+                scores[Int(p.value)] += weights[j]
             }
         }
-        var r = Self.rank(scores: &scores, known: known, docs: docs, totals: totals, features: featureNames.count,
-                          values: values, excluded: excluded)
+        var r = Self.rank(scores: &scores, known: known, docs: docs, logTotals: logTotals, values: values, excluded: excluded)
         if let best = r?.best {
             var support = 0.0
             for fi in informativeKnown {
@@ -135,16 +170,18 @@ public struct KeyModel: Sendable {
     }
 
     /// Adds priors and per-value normalisers to the feature scores and picks the best two values.
-    static func rank(scores: inout [Double], known: Int, docs: [Double], totals: [Double], features: Int,
+    /// `logTotals`: see `KeyModel.logTotals`, for the totals the scores were counted against.
+    static func rank(scores: inout [Double], known: Int, docs: [Double], logTotals: [Double],
                      values: [String], excluded: Set<String>) -> Ranking? {
         let n = docs.reduce(0, +)
         let classes = Double(values.count)
-        let vocab = Double(max(features, 1)) * smoothing
         var best = -1, second = -1
         for c in 0..<scores.count {
             if docs[c] <= 0 { continue }
             if !excluded.isEmpty, excluded.contains(values[c]) { continue }
-            let s = scores[c] + priorWeight * log((docs[c] + 1) / (n + classes)) - Double(known) * log(totals[c] + vocab)
+            // With no prior weight the prior adds a zero: its logarithm is not taken (the sum is the same).
+            let prior = priorWeight == 0 ? 0 : priorWeight * log((docs[c] + 1) / (n + classes))
+            let s = scores[c] + prior - Double(known) * logTotals[c]
             scores[c] = s
             if best < 0 || s > scores[best] {
                 second = best
@@ -160,9 +197,14 @@ public struct KeyModel: Sendable {
 
     /// The features that pulled most towards `value` (for the reason), strongest first.
     func evidence(_ features: [String], value: Int, limit: Int = 3) -> [String] {
+        evidence(ids: features.map { featureIndex[$0] ?? -1 }, features, value: value, limit: limit)
+    }
+
+    /// `ids` as for `rank(ids:_:opaqueName:excluded:)`.
+    func evidence(ids: [Int32], _ features: [String], value: Int, limit: Int = 3) -> [String] {
         var scored: [(String, Double)] = []
-        for f in features {
-            guard let fi = featureIndex[f] else { continue }
+        for (f, fi) in zip(features, ids) {
+            guard fi >= 0 else { continue }
             var mine = 0.0, all = 0.0
             for p in postings[Int(fi)] {
                 all += Double(p.count)

@@ -27,10 +27,31 @@ struct KeyModelTrainer {
 
         // Feature lists, and how often each feature occurs (rare ones are dropped: they cost space, not accuracy).
         let lists = examples.map { $0.features.features(for: key) }
-        var occurrences: [String: Int] = [:]
-        for list in lists { for f in list { occurrences[f, default: 0] += 1 } }
-        let featureNames = occurrences.filter { $0.value >= options.minimumFeatureCount }.keys.sorted()
-        let featureIndex = Dictionary(uniqueKeysWithValues: featureNames.enumerated().map { ($1, Int32($0)) })
+        // Each feature string is hashed once, here: numbered as first seen, then the kept ones renumbered in
+        // name order (`seenLists` and the tables by seen number replace string lookups below).
+        var seenIndex: [String: Int32] = [:]
+        var seenNames: [String] = []
+        var seenCounts: [Int] = []
+        let seenLists: [[Int32]] = lists.map { list in
+            list.map { f in
+                if let i = seenIndex[f] {
+                    seenCounts[Int(i)] += 1
+                    return i
+                }
+                let i = Int32(seenNames.count)
+                seenIndex[f] = i
+                seenNames.append(f)
+                seenCounts.append(1)
+                return i
+            }
+        }
+        let kept = seenNames.indices.filter { seenCounts[$0] >= options.minimumFeatureCount }.sorted { seenNames[$0] < seenNames[$1] }
+        let featureNames = kept.map { seenNames[$0] }
+        // Seen number -> index in featureNames, -1 when dropped as rare.
+        var featureIndex = [Int32](repeating: -1, count: seenNames.count)
+        for (i, g) in kept.enumerated() { featureIndex[g] = Int32(i) }
+        let seenInformative = seenNames.map(EvidenceGroup.isInformative)
+        let seenIsTag = seenNames.map { $0.hasPrefix(ResourceFeatures.tagPrefix) }
 
         // Per-fold counts for each scheme: pairs[(feature, value)] -> slot; counts[scheme].slots[slot * folds + fold].
         var pairSlot: [Int64: Int] = [:]
@@ -38,13 +59,14 @@ struct KeyModelTrainer {
         var counts = [FoldCounts](repeating: FoldCounts(values: values.count, folds: folds), count: schemes)
         var encoded: [[Int32]] = []
         encoded.reserveCapacity(examples.count)
-        for (e, list) in zip(examples, lists) {
+        for (e, list) in zip(examples, seenLists) {
             let v = valueIndex[e.value]!
             for s in 0..<schemes { counts[s].docs[v * folds + e.folds[s]] += 1 }
             var ids: [Int32] = []
             ids.reserveCapacity(list.count)
-            for f in list {
-                guard let fi = featureIndex[f] else { continue }
+            for g in list {
+                let fi = featureIndex[Int(g)]
+                guard fi >= 0 else { continue }
                 ids.append(fi)
                 let pk = Int64(fi) << 32 | Int64(v)
                 let slot: Int
@@ -82,66 +104,111 @@ struct KeyModelTrainer {
         // once per scheme.
         var groupPairs = [[(score: Double, correct: Bool)]](repeating: [], count: EvidenceGroup.count)
         let informative = featureNames.map(EvidenceGroup.isInformative)
-        let informativeInList = lists.map { $0.reduce(0) { $0 + (EvidenceGroup.isInformative($1) ? 1 : 0) } }
+        let informativeInList = seenLists.map { $0.reduce(0) { $0 + (seenInformative[Int($1)] ? 1 : 0) } }
         // Tag features dropped as rare: not counted as unknown when predicting without tags.
-        let tagInformativeDropped = lists.map { list in
-            list.reduce(0) { $0 + ($1.hasPrefix(ResourceFeatures.tagPrefix) && featureIndex[$1] == nil ? 1 : 0) }
+        let tagInformativeDropped = seenLists.map { list in
+            list.reduce(0) { $0 + (seenIsTag[Int($1)] && featureIndex[Int($1)] < 0 ? 1 : 0) }
         }
         let step = max(1, examples.count / max(1, options.maximumCalibrationExamples))
         var scores = [Double](repeating: 0, count: values.count)
-        var foldDocs = [Double](repeating: 0, count: values.count)
-        var foldTotals = [Double](repeating: 0, count: values.count)
+        var baseScores = [Double](repeating: 0, count: values.count)
         let isTagFeature = featureNames.map { $0.hasPrefix(ResourceFeatures.tagPrefix) }
+        // Postings flattened: feature fi's are positions postingStart[fi]..<postingStart[fi + 1] (read without
+        // retaining an array per feature).
+        var postingStart: [Int] = []
+        postingStart.reserveCapacity(featureNames.count + 1)
+        var flatSlots: [Int] = []
+        flatSlots.reserveCapacity(pairOf.count)
+        for list in postingSlots {
+            postingStart.append(flatSlots.count)
+            flatSlots.append(contentsOf: list)
+        }
+        postingStart.append(flatSlots.count)
+        let flatValues = flatSlots.map { Int(pairOf[$0].value) }
+        let positions = flatSlots.count
         for (s, held) in counts.enumerated() {
+            // Per fold (`fold * positions + position`): each posting's count in the other folds, what it adds to a
+            // score (the same log1p of the same count) and per feature the sum of those counts in posting order;
+            // and per fold the value totals and their logarithms. Computed once per scheme rather than once per
+            // held-out example.
+            var otherCounts = [Float](repeating: 0, count: positions * folds)
+            var otherWeights = [Double](repeating: 0, count: positions * folds)
+            var otherAll = [Float](repeating: 0, count: featureNames.count * folds)
+            var foldDocs: [[Double]] = []
+            var foldLogTotals: [[Double]] = []
+            for fold in 0..<folds {
+                let base = fold * positions
+                for (p, slot) in flatSlots.enumerated() {
+                    let c = slotTotals[slot] - held.slots[slot * folds + fold]
+                    otherCounts[base + p] = c
+                    if Double(c) > 0 { otherWeights[base + p] = log1p(Double(c) / KeyModel.smoothing) }
+                }
+                for fi in 0..<featureNames.count {
+                    var all: Float = 0
+                    for p in postingStart[fi]..<postingStart[fi + 1] { all += otherCounts[base + p] }
+                    otherAll[fold * featureNames.count + fi] = all
+                }
+                foldDocs.append((0..<values.count).map { fullDocs[$0] - held.docs[$0 * folds + fold] })
+                foldLogTotals.append(KeyModel.logTotals(
+                    (0..<values.count).map { fullTotals[$0] - held.totals[$0 * folds + fold] }, features: featureNames.count))
+            }
             for (n, e) in examples.enumerated() where n % step == 0 && values.count > 0 {
                 let fold = e.folds[s]
-                for c in 0..<values.count {
-                    foldDocs[c] = fullDocs[c] - held.docs[c * folds + fold]
-                    foldTotals[c] = fullTotals[c] - held.totals[c * folds + fold]
-                }
-                // The count of a (feature, value) slot in the folds other than this example's.
-                func others(_ slot: Int) -> Float { slotTotals[slot] - held.slots[slot * folds + fold] }
+                let base = fold * positions
                 let truth = valueIndex[e.value]!
+                let ids = encoded[n]
+                // Adds feature fi's postings (their counts in the other folds) to `scores`. A feature only this fold
+                // has is unknown to a model trained on the others.
+                func add(_ fi: Int32, to scores: inout [Double], known: inout Int, unknown: inout Int, informativeKnown: inout [Int32]) {
+                    var seen = false
+                    for p in postingStart[Int(fi)]..<postingStart[Int(fi) + 1] where otherCounts[base + p] > 0 {
+                        scores[flatValues[p]] += otherWeights[base + p]
+                        seen = true
+                    }
+                    if seen {
+                        known += 1
+                        if informative[Int(fi)] { informativeKnown.append(fi) }
+                    } else if informative[Int(fi)] {
+                        unknown += 1
+                    }
+                }
+                // Tag features come last in every list: the scores of the others are the same with and without
+                // tags, added once (in the same order, so the sums are the same).
+                var split = ids.count
+                while split > 0 && isTagFeature[Int(ids[split - 1])] { split -= 1 }
+                for c in 0..<values.count { baseScores[c] = 0 }
+                var baseKnown = 0, baseUnknown = 0
+                var baseInformativeKnown: [Int32] = []
+                for fi in ids[..<split] {
+                    add(fi, to: &baseScores, known: &baseKnown, unknown: &baseUnknown, informativeKnown: &baseInformativeKnown)
+                }
                 for includeTags in [true, false] {
                     if includeTags && !e.features.hasTags(besides: key) { continue }
-                    for c in 0..<values.count { scores[c] = 0 }
-                    var known = 0
-                    var informativeKnown: [Int32] = []
+                    for c in 0..<values.count { scores[c] = baseScores[c] }
+                    var known = baseKnown
+                    var informativeKnown = baseInformativeKnown
                     // Informative features dropped as rare are unknown to any model.
-                    var unknown = informativeInList[n] - encoded[n].reduce(0) { $0 + (informative[Int($1)] ? 1 : 0) }
-                        + (e.features.opaqueName ? 1 : 0)
-                    if !includeTags { unknown -= tagInformativeDropped[n] }
-                    for fi in encoded[n] {
-                        if !includeTags && isTagFeature[Int(fi)] { continue }
-                        var seen = false
-                        for slot in postingSlots[Int(fi)] {
-                            let c = Double(others(slot))
-                            if c > 0 {
-                                scores[Int(pairOf[slot].value)] += log1p(c / KeyModel.smoothing)
-                                seen = true
-                            }
+                    var unknown = informativeInList[n] - ids.reduce(0) { $0 + (informative[Int($1)] ? 1 : 0) }
+                        + (e.features.opaqueName ? 1 : 0) + baseUnknown
+                    if includeTags {
+                        for fi in ids[split...] {
+                            add(fi, to: &scores, known: &known, unknown: &unknown, informativeKnown: &informativeKnown)
                         }
-                        // A feature only this fold has is unknown to a model trained on the others.
-                        if seen {
-                            known += 1
-                            if informative[Int(fi)] { informativeKnown.append(fi) }
-                        } else if informative[Int(fi)] {
-                            unknown += 1
-                        }
+                    } else {
+                        unknown -= tagInformativeDropped[n]
                     }
                     guard known > 0 else { continue }
                     guard let r = KeyModel.rank(
-                        scores: &scores, known: known, docs: foldDocs, totals: foldTotals, features: featureNames.count,
+                        scores: &scores, known: known, docs: foldDocs[fold], logTotals: foldLogTotals[fold],
                         values: values, excluded: [])
                     else { continue }
                     var support = 0.0
                     for fi in informativeKnown {
-                        var mine: Float = 0, all: Float = 0
-                        for slot in postingSlots[Int(fi)] {
-                            let c = others(slot)
-                            all += c
-                            if Int(pairOf[slot].value) == r.best { mine = c }
+                        var mine: Float = 0
+                        for p in postingStart[Int(fi)]..<postingStart[Int(fi) + 1] where flatValues[p] == r.best {
+                            mine = otherCounts[base + p]
                         }
+                        let all = otherAll[fold * featureNames.count + Int(fi)]
                         support = max(support, EvidenceGroup.purity(mine: Double(mine), all: Double(all)))
                     }
                     groupPairs[EvidenceGroup.index(hasTags: includeTags, unknown: unknown)]

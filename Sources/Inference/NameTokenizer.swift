@@ -3,6 +3,11 @@
 /// (`0a1b2c3d4e`) carry no meaning and are dropped.
 public enum NameTokenizer {
     public static func tokens(_ name: String) -> [String] {
+        asciiTokens(name) ?? scalarTokens(name)
+    }
+
+    /// `tokens` for any name, scalar by scalar.
+    static func scalarTokens(_ name: String) -> [String] {
         var out: [String] = []
         var current: [Unicode.Scalar] = []
         var hadLetter = false
@@ -44,6 +49,61 @@ public enum NameTokenizer {
         return out
     }
 
+    /// `tokens` of an ASCII name, read as bytes (names are nearly always ASCII; inference splits every name
+    /// of an estate several times). Nil when the name has other characters: those take the path above.
+    static func asciiTokens(_ name: String) -> [String]? {
+        var name = name
+        return name.withUTF8 { bytes -> [String]? in
+            var out: [String] = []
+            var current: [UInt8] = []
+            current.reserveCapacity(bytes.count)
+            var hadLetter = false
+            func flush() {
+                if current.count >= 2, hadLetter { out.append(String(decoding: current, as: UTF8.self)) }
+                current.removeAll(keepingCapacity: true)
+                hadLetter = false
+            }
+            var chunkStart = 0
+            for i in 0...bytes.count {
+                if i < bytes.count {
+                    let b = bytes[i]
+                    if b >= 0x80 { return nil }
+                    if isDigit(b) || isUpper(b) || isLower(b) { continue }
+                }
+                // A whole chunk between separators: dropped when id-like, else split at word boundaries.
+                let chunk = UnsafeBufferPointer(rebasing: bytes[chunkStart..<i])
+                chunkStart = i + 1
+                if chunk.isEmpty || isIdLike(chunk) { continue }
+                for k in chunk.indices {
+                    let u = chunk[k]
+                    if k > 0 {
+                        let p = chunk[k - 1]
+                        let boundary =
+                            (isDigit(p) != isDigit(u))
+                            || (isLower(p) && isUpper(u))
+                            || (isUpper(p) && isUpper(u) && k + 1 < chunk.count && isLower(chunk[k + 1]))
+                        if boundary { flush() }
+                    }
+                    current.append(isUpper(u) ? u + 32 : u)
+                    if !isDigit(u) { hadLetter = true }
+                }
+                flush()
+            }
+            return out
+        }
+    }
+
+    static func isIdLike(_ chunk: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard chunk.count >= 6 else { return false }
+        var transitions = 0
+        for i in 1..<chunk.count where isDigit(chunk[i]) != isDigit(chunk[i - 1]) { transitions += 1 }
+        return transitions >= 3
+    }
+
+    @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
+    @inline(__always) static func isUpper(_ b: UInt8) -> Bool { b >= 65 && b <= 90 }
+    @inline(__always) static func isLower(_ b: UInt8) -> Bool { b >= 97 && b <= 122 }
+
     /// Whether a chunk of the name is a generated id (the chunks `tokens` drops).
     public static func hasIdLikeChunk(_ name: String) -> Bool {
         var chunk: [Unicode.Scalar] = []
@@ -56,6 +116,21 @@ public enum NameTokenizer {
             }
         }
         return isIdLike(chunk)
+    }
+
+    /// An id written as a UUID (`8-4-4-4-12` hex digits), such as an Azure subscription id.
+    public static func isUUID(_ s: String) -> Bool {
+        let u = Array(s.utf8)
+        guard u.count == 36 else { return false }
+        for (i, c) in u.enumerated() {
+            if i == 8 || i == 13 || i == 18 || i == 23 {
+                guard c == UInt8(ascii: "-") else { return false }
+            } else {
+                let hex = (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70)
+                guard hex else { return false }
+            }
+        }
+        return true
     }
 
     /// Generated ids (`7f3a9c2d`, `0abc123def`): letters and digits alternate several times.

@@ -38,8 +38,11 @@ public struct ResourceFeatures: Sendable, Hashable {
         if let colon = spec.type.firstIndex(of: ":") { base.append("s:" + spec.provider + "/" + spec.type[..<colon]) }
         if let account = spec.account, !account.isEmpty {
             base.append("a:" + account)
-            // GCP projects and named subscriptions often carry the team or environment.
-            for w in NameTokenizer.tokens(account) { base.append("n:" + w) }
+            // GCP projects and named subscriptions often carry the team or environment; the pieces of a
+            // subscription GUID are not words (`d6b44e1a-...-57fd77360dd3` would give `n:fd`, `n:dd`).
+            if !NameTokenizer.isUUID(account) {
+                for w in NameTokenizer.tokens(account) { base.append("n:" + w) }
+            }
         }
         if let region = spec.region, !region.isEmpty { base.append("r:" + region) }
         var seen = Set<String>()

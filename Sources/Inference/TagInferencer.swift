@@ -214,6 +214,14 @@ public struct TagInferencer: Sendable {
             }
             let parents = related.count <= 1 ? related : policy.order.flatMap { type in related.filter { $0.relation == type } }
             var features: ResourceFeatures?
+            func read(_ model: TagModel) -> ResourceFeatures {
+                if let features { return features }
+                let read = model.features(
+                    spec: input.spec, known: resolved.known,
+                    relatedNames: related.compactMap { ResourceFeatures.nameRelations.contains($0.relation) ? $0.resource.name : nil })
+                features = read
+                return read
+            }
             for key in open {
                 var candidate: InferredTag?
                 for p in parents {
@@ -228,15 +236,11 @@ public struct TagInferencer: Sendable {
                     break
                 }
                 if candidate == nil || candidate?.decision == .discard, let model {
-                    if features == nil {
-                        features = model.features(
-                            spec: input.spec, known: resolved.known,
-                            relatedNames: related.compactMap { ResourceFeatures.nameRelations.contains($0.relation) ? $0.resource.name : nil })
-                    }
+                    let features = read(model)
                     let excluded = resolved.rejected[key].map { folded in
                         Set(model.keys[key]?.values.filter { folded.contains(Fold.fold($0)) } ?? [])
                     } ?? []
-                    if let p = model.predict(key: key, features: features!, excluding: excluded) {
+                    if let p = model.predict(key: key, features: features, excluding: excluded) {
                         let evidence = p.evidence.map(Self.describe).joined(separator: ", ")
                         let predicted = InferredTag(
                             key: key, value: p.value, confidence: p.confidence, source: .model,
@@ -244,6 +248,10 @@ public struct TagInferencer: Sendable {
                             reason: "model \(model.version): resources like this (\(evidence)) have \(key)=\(p.value)")
                         if candidate == nil || predicted.confidence > candidate!.confidence { candidate = predicted }
                     }
+                }
+                if let model, candidate?.decision != .apply, let told = told(key, model: model, features: read(model), isRejected: isRejected),
+                   candidate == nil || told.confidence > candidate!.confidence {
+                    candidate = told
                 }
                 if let implied = implied(key, tags: tags, isRejected: isRejected),
                    candidate == nil || implied.confidence > candidate!.confidence {
@@ -283,17 +291,41 @@ public struct TagInferencer: Sendable {
             decision: config.thresholds.decision(for: found.confidence), reason: "model \(model.version): " + found.reason)
     }
 
+    /// The value the resource's name words say on their own (see `TellingWords`).
+    private func told(_ key: String, model: TagModel, features: ResourceFeatures, isRejected: (String, String) -> Bool) -> InferredTag? {
+        guard let found = model.tellingWords.implied(key: key, features: features.base), !isRejected(key, found.word.value)
+        else { return nil }
+        return InferredTag(
+            key: key, value: found.word.value, confidence: found.word.confidence, source: .model,
+            decision: config.thresholds.decision(for: found.word.confidence),
+            reason: "model \(model.version): " + found.reason(key: key))
+    }
+
     /// A model feature in words: `w:payments` -> `name word "payments"`.
     static func describe(_ feature: String) -> String {
-        guard let colon = feature.firstIndex(of: ":") else { return feature }
-        let v = feature[feature.index(after: colon)...]
-        switch feature[..<colon] {
+        // The kind is one ASCII letter before the first colon, read as a byte (a Substring switch is slow).
+        // When an ASCII byte follows the colon, the colon is a character of its own: the split is the one
+        // `firstIndex(of:)` finds, without looking for it.
+        let u = feature.utf8
+        let kind: UInt8
+        let v: Substring
+        if u.count >= 2, let first = u.first, first < 0x80, u[u.index(after: u.startIndex)] == UInt8(ascii: ":"),
+           u.count == 2 || u[u.index(u.startIndex, offsetBy: 2)] < 0x80 {
+            kind = first
+            v = Substring(u.dropFirst(2))
+        } else {
+            guard let colon = feature.firstIndex(of: ":"), feature[..<colon].utf8.count == 1 else { return feature }
+            kind = feature.utf8.first!
+            v = feature[feature.index(after: colon)...]
+        }
+        switch Unicode.Scalar(kind) {
         case "w": return "name word \"\(v)\""
         case "f": return "name starting \"\(v)\""
         case "b": return "name words \"\(String(v.map { $0 == "_" ? " " : $0 }))\""
         case "t": return "type \(v)"
         case "s": return "service \(v)"
         case "a": return "account \(v)"
+        case "n": return "account word \"\(v)\""
         case "r": return "region \(v)"
         case "p": return "provider \(v)"
         case "g": return "tag \(v)"

@@ -55,12 +55,15 @@ public struct TagModel: Sendable {
     public var lexicon: NameLexicon
     /// Keys that determine others (team -> cost-center), learned from the estate (see `KeyDependencies`).
     public var dependencies: KeyDependencies
+    /// Name words that on their own say a key's value (`prd` -> env=production: see `TellingWords`).
+    public var tellingWords: TellingWords
 
     public init(generation: Int = 0, keys: [String: KeyModel] = [:], vocabulary: ValueVocabulary = ValueVocabulary(),
                 inheritance: InheritanceStats = InheritanceStats(), lexicon: NameLexicon = NameLexicon(),
-                dependencies: KeyDependencies = KeyDependencies()) {
+                dependencies: KeyDependencies = KeyDependencies(), tellingWords: TellingWords = TellingWords()) {
         self.generation = generation
         self.dependencies = dependencies
+        self.tellingWords = tellingWords
         self.keys = keys
         self.vocabulary = vocabulary
         self.inheritance = inheritance
@@ -124,10 +127,13 @@ public struct TagModel: Sendable {
     public func predict(key: String, features: ResourceFeatures, excluding excluded: Set<String> = []) -> ModelPrediction? {
         guard let model = keys[key] else { return nil }
         let list = features.features(for: key)
-        guard let ranking = model.rank(list, opaqueName: features.opaqueName, excluded: excluded), ranking.known > 0 else { return nil }
+        // Each feature looked up once, for the ranking and the evidence.
+        let ids = list.map { model.featureIndex[$0] ?? -1 }
+        guard let ranking = model.rank(ids: ids, list, opaqueName: features.opaqueName, excluded: excluded), ranking.known > 0
+        else { return nil }
         return ModelPrediction(
             value: model.values[ranking.best], confidence: model.confidence(ranking, hasTags: features.hasTags(besides: key)),
-            evidence: model.evidence(list, value: ranking.best))
+            evidence: model.evidence(ids: ids, list, value: ranking.best))
     }
 }
 
@@ -139,7 +145,7 @@ extension KeyModel {
 }
 
 extension TagModel: Codable {
-    enum CodingKeys: String, CodingKey { case format, generation, keys, vocabulary, inheritance, lexicon, dependencies }
+    enum CodingKeys: String, CodingKey { case format, generation, keys, vocabulary, inheritance, lexicon, dependencies, tellingWords }
     struct KeyEntry: Codable {
         var key: String
         var model: KeyModel
@@ -154,6 +160,7 @@ extension TagModel: Codable {
         try c.encode(inheritance, forKey: .inheritance)
         try c.encode(lexicon.words.sorted(), forKey: .lexicon)
         try c.encode(dependencies, forKey: .dependencies)
+        try c.encode(tellingWords, forKey: .tellingWords)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -171,6 +178,7 @@ extension TagModel: Codable {
         lexicon = NameLexicon(words: Set(try c.decode([String].self, forKey: .lexicon)))
         // Models stored before dependencies were learned have none until retrained.
         dependencies = try c.decodeIfPresent(KeyDependencies.self, forKey: .dependencies) ?? KeyDependencies()
+        tellingWords = try c.decodeIfPresent(TellingWords.self, forKey: .tellingWords) ?? TellingWords()
     }
 }
 

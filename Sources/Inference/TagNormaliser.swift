@@ -53,12 +53,15 @@ public struct TagNormaliser: Sendable {
     }
 
     /// One native tag under its canonical key with its canonical value (the estate's form of it when
-    /// `vocabulary`); nil when the value is blank.
+    /// `vocabulary`); nil when the value is blank, or a placeholder of a governance key (`Owner=TBD`: the key
+    /// is still missing, and inference fills it).
     func normalise(key rawKey: String, value rawValue: String, vocabulary useVocabulary: Bool = true) -> NormalisedTag? {
         let value = trimmed(rawValue)
         if value.isEmpty { return nil }
         let key = canonicalKey(rawKey)
-        let synonym = tables.valueSynonyms[key]?[Fold.fold(value)] ?? value
+        let folded = Fold.fold(value)
+        if vocabularyKeys.contains(key), Self.placeholders.contains(folded) { return nil }
+        let synonym = tables.valueSynonyms[key]?[folded] ?? value
         var mapped = synonym
         if useVocabulary, vocabularyKeys.contains(key) { mapped = vocabulary.form(of: synonym, key: key) }
         var folding = mapped == synonym ? nil : ValueVocabulary.folding(of: synonym, into: mapped)
@@ -103,6 +106,11 @@ public struct TagNormaliser: Sendable {
         let mapped = tables.valueSynonyms[key]?[Fold.fold(v)] ?? v
         return vocabularyKeys.contains(key) ? vocabulary.form(of: mapped, key: key) : mapped
     }
+
+    /// Folded values people write to get past a required-tag check without saying anything (`TBD`, `N/A`, `-`).
+    static let placeholders: Set<String> = [
+        "", "tbd", "tba", "todo", "unknown", "na", "none", "null", "nil", "notset", "changeme", "undefined", "unassigned",
+    ]
 
     private func trimmed(_ s: String) -> String {
         if let first = s.utf8.first, let last = s.utf8.last, !Self.isSpaceByte(first), !Self.isSpaceByte(last),

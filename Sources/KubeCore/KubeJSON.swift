@@ -43,7 +43,12 @@ public enum KubeTime {
 
     /// Parses RFC 3339 with optional fraction and `Z` or `±hh:mm` offset.
     public static func parse(_ s: String) -> Date? {
-        let b = Array(s.utf8)
+        var s = s
+        return s.withUTF8 { parse(utf8: $0) }
+    }
+
+    /// Parses RFC 3339 from UTF-8 bytes (a decoder's buffer: no String made first).
+    public static func parse(utf8 b: UnsafeBufferPointer<UInt8>) -> Date? {
         func num(_ from: Int, _ len: Int) -> Int? {
             guard from + len <= b.count else { return nil }
             var v = 0

@@ -145,7 +145,7 @@ struct SimulatedEstateTests {
         #expect(all.contains { $0.spec.name == nil })  // unnamed instances
     }
 
-    @Test("real-world options add identifier spellings, misspelt keys, suffixed names and stale names after renames")
+    @Test("real-world options add identifier spellings, misspelt keys, suffixed names, stale names after renames and placeholders")
     func realWorldPhenomena() {
         let all = EstateGenerator(seed: 42, count: 3000, options: .realWorld).generate()
         let spellings = EstateVocabulary.allKeySpellings
@@ -153,9 +153,10 @@ struct SimulatedEstateTests {
         // Cost centres: the truth is CC-<digits>; tags write it several ways, each a spelling of the truth.
         #expect(all.allSatisfy { $0.truth["cost-center"]!.hasPrefix("CC-") })
         var costCenterSpellings = Set<String>()
-        var staleTeams = 0, suffixed = 0
+        var staleTeams = 0, suffixed = 0, placeholders = 0
         for r in all {
             for (k, v) in r.spec.nativeTags ?? [:] {
+                if ["TBD", "tbd", "unknown", "n_a", "N/A", "none", "TODO", "todo", "-", ""].contains(v) { placeholders += 1 }
                 if spellings["cost-center"]!.contains(k), v.filter(\.isNumber) == r.truth["cost-center"]!.filter(\.isNumber) {
                     costCenterSpellings.insert(v.replacingOccurrences(of: v.filter(\.isNumber), with: "N"))
                 }
@@ -169,6 +170,7 @@ struct SimulatedEstateTests {
         #expect(costCenterSpellings.count >= 4, "\(costCenterSpellings)")
         #expect(suffixed > 10)
         #expect(staleTeams > 10)
+        #expect(placeholders > 20)
         // Misspelt keys: one edit from a known spelling, never one of them.
         let typoKeys = Set(all.flatMap { ($0.spec.nativeTags ?? [:]).keys.filter { k in
             !known.contains(k) && known.contains { $0.count > 3 && abs($0.count - k.count) <= 1 && $0.lowercased().first == k.lowercased().first }

@@ -18,6 +18,16 @@ import TaggingAPI
         #expect(n.normalisedValues(["CostCenter": "1", "cost-center": "2"]) == ["cost-center": "2"])
     }
 
+    /// `Owner=TBD` says the owner is missing: the key is left open for inference, other keys keep placeholder-like words.
+    @Test func placeholderValuesOfGovernanceKeysLeaveTheKeyMissing() {
+        let n = TagNormaliser(tables: .default, requiredKeys: VTag.defaultRequiredKeys)
+        #expect(n.normalisedValues(["Owner": "TBD", "team": "N/A", "cost_center": "-", "App": "unknown", "env": "prod"]) == ["env": "production"])
+        #expect(n.normalisedValues(["backup": "none", "team": "nonexistent"]) == ["backup": "none", "team": "nonexistent"])
+        let r = TagInferencer().infer(InferenceInput(spec: resource("r1", tags: ["Owner": "TBD"])))
+        #expect(r.missingKeys.contains("owner"))
+        #expect(r.tag("owner") == nil)
+    }
+
     @Test func vocabularyFoldsVariantsToTheFormMostUsed() {
         var estate: [[String: String]?] = Array(repeating: ["team": "data-platform"], count: 12)
         estate += [["Team": "Data_Platform"], ["squad": "DATA-PLATFORM"], ["team": "data-platfrom"], ["team": "dta-platform"]]

@@ -68,4 +68,53 @@ struct KubeJSONDecoderTests {
         let optionalNull = try KubeJSONDecoder().decode(Three.self, from: Array(#"{"a":1,"b":2,"c":null}"#.utf8))
         #expect(optionalNull.c == nil)
     }
+
+    /// The error of the tape decoder and of Foundation's for the same bad document: same kind, same path.
+    func sameError<T: Decodable>(_ type: T.Type, _ json: String) -> (fast: [String], foundation: [String]) {
+        func path(_ error: Error) -> [String] {
+            switch error as? DecodingError {
+            case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c): return c.codingPath.map(\.stringValue)
+            case .keyNotFound(let k, let c): return c.codingPath.map(\.stringValue) + ["missing " + k.stringValue]
+            default: return ["not a DecodingError: \(error)"]
+            }
+        }
+        var fast: [String] = ["decoded"], foundation: [String] = ["decoded"]
+        do { _ = try KubeJSONDecoder().decode(T.self, from: Array(json.utf8)) } catch { fast = path(error) }
+        do { _ = try KubeJSON.decoder().decode(T.self, from: Data(json.utf8)) } catch { foundation = path(error) }
+        return (fast, foundation)
+    }
+
+    @Test func errorPathsThroughArraysAndMapsMatchFoundation() {
+        struct Item: Decodable { var name: String; var labels: [String: String]?; var when: Date?; var tags: [String]? }
+        struct Doc: Decodable { var items: [Item] }
+        let cases = [
+            #"{"items":[{"name":"a"},{"name":7}]}"#,
+            #"{"items":[{"name":"a"},{"labels":{}}]}"#,
+            #"{"items":[{"name":"a","labels":{"x":"1","y":2}}]}"#,
+            #"{"items":[{"name":"a","labels":{"x":null}}]}"#,
+            #"{"items":[{"name":"a"},{"name":"b","when":"yesterday"}]}"#,
+            #"{"items":[{"name":"a","tags":["x",null]}]}"#,
+            #"{"items":[{"name":"a","tags":"x"}]}"#,
+            #"{"items":{"name":"a"}}"#,
+        ]
+        for json in cases {
+            let (fast, foundation) = sameError(Doc.self, json)
+            #expect(fast == foundation, "\(json)")
+            #expect(fast != ["decoded"], "\(json)")
+        }
+    }
+
+    @Test func stringMapsArraysAndTimesReadStraightFromTheBytes() throws {
+        struct Doc: Decodable, Equatable { var m: [String: String]; var a: [String]; var t: [Date]; var o: [String: String]? }
+        let json = #"{"m":{"plain":"v","esc\"aped":"line\nbreak","":""},"a":["x","\u00e9",""],"t":["2026-01-02T03:04:05Z","2026-01-02T03:04:05.25+01:30","2026-01-02t03:04:05z"],"o":null}"#
+        let (fast, foundation) = try both(Doc.self, json)
+        #expect(fast == foundation)
+        #expect(fast.m["esc\"aped"] == "line\nbreak")
+        // A repeated key keeps its last value, as it did through the generic map decoding.
+        let dup = try KubeJSONDecoder().decode([String: String].self, from: Array(#"{"dup":"first","x":"y","dup":"last"}"#.utf8))
+        #expect(dup == ["dup": "last", "x": "y"])
+        #expect(fast.a == ["x", "é", ""])
+        #expect(fast.t[1].timeIntervalSince(fast.t[0]) == 0.25 - 5400)
+        #expect(fast.o == nil)
+    }
 }

@@ -226,6 +226,7 @@ public struct EstateIterator: IteratorProtocol {
                 : d.dialect[key]!
             if quirks.chance(options.keyTypoRate) { spelledKey = Self.typo(spelledKey, rng: &quirks) }
             var value = tagValue(key, d)
+            if quirks.chance(options.placeholderRate) { value = quirks.pick(EstateVocabulary.placeholderValues) }
             if gcp { value = value.restricted(lowercase: true, allowed: { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }, replacement: "_", maxLength: 63) }
             tags[spelledKey] = value
         }

@@ -29,12 +29,15 @@ public struct EstateOptions: Sendable, Hashable {
     /// Of a renamed team (one whose template has a former name), the share of team tags that still carry
     /// the old name, and the share of cost-centre tags that still carry the old cost centre.
     public var renamedStaleShare: Double
+    /// Chance a tag value is a placeholder written to get past a required-tag check (`TBD`, `unknown`,
+    /// `N/A`): tagging guides list it among the usual failures of free-text tags.
+    public var placeholderRate: Double
 
     public init(
         taggedShare: Double = 0.5, keyPresence: Double = 0.8, synonymRate: Double = 0.15, variantRate: Double = 0.15,
         typoRate: Double = 0.005, staleRate: Double = 0.01, noSignalShare: Double = 0.05, teams: Int? = nil,
         identifierSpellingRate: Double = 0, keyTypoRate: Double = 0, suffixVariantRate: Double = 0,
-        renamedStaleShare: Double = 0
+        renamedStaleShare: Double = 0, placeholderRate: Double = 0
     ) {
         self.taggedShare = taggedShare
         self.keyPresence = keyPresence
@@ -48,18 +51,21 @@ public struct EstateOptions: Sendable, Hashable {
         self.keyTypoRate = keyTypoRate
         self.suffixVariantRate = suffixVariantRate
         self.renamedStaleShare = renamedStaleShare
+        self.placeholderRate = placeholderRate
     }
 
     /// The defaults plus what estates written by other people have (see issue 17, and public tagging guides:
     /// identifiers with prefixes and separators, misspelt keys and values, suffixed team and application
-    /// names, tags left stale by a team's rename). The phenomena draw from a random stream of their own, so
+    /// names, tags left stale by a team's rename, placeholder values). The phenomena draw from a random stream of their own, so
     /// turning them off gives back the default estate of the same seed exactly.
     public static let realWorld = EstateOptions(
         typoRate: 0.02, staleRate: 0.02, identifierSpellingRate: 0.25, keyTypoRate: 0.02, suffixVariantRate: 0.1,
-        renamedStaleShare: 0.1)
+        renamedStaleShare: 0.1, placeholderRate: 0.02)
 
     /// Whether any of the phenomena of `realWorld` beyond the defaults' is turned on.
-    var hasQuirks: Bool { identifierSpellingRate > 0 || keyTypoRate > 0 || suffixVariantRate > 0 || renamedStaleShare > 0 }
+    var hasQuirks: Bool {
+        identifierSpellingRate > 0 || keyTypoRate > 0 || suffixVariantRate > 0 || renamedStaleShare > 0 || placeholderRate > 0
+    }
 
     /// Every resource tagged with every key, canonically: for tests that need a clean estate.
     public static let clean = EstateOptions(

@@ -89,6 +89,8 @@ public enum EstateVocabulary {
         "fernandez", "dubois", "nasser", "larsen", "patel", "popescu", "baker", "kowalski", "silva", "sato", "lee",
     ]
     static let emailDomain = "example.com"
+    /// What people write in a required tag they cannot or will not fill.
+    static let placeholderValues = ["TBD", "tbd", "unknown", "N/A", "none", "TODO", "-"]
 
     static let awsRegions = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"]
     static let gcpRegions = ["us-central1", "europe-west1", "europe-west4", "asia-east1"]

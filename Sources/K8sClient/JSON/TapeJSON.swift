@@ -16,8 +16,10 @@ struct JSONTape {
         var next: Int32
     }
 
-    let bytes: [UInt8]
-    private(set) var nodes: [Node] = []
+    /// The document, borrowed: a tape is read only while the buffer it was parsed from lives (the decoder
+    /// parses and decodes inside one `withUnsafe...` scope, so a watch line is never copied).
+    let bytes: UnsafeBufferPointer<UInt8>
+    let nodes: [Node]
 
     struct ParseError: Error, CustomStringConvertible {
         var offset: Int
@@ -25,119 +27,141 @@ struct JSONTape {
         var description: String { "invalid JSON at byte \(offset): \(message)" }
     }
 
-    init(_ bytes: [UInt8]) throws {
+    init(_ bytes: UnsafeBufferPointer<UInt8>) throws {
         self.bytes = bytes
-        nodes.reserveCapacity(bytes.count / 8)
+        var parser = Parser(bytes: bytes)
+        parser.nodes.reserveCapacity(bytes.count / 8)
         var i = 0
-        try parseValue(&i, depth: 0)
-        skipWhitespace(&i)
+        try parser.parseValue(&i, depth: 0)
+        parser.skipWhitespace(&i)
         guard i == bytes.count else { throw ParseError(offset: i, message: "unexpected data after the document") }
+        nodes = parser.nodes
     }
 
-    private func skipWhitespace(_ i: inout Int) {
-        while i < bytes.count {
-            let b = bytes[i]
-            guard b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 else { return }
-            i += 1
-        }
-    }
+    /// Builds the nodes, reading the bytes through a pointer (no bounds check or retain per byte).
+    private struct Parser {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var nodes: [Node] = []
 
-    private mutating func parseValue(_ i: inout Int, depth: Int) throws {
-        guard depth < 512 else { throw ParseError(offset: i, message: "nested too deeply") }
-        skipWhitespace(&i)
-        guard i < bytes.count else { throw ParseError(offset: i, message: "unexpected end of input") }
-        switch bytes[i] {
-        case UInt8(ascii: "{"):
-            let me = nodes.count
-            nodes.append(Node(kind: .object, start: 0, length: 0, next: 0))
-            i += 1
-            var count: Int32 = 0
-            skipWhitespace(&i)
-            if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
-                i += 1
-            } else {
-                while true {
-                    skipWhitespace(&i)
-                    guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw ParseError(offset: i, message: "expected an object key") }
-                    try parseString(&i)
-                    skipWhitespace(&i)
-                    guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw ParseError(offset: i, message: "expected ':'") }
-                    i += 1
-                    try parseValue(&i, depth: depth + 1)
-                    count += 1
-                    skipWhitespace(&i)
-                    guard i < bytes.count else { throw ParseError(offset: i, message: "unterminated object") }
-                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if bytes[i] == UInt8(ascii: "}") { i += 1; break }
-                    throw ParseError(offset: i, message: "expected ',' or '}'")
-                }
-            }
-            nodes[me].start = count
-            nodes[me].next = Int32(nodes.count)
-        case UInt8(ascii: "["):
-            let me = nodes.count
-            nodes.append(Node(kind: .array, start: 0, length: 0, next: 0))
-            i += 1
-            var count: Int32 = 0
-            skipWhitespace(&i)
-            if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
-                i += 1
-            } else {
-                while true {
-                    try parseValue(&i, depth: depth + 1)
-                    count += 1
-                    skipWhitespace(&i)
-                    guard i < bytes.count else { throw ParseError(offset: i, message: "unterminated array") }
-                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if bytes[i] == UInt8(ascii: "]") { i += 1; break }
-                    throw ParseError(offset: i, message: "expected ',' or ']'")
-                }
-            }
-            nodes[me].start = count
-            nodes[me].next = Int32(nodes.count)
-        case UInt8(ascii: "\""):
-            try parseString(&i)
-        case UInt8(ascii: "t"): try literal(&i, "true", .true)
-        case UInt8(ascii: "f"): try literal(&i, "false", .false)
-        case UInt8(ascii: "n"): try literal(&i, "null", .null)
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            let start = i
-            i += 1
+        func skipWhitespace(_ i: inout Int) {
             while i < bytes.count {
                 let b = bytes[i]
-                guard (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: ".") || b == UInt8(ascii: "e") || b == UInt8(ascii: "E")
-                    || b == UInt8(ascii: "+") || b == UInt8(ascii: "-") else { break }
+                guard b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 else { return }
                 i += 1
             }
-            nodes.append(Node(kind: .number, start: Int32(start), length: Int32(i - start), next: Int32(nodes.count + 1)))
-        default:
-            throw ParseError(offset: i, message: "unexpected character '\(Character(Unicode.Scalar(bytes[i])))'")
         }
-    }
 
-    private mutating func literal(_ i: inout Int, _ word: StaticString, _ kind: Kind) throws {
-        let n = word.utf8CodeUnitCount
-        guard i + n <= bytes.count else { throw ParseError(offset: i, message: "unexpected end of input") }
-        let ok = word.withUTF8Buffer { w in (0..<n).allSatisfy { bytes[i + $0] == w[$0] } }
-        guard ok else { throw ParseError(offset: i, message: "invalid literal") }
-        nodes.append(Node(kind: kind, start: Int32(i), length: Int32(n), next: Int32(nodes.count + 1)))
-        i += n
-    }
+        mutating func parseValue(_ i: inout Int, depth: Int) throws {
+            guard depth < 512 else { throw ParseError(offset: i, message: "nested too deeply") }
+            skipWhitespace(&i)
+            guard i < bytes.count else { throw ParseError(offset: i, message: "unexpected end of input") }
+            switch bytes[i] {
+            case UInt8(ascii: "{"):
+                let me = nodes.count
+                nodes.append(Node(kind: .object, start: 0, length: 0, next: 0))
+                i += 1
+                var count: Int32 = 0
+                skipWhitespace(&i)
+                if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
+                    i += 1
+                } else {
+                    while true {
+                        skipWhitespace(&i)
+                        guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw ParseError(offset: i, message: "expected an object key") }
+                        try parseString(&i)
+                        skipWhitespace(&i)
+                        guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw ParseError(offset: i, message: "expected ':'") }
+                        i += 1
+                        try parseValue(&i, depth: depth + 1)
+                        count += 1
+                        skipWhitespace(&i)
+                        guard i < bytes.count else { throw ParseError(offset: i, message: "unterminated object") }
+                        if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                        if bytes[i] == UInt8(ascii: "}") { i += 1; break }
+                        throw ParseError(offset: i, message: "expected ',' or '}'")
+                    }
+                }
+                nodes[me].start = count
+                nodes[me].next = Int32(nodes.count)
+            case UInt8(ascii: "["):
+                let me = nodes.count
+                nodes.append(Node(kind: .array, start: 0, length: 0, next: 0))
+                i += 1
+                var count: Int32 = 0
+                skipWhitespace(&i)
+                if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
+                    i += 1
+                } else {
+                    while true {
+                        try parseValue(&i, depth: depth + 1)
+                        count += 1
+                        skipWhitespace(&i)
+                        guard i < bytes.count else { throw ParseError(offset: i, message: "unterminated array") }
+                        if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                        if bytes[i] == UInt8(ascii: "]") { i += 1; break }
+                        throw ParseError(offset: i, message: "expected ',' or ']'")
+                    }
+                }
+                nodes[me].start = count
+                nodes[me].next = Int32(nodes.count)
+            case UInt8(ascii: "\""):
+                try parseString(&i)
+            case UInt8(ascii: "t"): try literal(&i, "true", .true)
+            case UInt8(ascii: "f"): try literal(&i, "false", .false)
+            case UInt8(ascii: "n"): try literal(&i, "null", .null)
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                let start = i
+                i += 1
+                while i < bytes.count {
+                    let b = bytes[i]
+                    guard (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: ".") || b == UInt8(ascii: "e") || b == UInt8(ascii: "E")
+                        || b == UInt8(ascii: "+") || b == UInt8(ascii: "-") else { break }
+                    i += 1
+                }
+                nodes.append(Node(kind: .number, start: Int32(start), length: Int32(i - start), next: Int32(nodes.count + 1)))
+            default:
+                throw ParseError(offset: i, message: "unexpected character '\(Character(Unicode.Scalar(bytes[i])))'")
+            }
+        }
 
-    /// At an opening quote: appends a string node (contents without quotes).
-    private mutating func parseString(_ i: inout Int) throws {
-        i += 1
-        let start = i
-        var escaped = false
-        while true {
-            guard i < bytes.count else { throw ParseError(offset: start, message: "unterminated string") }
-            let b = bytes[i]
-            if b == UInt8(ascii: "\"") { break }
-            if b == UInt8(ascii: "\\") { escaped = true; i += 2; continue }
+        private mutating func literal(_ i: inout Int, _ word: StaticString, _ kind: Kind) throws {
+            let n = word.utf8CodeUnitCount
+            guard i + n <= bytes.count else { throw ParseError(offset: i, message: "unexpected end of input") }
+            let ok = word.withUTF8Buffer { w in (0..<n).allSatisfy { bytes[i + $0] == w[$0] } }
+            guard ok else { throw ParseError(offset: i, message: "invalid literal") }
+            nodes.append(Node(kind: kind, start: Int32(i), length: Int32(n), next: Int32(nodes.count + 1)))
+            i += n
+        }
+
+        /// At an opening quote: appends a string node (contents without quotes).
+        private mutating func parseString(_ i: inout Int) throws {
+            i += 1
+            let start = i
+            var escaped = false
+            // Eight bytes at a time up to the first quote or backslash (most strings have neither inside).
+            if let base = bytes.baseAddress {
+                while i + 8 <= bytes.count {
+                    let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                    if Self.hasByte(word, 0x22) || Self.hasByte(word, 0x5C) { break }
+                    i += 8
+                }
+            }
+            while true {
+                guard i < bytes.count else { throw ParseError(offset: start, message: "unterminated string") }
+                let b = bytes[i]
+                if b == UInt8(ascii: "\"") { break }
+                if b == UInt8(ascii: "\\") { escaped = true; i += 2; continue }
+                i += 1
+            }
+            nodes.append(Node(kind: escaped ? .escapedString : .string, start: Int32(start), length: Int32(i - start), next: Int32(nodes.count + 1)))
             i += 1
         }
-        nodes.append(Node(kind: escaped ? .escapedString : .string, start: Int32(start), length: Int32(i - start), next: Int32(nodes.count + 1)))
-        i += 1
+
+        /// Whether any byte of `word` is `byte` (the classic zero-byte test on `word ^ byte * 0x01...01`).
+        @inline(__always) static func hasByte(_ word: UInt64, _ byte: UInt8) -> Bool {
+            let x = word ^ (UInt64(byte) &* 0x0101_0101_0101_0101)
+            return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
+        }
     }
 
     // MARK: Reading values
@@ -146,7 +170,7 @@ struct JSONTape {
     func string(_ index: Int) throws -> String {
         let n = nodes[index]
         let range = Int(n.start)..<Int(n.start + n.length)
-        if n.kind == .string { return String(decoding: bytes[range], as: UTF8.self) }
+        if n.kind == .string { return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
         return try unescape(range)
     }
 
@@ -165,7 +189,7 @@ struct JSONTape {
 
     func numberText(_ index: Int) -> Substring {
         let n = nodes[index]
-        return Substring(String(decoding: bytes[Int(n.start)..<Int(n.start + n.length)], as: UTF8.self))
+        return Substring(String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(n.start)..<Int(n.start + n.length)]), as: UTF8.self))
     }
 
     /// An integer parsed straight from the digits (nil if not an integer or out of range).

@@ -52,7 +52,7 @@ public struct WatchEventDecoder<Object: Decodable & Sendable> {
 
     public func decode(_ line: ByteBuffer) throws -> WatchEvent<Object> {
         do {
-            return try decoder.decode(WatchEventEnvelope<Object>.self, from: Array(line.readableBytesView)).event
+            return try decoder.decode(WatchEventEnvelope<Object>.self, from: line).event
         } catch {
             let preview = String(decoding: line.readableBytesView.prefix(200), as: UTF8.self)
             throw KubeClientError.decoding(type: "WatchEvent<\(Object.self)>", message: "\(error) in line starting \(preview)")

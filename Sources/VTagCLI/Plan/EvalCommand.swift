@@ -36,7 +36,7 @@ struct EvalCommand: AsyncParsableCommand {
     var clouds: String = "aws,gcp,azure"
 
     @Flag(name: .long, help: ArgumentHelp(
-        "Give the simulated estate what estates written by other people have: identifiers in several spellings, misspelt keys and values, suffixed names, tags stale after a team's rename."))
+        "Give the simulated estate what estates written by other people have: identifiers in several spellings, misspelt keys and values, suffixed names, tags stale after a team's rename, placeholder values (TBD, N/A)."))
     var realWorld = false
 
     @Option(name: .long, help: "Seed of the simulated estate and of which values are hidden.")

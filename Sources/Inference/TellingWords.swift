@@ -1,0 +1,112 @@
+/// Name words that on their own say a key's value, learned from the estate: `prd` in a name means
+/// env=production, `ledger` means application=ledger, `notifier` means team=notifications. Naive Bayes adds
+/// such a word to every other, correlated, hint (the account, the other words of the name) and can be
+/// outvoted by them; a word that has told the value on resources of other accounts is evidence by itself.
+///
+/// Each word is checked the way the resources inference fills are met: held out one fold of accounts at a
+/// time, the value the other accounts' resources with the word have must be the held-out resource's value.
+/// Its confidence is the lower bound (Wilson, one-sided 95%) of how often that held: a word seen in one
+/// account only (a subscription id's pieces, a team's private jargon) is never checked, so never telling.
+public struct TellingWords: Codable, Sendable, Hashable {
+    /// What one word says about one key: `agreeing` counts the resources with the word whose value the
+    /// other accounts' resources predicted, `resources` those with the word and the key.
+    public typealias Word = AgreedValue
+
+    /// Key -> feature (`w:prd`, `b:card_vault`, `n:payments`) -> what it says.
+    public var byKey: [String: [String: Word]]
+
+    public init(byKey: [String: [String: Word]] = [:]) { self.byKey = byKey }
+
+    /// Fewer resources with the word and it says nothing.
+    static let minimumResources = 20
+    /// Words below this confidence are not kept (a word that goes with the most common value a little more
+    /// often than not, `web` -> production, tells nothing); when predicting, two words claiming at least this
+    /// much for different values cancel each other (`dev` in the name of a resource in a `prod` project).
+    static let minimumConfidence = 0.7
+
+    /// Feature kinds that are words of a name: the resource's, a related one's, the account's.
+    static func isWord(_ feature: String) -> Bool {
+        feature.hasPrefix("w:") || feature.hasPrefix("b:") || feature.hasPrefix("n:")
+    }
+
+    /// Learns from the training examples (their labels, after relabelling), folding accounts into `folds`.
+    public static func learn(_ examples: [TrainingExample], keys: [String], folds: Int) -> TellingWords {
+        struct Slot: Hashable {
+            var feature: String
+            var value: String
+        }
+        var byKey: [String: [String: Word]] = [:]
+        for key in keys {
+            // Per (word, value): resources per account fold.
+            var counts: [Slot: [Int]] = [:]
+            var valuesOf: [String: [String]] = [:]
+            for e in examples {
+                guard let value = e.labels[key], !value.isEmpty else { continue }
+                let fold = Int(FNV.hash(e.account) % UInt64(folds))
+                for f in e.features.base where isWord(f) {
+                    let slot = Slot(feature: f, value: value)
+                    if counts[slot] == nil {
+                        counts[slot] = [Int](repeating: 0, count: folds)
+                        valuesOf[f, default: []].append(value)
+                    }
+                    counts[slot]![fold] += 1
+                }
+            }
+            // A word that is itself one of the key's values speaks for that value only: `vault` in the name
+            // of the rarely tagged application `vault` does not mean `card-vault`, however often the tagged
+            // resources with the word are card-vault's.
+            var named: [String: String] = [:]
+            for e in examples { if let v = e.labels[key] { named[Fold.fold(v)] = v } }
+            var words: [String: Word] = [:]
+            for (feature, values) in valuesOf {
+                let perValue = values.sorted().map { (value: $0, folds: counts[Slot(feature: feature, value: $0)]!) }
+                let totals = perValue.map { $0.folds.reduce(0, +) }
+                let n = totals.reduce(0, +)
+                guard n >= minimumResources else { continue }
+                var agreeing = 0
+                for fold in 0..<folds {
+                    // The value the other folds' resources with the word have most (first in order on a tie).
+                    var best = -1, bestCount = 0
+                    for (i, v) in perValue.enumerated() {
+                        let others = totals[i] - v.folds[fold]
+                        if others > bestCount { best = i; bestCount = others }
+                    }
+                    if best >= 0 { agreeing += perValue[best].folds[fold] }
+                }
+                let confidence = IsotonicCalibration.wilsonLower(correct: Double(agreeing), of: Double(n))
+                guard confidence >= minimumConfidence else { continue }
+                let top = totals.indices.max { totals[$0] != totals[$1] ? totals[$0] < totals[$1] : $0 > $1 }!
+                if let value = named[Fold.fold(String(feature.dropFirst(2)))], Fold.fold(value) != Fold.fold(perValue[top].value) {
+                    continue
+                }
+                words[feature] = Word(value: perValue[top].value, agreeing: agreeing, resources: n, confidence: confidence)
+            }
+            if !words.isEmpty { byKey[key] = words }
+        }
+        return TellingWords(byKey: byKey)
+    }
+
+    /// What the words of a resource (`features`: its `ResourceFeatures.base`) say about `key`: the most
+    /// confident word, unless another word claims a different value (then nothing).
+    func implied(key: String, features: [String]) -> Implication? {
+        guard let words = byKey[key] else { return nil }
+        var best: Implication?
+        var values = Set<String>()
+        for f in features {
+            guard let w = words[f] else { continue }
+            values.insert(Fold.fold(w.value))
+            if best == nil || w.confidence > best!.word.confidence { best = Implication(feature: f, word: w) }
+        }
+        return values.count == 1 ? best : nil
+    }
+
+    struct Implication {
+        var feature: String
+        var word: Word
+
+        func reason(key: String) -> String {
+            "\(TagInferencer.describe(feature)) went with \(key)=\(word.value) on \(word.agreeing) of \(word.resources) "
+                + "resources, each judged by the resources of other accounts"
+        }
+    }
+}

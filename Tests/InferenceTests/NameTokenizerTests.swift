@@ -1,0 +1,31 @@
+import Testing
+@testable import Inference
+
+@Suite("name tokens: the ASCII byte path splits as the scalar path does")
+struct NameTokenizerTests {
+    @Test func asciiPathMatchesTheScalarPathOnManyNames() {
+        // Names built from the pieces the rules care about: case changes, digit runs, id-like chunks, separators.
+        let pieces = ["pay", "Ments", "API", "prod", "03", "7f3a9c2d", "x", "HTTPServer", "v2", "0abc123def", "LEDGER", "-", "_", ".", "/", " ", "a1b2c3", "Q"]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ n: Int) -> Int {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return Int(state % UInt64(n))
+        }
+        for _ in 0..<5_000 {
+            let name = (0..<(1 + next(7))).map { _ in pieces[next(pieces.count)] }.joined()
+            let fast = NameTokenizer.asciiTokens(name)
+            #expect(fast == NameTokenizer.scalarTokens(name), "\(name)")
+        }
+        for name in ["", "-", "a", "ab", "A-B", "AB", "aB", "Ab1", "123", "abc123def456"] {
+            #expect(NameTokenizer.asciiTokens(name) == NameTokenizer.scalarTokens(name), "\(name)")
+        }
+    }
+
+    @Test func otherNamesTakeTheScalarPath() {
+        for name in ["café-prod-01", "zürich_api", "東京-web", "naïveApiProd"] {
+            #expect(NameTokenizer.asciiTokens(name) == nil)
+            #expect(NameTokenizer.tokens(name) == NameTokenizer.scalarTokens(name))
+        }
+        #expect(NameTokenizer.tokens("café-prod-01") == ["café", "prod"])
+    }
+}

@@ -1,0 +1,83 @@
+import Testing
+import TaggingAPI
+@testable import Inference
+
+/// Name words that say a key's value on their own, checked by holding out accounts.
+@Suite struct TellingWordsTests {
+    /// `svc-prd-N` is production and `svc-dev-N` development, in twelve accounts; `ledger` only ever in one.
+    func examples() -> [TrainingExample] {
+        var out: [TrainingExample] = []
+        for i in 0..<60 {
+            let env = i % 2 == 0 ? "production" : "development"
+            let account = "acct-\(i % 12)"
+            let spec = resource("r\(i)", name: "svc-\(env == "production" ? "prd" : "dev")-\(i)", account: account)
+            out.append(TrainingExample(
+                id: spec.id, features: ResourceFeatures(spec: spec, knownTags: [:]), labels: ["env": env], account: account))
+        }
+        for i in 0..<25 {
+            let spec = resource("l\(i)", name: "ledger-\(i)", account: "solo")
+            out.append(TrainingExample(
+                id: spec.id, features: ResourceFeatures(spec: spec, knownTags: [:]), labels: ["env": "staging"], account: "solo"))
+        }
+        return out
+    }
+
+    @Test func aWordThatHeldInOtherAccountsTellsWithItsLowerBound() throws {
+        let words = TellingWords.learn(examples(), keys: ["env"], folds: 5)
+        let prd = try #require(words.byKey["env"]?["w:prd"])
+        #expect(prd.value == "production")
+        #expect(prd.agreeing == 30 && prd.resources == 30)
+        #expect(prd.confidence == IsotonicCalibration.wilsonLower(correct: 30, of: 30))
+        #expect(words.byKey["env"]?["w:dev"]?.value == "development")
+        // Half and half: tells nothing.
+        #expect(words.byKey["env"]?["w:svc"] == nil)
+        // Seen in one account only: never checked on another, so never telling.
+        #expect(words.byKey["env"]?["w:ledger"] == nil)
+    }
+
+    @Test func twoWordsForDifferentValuesCancel() throws {
+        let words = TellingWords.learn(examples(), keys: ["env"], folds: 5)
+        #expect(words.implied(key: "env", features: ["p:aws", "w:prd"])?.word.value == "production")
+        #expect(words.implied(key: "env", features: ["w:prd", "w:dev"]) == nil)
+        #expect(words.implied(key: "team", features: ["w:prd"]) == nil)
+    }
+
+    /// `vault` is the name of an application tagged a few times; `card-vault`'s resources (`card-vault-N`) are
+    /// tagged often. The word `vault` must not tell card-vault.
+    @Test func aWordThatNamesAnotherValueDoesNotTellThisOne() {
+        var examples: [TrainingExample] = []
+        for i in 0..<30 {
+            let spec = resource("c\(i)", name: "card-vault-\(i)", account: "acct-\(i % 10)")
+            examples.append(TrainingExample(
+                id: spec.id, features: ResourceFeatures(spec: spec, knownTags: [:]), labels: ["application": "card-vault"],
+                account: spec.account))
+        }
+        for i in 0..<3 {
+            let spec = resource("v\(i)", name: "vault-api-\(i)", account: "sec-\(i)")
+            examples.append(TrainingExample(
+                id: spec.id, features: ResourceFeatures(spec: spec, knownTags: [:]), labels: ["application": "vault"],
+                account: spec.account))
+        }
+        let words = TellingWords.learn(examples, keys: ["application"], folds: 5)
+        #expect(words.byKey["application"]?["w:card"]?.value == "card-vault")
+        #expect(words.byKey["application"]?["w:vault"] == nil)
+    }
+
+    /// Through the inferencer: a model whose naive Bayes tables are empty, so what fills the key is the word.
+    @Test func usedByInferenceAndNamedInTheReason() throws {
+        let model = TagModel(tellingWords: TellingWords.learn(examples(), keys: ["env"], folds: 5))
+        let word = try #require(model.tellingWords.byKey["env"]?["w:prd"])
+        let inferencer = TagInferencer(model: model)
+        let r = inferencer.infer(InferenceInput(spec: resource("new", name: "zz-prd-x", account: "elsewhere")))
+        let env = try #require(r.tag("env"))
+        #expect(env.value == "production")
+        #expect(env.confidence == word.confidence)
+        #expect(env.decision == .apply)
+        #expect(env.reason.contains("name word \"prd\" went with env=production on 30 of 30 resources"), "\(env.reason)")
+        // A denied value is not told again; two words for two values tell nothing.
+        let denied = inferencer.infer(InferenceInput(
+            spec: resource("new", name: "zz-prd-x", account: "elsewhere"), rejected: [RejectedTag(key: "env", value: "production")]))
+        #expect(denied.tag("env") == nil)
+        #expect(inferencer.infer(InferenceInput(spec: resource("new", name: "prd-dev-x", account: "elsewhere"))).tag("env") == nil)
+    }
+}
