@@ -42,11 +42,3 @@ public struct FOCUSProblem: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(file) line \(line): \(reason)" }
 }
-
-/// A file that cannot be read as FOCUS at all.
-public struct FOCUSError: Error, CustomStringConvertible {
-    public var file: String
-    public var reason: String
-
-    public var description: String { "\(file): \(reason)" }
-}

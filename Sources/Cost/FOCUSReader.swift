@@ -23,22 +23,22 @@ public enum FOCUSReader {
     /// Streams the charges of the file at `path` to `onCharge`, in file order.
     public static func read(
         path: String, costColumn: FOCUSCostColumn = .effectiveCost, onCharge: (FOCUSCharge) -> Void
-    ) throws(FOCUSError) -> Summary {
+    ) throws(CostError) -> Summary {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw FOCUSError(file: path, reason: "no such file")
+            throw CostError.unreadableFOCUS(file: path, reason: "no such file")
         }
-        guard !isDirectory.boolValue else { throw FOCUSError(file: path, reason: "it is a directory, not a FOCUS file") }
+        guard !isDirectory.boolValue else { throw CostError.unreadableFOCUS(file: path, reason: "it is a directory, not a FOCUS file") }
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw FOCUSError(file: path, reason: "permission denied or not a regular file")
+            throw CostError.unreadableFOCUS(file: path, reason: "permission denied or not a regular file")
         }
         defer { try? handle.close() }
-        func chunk() throws(FOCUSError) -> Data? {
+        func chunk() throws(CostError) -> Data? {
             do {
                 let d = try handle.read(upToCount: chunkSize)
                 return d?.isEmpty == false ? d : nil
             } catch {
-                throw FOCUSError(file: path, reason: error.localizedDescription)
+                throw CostError.unreadableFOCUS(file: path, reason: error.localizedDescription)
             }
         }
 
@@ -47,7 +47,7 @@ public enum FOCUSReader {
         var next = try chunk()
         let inflater: GzipInflater?
         if let first = next, first.starts(with: GzipInflater.magic) {
-            do { inflater = try GzipInflater() } catch { throw FOCUSError(file: path, reason: error.reason) }
+            do { inflater = try GzipInflater() } catch { throw CostError.unreadableFOCUS(file: path, reason: error.reason) }
         } else {
             inflater = nil
         }
@@ -56,7 +56,7 @@ public enum FOCUSReader {
                 do {
                     try inflater.feed(data) { bytes in tokenizer.feed(bytes) { rows.take($0, onCharge) } }
                 } catch {
-                    throw FOCUSError(file: path, reason: "line \(rows.lastLine): " + error.reason)
+                    throw CostError.unreadableFOCUS(file: path, reason: "line \(rows.lastLine): " + error.reason)
                 }
             } else {
                 data.withUnsafeBytes { bytes in tokenizer.feed(bytes) { rows.take($0, onCharge) } }
@@ -64,10 +64,10 @@ public enum FOCUSReader {
             if let failure = rows.failure { throw failure }
             next = try chunk()
         }
-        do { try inflater?.finish() } catch { throw FOCUSError(file: path, reason: error.reason) }
+        do { try inflater?.finish() } catch { throw CostError.unreadableFOCUS(file: path, reason: error.reason) }
         tokenizer.finish { rows.take($0, onCharge) }
         if let failure = rows.failure { throw failure }
-        guard rows.columns != nil else { throw FOCUSError(file: path, reason: "the file is empty (a FOCUS export starts with a header row)") }
+        guard rows.columns != nil else { throw CostError.unreadableFOCUS(file: path, reason: "the file is empty (a FOCUS export starts with a header row)") }
         rows.summary.compressed = inflater != nil
         return rows.summary
     }
@@ -89,7 +89,7 @@ public enum FOCUSReader {
         var columns: Columns?
         var summary: Summary
         /// A header that is not FOCUS: reading stops with it.
-        var failure: FOCUSError?
+        var failure: CostError?
         var lastLine = 1
 
         init(file: String, costColumn: FOCUSCostColumn) {
@@ -138,7 +138,7 @@ public enum FOCUSReader {
             let missing = required.filter { column($0) == nil }
             guard missing.isEmpty, record.error == nil else {
                 let seen = record.fields.prefix(8).joined(separator: ", ") + (record.fields.count > 8 ? ", ..." : "")
-                failure = FOCUSError(
+                failure = CostError.unreadableFOCUS(
                     file: file,
                     reason: "not a FOCUS export: the header row has no \(missing.joined(separator: ", ")) column (it has \(seen)); FOCUS 1.0 and later name them ResourceId, \(costColumn.rawValue), ChargePeriodStart")
                 return

@@ -15,7 +15,7 @@ final class GzipInflater {
     /// The first bytes of every gzip stream.
     static let magic: [UInt8] = [0x1F, 0x8B]
 
-    init() throws(GzipError) {
+    init() throws(CostError) {
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
         // 15 + 16: the largest window, gzip header and trailer (not raw deflate or zlib format).
@@ -23,7 +23,7 @@ final class GzipInflater {
         guard rc == Z_OK else {
             stream.deinitialize(count: 1)
             stream.deallocate()
-            throw GzipError(reason: "zlib could not start (code \(rc))")
+            throw CostError.corruptGzip(reason: "zlib could not start (code \(rc))")
         }
     }
 
@@ -34,14 +34,14 @@ final class GzipInflater {
     }
 
     /// Decompresses `input`, handing each piece of output to `emit` (valid only during the call).
-    func feed(_ input: Data, _ emit: (UnsafeRawBufferPointer) -> Void) throws(GzipError) {
+    func feed(_ input: Data, _ emit: (UnsafeRawBufferPointer) -> Void) throws(CostError) {
         guard !input.isEmpty else { return }
         sawInput = true
-        let failure = input.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> GzipError? in inflateAll(raw, emit) }
+        let failure = input.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> CostError? in inflateAll(raw, emit) }
         if let failure { throw failure }
     }
 
-    private func inflateAll(_ raw: UnsafeRawBufferPointer, _ emit: (UnsafeRawBufferPointer) -> Void) -> GzipError? {
+    private func inflateAll(_ raw: UnsafeRawBufferPointer, _ emit: (UnsafeRawBufferPointer) -> Void) -> CostError? {
         guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
         var offset = 0
         while offset < raw.count {
@@ -56,10 +56,10 @@ final class GzipInflater {
             repeat {
                 rc = step(emit)
                 if rc == Z_STREAM_END || rc == Z_BUF_ERROR { break }
-                if rc != Z_OK { return GzipError(reason: message(rc)) }
+                if rc != Z_OK { return CostError.corruptGzip(reason: message(rc)) }
             } while stream.pointee.avail_in > 0 || stream.pointee.avail_out == 0
             if rc == Z_STREAM_END { memberEnded = true }
-            if rc == Z_BUF_ERROR && stream.pointee.avail_in > 0 { return GzipError(reason: message(rc)) }
+            if rc == Z_BUF_ERROR && stream.pointee.avail_in > 0 { return CostError.corruptGzip(reason: message(rc)) }
             offset = raw.count - Int(stream.pointee.avail_in)
         }
         return nil
@@ -79,18 +79,13 @@ final class GzipInflater {
     }
 
     /// Ends the input: data that stops inside a member is a truncated file.
-    func finish() throws(GzipError) {
+    func finish() throws(CostError) {
         guard sawInput, !memberEnded else { return }
-        throw GzipError(reason: "the compressed data ends early (the file is truncated or still being written)")
+        throw CostError.corruptGzip(reason: "the compressed data ends early (the file is truncated or still being written)")
     }
 
     private func message(_ rc: Int32) -> String {
         let detail = stream.pointee.msg.map { String(cString: $0) } ?? "zlib error \(rc)"
         return "the compressed data is corrupt (\(detail))"
     }
-}
-
-/// gzip data that cannot be decompressed.
-struct GzipError: Error {
-    var reason: String
 }

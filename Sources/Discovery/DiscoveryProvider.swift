@@ -7,8 +7,9 @@ public enum DiscoveryEvent: Sendable {
     case failure(DiscoveryFailure)
 }
 
-/// A failure of one part of a discovery run, worded for the person who must fix it.
-public struct DiscoveryFailure: Error, Sendable, Hashable, CustomStringConvertible {
+/// A failure of one part of a discovery run, worded for the person who must fix it. A value the run
+/// reports and goes on, not an error it throws (that is `DiscoveryError`).
+public struct DiscoveryFailure: Sendable, Hashable, CustomStringConvertible {
     /// What failed, e.g. "rds:db in eu-west-1" or "inventory line 17".
     public var scope: String
     /// What went wrong and, where known, what to do: "not authorized to call rds:DescribeDBInstances".

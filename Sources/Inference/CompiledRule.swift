@@ -18,11 +18,11 @@ final class SharedRegex: @unchecked Sendable {
     /// The pattern starts with `^` and the literal, so a match starts with the literal.
     let literalIsPrefix: Bool
 
-    init(_ pattern: String) throws(RuleError) {
+    init(_ pattern: String) throws(InferenceError) {
         do {
             regex = try NSRegularExpression(pattern: pattern)
         } catch {
-            throw RuleError(rule: "", message: "regex \"\(pattern)\" does not compile: \(error.localizedDescription)")
+            throw InferenceError(rule: "", message: "regex \"\(pattern)\" does not compile: \(error.localizedDescription)")
         }
         self.pattern = pattern
         let literal = Self.requiredLiteral(pattern)
@@ -155,20 +155,20 @@ public final class CompiledRule: Sendable {
     let matchers: [CompiledMatcher]
     let tags: [CompiledTag]
 
-    init(name: String, spec: TaggingRuleSpec, tables: NormalisationTables) throws(RuleError) {
+    init(name: String, spec: TaggingRuleSpec, tables: NormalisationTables) throws(InferenceError) {
         self.name = name
         priority = spec.effectivePriority
         mode = spec.effectiveMode
         confidence = spec.effectiveConfidence
         override = spec.effectiveOverride
         guard confidence >= 0, confidence <= 1 else {
-            throw RuleError(rule: name, message: "confidence \(confidence) is outside [0, 1]")
+            throw InferenceError(rule: name, message: "confidence \(confidence) is outside [0, 1]")
         }
-        guard !spec.tags.isEmpty else { throw RuleError(rule: name, message: "spec.tags is empty: the rule sets nothing") }
+        guard !spec.tags.isEmpty else { throw InferenceError(rule: name, message: "spec.tags is empty: the rule sets nothing") }
         let m = spec.match
-        func nonEmpty(_ list: [String]?, _ field: String) throws(RuleError) -> [String]? {
+        func nonEmpty(_ list: [String]?, _ field: String) throws(InferenceError) -> [String]? {
             guard let list else { return nil }
-            if list.isEmpty { throw RuleError(rule: name, message: "match.\(field) is empty: it would match nothing; omit it to match all") }
+            if list.isEmpty { throw InferenceError(rule: name, message: "match.\(field) is empty: it would match nothing; omit it to match all") }
             return list
         }
         providers = try nonEmpty(m?.providers, "providers").map(Set.init)
@@ -178,7 +178,7 @@ public final class CompiledRule: Sendable {
         accounts = try nonEmpty(m?.accounts, "accounts").map(Set.init)
         regions = try nonEmpty(m?.regions, "regions").map(Set.init)
         if let pattern = m?.name?.regex {
-            do { nameRegex = try SharedRegex(pattern) } catch { throw RuleError(rule: name, message: "match.name." + error.message) }
+            do { nameRegex = try SharedRegex(pattern) } catch { throw InferenceError(rule: name, message: "match.name." + error.message) }
             groupNames = SharedRegex.groupNames(pattern)
         } else {
             nameRegex = nil
@@ -187,7 +187,7 @@ public final class CompiledRule: Sendable {
         var matchers: [CompiledMatcher] = []
         for (i, t) in (m?.tags ?? []).enumerated() {
             do { matchers.append(try CompiledMatcher(t, tables: tables)) } catch {
-                throw RuleError(rule: name, message: "match.tags[\(i)]: \(error.message)")
+                throw InferenceError(rule: name, message: "match.tags[\(i)]: \(error.message)")
             }
         }
         self.matchers = matchers
@@ -195,8 +195,8 @@ public final class CompiledRule: Sendable {
         var seen = Set<String>()
         for (i, t) in spec.tags.enumerated() {
             let key = t.key.trimmingCharacters(in: .whitespaces)
-            guard !key.isEmpty else { throw RuleError(rule: name, message: "tags[\(i)].key is empty") }
-            guard seen.insert(key).inserted else { throw RuleError(rule: name, message: "tags[\(i)]: key \"\(key)\" is set twice") }
+            guard !key.isEmpty else { throw InferenceError(rule: name, message: "tags[\(i)].key is empty") }
+            guard seen.insert(key).inserted else { throw InferenceError(rule: name, message: "tags[\(i)]: key \"\(key)\" is set twice") }
             do {
                 let template = try ValueTemplate(t.value, groups: groupNames, hasRegex: nameRegex != nil)
                 tags.append(CompiledTag(
@@ -205,7 +205,7 @@ public final class CompiledRule: Sendable {
                         "rule ", name, " (priority ", String(priority), ", ", mode.rawValue, ") set it from ", template.origin),
                     auditReason: Text.join("audit rule ", name, " (priority ", String(priority), ") would set it from ", template.origin)))
             } catch {
-                throw RuleError(rule: name, message: "tags[\(i)] (\(key)): \(error.message)")
+                throw InferenceError(rule: name, message: "tags[\(i)] (\(key)): \(error.message)")
             }
         }
         self.tags = tags
@@ -273,17 +273,17 @@ final class CompiledMatcher: Sendable {
     let values: Set<String>
     let regexes: [SharedRegex]
 
-    init(_ t: TagMatcher, tables: NormalisationTables) throws(RuleError) {
+    init(_ t: TagMatcher, tables: NormalisationTables) throws(InferenceError) {
         let key = t.key.trimmingCharacters(in: .whitespaces)
-        guard !key.isEmpty else { throw RuleError(rule: "", message: "key is empty") }
+        guard !key.isEmpty else { throw InferenceError(rule: "", message: "key is empty") }
         self.key = key
         op = t.operator
         let values = t.values ?? []
         switch op {
         case .in, .notIn, .matches:
-            guard !values.isEmpty else { throw RuleError(rule: "", message: "operator \(op.rawValue) needs values") }
+            guard !values.isEmpty else { throw InferenceError(rule: "", message: "operator \(op.rawValue) needs values") }
         case .exists, .doesNotExist:
-            guard values.isEmpty else { throw RuleError(rule: "", message: "operator \(op.rawValue) takes no values") }
+            guard values.isEmpty else { throw InferenceError(rule: "", message: "operator \(op.rawValue) takes no values") }
         }
         let canonicalKey = tables.canonicalKey(key)
         self.canonicalKey = canonicalKey

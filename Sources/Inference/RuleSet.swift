@@ -1,20 +1,6 @@
 import Foundation
 import TaggingAPI
 
-/// A TaggingRule that cannot be used, and why, worded for the person who wrote it.
-public struct RuleError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The rule's name (namespace/name when it has a namespace).
-    public var rule: String
-    public var message: String
-
-    public init(rule: String, message: String) {
-        self.rule = rule
-        self.message = message
-    }
-
-    public var description: String { "rule \(rule): \(message)" }
-}
-
 /// One tag a matched rule sets on a resource: the rule (its position in decision order), which of its
 /// tags, and the value in canonical form. Small, so a resource's hits go into one reused buffer.
 struct RuleHit {
@@ -54,15 +40,15 @@ public struct RuleSet: Sendable {
     public static let empty = RuleSet(compiled: [])
 
     /// Compiles `rules`; a rule that cannot compile is left out and reported, the others still run.
-    public static func compile(_ rules: [TaggingRule], tables: NormalisationTables = .default) -> (RuleSet, [RuleError]) {
+    public static func compile(_ rules: [TaggingRule], tables: NormalisationTables = .default) -> (RuleSet, [InferenceError]) {
         var compiled: [CompiledRule] = []
-        var errors: [RuleError] = []
+        var errors: [InferenceError] = []
         for rule in rules {
             let name = rule.metadata.namespace.map { "\($0)/\(rule.metadata.name ?? "")" } ?? (rule.metadata.name ?? "")
             do {
                 compiled.append(try CompiledRule(name: rule.metadata.name ?? "", spec: rule.spec, tables: tables))
             } catch {
-                errors.append(RuleError(rule: name, message: error.message))
+                errors.append(InferenceError(rule: name, message: error.message))
             }
         }
         return (RuleSet(compiled: compiled), errors.sorted { $0.rule < $1.rule })

@@ -15,14 +15,14 @@ struct ValueTemplate: Sendable {
     /// The same for every resource, so reasons naming it are built once per rule.
     let origin: String
 
-    init(_ text: String, groups: [String], hasRegex: Bool) throws(RuleError) {
+    init(_ text: String, groups: [String], hasRegex: Bool) throws(InferenceError) {
         source = text
         var parts: [Part] = []
         var rest = Substring(text)
         while let open = rest.range(of: "${") {
             if open.lowerBound > rest.startIndex { parts.append(.literal(String(rest[..<open.lowerBound]))) }
             guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
-                throw RuleError(rule: "", message: "\"${\" without a closing \"}\" in \"\(text)\"")
+                throw InferenceError(rule: "", message: "\"${\" without a closing \"}\" in \"\(text)\"")
             }
             let ref = String(rest[open.upperBound..<close])
             switch ref {
@@ -35,17 +35,17 @@ struct ValueTemplate: Sendable {
                 if ref.hasPrefix("name.") {
                     let g = String(ref.dropFirst(5))
                     guard hasRegex else {
-                        throw RuleError(rule: "", message: "${\(ref)} needs match.name.regex with a group named \"\(g)\"")
+                        throw InferenceError(rule: "", message: "${\(ref)} needs match.name.regex with a group named \"\(g)\"")
                     }
                     guard groups.contains(g) else {
                         let known = groups.isEmpty ? "it has no named groups" : "its groups are " + groups.joined(separator: ", ")
-                        throw RuleError(rule: "", message: "${\(ref)}: match.name.regex has no group \"\(g)\" (\(known))")
+                        throw InferenceError(rule: "", message: "${\(ref)}: match.name.regex has no group \"\(g)\" (\(known))")
                     }
                     parts.append(.group(g))
                 } else if ref.hasPrefix("tag."), ref.count > 4 {
                     parts.append(.tag(String(ref.dropFirst(4))))
                 } else {
-                    throw RuleError(
+                    throw InferenceError(
                         rule: "",
                         message: "unknown reference ${\(ref)}; use ${name.GROUP}, ${tag.KEY}, ${account}, ${region}, ${type}, ${provider} or ${name}")
                 }
@@ -53,7 +53,7 @@ struct ValueTemplate: Sendable {
             rest = rest[rest.index(after: close)...]
         }
         if !rest.isEmpty { parts.append(.literal(String(rest))) }
-        guard !parts.isEmpty else { throw RuleError(rule: "", message: "value is empty") }
+        guard !parts.isEmpty else { throw InferenceError(rule: "", message: "value is empty") }
         self.parts = parts
         if parts.count == 1, case .literal = parts[0] { origin = "fixed value" } else { origin = text }
     }

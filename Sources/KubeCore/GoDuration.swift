@@ -1,17 +1,10 @@
 /// Go/Kubernetes duration strings ("24h", "1h30m", "90s", "250ms", "1.5h"), as metav1.Duration and
 /// every Kubernetes flag use them.
 public enum GoDuration {
-    public struct ParseError: Error, CustomStringConvertible, Equatable {
-        public var input: String
-        public var description: String {
-            "invalid duration \"\(input)\": use a number with a unit, e.g. 90s, 15m, 24h or 1h30m (units: ns, us, ms, s, m, h)"
-        }
-    }
-
     /// Parses into seconds. A bare "0" is allowed, as in Go.
-    public static func parse(_ input: String) throws(ParseError) -> Double {
+    public static func parse(_ input: String) throws(KubeCoreError) -> Double {
         var s = Substring(input.trimmingCharacters())
-        guard !s.isEmpty else { throw ParseError(input: input) }
+        guard !s.isEmpty else { throw KubeCoreError.invalidDuration(input: input) }
         var sign = 1.0
         if s.first == "-" || s.first == "+" {
             if s.first == "-" { sign = -1 }
@@ -22,7 +15,7 @@ public enum GoDuration {
         var sawComponent = false
         while !s.isEmpty {
             let number = s.prefix { $0.isNumber || $0 == "." }
-            guard !number.isEmpty, let value = Double(number) else { throw ParseError(input: input) }
+            guard !number.isEmpty, let value = Double(number) else { throw KubeCoreError.invalidDuration(input: input) }
             s = s.dropFirst(number.count)
             let unit = s.prefix { !$0.isNumber && $0 != "." }
             s = s.dropFirst(unit.count)
@@ -34,16 +27,16 @@ public enum GoDuration {
             case "s": scale = 1
             case "m": scale = 60
             case "h": scale = 3600
-            default: throw ParseError(input: input)
+            default: throw KubeCoreError.invalidDuration(input: input)
             }
             total += value * scale
             sawComponent = true
         }
-        guard sawComponent else { throw ParseError(input: input) }
+        guard sawComponent else { throw KubeCoreError.invalidDuration(input: input) }
         return sign * total
     }
 
-    public static func parseDuration(_ input: String) throws(ParseError) -> Duration {
+    public static func parseDuration(_ input: String) throws(KubeCoreError) -> Duration {
         let seconds = try parse(input)
         return .nanoseconds(Int64((seconds * 1e9).rounded()))
     }

@@ -34,27 +34,6 @@ extension JSONValue {
     }
 }
 
-/// Why an RFC 6902 patch could not be applied.
-public enum JSONPatchError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The patch document is not an array of operations, or an operation lacks a member.
-    case malformed(String)
-    /// A `test` operation found a different value.
-    case testFailed(path: String)
-    /// A path names a location that does not exist.
-    case pathNotFound(String)
-    /// A path is not a valid JSON pointer, or indexes something that is not a container.
-    case invalidPath(String)
-
-    public var description: String {
-        switch self {
-        case .malformed(let m): return "malformed JSON patch: \(m)"
-        case .testFailed(let p): return "testing value \(p) failed: test failed"
-        case .pathNotFound(let p): return "doc is missing path: \"\(p)\": missing value"
-        case .invalidPath(let p): return "invalid JSON pointer or index: \"\(p)\""
-        }
-    }
-}
-
 /// An RFC 6902 JSON patch: a list of operations applied in order, all or nothing.
 public struct JSONPatch: Sendable, Hashable {
     public struct Operation: Sendable, Hashable {
@@ -76,20 +55,20 @@ public struct JSONPatch: Sendable, Hashable {
     public init(_ operations: [Operation]) { self.operations = operations }
 
     /// Reads a patch document (`[{"op": ..., "path": ...}, ...]`).
-    public init(_ document: JSONValue) throws(JSONPatchError) {
-        guard case .array(let items) = document else { throw .malformed("a JSON patch must be an array of operations") }
+    public init(_ document: JSONValue) throws(KubeCoreError) {
+        guard case .array(let items) = document else { throw .patchMalformed("a JSON patch must be an array of operations") }
         var ops: [Operation] = []
         for item in items {
-            guard case .object(let o) = item else { throw .malformed("each operation must be an object") }
-            guard let op = o["op"]?.stringValue else { throw .malformed("operation without \"op\"") }
-            guard let path = o["path"]?.stringValue else { throw .malformed("operation \(op) without \"path\"") }
+            guard case .object(let o) = item else { throw .patchMalformed("each operation must be an object") }
+            guard let op = o["op"]?.stringValue else { throw .patchMalformed("operation without \"op\"") }
+            guard let path = o["path"]?.stringValue else { throw .patchMalformed("operation \(op) without \"path\"") }
             switch op {
             case "add", "replace", "test":
-                guard o["value"] != nil else { throw .malformed("operation \(op) \(path) without \"value\"") }
+                guard o["value"] != nil else { throw .patchMalformed("operation \(op) \(path) without \"value\"") }
             case "move", "copy":
-                guard o["from"]?.stringValue != nil else { throw .malformed("operation \(op) \(path) without \"from\"") }
+                guard o["from"]?.stringValue != nil else { throw .patchMalformed("operation \(op) \(path) without \"from\"") }
             case "remove": break
-            default: throw .malformed("unknown operation \"\(op)\"")
+            default: throw .patchMalformed("unknown operation \"\(op)\"")
             }
             ops.append(Operation(op: op, path: path, from: o["from"]?.stringValue, value: o["value"]))
         }
@@ -97,7 +76,7 @@ public struct JSONPatch: Sendable, Hashable {
     }
 
     /// Applies every operation to `document`; throws without partial effect if any fails.
-    public func apply(to document: JSONValue) throws(JSONPatchError) -> JSONValue {
+    public func apply(to document: JSONValue) throws(KubeCoreError) -> JSONValue {
         var doc = document
         for op in operations {
             let path = try JSONPatch.pointer(op.path)
@@ -109,7 +88,7 @@ public struct JSONPatch: Sendable, Hashable {
                 try JSONPatch.add(&doc, path[...], op.value ?? .null, raw: op.path)
             case "test":
                 guard let cur = JSONPatch.get(doc, path[...]), cur == (op.value ?? .null) else {
-                    throw .testFailed(path: op.path)
+                    throw .patchTestFailed(path: op.path)
                 }
             case "move":
                 let from = try JSONPatch.pointer(op.from ?? "")
@@ -117,18 +96,18 @@ public struct JSONPatch: Sendable, Hashable {
                 try JSONPatch.add(&doc, path[...], v, raw: op.path)
             case "copy":
                 let from = try JSONPatch.pointer(op.from ?? "")
-                guard let v = JSONPatch.get(doc, from[...]) else { throw .pathNotFound(op.from ?? "") }
+                guard let v = JSONPatch.get(doc, from[...]) else { throw .patchPathNotFound(op.from ?? "") }
                 try JSONPatch.add(&doc, path[...], v, raw: op.path)
-            default: throw .malformed("unknown operation \"\(op.op)\"")
+            default: throw .patchMalformed("unknown operation \"\(op.op)\"")
             }
         }
         return doc
     }
 
     /// Splits a JSON pointer ("/a/b~1c") into unescaped tokens.
-    public static func pointer(_ s: String) throws(JSONPatchError) -> [String] {
+    public static func pointer(_ s: String) throws(KubeCoreError) -> [String] {
         if s.isEmpty { return [] }
-        guard s.hasPrefix("/") else { throw .invalidPath(s) }
+        guard s.hasPrefix("/") else { throw .patchInvalidPath(s) }
         return s.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map {
             $0.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
         }
@@ -145,7 +124,7 @@ public struct JSONPatch: Sendable, Hashable {
         }
     }
 
-    static func add(_ doc: inout JSONValue, _ path: ArraySlice<String>, _ value: JSONValue, raw: String) throws(JSONPatchError) {
+    static func add(_ doc: inout JSONValue, _ path: ArraySlice<String>, _ value: JSONValue, raw: String) throws(KubeCoreError) {
         guard let first = path.first else { doc = value; return }
         let rest = path.dropFirst()
         switch doc {
@@ -153,7 +132,7 @@ public struct JSONPatch: Sendable, Hashable {
             if rest.isEmpty {
                 o[first] = value
             } else {
-                guard var child = o[first] else { throw .pathNotFound(raw) }
+                guard var child = o[first] else { throw .patchPathNotFound(raw) }
                 try add(&child, rest, value, raw: raw)
                 o[first] = child
             }
@@ -161,25 +140,25 @@ public struct JSONPatch: Sendable, Hashable {
         case .array(var a):
             if rest.isEmpty {
                 if first == "-" { a.append(value) } else {
-                    guard let i = Int(first), i >= 0, i <= a.count else { throw .invalidPath(raw) }
+                    guard let i = Int(first), i >= 0, i <= a.count else { throw .patchInvalidPath(raw) }
                     a.insert(value, at: i)
                 }
             } else {
-                guard let i = Int(first), i >= 0, i < a.count else { throw .pathNotFound(raw) }
+                guard let i = Int(first), i >= 0, i < a.count else { throw .patchPathNotFound(raw) }
                 try add(&a[i], rest, value, raw: raw)
             }
             doc = .array(a)
         default:
-            throw .pathNotFound(raw)
+            throw .patchPathNotFound(raw)
         }
     }
 
-    static func remove(_ doc: inout JSONValue, _ path: ArraySlice<String>, raw: String) throws(JSONPatchError) -> JSONValue {
-        guard let first = path.first else { throw .invalidPath(raw) }
+    static func remove(_ doc: inout JSONValue, _ path: ArraySlice<String>, raw: String) throws(KubeCoreError) -> JSONValue {
+        guard let first = path.first else { throw .patchInvalidPath(raw) }
         let rest = path.dropFirst()
         switch doc {
         case .object(var o):
-            guard var child = o[first] else { throw .pathNotFound(raw) }
+            guard var child = o[first] else { throw .patchPathNotFound(raw) }
             let removed: JSONValue
             if rest.isEmpty {
                 removed = child
@@ -191,7 +170,7 @@ public struct JSONPatch: Sendable, Hashable {
             doc = .object(o)
             return removed
         case .array(var a):
-            guard let i = Int(first), i >= 0, i < a.count else { throw .pathNotFound(raw) }
+            guard let i = Int(first), i >= 0, i < a.count else { throw .patchPathNotFound(raw) }
             let removed: JSONValue
             if rest.isEmpty {
                 removed = a.remove(at: i)
@@ -201,7 +180,7 @@ public struct JSONPatch: Sendable, Hashable {
             doc = .array(a)
             return removed
         default:
-            throw .pathNotFound(raw)
+            throw .patchPathNotFound(raw)
         }
     }
 }

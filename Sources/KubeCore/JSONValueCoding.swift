@@ -2,22 +2,15 @@ import Foundation
 
 /// Fast JSON bytes <-> `JSONValue`, without JSONDecoder's try-each-type decoding.
 /// The test server and watch decoders handle 100,000-object lists, where Codable is several times slower.
-/// Errors read like the Go decoder's (what the API server answers for a malformed body).
-public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// Byte offset of the problem.
-    public var offset: Int
-    /// e.g. "invalid character 'n' looking for beginning of object key string"
-    public var message: String
-    public var description: String { message }
-}
+/// Errors (`KubeCoreError.invalidJSON`) read like the Go decoder's (what the API server answers for a malformed body).
 
 extension JSONValue {
     /// Parses one JSON document (surrounding whitespace allowed). Integers without fraction/exponent that fit
     /// in Int64 become `.int`, other numbers `.double`.
-    public static func parseFast(_ data: Data) throws(JSONParseError) -> JSONValue {
-        let result: Result<JSONValue, JSONParseError> = data.withUnsafeBytes { raw in
+    public static func parseFast(_ data: Data) throws(KubeCoreError) -> JSONValue {
+        let result: Result<JSONValue, KubeCoreError> = data.withUnsafeBytes { raw in
             var p = FastJSONParser(raw.bindMemory(to: UInt8.self))
-            do throws(JSONParseError) {
+            do throws(KubeCoreError) {
                 let v = try p.parseDocument()
                 return .success(v)
             } catch {
@@ -27,7 +20,7 @@ extension JSONValue {
         return try result.get()
     }
 
-    public static func parseFast(_ string: String) throws(JSONParseError) -> JSONValue {
+    public static func parseFast(_ string: String) throws(KubeCoreError) -> JSONValue {
         try parseFast(Data(string.utf8))
     }
 
@@ -108,13 +101,13 @@ struct FastJSONParser {
 
     init(_ b: UnsafeBufferPointer<UInt8>) { self.b = b }
 
-    mutating func parseDocument() throws(JSONParseError) -> JSONValue {
+    mutating func parseDocument() throws(KubeCoreError) -> JSONValue {
         skipWS()
-        if i >= b.count { throw JSONParseError(offset: i, message: "unexpected end of JSON input") }
+        if i >= b.count { throw KubeCoreError.invalidJSON(offset: i, message: "unexpected end of JSON input") }
         let v = try parseValue(context: "beginning of value")
         skipWS()
         if i < b.count {
-            throw JSONParseError(offset: i, message: "invalid character \(charDesc(b[i])) after top-level value")
+            throw KubeCoreError.invalidJSON(offset: i, message: "invalid character \(charDesc(b[i])) after top-level value")
         }
         return v
     }
@@ -134,12 +127,12 @@ struct FastJSONParser {
         }
     }
 
-    mutating func fail(_ what: String) -> JSONParseError {
-        if i >= b.count { return JSONParseError(offset: i, message: "unexpected end of JSON input") }
-        return JSONParseError(offset: i, message: "invalid character \(charDesc(b[i])) looking for \(what)")
+    mutating func fail(_ what: String) -> KubeCoreError {
+        if i >= b.count { return KubeCoreError.invalidJSON(offset: i, message: "unexpected end of JSON input") }
+        return KubeCoreError.invalidJSON(offset: i, message: "invalid character \(charDesc(b[i])) looking for \(what)")
     }
 
-    mutating func parseValue(context: String) throws(JSONParseError) -> JSONValue {
+    mutating func parseValue(context: String) throws(KubeCoreError) -> JSONValue {
         guard i < b.count else { throw fail(context) }
         switch b[i] {
         case 123: return try parseObject()
@@ -153,7 +146,7 @@ struct FastJSONParser {
         }
     }
 
-    mutating func literal(_ s: StaticString) throws(JSONParseError) {
+    mutating func literal(_ s: StaticString) throws(KubeCoreError) {
         let n = s.utf8CodeUnitCount
         let p = s.utf8Start
         for k in 0..<n {
@@ -165,9 +158,9 @@ struct FastJSONParser {
         i += n
     }
 
-    mutating func parseObject() throws(JSONParseError) -> JSONValue {
+    mutating func parseObject() throws(KubeCoreError) -> JSONValue {
         depth += 1
-        if depth > 10_000 { throw JSONParseError(offset: i, message: "exceeded max depth") }
+        if depth > 10_000 { throw KubeCoreError.invalidJSON(offset: i, message: "exceeded max depth") }
         defer { depth -= 1 }
         i += 1
         var o: [String: JSONValue] = [:]
@@ -190,9 +183,9 @@ struct FastJSONParser {
         }
     }
 
-    mutating func parseArray() throws(JSONParseError) -> JSONValue {
+    mutating func parseArray() throws(KubeCoreError) -> JSONValue {
         depth += 1
-        if depth > 10_000 { throw JSONParseError(offset: i, message: "exceeded max depth") }
+        if depth > 10_000 { throw KubeCoreError.invalidJSON(offset: i, message: "exceeded max depth") }
         defer { depth -= 1 }
         i += 1
         var a: [JSONValue] = []
@@ -209,7 +202,7 @@ struct FastJSONParser {
         }
     }
 
-    mutating func hex4() throws(JSONParseError) -> UInt32 {
+    mutating func hex4() throws(KubeCoreError) -> UInt32 {
         var v: UInt32 = 0
         for _ in 0..<4 {
             guard i < b.count else { throw fail("string escape code") }
@@ -227,7 +220,7 @@ struct FastJSONParser {
         return v
     }
 
-    mutating func parseString() throws(JSONParseError) -> String {
+    mutating func parseString() throws(KubeCoreError) -> String {
         i += 1
         let start = i
         // Fast path: no escapes.
@@ -282,10 +275,10 @@ struct FastJSONParser {
             bytes.append(c)
             i += 1
         }
-        throw JSONParseError(offset: i, message: "unexpected end of JSON input")
+        throw KubeCoreError.invalidJSON(offset: i, message: "unexpected end of JSON input")
     }
 
-    mutating func parseNumber() throws(JSONParseError) -> JSONValue {
+    mutating func parseNumber() throws(KubeCoreError) -> JSONValue {
         let start = i
         var isInt = true
         if b[i] == 45 { i += 1 }

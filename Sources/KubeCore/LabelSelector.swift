@@ -71,7 +71,7 @@ public struct LabelSelector: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Parses the query-string syntax. Errors read like the API server's ("unable to parse requirement: ...").
-    public init(parsing s: String) throws(LabelSelectorError) {
+    public init(parsing s: String) throws(KubeCoreError) {
         var lexer = SelectorLexer(Array(s.unicodeScalars))
         var reqs: [Requirement] = []
         var tokens: [SelectorLexer.Token] = []
@@ -92,7 +92,7 @@ public struct LabelSelector: Sendable, Hashable, CustomStringConvertible {
                 op = .doesNotExist
             }
             guard case .ident(let key) = advance() else {
-                throw LabelSelectorError("unable to parse requirement: found '\(tokens[i - 1].literal)', expected: identifier")
+                throw KubeCoreError.invalidSelector("unable to parse requirement: found '\(tokens[i - 1].literal)', expected: identifier")
             }
             try Self.validateKey(key)
             if op == .doesNotExist {
@@ -106,7 +106,7 @@ public struct LabelSelector: Sendable, Hashable, CustomStringConvertible {
                     switch opTok {
                     case .ident("in"), .ident("notin"):
                         guard advance() == .open else {
-                            throw LabelSelectorError("unable to parse requirement: found '\(tokens[i - 1].literal)' expected: '('")
+                            throw KubeCoreError.invalidSelector("unable to parse requirement: found '\(tokens[i - 1].literal)' expected: '('")
                         }
                         var values: [String] = []
                         var expectValue = true
@@ -121,17 +121,17 @@ public struct LabelSelector: Sendable, Hashable, CustomStringConvertible {
                                 expectValue = true
                             case .ident(let v):
                                 guard expectValue else {
-                                    throw LabelSelectorError("unable to parse requirement: found '\(v)', expected: ',' or ')'")
+                                    throw KubeCoreError.invalidSelector("unable to parse requirement: found '\(v)', expected: ',' or ')'")
                                 }
                                 try Self.validateValue(v)
                                 values.append(v)
                                 expectValue = false
                             default:
-                                throw LabelSelectorError("unable to parse requirement: found '\(t.literal)', expected: ',', ')' or identifier")
+                                throw KubeCoreError.invalidSelector("unable to parse requirement: found '\(t.literal)', expected: ',', ')' or identifier")
                             }
                         }
                         if values.isEmpty {
-                            throw LabelSelectorError("unable to parse requirement: for 'in', 'notin' operators, values set can't be empty")
+                            throw KubeCoreError.invalidSelector("unable to parse requirement: for 'in', 'notin' operators, values set can't be empty")
                         }
                         reqs.append(Requirement(key: key, op: opTok == .ident("in") ? .in : .notIn, values: values))
                     case .eq, .doubleEq, .notEq, .gt, .lt:
@@ -140,7 +140,7 @@ public struct LabelSelector: Sendable, Hashable, CustomStringConvertible {
                         case .ident(let v): value = v; _ = advance()
                         case .end, .comma: value = ""
                         default:
-                            throw LabelSelectorError("unable to parse requirement: found '\(peek().literal)', expected: identifier")
+                            throw KubeCoreError.invalidSelector("unable to parse requirement: found '\(peek().literal)', expected: identifier")
                         }
                         let o: Operator
                         switch opTok {
@@ -151,14 +151,14 @@ public struct LabelSelector: Sendable, Hashable, CustomStringConvertible {
                         }
                         if o == .greaterThan || o == .lessThan {
                             guard Int64(value) != nil else {
-                                throw LabelSelectorError("unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an integer")
+                                throw KubeCoreError.invalidSelector("unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an integer")
                             }
                         } else {
                             try Self.validateValue(value)
                         }
                         reqs.append(Requirement(key: key, op: o, values: [value]))
                     default:
-                        throw LabelSelectorError("unable to parse requirement: found '\(opTok.literal)', expected: in, notin, =, ==, !=, gt, lt")
+                        throw KubeCoreError.invalidSelector("unable to parse requirement: found '\(opTok.literal)', expected: in, notin, =, ==, !=, gt, lt")
                     }
                 }
             }
@@ -169,25 +169,25 @@ public struct LabelSelector: Sendable, Hashable, CustomStringConvertible {
             case .comma:
                 continue
             default:
-                throw LabelSelectorError("found '\(tokens[i - 1].literal)', expected: ',' or 'end of string'")
+                throw KubeCoreError.invalidSelector("found '\(tokens[i - 1].literal)', expected: ',' or 'end of string'")
             }
         }
     }
 
     /// Label keys: optional DNS-subdomain prefix and "/", then a name of at most 63 characters.
-    static func validateKey(_ key: String) throws(LabelSelectorError) {
+    static func validateKey(_ key: String) throws(KubeCoreError) {
         let parts = key.split(separator: "/", omittingEmptySubsequences: false)
         let name = String(parts.last ?? "")
         guard parts.count <= 2, !name.isEmpty, name.count <= 63, isQualifiedNamePart(name),
               parts.count == 1 || (!parts[0].isEmpty && parts[0].count <= 253)
         else {
-            throw LabelSelectorError("unable to parse requirement: invalid label key \"\(key)\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character")
+            throw KubeCoreError.invalidSelector("unable to parse requirement: invalid label key \"\(key)\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character")
         }
     }
 
-    static func validateValue(_ v: String) throws(LabelSelectorError) {
+    static func validateValue(_ v: String) throws(KubeCoreError) {
         guard v.isEmpty || (v.count <= 63 && isQualifiedNamePart(v)) else {
-            throw LabelSelectorError("unable to parse requirement: invalid label value: \"\(v)\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character")
+            throw KubeCoreError.invalidSelector("unable to parse requirement: invalid label value: \"\(v)\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character")
         }
     }
 
@@ -197,12 +197,6 @@ public struct LabelSelector: Sendable, Hashable, CustomStringConvertible {
         func alnum(_ c: UInt8) -> Bool { (48...57).contains(c) || (65...90).contains(c) || (97...122).contains(c) }
         return alnum(f) && alnum(l) && u.allSatisfy { alnum($0) || $0 == 45 || $0 == 95 || $0 == 46 }
     }
-}
-
-public struct LabelSelectorError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
 }
 
 struct SelectorLexer {
@@ -231,7 +225,7 @@ struct SelectorLexer {
 
     static func special(_ c: Unicode.Scalar) -> Bool { "!(),=<>".unicodeScalars.contains(c) }
 
-    mutating func next() throws(LabelSelectorError) -> Token {
+    mutating func next() throws(KubeCoreError) -> Token {
         while i < s.count, s[i].properties.isWhitespace { i += 1 }
         guard i < s.count else { return .end }
         let c = s[i]
@@ -269,7 +263,7 @@ public struct FieldSelector: Sendable, Hashable {
 
     public var requirements: [Requirement]
 
-    public init(parsing s: String) throws(LabelSelectorError) {
+    public init(parsing s: String) throws(KubeCoreError) {
         var reqs: [Requirement] = []
         for part in s.split(separator: ",") where !part.trimmingCharacters(in: .whitespaces).isEmpty {
             let p = String(part)
@@ -280,7 +274,7 @@ public struct FieldSelector: Sendable, Hashable {
                 reqs.append(Requirement(field: String(p[..<r.lowerBound]).trimmingCharacters(in: .whitespaces),
                                         value: String(p[r.upperBound...]).trimmingCharacters(in: .whitespaces), negated: false))
             } else {
-                throw LabelSelectorError("invalid selector: '\(s)'; can't understand '\(p)'")
+                throw KubeCoreError.invalidSelector("invalid selector: '\(s)'; can't understand '\(p)'")
             }
         }
         requirements = reqs

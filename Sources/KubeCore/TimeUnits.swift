@@ -1,6 +1,6 @@
 import Foundation
 
-// The time conversions every layer needs, kept in one place (docs/ARCHITECTURE.md, "Rules").
+// The time conversions every layer needs, kept in one place (docs/ARCHITECTURE.md, "Rules for contributors").
 
 extension Duration {
     /// The duration in fractional seconds, for `Date` arithmetic and gauges.

@@ -14,7 +14,7 @@ extension Cluster {
         } catch {
             let snippet = String(decoding: c.body.prefix(64), as: UTF8.self)
             throw APIError.badRequest(
-                "the object provided is unrecognized (must be of type \(c.type.kind)): couldn't get version/kind; json parse error: \(error.message) (\(snippet))")
+                "the object provided is unrecognized (must be of type \(c.type.kind)): couldn't get version/kind; json parse error: \(error.description) (\(snippet))")
         }
     }
 

@@ -17,7 +17,7 @@ extension Cluster {
         if !c.body.isEmpty, !c.body.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 13 || $0 == 9 }) {
             let body: JSONValue
             do { body = try JSONValue.parseFast(c.body) } catch {
-                throw APIError.badRequest("json: cannot unmarshal DeleteOptions: \(error.message)")
+                throw APIError.badRequest("json: cannot unmarshal DeleteOptions: \(error.description)")
             }
             if let p = body["propagationPolicy"]?.stringValue { o.propagation = p }
             if body["orphanDependents"]?.boolValue == true { o.propagation = "Orphan" }

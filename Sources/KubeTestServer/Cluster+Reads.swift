@@ -15,11 +15,11 @@ extension Cluster {
     static func selectors(_ c: RequestContext) throws -> (LabelSelector, FieldSelector?) {
         var ls = LabelSelector()
         if let s = c.query["labelSelector"], !s.isEmpty {
-            do { ls = try LabelSelector(parsing: s) } catch { throw APIError.badRequest(error.message) }
+            do { ls = try LabelSelector(parsing: s) } catch { throw APIError.badRequest(error.description) }
         }
         var fs: FieldSelector?
         if let s = c.query["fieldSelector"], !s.isEmpty {
-            do { fs = try FieldSelector(parsing: s) } catch { throw APIError.badRequest(error.message) }
+            do { fs = try FieldSelector(parsing: s) } catch { throw APIError.badRequest(error.description) }
             for r in fs!.requirements where r.field != "metadata.name" && r.field != "metadata.namespace" {
                 if c.type.isCustom { throw APIError.badRequest("field label not supported: \(r.field)") }
             }
@@ -61,7 +61,7 @@ extension Cluster {
             while padded.count % 4 != 0 { padded += "=" }
             guard let d = Data(base64Encoded: padded) else { throw bad("illegal base64 data") }
             let o: JSONValue
-            do { o = try JSONValue.parseFast(d) } catch { throw bad(error.message) }
+            do { o = try JSONValue.parseFast(d) } catch { throw bad(error.description) }
             guard o["v"]?.stringValue == "meta.k8s.io/v1", let rv = o["rv"]?.intValue, var start = o["start"]?.stringValue,
                   start.hasSuffix("\u{0}") else { throw bad("unknown continue token format") }
             start = String(start.dropLast())

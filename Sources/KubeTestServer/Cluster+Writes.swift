@@ -303,7 +303,7 @@ extension Cluster {
         if ct == "application/json-patch+json" {
             let doc: JSONValue
             do { doc = try JSONValue.parseFast(c.body) } catch {
-                throw APIError.badRequest("error decoding patch: \(error.message)")
+                throw APIError.badRequest("error decoding patch: \(error.description)")
             }
             do {
                 patched = try JSONPatch(doc).apply(to: old)
@@ -313,7 +313,7 @@ extension Cluster {
         } else {
             let doc: JSONValue
             do { doc = try JSONValue.parseFast(c.body) } catch {
-                throw APIError.badRequest("error decoding patch: \(error.message)")
+                throw APIError.badRequest("error decoding patch: \(error.description)")
             }
             guard case .object = doc else { throw APIError.badRequest("error decoding patch: a merge patch must be a JSON object") }
             patched = old.applyingMergePatch(doc)

@@ -78,10 +78,3 @@ public struct TestCertificates: Sendable {
 }
 
 private let sharedCertificates = Locked<TestCertificates?>(nil)
-
-/// A failure of the test server itself (setup, certificates, files), with what to do about it.
-public struct TestServerError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}

@@ -7,21 +7,10 @@ import Logging
 /// `namespaces "vtag-system" not found`, every 15 s, for ever. Checked once at start-up instead, with
 /// what to do about it.
 enum HomeNamespaceCheck {
-    struct Missing: Error, CustomStringConvertible {
-        let namespace: String
-        var description: String {
-            """
-            namespace "\(namespace)" does not exist: the operator keeps its leader-election Lease and its learned \
-            model (ConfigMaps) there. Create it (`kubectl create namespace \(namespace)`, or apply manifests/), or name \
-            an existing namespace with --leader-election-namespace (env POD_NAMESPACE).
-            """
-        }
-    }
-
-    /// Throws `Missing` when the API server says the namespace is not there. Any other answer lets the
+    /// Throws `OperatorError.homeNamespaceMissing` when the API server says the namespace is not there. Any other answer lets the
     /// operator start: in a cluster its ServiceAccount may not read namespaces (403), and its own
     /// namespace exists there anyway; a transient error is met again, and reported, by the model store.
-    static func verify(_ namespace: String, client: KubeClient, logger: Logger) async throws(Missing) {
+    static func verify(_ namespace: String, client: KubeClient, logger: Logger) async throws(OperatorError) {
         let found: Namespace?
         do {
             found = try await Api<Namespace>.all(client).getOptional(namespace)
@@ -29,6 +18,6 @@ enum HomeNamespaceCheck {
             logger.debug("could not check the operator's namespace", metadata: ["namespace": "\(namespace)", "error": "\(error)"])
             return
         }
-        if found == nil { throw Missing(namespace: namespace) }
+        if found == nil { throw .homeNamespaceMissing(namespace: namespace) }
     }
 }

@@ -32,10 +32,6 @@ struct OperatorConfig: Sendable, Equatable {
 
     enum LogFormat: String, Sendable, CaseIterable { case json, text }
 
-    struct Error: Swift.Error, CustomStringConvertible, Equatable {
-        var description: String
-    }
-
     /// A listen address: `:8080`, `127.0.0.1:8080`, `[::1]:8080`; "0" disables the server
     /// (controller-runtime's convention for --metrics-bind-address).
     struct BindAddress: Sendable, Equatable, CustomStringConvertible {
@@ -44,16 +40,16 @@ struct OperatorConfig: Sendable, Equatable {
 
         var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
-        static func parse(_ text: String, option: String) throws(OperatorConfig.Error) -> BindAddress? {
+        static func parse(_ text: String, option: String) throws(OperatorError) -> BindAddress? {
             if text == "0" { return nil }
             guard let colon = text.lastIndex(of: ":") else {
-                throw Error(description: "\(option) \"\(text)\" must be HOST:PORT or :PORT (e.g. :8080), or 0 to disable")
+                throw .invalidBindAddress(option: option, text: text, problem: "must be HOST:PORT or :PORT (e.g. :8080), or 0 to disable")
             }
             var host = String(text[..<colon])
             if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
             if host.isEmpty { host = "0.0.0.0" }
             guard let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
-                throw Error(description: "\(option) \"\(text)\" has no valid port (0-65535)")
+                throw .invalidBindAddress(option: option, text: text, problem: "has no valid port (0-65535)")
             }
             return BindAddress(host: host, port: port)
         }
@@ -61,7 +57,7 @@ struct OperatorConfig: Sendable, Equatable {
 
     /// Resolves each setting as flag, else environment variable, else default; validates all of them
     /// and reports every problem at once, naming where the bad value came from.
-    static func resolve(_ o: OperatorOptions, environment env: [String: String]) throws(OperatorConfig.Error) -> OperatorConfig {
+    static func resolve(_ o: OperatorOptions, environment env: [String: String]) throws(OperatorError) -> OperatorConfig {
         var problems: [String] = []
         func pick(_ flag: String?, _ envName: String) -> (value: String, origin: String)? {
             if let flag { return (flag, "flag") }
@@ -163,7 +159,7 @@ struct OperatorConfig: Sendable, Equatable {
             logLevel: level
         )
         if !problems.isEmpty {
-            throw Error(description: "invalid configuration:\n" + problems.map { "  - \($0)" }.joined(separator: "\n"))
+            throw .invalidConfiguration(problems: problems)
         }
         return config
     }

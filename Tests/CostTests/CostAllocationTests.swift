@@ -89,13 +89,13 @@ import TaggingAPI
         #expect {
             _ = try allocate(path, keys: ["team"], resources: generated.resources)
         } throws: { error in
-            (error as? FOCUSError)?.reason.contains("ends early") == true
+            (error as? CostError)?.reason.contains("ends early") == true
         }
         var corrupt = gz
         corrupt[gz.count / 2] ^= 0xFF
         corrupt[gz.count / 2 + 1] ^= 0xFF
         let bad = try temporaryFile("bad.csv.gz", corrupt)
-        #expect(throws: FOCUSError.self) { _ = try allocate(bad, keys: ["team"], resources: generated.resources) }
+        #expect(throws: CostError.self) { _ = try allocate(bad, keys: ["team"], resources: generated.resources) }
     }
 
     @Test func badRowsAreReportedWithTheirLineAndTheRestIsCounted() throws {
@@ -122,10 +122,10 @@ import TaggingAPI
         #expect {
             _ = try allocate(path, keys: ["team"], resources: [])
         } throws: { error in
-            let text = (error as? FOCUSError)?.description ?? ""
+            let text = (error as? CostError)?.description ?? ""
             return text.contains("not a FOCUS export") && text.contains("ResourceId, EffectiveCost, ChargePeriodStart column")
         }
-        #expect(throws: FOCUSError.self) { _ = try allocate("/nonexistent/focus.csv", keys: ["team"], resources: []) }
+        #expect(throws: CostError.self) { _ = try allocate("/nonexistent/focus.csv", keys: ["team"], resources: []) }
     }
 
     @Test func amountsAreReadExactly() throws {

@@ -21,7 +21,7 @@ struct AWSCredentialsTests {
         func advance(_ seconds: TimeInterval) { clock.withLock { $0 += seconds } }
 
         func fetch() async throws -> AWSCredentials {
-            if failing.load(ordering: .relaxed) { throw AWSCredentialsError("sts is down") }
+            if failing.load(ordering: .relaxed) { throw DiscoveryError.noCredentials("sts is down") }
             // Give concurrent callers time to pile up on the same fetch.
             try await Task.sleep(for: .milliseconds(20))
             let n = issued.add(1, ordering: .relaxed).newValue
@@ -85,6 +85,6 @@ struct AWSCredentialsTests {
         issuer.failing.store(true, ordering: .relaxed)
         #expect(try await provider.credentials() == first)
         issuer.advance(300)  // now expired: the failure must surface
-        await #expect(throws: AWSCredentialsError.self) { try await provider.credentials() }
+        await #expect(throws: DiscoveryError.self) { try await provider.credentials() }
     }
 }

@@ -7,7 +7,7 @@ import Testing
 struct AWSWireTests {
     private let call = AWSCall(service: .rds, operation: "DescribeDBInstances")
 
-    private func error(_ status: Int, _ body: String, header: String? = nil) -> AWSCallError {
+    private func error(_ status: Int, _ body: String, header: String? = nil) -> AWSCallFailure {
         AWSTransport.errorFromAnswer(
             status: status, body: .init(data: Data(body.utf8), errorType: header), call: call, region: "eu-west-1", attempts: 1)
     }
@@ -66,7 +66,8 @@ struct AWSWireTests {
         #expect(moto.target(.lambda, region: "eu-west-1").url == "http://127.0.0.1:5000")
         #expect(moto.bucketInPath("logs"))
 
-        #expect(throws: AWSEndpointError.self) { try AWSEndpoints(overrideURL: "moto:5000") }
+        let error = #expect(throws: DiscoveryError.self) { try AWSEndpoints(overrideURL: "moto:5000") }
+        #expect(error?.description.contains("is not an http(s) URL") == true)
     }
 
     @Test func regionNamesAreChecked() {

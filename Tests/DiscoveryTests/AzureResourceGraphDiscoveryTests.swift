@@ -126,10 +126,10 @@ import Testing
     }
 
     @Test func workloadIdentityWithoutItsEnvironmentSaysWhatIsMissing() {
-        let error = #expect(throws: AzureConfigurationError.self) {
+        let error = #expect(throws: DiscoveryError.self) {
             try AzureCredentials.workloadIdentity(environment: ["AZURE_TENANT_ID": "t"])
         }
-        #expect(error?.message.contains("AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE") == true)
+        #expect(error?.description.contains("AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE") == true)
     }
 
     @Test func aWrongSecretFailsTheRunWithEntraIDsReason() async throws {
@@ -137,7 +137,8 @@ import Testing
         defer { Task { await running.server.stop() } }
         let wrong = AzureCredentials(tenantID: running.options.tenantID, clientID: running.options.clientID, proof: .clientSecret("stale"))
 
-        let error = await #expect(throws: CloudSignInError.self) { try await discoverAll(running.provider(subscriptions: [Self.prod], credentials: wrong)) }
+        let error = await #expect(throws: DiscoveryError.self) { try await discoverAll(running.provider(subscriptions: [Self.prod], credentials: wrong)) }
+        #expect({ if case .signIn? = error { true } else { false } }())
         #expect(error?.description.contains("AADSTS7000215") == true)
         #expect(error?.description.contains(running.options.clientID) == true)
     }

@@ -142,7 +142,7 @@ struct InventoryFilesTests {
     @Test("the inventory provider's stream throws when the document cannot be read")
     func providerThrows() async {
         let p = InventoryProvider(text: "name,region\nx,y\n", source: "cm key")
-        await #expect(throws: InventoryError.self) {
+        await #expect(throws: DiscoveryError.self) {
             for try await _ in p.discover() {}
         }
     }

@@ -33,12 +33,12 @@ struct ClientE2ETests {
         try await E2EEnvironment.withNamespace(prefix: "crud") { env, ns in
             let api = Api<ConfigMap>(client: env.client, namespace: ns)
             var cm = try await api.create(ConfigMap(metadata: ObjectMeta(name: "one"), data: ["a": "1"]))
-            let exists = await #expect(throws: KubeError.self) { try await api.create(ConfigMap(metadata: ObjectMeta(name: "one"))) }
+            let exists = await #expect(throws: KubeClientError.self) { try await api.create(ConfigMap(metadata: ObjectMeta(name: "one"))) }
             #expect(exists?.isAlreadyExists == true)
             cm.data = ["a": "2"]
             _ = try await api.replace(cm)
             cm.data = ["a": "3"]
-            let conflict = await #expect(throws: KubeError.self) { try await api.replace(cm) }
+            let conflict = await #expect(throws: KubeClientError.self) { try await api.replace(cm) }
             #expect(conflict?.isConflict == true)
             #expect(try await api.get("one").data == ["a": "2"])
             _ = try await api.delete("one")

@@ -53,7 +53,7 @@ extension OperatorE2E {
         for attempt in 1...10 {
             var object = try await api.get(name)
             change(&object)
-            do { return try await api.replace(object) } catch let error as KubeError where error.isConflict && attempt < 10 {
+            do { return try await api.replace(object) } catch let error as KubeClientError where error.isConflict && attempt < 10 {
                 continue
             }
         }

@@ -92,7 +92,7 @@ struct RuntimeE2ETests {
                             data: ["version": "\(version)", "index": "\(i)"]))
                     }
                     break
-                } catch let error as KubeError where error.isConflict && attempt < 9 {
+                } catch let error as KubeClientError where error.isConflict && attempt < 9 {
                     continue
                 }
             }

@@ -53,7 +53,7 @@ struct ClientAuthTests {
             config.tls.caPEM = Array(Fixture.certificatePEM.utf8)  // trusts a CA that did not sign the server
             config.retry = .none
             let client = try KubeClient(configuration: config)
-            let error = await #expect(throws: KubeError.self) { try await Api<ConfigMap>(client: client, namespace: "default").list() }
+            let error = await #expect(throws: KubeClientError.self) { try await Api<ConfigMap>(client: client, namespace: "default").list() }
             #expect(error?.isTransport == true)
         }
     }
@@ -63,7 +63,7 @@ struct ClientAuthTests {
             var config = try ClientConfiguration.load(kubeconfigPath: server.kubeconfigPath, environment: [:])
             config.auth = .token("not-a-token")
             let client = try KubeClient(configuration: config)
-            let error = await #expect(throws: KubeError.self) { try await Api<ConfigMap>(client: client, namespace: "default").list() }
+            let error = await #expect(throws: KubeClientError.self) { try await Api<ConfigMap>(client: client, namespace: "default").list() }
             #expect(error?.isUnauthorized == true)
         }
     }

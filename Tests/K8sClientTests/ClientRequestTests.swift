@@ -12,7 +12,7 @@ struct ClientRequestTests {
             let name = uniqueName("crud")
             var cm = try await api.create(ConfigMap(metadata: ObjectMeta(name: name, labels: ["app": "x"]), data: ["a": "1"]))
             let staleVersion = cm.metadata.resourceVersion
-            let again = await #expect(throws: KubeError.self) { try await api.create(ConfigMap(metadata: ObjectMeta(name: name))) }
+            let again = await #expect(throws: KubeClientError.self) { try await api.create(ConfigMap(metadata: ObjectMeta(name: name))) }
             #expect(again?.isAlreadyExists == true)
 
             cm.data = ["a": "2"]
@@ -21,15 +21,15 @@ struct ClientRequestTests {
             #expect(updated.metadata.resourceVersion != staleVersion)
 
             cm.data = ["a": "3"]  // still carries the old resourceVersion
-            let conflict = await #expect(throws: KubeError.self) { try await api.replace(cm) }
+            let conflict = await #expect(throws: KubeClientError.self) { try await api.replace(cm) }
             #expect(conflict?.isConflict == true)
             #expect(conflict?.code == 409)
 
-            let missing = await #expect(throws: KubeError.self) { try await api.get(name + "-nope") }
+            let missing = await #expect(throws: KubeClientError.self) { try await api.get(name + "-nope") }
             #expect(missing?.isNotFound == true)
             #expect(try await api.getOptional(name + "-nope") == nil)
 
-            let wrongUID = await #expect(throws: KubeError.self) {
+            let wrongUID = await #expect(throws: KubeClientError.self) {
                 try await api.delete(name, DeleteParams(preconditions: .init(uid: "not-the-uid")))
             }
             #expect(wrongUID?.isConflict == true)
@@ -78,7 +78,7 @@ struct ClientRequestTests {
             #expect(jsonPatched.data == ["k": "v", "k2": "v2"])
             #expect(jsonPatched.metadata.labels == ["c": "3"])
 
-            let failedTest = await #expect(throws: KubeError.self) { try await api.patch(name, .json([.test("/data/k", "other")])) }
+            let failedTest = await #expect(throws: KubeClientError.self) { try await api.patch(name, .json([.test("/data/k", "other")])) }
             #expect(failedTest?.isInvalid == true)
 
             let applied = try await api.patch(
@@ -89,7 +89,7 @@ struct ClientRequestTests {
             #expect(applyRequest.query["fieldManager"] == "vtag-test")
             #expect(applyRequest.headers["content-type"] == "application/apply-patch+yaml")
 
-            let noManager = await #expect(throws: KubeError.self) { try await api.patch(name, .apply(["data": [:]])) }
+            let noManager = await #expect(throws: KubeClientError.self) { try await api.patch(name, .apply(["data": [:]])) }
             guard case .invalidRequest = noManager else { Issue.record("apply without fieldManager was sent"); return }
         }
     }
@@ -115,7 +115,7 @@ struct ClientRequestTests {
             #expect(applied.status?.phase == "Applied")
             #expect(try await api.getStatus(name).status?.phase == "Applied")
 
-            let invalid = await #expect(throws: KubeError.self) { try await api.create(ClientWidget(name: uniqueName("bad"), size: -1)) }
+            let invalid = await #expect(throws: KubeClientError.self) { try await api.create(ClientWidget(name: uniqueName("bad"), size: -1)) }
             guard case .invalid(_, let causes)? = invalid else { Issue.record("negative size was not Invalid"); return }
             #expect(causes.contains { ($0.field ?? "").contains("size") })
         }

@@ -21,7 +21,7 @@ struct ClientRetryTests {
             let api = Api<ConfigMap>(client: client, namespace: "default")
             server.clearRequests()
             server.faults.failNext(5, status: 429, retryAfterSeconds: 0)
-            let error = await #expect(throws: KubeError.self) { try await api.list() }
+            let error = await #expect(throws: KubeClientError.self) { try await api.list() }
             guard case .tooManyRequests? = error else { Issue.record("not tooManyRequests: \(String(describing: error))"); return }
             #expect(server.requests().count == 2)
         }
@@ -37,7 +37,7 @@ struct ClientRetryTests {
 
             server.clearRequests()
             server.faults.failNext(1, status: 500)
-            let error = await #expect(throws: KubeError.self) {
+            let error = await #expect(throws: KubeClientError.self) {
                 try await api.create(ConfigMap(metadata: ObjectMeta(name: uniqueName("once"))))
             }
             #expect(error?.isServerError == true)
@@ -45,7 +45,7 @@ struct ClientRetryTests {
 
             server.clearRequests()
             server.faults.failNext(10, status: 503)
-            let exhausted = await #expect(throws: KubeError.self) { try await api.get("anything") }
+            let exhausted = await #expect(throws: KubeClientError.self) { try await api.get("anything") }
             #expect(exhausted?.isServerError == true)
             #expect(server.requests().count == 1 + RetryPolicy().maxServerErrorRetries)
         }

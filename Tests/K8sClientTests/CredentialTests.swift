@@ -55,7 +55,8 @@ struct CredentialTests {
         let dir = try ScratchDir()
         defer { dir.cleanup() }
         let provider = CredentialProvider(auth: .exec(try plugin(dir, expiry: nil, version: "client.authentication.k8s.io/v1beta1")), tls: TLSSettings())
-        let error = await #expect(throws: ConfigError.self) { try await provider.current() }
+        let error = await #expect(throws: KubeClientError.self) { try await provider.current() }
+        #expect(error?.configurationProblem?.field == "exec")
         #expect(error?.description.contains("apiVersion") == true)
     }
 
@@ -66,7 +67,8 @@ struct CredentialTests {
         let spec = ExecSpec(config: ExecConfig(apiVersion: "client.authentication.k8s.io/v1", command: dir.path + "/fail.sh"),
                             kubeconfigDirectory: dir.path, cluster: nil, source: "test")
         let provider = CredentialProvider(auth: .exec(spec), tls: TLSSettings())
-        let error = await #expect(throws: ConfigError.self) { try await provider.current() }
+        let error = await #expect(throws: KubeClientError.self) { try await provider.current() }
+        #expect(error?.configurationProblem?.field == "exec")
         #expect(error?.description.contains("please log in first") == true)
         #expect(error?.description.contains("status 7") == true)
     }
@@ -76,7 +78,8 @@ struct CredentialTests {
         config.installHint = "install it from the vendor's site"
         let spec = ExecSpec(config: config, kubeconfigDirectory: "/", cluster: nil, source: "test")
         let provider = CredentialProvider(auth: .exec(spec), tls: TLSSettings())
-        let error = await #expect(throws: ConfigError.self) { try await provider.current() }
+        let error = await #expect(throws: KubeClientError.self) { try await provider.current() }
+        #expect(error?.configurationProblem?.field == "exec.command")
         #expect(error?.description.contains("vtag-no-such-credential-plugin") == true)
         #expect(error?.description.contains("No such file") == true)
         #expect(error?.description.contains("install it from the vendor's site") == true)

@@ -115,8 +115,8 @@ struct KubeconfigTests {
         let dir = try ScratchDir()
         defer { dir.cleanup() }
         let path = try dir.write("config", config())
-        let error = try #require(throws: ConfigError.self) { try Kubeconfig.load(paths: [path]).resolve(context: "nope") }
-        #expect(error.context == "nope")
+        let error = try #require(throws: KubeClientError.self) { try Kubeconfig.load(paths: [path]).resolve(context: "nope") }
+        #expect(error.configurationProblem?.context == "nope")
         #expect(error.description.contains("known: ctx"))
     }
 
@@ -126,10 +126,10 @@ struct KubeconfigTests {
         var text = config()
         text = text.replacingOccurrences(of: "cluster: c1\n    user", with: "cluster: ghost\n    user")
         let path = try dir.write("config", text)
-        let error = try #require(throws: ConfigError.self) { try Kubeconfig.load(paths: [path]).resolve() }
-        #expect(error.file == path)
-        #expect(error.context == "ctx")
-        #expect(error.field == "contexts[ctx].context.cluster")
+        let error = try #require(throws: KubeClientError.self) { try Kubeconfig.load(paths: [path]).resolve() }
+        #expect(error.configurationProblem?.file == path)
+        #expect(error.configurationProblem?.context == "ctx")
+        #expect(error.configurationProblem?.field == "contexts[ctx].context.cluster")
         #expect(error.description.contains("ghost"))
     }
 
@@ -137,9 +137,9 @@ struct KubeconfigTests {
         let dir = try ScratchDir()
         defer { dir.cleanup() }
         let path = try dir.write("config", config(extraCluster: "    certificate-authority-data: '%%%not-base64'"))
-        let error = try #require(throws: ConfigError.self) { try Kubeconfig.load(paths: [path]).resolve() }
-        #expect(error.field == "clusters[c1].cluster.certificate-authority-data")
-        #expect(error.file == path)
+        let error = try #require(throws: KubeClientError.self) { try Kubeconfig.load(paths: [path]).resolve() }
+        #expect(error.configurationProblem?.field == "clusters[c1].cluster.certificate-authority-data")
+        #expect(error.configurationProblem?.file == path)
     }
 
     @Test func caDataThatIsNotPEMIsRefused() throws {
@@ -147,7 +147,7 @@ struct KubeconfigTests {
         defer { dir.cleanup() }
         let notPEM = Data("hello".utf8).base64EncodedString()
         let path = try dir.write("config", config(extraCluster: "    certificate-authority-data: \(notPEM)"))
-        let error = try #require(throws: ConfigError.self) { try Kubeconfig.load(paths: [path]).resolve() }
+        let error = try #require(throws: KubeClientError.self) { try Kubeconfig.load(paths: [path]).resolve() }
         #expect(error.description.contains("PEM"))
     }
 
@@ -155,8 +155,8 @@ struct KubeconfigTests {
         let dir = try ScratchDir()
         defer { dir.cleanup() }
         let path = try dir.write("config", config(extraCluster: "    certificate-authority: nowhere/ca.pem"))
-        let error = try #require(throws: ConfigError.self) { try Kubeconfig.load(paths: [path]).resolve() }
-        #expect(error.field == "clusters[c1].cluster.certificate-authority")
+        let error = try #require(throws: KubeClientError.self) { try Kubeconfig.load(paths: [path]).resolve() }
+        #expect(error.configurationProblem?.field == "clusters[c1].cluster.certificate-authority")
         #expect(error.description.contains(dir.path + "/nowhere/ca.pem"))
     }
 
@@ -164,25 +164,25 @@ struct KubeconfigTests {
         let dir = try ScratchDir()
         defer { dir.cleanup() }
         let path = try dir.write("config", config(server: "[a, b]"))
-        let error = try #require(throws: ConfigError.self) { try Kubeconfig.load(paths: [path]) }
-        #expect(error.file == path)
-        #expect(error.field == "clusters[0].cluster.server")
+        let error = try #require(throws: KubeClientError.self) { try Kubeconfig.load(paths: [path]) }
+        #expect(error.configurationProblem?.file == path)
+        #expect(error.configurationProblem?.field == "clusters[0].cluster.server")
     }
 
     @Test func serverThatIsNotAURLIsRefused() throws {
         let dir = try ScratchDir()
         defer { dir.cleanup() }
         let path = try dir.write("config", config(server: "ftp://x"))
-        let error = try #require(throws: ConfigError.self) { try Kubeconfig.load(paths: [path]).resolve() }
-        #expect(error.field == "clusters[c1].cluster.server")
+        let error = try #require(throws: KubeClientError.self) { try Kubeconfig.load(paths: [path]).resolve() }
+        #expect(error.configurationProblem?.field == "clusters[c1].cluster.server")
     }
 
     @Test func certificateWithoutKeyIsRefused() throws {
         let dir = try ScratchDir()
         defer { dir.cleanup() }
         let path = try dir.write("config", config(user: "client-certificate-data: \(Fixture.certificateBase64)"))
-        let error = try #require(throws: ConfigError.self) { try Kubeconfig.load(paths: [path]).resolve() }
-        #expect(error.field == "users[u1].user.client-key")
+        let error = try #require(throws: KubeClientError.self) { try Kubeconfig.load(paths: [path]).resolve() }
+        #expect(error.configurationProblem?.field == "users[u1].user.client-key")
     }
 
     @Test func unsupportedExecVersionIsRefused() throws {
@@ -194,22 +194,22 @@ struct KubeconfigTests {
                   command: foo
             """
         let path = try dir.write("config", config(user: user))
-        let error = try #require(throws: ConfigError.self) { try Kubeconfig.load(paths: [path]).resolve() }
-        #expect(error.field == "users[u1].user.exec.apiVersion")
+        let error = try #require(throws: KubeClientError.self) { try Kubeconfig.load(paths: [path]).resolve() }
+        #expect(error.configurationProblem?.field == "users[u1].user.exec.apiVersion")
     }
 
     @Test func missingTokenFileIsRefused() throws {
         let dir = try ScratchDir()
         defer { dir.cleanup() }
         let path = try dir.write("config", config(user: "tokenFile: missing-token"))
-        let error = try #require(throws: ConfigError.self) { try Kubeconfig.load(paths: [path]).resolve() }
-        #expect(error.field == "users[u1].user.tokenFile")
+        let error = try #require(throws: KubeClientError.self) { try Kubeconfig.load(paths: [path]).resolve() }
+        #expect(error.configurationProblem?.field == "users[u1].user.tokenFile")
         #expect(error.description.contains(dir.path + "/missing-token"))
     }
 
     @Test func explicitFileThatDoesNotExist() throws {
-        let error = try #require(throws: ConfigError.self) { try ClientConfiguration.load(kubeconfigPath: "/nonexistent/kubeconfig", environment: [:]) }
-        #expect(error.file == "/nonexistent/kubeconfig")
+        let error = try #require(throws: KubeClientError.self) { try ClientConfiguration.load(kubeconfigPath: "/nonexistent/kubeconfig", environment: [:]) }
+        #expect(error.configurationProblem?.file == "/nonexistent/kubeconfig")
     }
 
     @Test func resolutionOrderExplicitThenKubeconfigThenInClusterThenHome() throws {
@@ -232,7 +232,7 @@ struct KubeconfigTests {
         all.removeValue(forKey: "KUBERNETES_SERVICE_HOST")
         #expect(try ClientConfiguration.load(environment: all, serviceAccountDirectory: sa).namespace == "home")
         all["HOME"] = dir.path + "/nobody"
-        #expect(throws: ConfigError.self) { try ClientConfiguration.load(environment: all, serviceAccountDirectory: sa) }
+        #expect(throws: KubeClientError.self) { try ClientConfiguration.load(environment: all, serviceAccountDirectory: sa) }
     }
 
     @Test func inClusterConfiguration() throws {
@@ -251,9 +251,9 @@ struct KubeconfigTests {
     @Test func inClusterWithoutTokenNamesTheFile() throws {
         let dir = try ScratchDir()
         defer { dir.cleanup() }
-        let error = try #require(throws: ConfigError.self) {
+        let error = try #require(throws: KubeClientError.self) {
             try ClientConfiguration.inCluster(environment: ["KUBERNETES_SERVICE_HOST": "10.0.0.1", "KUBERNETES_SERVICE_PORT": "443"], directory: dir.path)
         }
-        #expect(error.file == dir.path + "/token")
+        #expect(error.configurationProblem?.file == dir.path + "/token")
     }
 }

@@ -46,7 +46,7 @@ struct LineSplitterTests {
     }
 
     @Test func lineBeyondTheLimitIsAnError() throws {
-        #expect(throws: LineSplitter.LineTooLong.self) { try lines([String(repeating: "y", count: 100), "z"], maxLineBytes: 50) }
+        #expect(throws: KubeClientError.self) { try lines([String(repeating: "y", count: 100), "z"], maxLineBytes: 50) }
     }
 
     @Test func everySplitPointGivesTheSameLines() throws {
@@ -92,16 +92,16 @@ struct WatchEventDecodingTests {
         let line = ByteBuffer(string: #"{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"too old resource version: 1 (5)","reason":"Expired","code":410}}"#)
         guard case .error(let status) = try decoder.decode(line) else { Issue.record("not ERROR"); return }
         #expect(status.code == 410)
-        #expect(KubeError.from(status: status).isGone)
+        #expect(KubeClientError.from(status: status).isGone)
     }
 
     @Test func garbageIsADecodingErrorNamingTheLine() throws {
-        let error = try #require(throws: KubeError.self) { try decoder.decode(ByteBuffer(string: #"{"type":"ADDED","object":{"metadata":3}}"#)) }
+        let error = try #require(throws: KubeClientError.self) { try decoder.decode(ByteBuffer(string: #"{"type":"ADDED","object":{"metadata":3}}"#)) }
         guard case .decoding(_, let message) = error else { Issue.record("not a decoding error"); return }
         #expect(message.contains("ADDED"))
     }
 
     @Test func unknownTypeIsRefused() throws {
-        #expect(throws: KubeError.self) { try decoder.decode(ByteBuffer(string: #"{"type":"RENAMED","object":{}}"#)) }
+        #expect(throws: KubeClientError.self) { try decoder.decode(ByteBuffer(string: #"{"type":"RENAMED","object":{}}"#)) }
     }
 }

@@ -145,7 +145,7 @@ struct RuntimeBuilderTests {
             #expect(try await withDeadline { try await run.value } == .stopped)
             #expect(log.value.last == "leader runnable stopped")
             #expect(!manager.isLeader)
-            await #expect(throws: ManagerError.self) { _ = try await manager.run() }
+            await #expect(throws: KubeClientError.self) { _ = try await manager.run() }
         }
     }
 }

@@ -22,10 +22,10 @@ struct RuntimeLeaderElectionTests {
     }
 
     @Test func rejectsInconsistentDurations() {
-        #expect(throws: LeaderElectionError.self) {
+        #expect(throws: KubeClientError.self) {
             try LeaderElector.Configuration(leaseName: "l", leaseNamespace: "n", leaseDuration: .seconds(5), renewDeadline: .seconds(10)).validate()
         }
-        #expect(throws: LeaderElectionError.self) {
+        #expect(throws: KubeClientError.self) {
             try LeaderElector.Configuration(leaseName: "l", leaseNamespace: "n", renewDeadline: .seconds(2), retryPeriod: .seconds(2)).validate()
         }
     }

@@ -107,7 +107,7 @@ struct RawClient {
         } catch {
             // The stream ended by timeout or by the server dropping it: return what arrived.
             guard let e = error as? HTTPClientError, e == .deadlineExceeded || e == .readTimeout || e == .remoteConnectionClosed else {
-                if error is JSONParseError { throw error }
+                if error is KubeCoreError { throw error }
                 return (status, events)
             }
         }

@@ -109,7 +109,7 @@ extension DiscoveryJobReconcilerTests {
             metadata: ObjectMeta(name: "azure", namespace: "default"),
             spec: DiscoveryJobSpec(provider: .azure, azure: AzureDiscoverySettings(subscriptions: ["8f1e0c2a-1111-4a5b-9c3d-000000000001"])))
         let references = ReferenceReader(secret: { _, _ in nil }, configMap: { _, _ in nil })
-        let error = await #expect(throws: ProviderSetupError.self) { try await GCPAndAzureProviders.azure(job, references, environment: [:]) }
+        let error = await #expect(throws: ReconcileError.self) { try await GCPAndAzureProviders.azure(job, references, environment: [:]) }
         #expect(error?.reason == "NoCredentials")
         #expect(error?.description.contains("AZURE_FEDERATED_TOKEN_FILE") == true)
     }
@@ -121,7 +121,7 @@ extension DiscoveryJobReconcilerTests {
         let references = ReferenceReader(
             secret: { _, _ in Secret(metadata: ObjectMeta(name: "k"), stringData: ["key.json": #"{"type": "external_account"}"#]) },
             configMap: { _, _ in nil })
-        let error = await #expect(throws: ProviderSetupError.self) { try await GCPAndAzureProviders.gcp(job, references, environment: [:]) }
+        let error = await #expect(throws: ReconcileError.self) { try await GCPAndAzureProviders.gcp(job, references, environment: [:]) }
         #expect(error?.reason == "InvalidCredentials")
         #expect(error?.description.contains("external_account") == true)
     }

@@ -42,7 +42,7 @@ import Testing
         "5-1 * * * *", "* * * foo *", "1,,2 * * * *", "",
     ])
     func rejectsMalformedSchedules(_ text: String) {
-        #expect(throws: CronSchedule.ParseError.self) { try CronSchedule(text) }
+        #expect(throws: ReconcileError.self) { try CronSchedule(text) }
     }
 
     @Test func errorNamesTheField() {
@@ -121,7 +121,7 @@ import Testing
 
     @Test(arguments: ["", "h", "10", "5d", "1h-", "abc", "1.2.3s"])
     func rejects(_ text: String) {
-        #expect(throws: GoDuration.ParseError.self) { try GoDuration.parse(text) }
+        #expect(throws: KubeCoreError.invalidDuration(input: text)) { try GoDuration.parse(text) }
     }
 
     @Test func formatsLikeGo() {

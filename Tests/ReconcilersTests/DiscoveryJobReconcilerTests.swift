@@ -188,7 +188,7 @@ func eventually(_ what: String, timeout: Duration = .seconds(90), _ condition: @
             // The schema's pattern may refuse this at admission; the reconciler must cope either way.
             do {
                 _ = try await jobs.create(job("bad", schedule: "0 25 * * *"))
-            } catch let error as KubeError where error.isInvalid {
+            } catch let error as KubeClientError where error.isInvalid {
                 return
             }
             try await eventually("Ready=False") { try await jobs.get("bad").status?.conditions?.find("Ready")?.reason == "InvalidSchedule" }

@@ -68,6 +68,6 @@ import Testing
     }
 
     @Test func badScheduleIsAnError() {
-        #expect(throws: CronSchedule.ParseError.self) { try RunPlanner.plan(job: job(schedule: "every hour"), now: at(1)) }
+        #expect(throws: ReconcileError.self) { try RunPlanner.plan(job: job(schedule: "every hour"), now: at(1)) }
     }
 }

@@ -25,9 +25,9 @@ struct AWSClient: Sendable {
         do {
             return try JSONDecoder().decode(T.self, from: response.body)
         } catch {
-            throw AWSCallError(
+            throw DiscoveryError.awsCall(AWSCallFailure(
                 kind: .badResponse, action: call.action, service: call.service.iamPrefix, region: region, endpoint: "",
-                code: nil, message: "\(error)", httpStatus: response.status, attempts: 1)
+                code: nil, message: "\(error)", httpStatus: response.status, attempts: 1))
         }
     }
 }

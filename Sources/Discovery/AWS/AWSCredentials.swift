@@ -50,13 +50,6 @@ public struct StaticCredentialsProvider: AWSCredentialsProvider {
     }
 }
 
-/// Why credentials could not be had, worded for the person who configures them.
-public struct AWSCredentialsError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
-
 /// Caches temporary credentials and fetches new ones a margin before they expire. Concurrent
 /// callers during a refresh share one fetch. If a refresh fails while the old credentials are still
 /// valid, the old ones are used (and the next call tries again).

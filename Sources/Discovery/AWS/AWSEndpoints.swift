@@ -24,8 +24,8 @@ public struct AWSEndpoints: Sendable, Hashable {
         var url: String { "\(scheme)://\(authority)\(basePath)" }
     }
 
-    /// - Throws: `AWSCredentialsError`-style message when the override is not an http(s) URL.
-    public init(overrideURL: String? = nil) throws(AWSEndpointError) {
+    /// - Throws: `DiscoveryError.configuration` when the override is not an http(s) URL.
+    public init(overrideURL: String? = nil) throws(DiscoveryError) {
         guard let raw = overrideURL?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else {
             self.overrideURL = nil
             self.override = nil
@@ -34,8 +34,8 @@ public struct AWSEndpoints: Sendable, Hashable {
         guard let comps = URLComponents(string: raw), let scheme = comps.scheme?.lowercased(), scheme == "http" || scheme == "https",
             let host = comps.host, !host.isEmpty
         else {
-            throw AWSEndpointError(
-                message: "endpointURL \"\(raw)\" is not an http(s) URL; use e.g. http://moto.testing.svc:5000 or https://vpce-123.ec2.us-east-1.vpce.amazonaws.com")
+            throw DiscoveryError.configuration(
+                "endpointURL \"\(raw)\" is not an http(s) URL; use e.g. http://moto.testing.svc:5000 or https://vpce-123.ec2.us-east-1.vpce.amazonaws.com")
         }
         let hostPart = host.contains(":") ? "[\(host)]" : host
         let authority = comps.port.map { "\(hostPart):\($0)" } ?? hostPart
@@ -59,9 +59,4 @@ public struct AWSEndpoints: Sendable, Hashable {
 
     /// Whether a bucket request's path must name the bucket (path style).
     func bucketInPath(_ bucket: String) -> Bool { override != nil || bucket.contains(".") }
-}
-
-public struct AWSEndpointError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
 }

@@ -87,13 +87,12 @@ public struct AWSProvider: DiscoveryProvider {
     func prepare() throws -> (any AWSCredentialsProvider, STS) {
         let regions = settings.regions.filter { !$0.isEmpty }
         guard let home = regions.first else {
-            throw AWSConfigurationError("no regions to discover: set spec.aws.regions (e.g. [us-east-1, eu-west-1])")
+            throw DiscoveryError.configuration("no regions to discover: set spec.aws.regions (e.g. [us-east-1, eu-west-1])")
         }
         for region in regions where !Self.looksLikeRegion(region) {
-            throw AWSConfigurationError("\"\(region)\" is not an AWS region name (like us-east-1 or eu-west-1)")
+            throw DiscoveryError.configuration("\"\(region)\" is not an AWS region name (like us-east-1 or eu-west-1)")
         }
-        let endpoints: AWSEndpoints
-        do { endpoints = try AWSEndpoints(overrideURL: settings.endpointURL) } catch { throw AWSConfigurationError(error.message) }
+        let endpoints = try AWSEndpoints(overrideURL: settings.endpointURL)
         let transport = transport(endpoints)
         let connection = STSConnection(
             region: home, endpointURL: settings.endpointURL, httpClient: httpClient, retry: options.retry,
@@ -193,11 +192,4 @@ public struct AWSProvider: DiscoveryProvider {
         guard parts.count >= 3, let last = parts.last, last.allSatisfy(\.isNumber) else { return false }
         return parts.dropLast().allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isLowercase && $0.isLetter } }
     }
-}
-
-/// Settings that cannot work, worded for the person who wrote the DiscoveryJob.
-public struct AWSConfigurationError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
 }

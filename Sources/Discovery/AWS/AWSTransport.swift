@@ -28,19 +28,19 @@ struct AWSResponse: Sendable {
     var status: Int
     var body: Data
 
-    func xml(for call: AWSCall, region: String) throws(AWSCallError) -> XMLTree {
+    func xml(for call: AWSCall, region: String) throws(DiscoveryError) -> XMLTree {
         switch XMLTree.parse(body) {
         case .success(let tree): return tree
         case .failure(let f):
-            throw AWSCallError(
+            throw DiscoveryError.awsCall(AWSCallFailure(
                 kind: .badResponse, action: call.action, service: call.service.iamPrefix, region: region, endpoint: "",
-                code: nil, message: "\(f)", httpStatus: status, attempts: 1)
+                code: nil, message: "\(f)", httpStatus: status, attempts: 1))
         }
     }
 }
 
 /// Sends signed AWS requests over AsyncHTTPClient, retrying throttling, 5xx and connection
-/// failures with full-jitter backoff, and turning error answers into `AWSCallError`s.
+/// failures with full-jitter backoff, and turning error answers into `DiscoveryError.awsCall`.
 struct AWSTransport: Sendable {
     var http: HTTPClient
     var endpoints: AWSEndpoints
@@ -73,7 +73,7 @@ struct AWSTransport: Sendable {
                 let creds = try await credentials.credentials()
                 signer.sign(&request, credentials: creds, date: Date())
             }
-            let failure: AWSCallError
+            let failure: AWSCallFailure
             do {
                 let (status, body) = try await execute(request, target: target)
                 if (200..<300).contains(status) { return AWSResponse(status: status, body: body.data) }
@@ -82,7 +82,7 @@ struct AWSTransport: Sendable {
                 throw error
             } catch {
                 if Task.isCancelled { throw CancellationError() }
-                failure = AWSCallError(
+                failure = AWSCallFailure(
                     kind: .unreachable, action: call.action, service: call.service.iamPrefix, region: region,
                     endpoint: "\(target.scheme)://\(target.authority)", code: nil, message: "\(error)", httpStatus: nil,
                     attempts: attempt)
@@ -90,7 +90,7 @@ struct AWSTransport: Sendable {
             guard failure.isRetryable, attempt < retry.maxAttempts else {
                 var final = failure
                 final.endpoint = "\(target.scheme)://\(target.authority)"
-                throw final
+                throw DiscoveryError.awsCall(final)
             }
             let delay = retry.delay(beforeRetry: attempt, using: &rng)
             logger.debug(
@@ -133,7 +133,7 @@ struct AWSTransport: Sendable {
     /// `<Response><Errors><Error>`, the query services' `<ErrorResponse><Error>`, S3's `<Error>`,
     /// and REST-JSON bodies with `__type`/`code` and `message`/`Message` (or the
     /// `x-amzn-ErrorType` header).
-    static func errorFromAnswer(status: Int, body: Answer, call: AWSCall, region: String, attempts: Int) -> AWSCallError {
+    static func errorFromAnswer(status: Int, body: Answer, call: AWSCall, region: String, attempts: Int) -> AWSCallFailure {
         var code: String?
         var message: String?
         var bucketRegion = body.bucketRegion
@@ -157,8 +157,8 @@ struct AWSTransport: Sendable {
         } else if !body.data.isEmpty {
             message = String(decoding: body.data.prefix(300), as: UTF8.self)
         }
-        return AWSCallError(
-            kind: AWSCallError.kind(status: status, code: code), action: call.action, service: call.service.iamPrefix,
+        return AWSCallFailure(
+            kind: AWSCallFailure.kind(status: status, code: code), action: call.action, service: call.service.iamPrefix,
             region: region, endpoint: "", code: code, message: message, httpStatus: status, attempts: attempts,
             bucketRegion: bucketRegion)
     }

@@ -53,9 +53,9 @@ struct S3BucketLister: AWSResourceLister {
             do {
                 let call = AWSCall(service: .s3, operation: "GetBucketLocation", query: [("location", "")], bucket: bucket.name)
                 region = Self.region(fromLocationConstraint: try await context.client.restXML(call, region: listing).text)
-            } catch let error as AWSCallError where error.bucketRegion != nil {
+            } catch let error as DiscoveryError where error.awsCall?.bucketRegion != nil {
                 // Asked in the wrong region, S3 says which is right: that is the answer we wanted.
-                region = error.bucketRegion!
+                region = error.awsCall!.bucketRegion!
             } catch {
                 context.report(DiscoveryFailure(scope: "\(type) \(bucket.name)", message: "\(error)"))
                 return nil
@@ -67,7 +67,7 @@ struct S3BucketLister: AWSResourceLister {
         do {
             let call = AWSCall(service: .s3, operation: "GetBucketTagging", query: [("tagging", "")], bucket: bucket.name)
             tags = AWSResource.queryTags(try await context.client.restXML(call, region: region)["TagSet"])
-        } catch let error as AWSCallError where error.code == "NoSuchTagSet" {
+        } catch let error as DiscoveryError where error.awsCall?.code == "NoSuchTagSet" {
             tags = [:]
         } catch {
             context.report(DiscoveryFailure(scope: "\(type) \(bucket.name) in \(region)", message: "\(error)"))

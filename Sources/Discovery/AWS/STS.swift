@@ -56,9 +56,9 @@ struct STS: Sendable {
             expiration: node.string("Expiration").flatMap(AWSTimestamp.parseISO8601))
     }
 
-    private func malformed(_ call: AWSCall, _ why: String) -> AWSCallError {
-        AWSCallError(
+    private func malformed(_ call: AWSCall, _ why: String) -> DiscoveryError {
+        .awsCall(AWSCallFailure(
             kind: .badResponse, action: call.action, service: "sts", region: region, endpoint: "", code: nil, message: why,
-            httpStatus: 200, attempts: 1)
+            httpStatus: 200, attempts: 1))
     }
 }

@@ -51,7 +51,7 @@ public struct WebIdentityCredentialsProvider: AWSCredentialsProvider {
             do {
                 token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             } catch {
-                throw AWSCredentialsError(
+                throw DiscoveryError.noCredentials(
                     "cannot read the web identity token file \(tokenFile): \(error.localizedDescription) (is the service account token projected into the pod?)")
             }
             return try await sts.assumeRoleWithWebIdentity(
@@ -110,7 +110,7 @@ public enum AWSDefaultCredentials {
     ) throws -> any AWSCredentialsProvider {
         if let fixed = StaticCredentialsProvider.environment(env) { return fixed }
         if let web = try WebIdentityCredentialsProvider.environment(env, connection: connection) { return web }
-        throw AWSCredentialsError(
+        throw DiscoveryError.noCredentials(
             "no AWS credentials: set spec.aws.credentialsSecretRef on the DiscoveryJob, or give the operator AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a web identity (AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE, as EKS IRSA sets them)")
     }
 }

@@ -197,7 +197,7 @@ public struct AWSTagWriter: Sendable {
     }
 
     static func describe(_ error: any Error) -> (code: String, message: String) {
-        if let e = error as? AWSCallError { return (e.code ?? e.kind.rawValue, "\(e)") }
+        if let e = (error as? DiscoveryError)?.awsCall { return (e.code ?? e.kind.rawValue, "\(e)") }
         return ("Error", "\(error)")
     }
 }

@@ -44,7 +44,7 @@ struct XMLTree: Sendable {
     func items(_ wrapper: String) -> [XMLTree] { child(wrapper)?.children ?? [] }
 
     /// Parses a document; nil with the parser's reason when it is not well-formed XML.
-    static func parse(_ data: Data) -> Result<XMLTree, XMLParseFailure> {
+    static func parse(_ data: Data) -> Result<XMLTree, DiscoveryError> {
         let builder = XMLTreeBuilder()
         let parser = XMLParser(data: data)
         parser.shouldProcessNamespaces = false
@@ -52,16 +52,10 @@ struct XMLTree: Sendable {
         parser.delegate = builder
         guard parser.parse(), let root = builder.root else {
             let reason = parser.parserError.map { "\($0.localizedDescription)" } ?? "no root element"
-            return .failure(XMLParseFailure(reason: reason, line: parser.lineNumber))
+            return .failure(.malformedXML(reason: reason, line: parser.lineNumber))
         }
         return .success(root)
     }
-}
-
-struct XMLParseFailure: Error, Sendable, CustomStringConvertible {
-    var reason: String
-    var line: Int
-    var description: String { "malformed XML at line \(line): \(reason)" }
 }
 
 /// Builds an `XMLTree` from XMLParser's SAX callbacks. Used from one thread, within `parse`.

@@ -25,11 +25,11 @@ public struct AzureCredentials: Sendable {
 
     /// Workload identity from the environment the Azure Workload Identity webhook sets
     /// (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE).
-    public static func workloadIdentity(environment: [String: String]) throws(AzureConfigurationError) -> AzureCredentials {
+    public static func workloadIdentity(environment: [String: String]) throws(DiscoveryError) -> AzureCredentials {
         let names = ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_FEDERATED_TOKEN_FILE"]
         let missing = names.filter { (environment[$0] ?? "").isEmpty }
         guard missing.isEmpty else {
-            throw AzureConfigurationError(
+            throw DiscoveryError.configuration(
                 "no Azure credentials: set spec.azure.credentialsSecretRef to a Secret with a service principal's tenant_id, client_id and client_secret, or run the operator with Azure workload identity (missing \(missing.joined(separator: ", ")))")
         }
         return AzureCredentials(
@@ -52,7 +52,7 @@ public struct AzureCredentials: Sendable {
         case .federatedTokenFile(let path):
             let assertion: String
             do { assertion = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) } catch {
-                throw AzureConfigurationError(
+                throw DiscoveryError.configuration(
                     "cannot read the federated token file \(path) (AZURE_FEDERATED_TOKEN_FILE): \(error.localizedDescription); is the pod labelled azure.workload.identity/use: \"true\"?")
             }
             fields.append(("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"))
@@ -65,18 +65,11 @@ public struct AzureCredentials: Sendable {
             RESTRequest(
                 method: "POST", url: url, headers: [("Content-Type", "application/x-www-form-urlencoded")], body: RESTClient.form(fields)))
         guard answer.isSuccess, let token = try? JSONDecoder().decode(OAuthTokenAnswer.self, from: answer.body) else {
-            throw CloudSignInError(
+            throw DiscoveryError.signIn(CloudSignInFailure(
                 endpoint: "Microsoft Entra ID token endpoint \(url)", credentials: summary,
                 hint: "check the tenant id, client id and secret in the Secret, or the federated credential of the app registration",
-                answer: answer)
+                answer: answer))
         }
         return token.token
     }
-}
-
-/// Settings that cannot work, worded for the person who wrote the DiscoveryJob.
-public struct AzureConfigurationError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
 }

@@ -17,7 +17,7 @@ public struct AzureResourceGraphProvider: DiscoveryProvider {
     static let apiVersion = "2022-10-01"
     static let api = "Azure Resource Graph resources query"
     static let permission = "Microsoft.ResourceGraph/resources/read and read access to the resources"
-    static let hints = CloudAPIError.Hints(
+    static let hints = CloudAPIFailure.Hints(
         denied: "e.g. the Reader role",
         unauthenticated: "check the tenant of the credentials",
         throttled: "Resource Graph allows 15 queries per 5 seconds per user; run the job less often",
@@ -80,11 +80,11 @@ public struct AzureResourceGraphProvider: DiscoveryProvider {
                 Scope(field: "managementGroups", value: $0, label: "management group \($0)")
             }
         guard !scopes.isEmpty else {
-            throw AzureConfigurationError("nothing to query: set spec.azure.subscriptions or spec.azure.managementGroups")
+            throw DiscoveryError.configuration("nothing to query: set spec.azure.subscriptions or spec.azure.managementGroups")
         }
         let base = Self.trimmed(settings.endpointURL) ?? Self.defaultEndpoint
         guard base.hasPrefix("http://") || base.hasPrefix("https://") else {
-            throw AzureConfigurationError("spec.azure.endpointURL \"\(base)\" is not an http(s) URL")
+            throw DiscoveryError.configuration("spec.azure.endpointURL \"\(base)\" is not an http(s) URL")
         }
         let url = "\(base)/providers/Microsoft.ResourceGraph/resources?api-version=\(Self.apiVersion)"
         var failed: [any Error] = []
@@ -93,10 +93,10 @@ public struct AzureResourceGraphProvider: DiscoveryProvider {
                 for query in Self.queries { try await page(query, scope: scope, url: url, continuation) }
             } catch let error as CancellationError {
                 throw error
-            } catch let error as CloudSignInError {
-                throw error
-            } catch let error as AzureConfigurationError {
-                throw error
+            } catch DiscoveryError.signIn(let failure) {
+                throw DiscoveryError.signIn(failure)
+            } catch DiscoveryError.configuration(let message) {
+                throw DiscoveryError.configuration(message)
             } catch {
                 failed.append(error)
                 continuation.yield(.failure(DiscoveryFailure(scope: "azure \(scope.label)", message: "\(error)")))
@@ -131,14 +131,14 @@ public struct AzureResourceGraphProvider: DiscoveryProvider {
                     headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"), ("Accept", "application/json")],
                     body: Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))))
             guard answer.isSuccess else {
-                let error = CloudAPIError(api: Self.api, scope: scope.label, permission: Self.permission, hints: Self.hints, answer: answer)
-                if pages == 0 { throw error }
+                let error = CloudAPIFailure(api: Self.api, scope: scope.label, permission: Self.permission, hints: Self.hints, answer: answer)
+                if pages == 0 { throw DiscoveryError.cloudAPI(error) }
                 continuation.yield(.failure(DiscoveryFailure(scope: "azure \(scope.label) page \(pages + 1)", message: "\(error)")))
                 return
             }
             let page: Page
             do { page = try JSONDecoder().decode(Page.self, from: answer.body) } catch {
-                throw AzureConfigurationError(
+                throw DiscoveryError.configuration(
                     "\(Self.api) on \(scope.label) answered something that is not a query result (\(error)); is spec.azure.endpointURL Azure Resource Manager?")
             }
             pages += 1

@@ -15,7 +15,7 @@ public struct GCPAssetProvider: DiscoveryProvider {
     public static let defaultEndpoint = "https://cloudasset.googleapis.com"
     static let api = "Cloud Asset API searchAllResources"
     static let permission = "cloudasset.assets.searchAllResources"
-    static let hints = CloudAPIError.Hints(
+    static let hints = CloudAPIFailure.Hints(
         denied: "e.g. roles/cloudasset.viewer, and enable cloudasset.googleapis.com in the caller's project",
         unauthenticated: "check the service-account key or the workload identity binding",
         throttled: "run the job less often; the quota is per caller project",
@@ -64,7 +64,7 @@ public struct GCPAssetProvider: DiscoveryProvider {
         var base = settings.endpointURL?.trimmingCharacters(in: .whitespaces) ?? ""
         if base.isEmpty { base = Self.defaultEndpoint }
         guard base.hasPrefix("http://") || base.hasPrefix("https://") else {
-            throw GCPConfigurationError("spec.gcp.endpointURL \"\(base)\" is not an http(s) URL")
+            throw DiscoveryError.configuration("spec.gcp.endpointURL \"\(base)\" is not an http(s) URL")
         }
         while base.hasSuffix("/") { base.removeLast() }
         return base
@@ -78,10 +78,10 @@ public struct GCPAssetProvider: DiscoveryProvider {
     private func run(_ continuation: AsyncThrowingStream<DiscoveryEvent, any Error>.Continuation) async throws {
         let scopes = settings.scopes.filter { !$0.isEmpty }
         guard !scopes.isEmpty else {
-            throw GCPConfigurationError("no scopes to search: set spec.gcp.scopes (e.g. [organizations/123456789012])")
+            throw DiscoveryError.configuration("no scopes to search: set spec.gcp.scopes (e.g. [organizations/123456789012])")
         }
         for scope in scopes where !Self.validScope(scope) {
-            throw GCPConfigurationError(
+            throw DiscoveryError.configuration(
                 "spec.gcp.scopes: \"\(scope)\" is not organizations/NUMBER, folders/NUMBER or projects/PROJECT_ID")
         }
         let base = try baseURL()
@@ -92,8 +92,8 @@ public struct GCPAssetProvider: DiscoveryProvider {
                 try await search(scope, base: base, continuation)
             } catch let error as CancellationError {
                 throw error
-            } catch let error as CloudSignInError {
-                throw error
+            } catch DiscoveryError.signIn(let failure) {
+                throw DiscoveryError.signIn(failure)
             } catch {
                 failed.append(error)
                 continuation.yield(.failure(DiscoveryFailure(scope: "gcp \(scope)", message: "\(error)")))
@@ -118,14 +118,14 @@ public struct GCPAssetProvider: DiscoveryProvider {
             let answer = try await client.send(
                 RESTRequest(url: url, headers: [("Authorization", "Bearer \(token)"), ("Accept", "application/json")]))
             guard answer.isSuccess else {
-                let error = CloudAPIError(api: Self.api, scope: scope, permission: Self.permission, hints: Self.hints, answer: answer)
-                if pages == 0 { throw error }
+                let error = CloudAPIFailure(api: Self.api, scope: scope, permission: Self.permission, hints: Self.hints, answer: answer)
+                if pages == 0 { throw DiscoveryError.cloudAPI(error) }
                 continuation.yield(.failure(DiscoveryFailure(scope: "gcp \(scope) page \(pages + 1)", message: "\(error)")))
                 return
             }
             let page: Page
             do { page = try JSONDecoder().decode(Page.self, from: answer.body) } catch {
-                throw GCPConfigurationError(
+                throw DiscoveryError.configuration(
                     "\(Self.api) on \(scope) answered something that is not a search result page (\(error)); is spec.gcp.endpointURL the Cloud Asset API?")
             }
             pages += 1

@@ -23,23 +23,23 @@ public struct GCPServiceAccountKey: Sendable {
     public static let defaultTokenURI = "https://oauth2.googleapis.com/token"
 
     /// Reads a key file; the error says what is wrong with it (never the key itself).
-    public init(json: Data, source: String) throws(GCPConfigurationError) {
+    public init(json: Data, source: String) throws(DiscoveryError) {
         let file: File
         do { file = try JSONDecoder().decode(File.self, from: json) } catch {
-            throw GCPConfigurationError("\(source) is not a service-account key file (JSON): \(error)")
+            throw DiscoveryError.configuration("\(source) is not a service-account key file (JSON): \(error)")
         }
         if let type = file.type, type != "service_account" {
-            throw GCPConfigurationError(
+            throw DiscoveryError.configuration(
                 "\(source) holds credentials of type \"\(type)\", not a service-account key (\"type\": \"service_account\"); create a key with gcloud iam service-accounts keys create")
         }
         guard let email = file.client_email, !email.isEmpty else {
-            throw GCPConfigurationError("\(source) has no client_email: it is not a complete service-account key file")
+            throw DiscoveryError.configuration("\(source) has no client_email: it is not a complete service-account key file")
         }
         guard let pem = file.private_key, !pem.isEmpty else {
-            throw GCPConfigurationError("\(source) has no private_key: it is not a complete service-account key file")
+            throw DiscoveryError.configuration("\(source) has no private_key: it is not a complete service-account key file")
         }
         do { privateKey = try _RSA.Signing.PrivateKey(pemRepresentation: pem) } catch {
-            throw GCPConfigurationError("\(source): private_key of \(email) is not an RSA private key in PEM form (\(error))")
+            throw DiscoveryError.configuration("\(source): private_key of \(email) is not an RSA private key in PEM form (\(error))")
         }
         clientEmail = email
         privateKeyID = file.private_key_id
@@ -67,11 +67,4 @@ extension Data {
         base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
-}
-
-/// Settings or a key that cannot work, worded for the person who wrote the DiscoveryJob.
-public struct GCPConfigurationError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
 }

@@ -45,10 +45,10 @@ public enum GCPCredentials: Sendable {
         }
         let answer = try await client.send(request)
         guard answer.isSuccess, let token = try? JSONDecoder().decode(OAuthTokenAnswer.self, from: answer.body) else {
-            throw CloudSignInError(
+            throw DiscoveryError.signIn(CloudSignInFailure(
                 endpoint: api, credentials: summary,
                 hint: "check that the key in the Secret is current (not deleted or disabled), or that the Kubernetes service account is bound to a Google service account for workload identity",
-                answer: answer)
+                answer: answer))
         }
         return token.token
     }

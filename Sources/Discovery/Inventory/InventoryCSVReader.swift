@@ -22,24 +22,24 @@ public struct InventoryCSVReader: Sendable {
 
     public init(source: String) { self.source = source }
 
-    public mutating func feed(_ bytes: UnsafeRawBufferPointer) throws(InventoryError) {
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer) throws(DiscoveryError) {
         var batch: [CSVRecord] = []
         tokenizer.feed(bytes) { batch.append($0) }
         for r in batch { try handle(r) }
     }
 
-    public mutating func feed(_ bytes: some ContiguousBytes) throws(InventoryError) {
+    public mutating func feed(_ bytes: some ContiguousBytes) throws(DiscoveryError) {
         var batch: [CSVRecord] = []
         bytes.withUnsafeBytes { tokenizer.feed($0) { batch.append($0) } }
         for r in batch { try handle(r) }
     }
 
     /// Ends the input. An input without even a header is an error.
-    public mutating func finish() throws(InventoryError) {
+    public mutating func finish() throws(DiscoveryError) {
         var batch: [CSVRecord] = []
         tokenizer.finish { batch.append($0) }
         for r in batch { try handle(r) }
-        if header == nil { throw .badHeader(source: source, reason: "the file is empty") }
+        if header == nil { throw .inventoryBadHeader(source: source, reason: "the file is empty") }
     }
 
     /// Hands over the rows and problems read so far (for paging through a large file).
@@ -48,7 +48,7 @@ public struct InventoryCSVReader: Sendable {
         return result
     }
 
-    private mutating func handle(_ r: CSVRecord) throws(InventoryError) {
+    private mutating func handle(_ r: CSVRecord) throws(DiscoveryError) {
         guard let h = header else {
             header = try parseHeader(r)
             return
@@ -76,8 +76,8 @@ public struct InventoryCSVReader: Sendable {
             region: optional(h.region), tags: tags))
     }
 
-    private mutating func parseHeader(_ r: CSVRecord) throws(InventoryError) -> Header {
-        if let e = r.error { throw .badHeader(source: source, reason: e) }
+    private mutating func parseHeader(_ r: CSVRecord) throws(DiscoveryError) -> Header {
+        if let e = r.error { throw .inventoryBadHeader(source: source, reason: e) }
         var fixed: [String: Int] = [:]
         var tags: [(Int, String)] = []
         var tagKeys = Set<String>()
@@ -86,13 +86,13 @@ public struct InventoryCSVReader: Sendable {
             let lower = column.lowercased()
             if lower.hasPrefix(InventoryRecord.tagColumnPrefix) {
                 let key = String(column.dropFirst(InventoryRecord.tagColumnPrefix.count)).trimmingSpaces
-                guard !key.isEmpty else { throw .badHeader(source: source, reason: "column \(i + 1) is `tag:` without a key") }
+                guard !key.isEmpty else { throw .inventoryBadHeader(source: source, reason: "column \(i + 1) is `tag:` without a key") }
                 guard tagKeys.insert(key).inserted else {
-                    throw .badHeader(source: source, reason: "tag column \(column) appears twice")
+                    throw .inventoryBadHeader(source: source, reason: "tag column \(column) appears twice")
                 }
                 tags.append((i, key))
             } else if InventoryRecord.columns.contains(lower) {
-                guard fixed[lower] == nil else { throw .badHeader(source: source, reason: "column \(lower) appears twice") }
+                guard fixed[lower] == nil else { throw .inventoryBadHeader(source: source, reason: "column \(lower) appears twice") }
                 fixed[lower] = i
             } else {
                 result.problems.append(InventoryProblem(
@@ -102,7 +102,7 @@ public struct InventoryCSVReader: Sendable {
         }
         let missing = ["provider", "id", "type"].filter { fixed[$0] == nil }
         guard missing.isEmpty else {
-            throw .badHeader(source: source, reason: "no \(missing.joined(separator: ", ")) column")
+            throw .inventoryBadHeader(source: source, reason: "no \(missing.joined(separator: ", ")) column")
         }
         return Header(
             count: r.fields.count, provider: fixed["provider"]!, id: fixed["id"]!, type: fixed["type"]!,

@@ -5,14 +5,14 @@ import KubeCore
 /// `name`, `account`, `region`, and a `tags` map. Bad elements are reported with the line their
 /// object starts on; the good ones are kept. Unknown fields are ignored.
 enum InventoryJSONReader {
-    static func read(_ data: Data, source: String) throws(InventoryError) -> InventoryReadResult {
+    static func read(_ data: Data, source: String) throws(DiscoveryError) -> InventoryReadResult {
         let items: [JSONValue]
         do {
             items = try JSONDecoder().decode([JSONValue].self, from: data)
         } catch let DecodingError.typeMismatch(_, context) where context.codingPath.isEmpty {
-            throw .invalidJSON(source: source, reason: "the top level is not an array")
+            throw .inventoryInvalidJSON(source: source, reason: "the top level is not an array")
         } catch {
-            throw .invalidJSON(source: source, reason: Self.describe(error))
+            throw .inventoryInvalidJSON(source: source, reason: Self.describe(error))
         }
         let lines = elementLines(data)
         var result = InventoryReadResult()
@@ -128,7 +128,9 @@ enum InventoryJSONReader {
     }
 }
 
-struct InventoryElementError: Error, ExpressibleByStringLiteral, CustomStringConvertible {
+/// Why one element cannot be used; it never leaves this file (it becomes an `InventoryProblem`, and the
+/// other elements are kept), so it is not a `DiscoveryError`.
+private struct InventoryElementError: Error, ExpressibleByStringLiteral, CustomStringConvertible {
     let description: String
     init(_ s: String) { description = s }
     init(stringLiteral s: String) { description = s }

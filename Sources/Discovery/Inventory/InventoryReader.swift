@@ -27,7 +27,7 @@ public enum InventoryReader {
     }
 
     /// Reads an inventory held in memory (e.g. a ConfigMap key). `source` names it in messages.
-    public static func read(_ data: Data, format: InventoryFormat? = nil, source: String) throws(InventoryError) -> InventoryReadResult {
+    public static func read(_ data: Data, format: InventoryFormat? = nil, source: String) throws(DiscoveryError) -> InventoryReadResult {
         switch format ?? sniff(data) {
         case .json:
             return try InventoryJSONReader.read(data, source: source)
@@ -39,12 +39,12 @@ public enum InventoryReader {
         }
     }
 
-    public static func read(_ text: String, format: InventoryFormat? = nil, source: String) throws(InventoryError) -> InventoryReadResult {
+    public static func read(_ text: String, format: InventoryFormat? = nil, source: String) throws(DiscoveryError) -> InventoryReadResult {
         try read(Data(text.utf8), format: format, source: source)
     }
 
     /// Reads an inventory file. CSV is streamed in chunks, so only the rows are held, not the file.
-    public static func read(path: String, format: InventoryFormat? = nil) throws(InventoryError) -> InventoryReadResult {
+    public static func read(path: String, format: InventoryFormat? = nil) throws(DiscoveryError) -> InventoryReadResult {
         var all = InventoryReadResult()
         try read(path: path, format: format) { page in
             all.records += page.records
@@ -55,29 +55,29 @@ public enum InventoryReader {
 
     /// Streams an inventory file page by page (`onPage` gets the rows and problems of each chunk read).
     public static func read(
-        path: String, format: InventoryFormat? = nil, onPage: (InventoryReadResult) throws(InventoryError) -> Void
-    ) throws(InventoryError) {
+        path: String, format: InventoryFormat? = nil, onPage: (InventoryReadResult) throws(DiscoveryError) -> Void
+    ) throws(DiscoveryError) {
         try read(path: path, format: format, chunkSize: chunkSize, onPage: onPage)
     }
 
     static func read(
-        path: String, format: InventoryFormat?, chunkSize: Int, onPage: (InventoryReadResult) throws(InventoryError) -> Void
-    ) throws(InventoryError) {
+        path: String, format: InventoryFormat?, chunkSize: Int, onPage: (InventoryReadResult) throws(DiscoveryError) -> Void
+    ) throws(DiscoveryError) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .unreadable(source: path, reason: "no such file")
+            throw .inventoryUnreadable(source: path, reason: "no such file")
         }
-        guard !isDirectory.boolValue else { throw .unreadable(source: path, reason: "it is a directory, not a file") }
+        guard !isDirectory.boolValue else { throw .inventoryUnreadable(source: path, reason: "it is a directory, not a file") }
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw .unreadable(source: path, reason: "permission denied or not a regular file")
+            throw .inventoryUnreadable(source: path, reason: "permission denied or not a regular file")
         }
         defer { try? handle.close() }
-        func chunk() throws(InventoryError) -> Data? {
+        func chunk() throws(DiscoveryError) -> Data? {
             do {
                 let d = try handle.read(upToCount: chunkSize)
                 return d?.isEmpty == false ? d : nil
             } catch {
-                throw .unreadable(source: path, reason: "\(error.localizedDescription)")
+                throw .inventoryUnreadable(source: path, reason: "\(error.localizedDescription)")
             }
         }
         let first = try chunk() ?? Data()

@@ -64,23 +64,6 @@ public struct InventoryProblem: Sendable, Hashable, CustomStringConvertible {
     public var failure: DiscoveryFailure { DiscoveryFailure(scope: "\(source) line \(line)", message: reason) }
 }
 
-/// A whole inventory that cannot be read at all; names the file and says what to do.
-public enum InventoryError: Error, Sendable, Hashable, CustomStringConvertible {
-    case unreadable(source: String, reason: String)
-    case badHeader(source: String, reason: String)
-    case invalidJSON(source: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case .unreadable(let s, let r): "cannot read inventory \(s): \(r)"
-        case .badHeader(let s, let r):
-            "inventory \(s) has a bad header: \(r) (expected provider,id,type,name,account,region then tag:KEY columns)"
-        case .invalidJSON(let s, let r):
-            "inventory \(s) is not valid JSON: \(r) (expected an array of objects with provider, id, type, name, account, region and a tags map)"
-        }
-    }
-}
-
 /// What reading an inventory gives: the good rows, in file order, and the rows left out.
 public struct InventoryReadResult: Sendable, Hashable {
     public var records: [InventoryRecord]

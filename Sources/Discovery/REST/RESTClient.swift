@@ -48,7 +48,7 @@ struct RESTClient: Sendable {
             } catch {
                 if Task.isCancelled { throw CancellationError() }
                 guard attempt < retry.maxAttempts else {
-                    throw RESTUnreachable(url: request.url, attempts: attempt, reason: "\(error)")
+                    throw DiscoveryError.unreachable(url: request.url, attempts: attempt, reason: "\(error)")
                 }
                 try await Task.sleep(for: retry.delay(beforeRetry: attempt, using: &rng))
                 continue
@@ -84,15 +84,5 @@ struct RESTClient: Sendable {
     /// `application/x-www-form-urlencoded` body of OAuth token requests.
     static func form(_ fields: [(String, String)]) -> [UInt8] {
         Array(AWSPercentEncoding.formEncode(fields).utf8)
-    }
-}
-
-/// No HTTP answer at all, after the retries.
-struct RESTUnreachable: Error, Sendable, CustomStringConvertible {
-    var url: String
-    var attempts: Int
-    var reason: String
-    var description: String {
-        "cannot reach \(url)\(attempts > 1 ? " after \(attempts) attempts" : ""): \(reason) (check the endpoint URL, DNS and network egress)"
     }
 }

@@ -40,9 +40,9 @@ public struct ResourceApi<Object: Codable & Sendable>: Sendable {
     static func segment(_ s: String) -> String { KubeClient.percentEncode(s) }
 
     private func requireName(_ name: String, _ verb: String) throws {
-        guard !name.isEmpty else { throw KubeError.invalidRequest("\(verb) \(resource): the object has no name") }
+        guard !name.isEmpty else { throw KubeClientError.invalidRequest("\(verb) \(resource): the object has no name") }
         if resource.namespaced && namespace == nil {
-            throw KubeError.invalidRequest("\(verb) \(resource) \"\(name)\": a namespaced kind needs a namespace (this Api lists all namespaces)")
+            throw KubeClientError.invalidRequest("\(verb) \(resource) \"\(name)\": a namespaced kind needs a namespace (this Api lists all namespaces)")
         }
     }
 
@@ -50,13 +50,13 @@ public struct ResourceApi<Object: Codable & Sendable>: Sendable {
 
     func decode<T: Decodable>(_ type: T.Type, _ body: ByteBuffer) throws -> T {
         do { return try KubeJSONDecoder().decode(T.self, from: Array(body.readableBytesView)) } catch {
-            throw KubeError.decoding(type: "\(T.self)", message: "\(error)")
+            throw KubeClientError.decoding(type: "\(T.self)", message: "\(error)")
         }
     }
 
     func encode<T: Encodable>(_ value: T) throws -> ByteBuffer {
         do { return ByteBuffer(data: try KubeJSON.encoder().encode(value)) } catch {
-            throw KubeError.invalidRequest("cannot encode \(T.self): \(error)")
+            throw KubeClientError.invalidRequest("cannot encode \(T.self): \(error)")
         }
     }
 
@@ -70,7 +70,7 @@ public struct ResourceApi<Object: Codable & Sendable>: Sendable {
 
     /// Like `get`, but nil when the object does not exist.
     public func getOptional(_ name: String) async throws -> Object? {
-        do { return try await get(name) } catch let error as KubeError where error.isNotFound { return nil }
+        do { return try await get(name) } catch let error as KubeClientError where error.isNotFound { return nil }
     }
 
     /// One page of a list.
@@ -105,7 +105,7 @@ public struct ResourceApi<Object: Codable & Sendable>: Sendable {
     public func create(_ object: Object, _ params: PostParams = PostParams()) async throws -> Object {
         let obj = accessors.prepareForWrite(object)
         if resource.namespaced && namespace == nil {
-            throw KubeError.invalidRequest("create \(resource): a namespaced kind needs a namespace (this Api lists all namespaces)")
+            throw KubeClientError.invalidRequest("create \(resource): a namespaced kind needs a namespace (this Api lists all namespaces)")
         }
         let r = try await client.send(.init(method: .POST, path: path(), query: params.query, body: try encode(obj), verb: "create", idempotent: false))
         return try decode(Object.self, r.body)
@@ -142,10 +142,10 @@ public struct ResourceApi<Object: Codable & Sendable>: Sendable {
 
     func sendPatch(_ path: String, _ patch: Patch, _ params: PatchParams) async throws -> Object {
         if patch.kind == .apply && (params.fieldManager ?? "").isEmpty {
-            throw KubeError.invalidRequest("server-side apply needs a fieldManager (PatchParams.apply(\"name\"))")
+            throw KubeClientError.invalidRequest("server-side apply needs a fieldManager (PatchParams.apply(\"name\"))")
         }
         if patch.kind != .apply && params.force {
-            throw KubeError.invalidRequest("force is only valid with server-side apply")
+            throw KubeClientError.invalidRequest("force is only valid with server-side apply")
         }
         let r = try await client.send(.init(
             method: .PATCH, path: path, query: params.query, body: ByteBuffer(data: patch.body),

@@ -63,11 +63,11 @@ public struct TLSSettings: Sendable, Hashable {
         return config
     }
 
-    static func validateCertificates(_ pem: [UInt8], error: @autoclosure () -> ConfigError) throws {
+    static func validateCertificates(_ pem: [UInt8], error: @autoclosure () -> KubeClientError) throws {
         guard let certs = try? NIOSSLCertificate.fromPEMBytes(pem), !certs.isEmpty else { throw error() }
     }
 
-    static func validateKey(_ pem: [UInt8], error: @autoclosure () -> ConfigError) throws {
+    static func validateKey(_ pem: [UInt8], error: @autoclosure () -> KubeClientError) throws {
         guard (try? NIOSSLPrivateKey(bytes: pem, format: .pem)) != nil else { throw error() }
     }
 }
@@ -131,8 +131,8 @@ extension ClientConfiguration {
                 return try Kubeconfig.load(paths: [path]).resolve(context: context)
             }
         }
-        throw ConfigError(
-            "no Kubernetes configuration found: pass --kubeconfig, set KUBECONFIG, run in a pod with a service account, or create ~/.kube/config")
+        throw KubeClientError.configuration(.init(
+            "no Kubernetes configuration found: pass --kubeconfig, set KUBECONFIG, run in a pod with a service account, or create ~/.kube/config"))
     }
 
     /// In-cluster configuration from the pod's environment and mounted service account.
@@ -142,24 +142,24 @@ extension ClientConfiguration {
         directory: String = defaultServiceAccountDirectory
     ) throws -> ClientConfiguration {
         guard let host = environment["KUBERNETES_SERVICE_HOST"], !host.isEmpty else {
-            throw ConfigError(file: directory, field: "KUBERNETES_SERVICE_HOST", "not set: not running in a pod")
+            throw KubeClientError.configuration(.init(file: directory, field: "KUBERNETES_SERVICE_HOST", "not set: not running in a pod"))
         }
         guard let port = environment["KUBERNETES_SERVICE_PORT"], !port.isEmpty, Int(port) != nil else {
-            throw ConfigError(file: directory, field: "KUBERNETES_SERVICE_PORT", "not set or not a port number")
+            throw KubeClientError.configuration(.init(file: directory, field: "KUBERNETES_SERVICE_PORT", "not set or not a port number"))
         }
         let hostPart = host.contains(":") ? "[\(host)]" : host
         guard let server = URL(string: "https://\(hostPart):\(port)") else {
-            throw ConfigError(file: directory, field: "KUBERNETES_SERVICE_HOST", "\"\(host)\" does not form a URL")
+            throw KubeClientError.configuration(.init(file: directory, field: "KUBERNETES_SERVICE_HOST", "\"\(host)\" does not form a URL"))
         }
         let tokenPath = directory + "/token"
         guard FileManager.default.isReadableFile(atPath: tokenPath) else {
-            throw ConfigError(file: tokenPath, field: "token", "service-account token is missing or unreadable")
+            throw KubeClientError.configuration(.init(file: tokenPath, field: "token", "service-account token is missing or unreadable"))
         }
         var tls = TLSSettings()
         let caPath = directory + "/ca.crt"
         if let ca = FileManager.default.contents(atPath: caPath) {
             tls.caPEM = Array(ca)
-            try TLSSettings.validateCertificates(tls.caPEM!, error: ConfigError(file: caPath, field: "ca.crt", "does not hold a PEM certificate"))
+            try TLSSettings.validateCertificates(tls.caPEM!, error: KubeClientError.configuration(.init(file: caPath, field: "ca.crt", "does not hold a PEM certificate")))
         }
         var namespace = "default"
         if let ns = FileManager.default.contents(atPath: directory + "/namespace") {

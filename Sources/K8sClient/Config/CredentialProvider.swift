@@ -49,10 +49,10 @@ actor CredentialProvider {
         let stamp = FileStamp(path: path)
         if let cached = fileToken, cached.stamp == stamp, stamp != nil { return cached.token }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError(file: path, field: "tokenFile", "cannot read the token file")
+            throw KubeClientError.configuration(.init(file: path, field: "tokenFile", "cannot read the token file"))
         }
         let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !token.isEmpty else { throw ConfigError(file: path, field: "tokenFile", "the token file is empty") }
+        guard !token.isEmpty else { throw KubeClientError.configuration(.init(file: path, field: "tokenFile", "the token file is empty")) }
         fileToken = (token, stamp)
         return token
     }
@@ -67,7 +67,7 @@ actor CredentialProvider {
             var out = Credentials(authorization: cred.token.map { "Bearer \($0)" })
             if let cert = cred.clientCertificatePEM, let key = cred.clientKeyPEM {
                 do { out.tls = try settings.makeTLSConfiguration(clientCertificate: (cert, key)) } catch {
-                    throw ConfigError(file: spec.source, field: "exec", "credential plugin returned an unusable client certificate or key: \(error)")
+                    throw KubeClientError.configuration(.init(file: spec.source, field: "exec", "credential plugin returned an unusable client certificate or key: \(error)"))
                 }
             }
             return (out, cred.expiration)

@@ -48,9 +48,9 @@ enum ExecCredentialPlugin {
         let output: SpawnedProcess.Output
         do { output = try await SpawnedProcess.runDetached(command: command, arguments: args, environment: env) } catch {
             let hint = config.installHint.map { "; \($0)" } ?? ""
-            throw ConfigError(file: spec.source, field: "exec.command", "cannot run \(command): \(error)\(hint)")
+            throw KubeClientError.configuration(.init(file: spec.source, field: "exec.command", "cannot run \(command): \(error)\(hint)"))
         }
-        let fail = { (message: String) in ConfigError(file: spec.source, field: "exec", message) }
+        let fail = { (message: String) in KubeClientError.configuration(.init(file: spec.source, field: "exec", message)) }
         guard output.status == 0 else {
             let hint = config.installHint.map { "; \($0)" } ?? ""
             throw fail("credential plugin \(command) exited with status \(output.status): \(String(decoding: output.stderr.prefix(2000), as: UTF8.self))\(hint)")

@@ -26,16 +26,16 @@ public struct Kubeconfig: Sendable {
         for path in paths where !path.isEmpty {
             guard FileManager.default.fileExists(atPath: path) else {
                 if skipMissing { continue }
-                throw ConfigError(file: path, "file does not exist")
+                throw KubeClientError.configuration(.init(file: path, "file does not exist"))
             }
             let text: String
             do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-                throw ConfigError(file: path, "cannot read: \(error.localizedDescription)")
+                throw KubeClientError.configuration(.init(file: path, "cannot read: \(error.localizedDescription)"))
             }
             try merged.merge(KubeconfigFile.parse(text, file: path), from: path)
         }
         if merged.files.isEmpty {
-            throw ConfigError(file: paths.joined(separator: ":"), "none of the kubeconfig files exist")
+            throw KubeClientError.configuration(.init(file: paths.joined(separator: ":"), "none of the kubeconfig files exist"))
         }
         return merged
     }
@@ -52,9 +52,9 @@ public struct Kubeconfig: Sendable {
         if currentContext == nil, let c = file.currentContext, !c.isEmpty { currentContext = Sourced(value: c, file: path) }
         func add<V>(_ list: [KubeconfigFile.Named<V>]?, into map: inout [String: Sourced<V>], section: String) throws {
             for (i, entry) in (list ?? []).enumerated() {
-                guard !entry.name.isEmpty else { throw ConfigError(file: path, field: "\(section)[\(i)].name", "name is empty") }
+                guard !entry.name.isEmpty else { throw KubeClientError.configuration(.init(file: path, field: "\(section)[\(i)].name", "name is empty")) }
                 guard let value = entry.value else {
-                    throw ConfigError(file: path, field: "\(section)[\(entry.name)]", "entry has no \(section.dropLast()) body")
+                    throw KubeClientError.configuration(.init(file: path, field: "\(section)[\(entry.name)]", "entry has no \(section.dropLast()) body"))
                 }
                 if map[entry.name] == nil { map[entry.name] = Sourced(value: value, file: path) }
             }
@@ -68,25 +68,25 @@ public struct Kubeconfig: Sendable {
     public func resolve(context override: String? = nil) throws -> ClientConfiguration {
         let fileList = files.joined(separator: ":")
         guard let contextName = override ?? currentContext?.value else {
-            throw ConfigError(file: fileList, field: "current-context", "no current-context is set and no --context was given")
+            throw KubeClientError.configuration(.init(file: fileList, field: "current-context", "no current-context is set and no --context was given"))
         }
         guard let context = contexts[contextName] else {
             let known = contexts.keys.sorted().joined(separator: ", ")
-            throw ConfigError(
+            throw KubeClientError.configuration(.init(
                 file: override == nil ? currentContext?.file : fileList, context: contextName, field: "contexts",
-                "no context named \"\(contextName)\" (known: \(known.isEmpty ? "none" : known))")
+                "no context named \"\(contextName)\" (known: \(known.isEmpty ? "none" : known))"))
         }
         let ctxFile = context.file
         guard let clusterName = context.value.cluster, !clusterName.isEmpty else {
-            throw ConfigError(file: ctxFile, context: contextName, field: "contexts[\(contextName)].context.cluster", "no cluster is set")
+            throw KubeClientError.configuration(.init(file: ctxFile, context: contextName, field: "contexts[\(contextName)].context.cluster", "no cluster is set"))
         }
         guard let cluster = clusters[clusterName] else {
-            throw ConfigError(file: ctxFile, context: contextName, field: "contexts[\(contextName)].context.cluster", "no cluster named \"\(clusterName)\"")
+            throw KubeClientError.configuration(.init(file: ctxFile, context: contextName, field: "contexts[\(contextName)].context.cluster", "no cluster named \"\(clusterName)\""))
         }
         let cFile = cluster.file
         let cField = "clusters[\(clusterName)].cluster"
-        func fail(_ file: String, _ field: String, _ message: String) -> ConfigError {
-            ConfigError(file: file, context: contextName, field: field, message)
+        func fail(_ file: String, _ field: String, _ message: String) -> KubeClientError {
+            KubeClientError.configuration(.init(file: file, context: contextName, field: field, message))
         }
         guard let serverText = cluster.value.server, !serverText.isEmpty else {
             throw fail(cFile, "\(cField).server", "no server is set")
@@ -180,13 +180,13 @@ public struct Kubeconfig: Sendable {
         return dir.isEmpty ? path : (dir as NSString).appendingPathComponent(path)
     }
 
-    static func base64(_ text: String, fail: @autoclosure () -> ConfigError) throws -> [UInt8] {
+    static func base64(_ text: String, fail: @autoclosure () -> KubeClientError) throws -> [UInt8] {
         let cleaned = text.filter { !$0.isWhitespace }
         guard let data = Data(base64Encoded: cleaned) else { throw fail() }
         return Array(data)
     }
 
-    static func readFile(_ path: String, fail: (String) -> ConfigError) throws -> [UInt8] {
+    static func readFile(_ path: String, fail: (String) -> KubeClientError) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw fail(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")
         }

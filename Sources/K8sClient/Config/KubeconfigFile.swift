@@ -112,11 +112,11 @@ extension KubeconfigFile {
             return try YAMLDecoder().decode(KubeconfigFile.self, from: text)
         } catch let error as DecodingError {
             let (path, message) = describe(error)
-            throw ConfigError(file: file, field: path.isEmpty ? nil : path, message)
+            throw KubeClientError.configuration(.init(file: file, field: path.isEmpty ? nil : path, message))
         } catch let error as YamlError {
-            throw ConfigError(file: file, "not valid YAML: \(error)")
+            throw KubeClientError.configuration(.init(file: file, "not valid YAML: \(error)"))
         } catch {
-            throw ConfigError(file: file, "cannot parse: \(error)")
+            throw KubeClientError.configuration(.init(file: file, "cannot parse: \(error)"))
         }
     }
 

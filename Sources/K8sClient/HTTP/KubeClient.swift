@@ -44,7 +44,7 @@ public final class KubeClient: Sendable {
         self.credentials = CredentialProvider(auth: configuration.auth, tls: configuration.tls)
         let server = configuration.server
         guard let scheme = server.scheme, let host = server.host else {
-            throw ConfigError("server URL \(server) has no scheme or host")
+            throw KubeClientError.configuration(.init("server URL \(server) has no scheme or host"))
         }
         let hostPart = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
         self.origin = "\(scheme)://\(hostPart)" + (server.port.map { ":\($0)" } ?? "")
@@ -53,7 +53,7 @@ public final class KubeClient: Sendable {
         self.basePath = path
         if scheme == "https" {
             do { tlsConfiguration = try configuration.tls.makeTLSConfiguration() } catch {
-                throw ConfigError(file: configuration.source, field: "tls", "unusable TLS material: \(error)")
+                throw KubeClientError.configuration(.init(file: configuration.source, field: "tls", "unusable TLS material: \(error)"))
             }
         } else {
             tlsConfiguration = nil
@@ -111,7 +111,7 @@ public final class KubeClient: Sendable {
         return url
     }
 
-    /// Sends a request with rate limiting, credentials, retries; returns the 2xx answer or throws `KubeError`.
+    /// Sends a request with rate limiting, credentials, retries; returns the 2xx answer or throws `KubeClientError`.
     public func send(_ request: Request) async throws -> Response {
         try await perform(request, deadline: configuration.requestTimeout) { response in
             let body = try await response.body.collect(upTo: Self.maxBodyBytes)
@@ -166,7 +166,7 @@ public final class KubeClient: Sendable {
                     try await Task.sleep(for: wait)
                     continue
                 }
-                throw KubeError.transport(method: request.method.rawValue, url: url, message: "\(error)")
+                throw KubeClientError.transport(method: request.method.rawValue, url: url, message: "\(error)")
             }
             let code = Int(response.status.code)
             record(request, code: String(code), since: started)
@@ -178,18 +178,18 @@ public final class KubeClient: Sendable {
                     let answer = try await onSuccess(response)
                     pacing?.release(.answered(latency: ContinuousClock.now - started, representative: representative))
                     return answer
-                } catch let error as KubeError {
+                } catch let error as KubeClientError {
                     pacing?.release(.failed)
                     throw error
                 } catch {
                     pacing?.release(.failed)
                     if error is CancellationError || Task.isCancelled { throw CancellationError() }
-                    throw KubeError.transport(method: request.method.rawValue, url: url, message: "reading the answer: \(error)")
+                    throw KubeClientError.transport(method: request.method.rawValue, url: url, message: "reading the answer: \(error)")
                 }
             }
             let body = (try? await response.body.collect(upTo: 4 << 20)) ?? ByteBuffer()
             let retryAfter = response.headers.first(name: "Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.map { Duration.seconds($0) }
-            let failure = KubeError.from(code: code, body: Data(buffer: body), retryAfter: retryAfter)
+            let failure = KubeClientError.from(code: code, body: Data(buffer: body), retryAfter: retryAfter)
             pacing?.release(code == 429
                 ? .throttled(retryAfter: retryAfter ?? failure.status?.details?.retryAfterSeconds.map { Duration.seconds($0) })
                 : .answered(latency: ContinuousClock.now - started, representative: representative))

@@ -55,7 +55,7 @@ public struct CacheAwareApi<T: KubernetesObject>: Sendable {
         let outcome: DeleteOutcome<T>
         do {
             outcome = try await api.delete(name, params)
-        } catch let error as KubeError where error.isNotFound {
+        } catch let error as KubeClientError where error.isNotFound {
             forget(name)
             throw error
         }
@@ -94,7 +94,7 @@ public struct CacheAwareApi<T: KubernetesObject>: Sendable {
             ownWrites?.record(written)
             if !cache.noteWrite(written) { ownWrites?.discard(written) }
             return written
-        } catch let error as KubeError where error.isNotFound {
+        } catch let error as KubeClientError where error.isNotFound {
             if let name { forget(name) }
             throw error
         }

@@ -4,8 +4,9 @@ import Metrics
 import ServiceLifecycle
 
 /// The controller loop: a work queue of object keys fed by informers, drained by N workers that
-/// call the reconcile function. Level-triggered: a reconcile gets only the key and reads the
-/// current state (from a cache) itself; the queue owns retries, so a reconcile never sleeps.
+/// call the reconcile function. Level-triggered: a reconcile gets the key and reads the current state
+/// from a cache (`CachedObjectReconcile` hands it the cached object after the not-found / being-deleted
+/// guard); the queue owns retries, so a reconcile never sleeps.
 ///
 /// Wire sources before `run()` (controller-runtime's builder, kube-rs's `Controller::new(..).owns(..)`):
 /// `watch` (the primary kind), `owns` (kinds whose controller owner reference points at the primary
@@ -14,7 +15,7 @@ import ServiceLifecycle
 /// parts fire); `resync` (every key again, periodically). `run()` waits for those informers to sync,
 /// then starts the workers (and drains triggers and resyncs), and returns on cancellation, graceful
 /// shutdown (swift-service-lifecycle) or `stop()`: intake stops, in-flight reconciles get
-/// `drainTimeout` to finish, then they are cancelled. See docs/ARCHITECTURE.md ("Controllers").
+/// `drainTimeout` to finish, then they are cancelled. See docs/ARCHITECTURE.md ("The runtime").
 public final class Controller: Service, Sendable {
     public typealias Reconcile = @Sendable (ObjectKey) async throws -> ReconcileResult
 

@@ -292,7 +292,7 @@ public final class EventRecorder: Service, Sendable {
                     _ = try await recorder.api(prior.namespace).patch(prior.name, patch)
                     folded[e.key]?.count = count
                     return
-                } catch let error as KubeError where error.isNotFound {
+                } catch let error as KubeClientError where error.isNotFound {
                     // Expired (events live about an hour) or deleted: start a new one.
                     folded.removeValue(forKey: e.key)
                 }

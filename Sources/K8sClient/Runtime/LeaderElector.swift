@@ -51,17 +51,17 @@ public final class LeaderElector: Sendable {
         }
 
         /// Checks the relations client-go insists on.
-        public func validate() throws(LeaderElectionError) {
+        public func validate() throws(KubeClientError) {
             guard leaseDuration > renewDeadline else {
-                throw .invalidConfiguration("leaseDuration (\(leaseDuration)) must be greater than renewDeadline (\(renewDeadline))")
+                throw .invalidLeaderElection("leaseDuration (\(leaseDuration)) must be greater than renewDeadline (\(renewDeadline))")
             }
             guard renewDeadline > retryPeriod * 1.2 else {
-                throw .invalidConfiguration("renewDeadline (\(renewDeadline)) must be greater than 1.2 × retryPeriod (\(retryPeriod))")
+                throw .invalidLeaderElection("renewDeadline (\(renewDeadline)) must be greater than 1.2 × retryPeriod (\(retryPeriod))")
             }
             guard leaseDuration >= .seconds(1) else {
-                throw .invalidConfiguration("leaseDuration (\(leaseDuration)) must be at least 1s: the Lease stores whole seconds")
+                throw .invalidLeaderElection("leaseDuration (\(leaseDuration)) must be at least 1s: the Lease stores whole seconds")
             }
-            guard !identity.isEmpty else { throw .invalidConfiguration("identity must not be empty") }
+            guard !identity.isEmpty else { throw .invalidLeaderElection("identity must not be empty") }
         }
     }
 
@@ -90,7 +90,7 @@ public final class LeaderElector: Sendable {
     }
     private let observed: Locked<Observation>
 
-    public init(client: KubeClient, _ configuration: Configuration) throws(LeaderElectionError) {
+    public init(client: KubeClient, _ configuration: Configuration) throws(KubeClientError) {
         try configuration.validate()
         self.configuration = configuration
         self.api = Api<Lease>(client: client, namespace: configuration.leaseNamespace)
@@ -221,7 +221,7 @@ public final class LeaderElector: Sendable {
             let updated = try await api.replace(lease)
             observe(updated, at: clock.now)
             return true
-        } catch let error as KubeError where error.isConflict || error.isAlreadyExists {
+        } catch let error as KubeClientError where error.isConflict || error.isAlreadyExists {
             logger.debug("lost a race for the lease", metadata: ["error": "\(error)"])
             return false
         } catch {
@@ -255,7 +255,7 @@ public final class LeaderElector: Sendable {
                 observe(result, at: configuration.clock.now)
                 logger.info("released the lease")
                 return
-            } catch let error as KubeError where error.isConflict && attempt < 3 {
+            } catch let error as KubeClientError where error.isConflict && attempt < 3 {
                 logger.debug("lease changed since we last saw it; reading it again to release it", metadata: ["error": "\(error)"])
                 guard let current = try? await Task.detached(operation: { try await api.get(leaseName) }).value,
                       current.spec?.holderIdentity == identity else { return }
@@ -278,15 +278,5 @@ public final class LeaderElector: Sendable {
     private func setLeading(_ leading: Bool) {
         observed.withLock { $0.leading = leading }
         status.record(leading ? 1 : 0)
-    }
-}
-
-public enum LeaderElectionError: Error, CustomStringConvertible {
-    case invalidConfiguration(String)
-
-    public var description: String {
-        switch self {
-        case .invalidConfiguration(let m): return "leader election: \(m)"
-        }
     }
 }

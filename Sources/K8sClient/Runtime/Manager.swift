@@ -37,7 +37,7 @@ public struct RunnableTask: Runnable {
 
 /// The running parts of an operator, in-process (controller-runtime's `Manager`): one shared cache
 /// keyed by type (one informer per kind, however many controllers read it), the controllers and other
-/// runnables, and leader election. See docs/ARCHITECTURE.md ("Manager").
+/// runnables, and leader election. See docs/ARCHITECTURE.md ("The runtime").
 ///
 /// - Informers and runnables that do not need the leader run on every replica; controllers and leader
 ///   runnables run only while this replica leads. A standby's queues fill from its informers, so a new
@@ -159,12 +159,12 @@ public final class Manager: Sendable {
     }
 
     /// Runs until `stop()`, cancellation, or lost leadership (see `Outcome`). Runs once.
-    public func run() async throws(ManagerError) -> Outcome {
+    public func run() async throws(KubeClientError) -> Outcome {
         let (first, informers, runnables) = state.withLock { s in
             defer { s.started = true }
             return (!s.started, Array(s.informers.values), s.runnables)
         }
-        guard first else { throw .alreadyRun }
+        guard first else { throw .managerAlreadyRun }
         let everywhere = runnables.filter { !$0.needsLeaderElection }
         let leaderOnly = runnables.filter(\.needsLeaderElection)
         let lost = await withDiscardingTaskGroup { group -> Bool in
@@ -232,17 +232,6 @@ public final class Manager: Sendable {
             }
             for runnable in others { await runnable.stop() }
             group.cancelAll()
-        }
-    }
-}
-
-/// Failures of `Manager.run()`.
-public enum ManagerError: Error, CustomStringConvertible {
-    case alreadyRun
-
-    public var description: String {
-        switch self {
-        case .alreadyRun: return "a manager runs once; make a new one (with new informers and controllers) to run again"
         }
     }
 }

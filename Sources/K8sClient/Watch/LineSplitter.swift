@@ -12,11 +12,6 @@ public struct LineSplitter: Sendable {
     /// A line longer than this is an error (a broken stream must not eat all memory).
     public let maxLineBytes: Int
 
-    public struct LineTooLong: Error, CustomStringConvertible {
-        public var limit: Int
-        public var description: String { "a watch event line exceeds \(limit) bytes" }
-    }
-
     public init(maxLineBytes: Int = 256 << 20) {
         self.maxLineBytes = maxLineBytes
     }
@@ -42,7 +37,7 @@ public struct LineSplitter: Sendable {
             }
             guard let end = found else {
                 scanned = buffer.readableBytes
-                if scanned > maxLineBytes { throw LineTooLong(limit: maxLineBytes) }
+                if scanned > maxLineBytes { throw KubeClientError.watchLineTooLong(limit: maxLineBytes) }
                 if scanned == 0 { buffer.clear() }
                 return nil
             }

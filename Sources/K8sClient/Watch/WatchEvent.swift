@@ -55,7 +55,7 @@ public struct WatchEventDecoder<Object: Decodable & Sendable> {
             return try decoder.decode(WatchEventEnvelope<Object>.self, from: line).event
         } catch {
             let preview = String(decoding: line.readableBytesView.prefix(200), as: UTF8.self)
-            throw KubeError.decoding(type: "WatchEvent<\(Object.self)>", message: "\(error) in line starting \(preview)")
+            throw KubeClientError.decoding(type: "WatchEvent<\(Object.self)>", message: "\(error) in line starting \(preview)")
         }
     }
 }

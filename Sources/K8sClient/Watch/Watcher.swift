@@ -95,7 +95,7 @@ public struct Watcher<Object: Codable & Sendable>: AsyncSequence, Sendable {
                         stream = try await api.watch(params, resourceVersion: rv).makeAsyncIterator()
                         watchDelivered = false
                         watchStarted = .now
-                    } catch let error as KubeError where error.isGone {
+                    } catch let error as KubeClientError where error.isGone {
                         logger.info("watch resourceVersion too old (410): relisting", metadata: ["resourceVersion": "\(rv)"])
                         resourceVersion = nil
                         continue
@@ -127,7 +127,7 @@ public struct Watcher<Object: Codable & Sendable>: AsyncSequence, Sendable {
                         advance(version)
                     case .error(let status):
                         stream = nil
-                        let error = KubeError.from(status: status)
+                        let error = KubeClientError.from(status: status)
                         if error.isGone {
                             logger.info("watch expired (410): relisting", metadata: ["resourceVersion": "\(rv)"])
                             resourceVersion = nil

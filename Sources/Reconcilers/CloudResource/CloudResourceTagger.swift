@@ -10,7 +10,8 @@ import TaggingAPI
 /// Reconciles CloudResources: infers their virtual tags with the namespace's compiled rules and the
 /// current model, writes the status only when it changes, and sends suggestions to grouped TagApprovals.
 ///
-/// Registered with the manager by `CloudResourceController` (docs/ARCHITECTURE.md, "Controllers").
+/// Registered with the manager by `register(with:...)` in `CloudResourceController.swift` (docs/ARCHITECTURE.md,
+/// "One CloudResource event, from the watch to the status write").
 /// It tells other controllers what to look at through two triggers: `dependentsChanged` (resources
 /// that inherit from one whose applied tags changed) and `ruleMatchesChanged` (rules whose matched
 /// count moved). Its own status writes are recorded in `ownWrites`, so their echo costs nothing.
@@ -101,8 +102,8 @@ public final class CloudResourceTagger: Sendable {
     // MARK: Rule -> resources
 
     /// The CloudResources `rule` can touch, under its current spec and the last spec seen for it (a narrowed
-    /// rule re-evaluates what it no longer matches; a deleted rule what it matched). For
-    /// `controller.watches(rulesInformer) { tagger.resourcesTouched(by: $0) }`.
+    /// rule re-evaluates what it no longer matches; a deleted rule what it matched). The map function of the
+    /// CloudResource controller's `watches(rules)` (`CloudResourceController.swift`).
     public func resourcesTouched(by rule: TaggingRule) -> [ObjectKey] {
         scope.resourcesTouched(by: rule, stillExists: rules.get(ObjectKey(rule)) != nil)
     }
@@ -206,7 +207,7 @@ public final class CloudResourceTagger: Sendable {
             do {
                 try await batcher.suggest(entry, in: group)
                 metrics.suggested[t.source]?.increment()
-            } catch let error as KubeError where error.isInvalid {
+            } catch let error as KubeClientError where error.isInvalid {
                 // The API server refuses this suggestion (e.g. a key the TagApproval schema does not allow):
                 // retrying cannot help, and the resource's other suggestions must still go out.
                 logger.warning("TagApproval refused; suggestion skipped", metadata: [

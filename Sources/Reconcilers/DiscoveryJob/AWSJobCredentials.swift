@@ -11,18 +11,18 @@ extension DefaultProviders {
     ) async throws -> any AWSCredentialsProvider {
         if let ref = settings.credentialsSecretRef {
             guard let secret = try await references.secret(namespace, ref.name) else {
-                throw ProviderSetupError(reason: "SecretNotFound", "credentials Secret \(namespace)/\(ref.name) not found: create it or fix spec.aws.credentialsSecretRef.name")
+                throw ReconcileError.providerSetup(reason: "SecretNotFound", message: "credentials Secret \(namespace)/\(ref.name) not found: create it or fix spec.aws.credentialsSecretRef.name")
             }
             let idKey = ref.accessKeyIDKey ?? AWSCredentialsSecretRef.defaultAccessKeyIDKey
             let secretKey = ref.secretAccessKeyKey ?? AWSCredentialsSecretRef.defaultSecretAccessKeyKey
             guard let id = secret.string(idKey), !id.isEmpty, let key = secret.string(secretKey), !key.isEmpty else {
-                throw ProviderSetupError(reason: "SecretKeyMissing", "Secret \(namespace)/\(ref.name) needs non-empty keys \"\(idKey)\" and \"\(secretKey)\"")
+                throw ReconcileError.providerSetup(reason: "SecretKeyMissing", message: "Secret \(namespace)/\(ref.name) needs non-empty keys \"\(idKey)\" and \"\(secretKey)\"")
             }
             let token = secret.string(ref.sessionTokenKey ?? AWSCredentialsSecretRef.defaultSessionTokenKey)
             return StaticCredentialsProvider(accessKeyID: id, secretAccessKey: key, sessionToken: token?.isEmpty == true ? nil : token)
         } else {
             do { return try AWSDefaultCredentials.provider() } catch {
-                throw ProviderSetupError(reason: "NoCredentials", "\(error)")
+                throw ReconcileError.providerSetup(reason: "NoCredentials", message: "\(error)")
             }
         }
     }

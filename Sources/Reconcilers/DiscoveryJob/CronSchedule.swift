@@ -6,12 +6,6 @@ import Foundation
 /// @monthly @weekly @daily @midnight @hourly.
 /// As in Vixie cron, when both day-of-month and day-of-week are restricted a day matching either runs.
 public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
-    public struct ParseError: Error, CustomStringConvertible, Equatable {
-        public var expression: String
-        public var problem: String
-        public var description: String { "invalid cron schedule \"\(expression)\": \(problem)" }
-    }
-
     public let expression: String
     let minutes: UInt64  // bit i = minute i
     let hours: UInt64
@@ -23,7 +17,7 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { expression }
 
-    public init(_ expression: String) throws(ParseError) {
+    public init(_ expression: String) throws(ReconcileError) {
         self.expression = expression
         let macros = [
             "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
@@ -33,13 +27,14 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
         let text = macros[trimmed.lowercased()] ?? trimmed
         let fields = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard fields.count == 5 else {
-            throw ParseError(expression: expression, problem: "expected 5 fields (minute hour day-of-month month day-of-week), found \(fields.count)")
+            throw ReconcileError.invalidSchedule(expression: expression, problem: "expected 5 fields (minute hour day-of-month month day-of-week), found \(fields.count)")
         }
-        func field(_ i: Int, _ name: String, _ range: ClosedRange<Int>, names: [String] = []) throws(ParseError) -> UInt64 {
+        func field(_ i: Int, _ name: String, _ range: ClosedRange<Int>, names: [String] = []) throws(ReconcileError) -> UInt64 {
             do {
                 return try Self.parseField(fields[i], range: range, names: names)
             } catch {
-                throw ParseError(expression: expression, problem: "\(name) field \"\(fields[i])\": \(error.problem)")
+                guard case .invalidSchedule(_, let problem) = error else { throw error }
+                throw .invalidSchedule(expression: expression, problem: "\(name) field \"\(fields[i])\": \(problem)")
             }
         }
         minutes = try field(0, "minute", 0...59)
@@ -53,24 +48,24 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
         dowRestricted = !fields[4].hasPrefix("*")
     }
 
-    static func parseField(_ text: String, range: ClosedRange<Int>, names: [String]) throws(ParseError) -> UInt64 {
+    static func parseField(_ text: String, range: ClosedRange<Int>, names: [String]) throws(ReconcileError) -> UInt64 {
         var bits: UInt64 = 0
-        func value(_ s: Substring) throws(ParseError) -> Int {
+        func value(_ s: Substring) throws(ReconcileError) -> Int {
             if let v = Int(s) {
-                guard range.contains(v) else { throw ParseError(expression: "", problem: "\(v) is outside \(range.lowerBound)-\(range.upperBound)") }
+                guard range.contains(v) else { throw ReconcileError.invalidSchedule(expression: text, problem: "\(v) is outside \(range.lowerBound)-\(range.upperBound)") }
                 return v
             }
             // Names count from 1 for months and 0 for weekdays: the range's lower bound.
             if let i = names.firstIndex(of: s.uppercased()) { return i + range.lowerBound }
-            throw ParseError(expression: "", problem: "\"\(s)\" is not a number\(names.isEmpty ? "" : " or a name like \(names[0])")")
+            throw ReconcileError.invalidSchedule(expression: text, problem: "\"\(s)\" is not a number\(names.isEmpty ? "" : " or a name like \(names[0])")")
         }
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-            guard !part.isEmpty else { throw ParseError(expression: "", problem: "empty list item") }
+            guard !part.isEmpty else { throw ReconcileError.invalidSchedule(expression: text, problem: "empty list item") }
             let pieces = part.split(separator: "/", omittingEmptySubsequences: false)
-            guard pieces.count <= 2 else { throw ParseError(expression: "", problem: "more than one '/' in \"\(part)\"") }
+            guard pieces.count <= 2 else { throw ReconcileError.invalidSchedule(expression: text, problem: "more than one '/' in \"\(part)\"") }
             var step = 1
             if pieces.count == 2 {
-                guard let s = Int(pieces[1]), s > 0 else { throw ParseError(expression: "", problem: "step \"\(pieces[1])\" must be a positive number") }
+                guard let s = Int(pieces[1]), s > 0 else { throw ReconcileError.invalidSchedule(expression: text, problem: "step \"\(pieces[1])\" must be a positive number") }
                 step = s
             }
             let base = pieces[0]
@@ -81,7 +76,7 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
             } else if let dash = base.firstIndex(of: "-") {
                 lo = try value(base[..<dash])
                 hi = try value(base[base.index(after: dash)...])
-                guard lo <= hi else { throw ParseError(expression: "", problem: "range \(base) runs backwards") }
+                guard lo <= hi else { throw ReconcileError.invalidSchedule(expression: text, problem: "range \(base) runs backwards") }
             } else {
                 lo = try value(base)
                 hi = pieces.count == 2 ? range.upperBound : lo  // "5/15" means 5-max/15

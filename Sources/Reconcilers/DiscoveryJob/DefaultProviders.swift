@@ -11,21 +11,21 @@ public enum DefaultProviders {
         switch job.spec.provider {
         case .simulated:
             guard let settings = job.spec.simulated else {
-                throw ProviderSetupError(reason: "MissingSettings", "provider simulated needs spec.simulated (count, seed, clouds)")
+                throw ReconcileError.providerSetup(reason: "MissingSettings", message: "provider simulated needs spec.simulated (count, seed, clouds)")
             }
             return SimulatedProvider(settings: settings)
 
         case .inventory:
             guard let settings = job.spec.inventory else {
-                throw ProviderSetupError(reason: "MissingSettings", "provider inventory needs spec.inventory.configMapRef")
+                throw ReconcileError.providerSetup(reason: "MissingSettings", message: "provider inventory needs spec.inventory.configMapRef")
             }
             let ref = settings.configMapRef
             guard let configMap = try await references.configMap(namespace, ref.name) else {
-                throw ProviderSetupError(reason: "ConfigMapNotFound", "inventory ConfigMap \(namespace)/\(ref.name) not found: create it or fix spec.inventory.configMapRef.name")
+                throw ReconcileError.providerSetup(reason: "ConfigMapNotFound", message: "inventory ConfigMap \(namespace)/\(ref.name) not found: create it or fix spec.inventory.configMapRef.name")
             }
             guard let text = configMap.data?[ref.key] ?? configMap.binaryData?[ref.key].map({ String(decoding: $0, as: UTF8.self) }) else {
                 let keys = Array((configMap.data ?? [:]).keys).sorted().joined(separator: ", ")
-                throw ProviderSetupError(reason: "ConfigMapKeyMissing", "ConfigMap \(namespace)/\(ref.name) has no key \"\(ref.key)\" (it has: \(keys.isEmpty ? "none" : keys))")
+                throw ReconcileError.providerSetup(reason: "ConfigMapKeyMissing", message: "ConfigMap \(namespace)/\(ref.name) has no key \"\(ref.key)\" (it has: \(keys.isEmpty ? "none" : keys))")
             }
             let format = settings.format ?? (ref.key.hasSuffix(".json") ? .json : ref.key.hasSuffix(".csv") ? .csv : nil)
             return InventoryProvider(text: text, format: format, source: "ConfigMap \(namespace)/\(ref.name) key \(ref.key)")
@@ -38,7 +38,7 @@ public enum DefaultProviders {
 
         case .aws:
             guard let settings = job.spec.aws else {
-                throw ProviderSetupError(reason: "MissingSettings", "provider aws needs spec.aws with at least one region")
+                throw ReconcileError.providerSetup(reason: "MissingSettings", message: "provider aws needs spec.aws with at least one region")
             }
             let credentials = try await awsCredentials(settings, namespace: namespace, references: references)
             return AWSProvider(settings: settings, credentials: credentials)

@@ -44,11 +44,21 @@ public final class DiscoveryJobReconciler: Sendable {
         // cache before it counts as finished, so a job read after "not running" never shows the claim of a
         // run that has just ended (which would be resumed as if it had been interrupted, and run twice).
         let running = await runs.isRunning(key)
-        guard let job = jobs.get(key), job.metadata.deletionTimestamp == nil else {
-            await runs.cancel(key)
-            return .done
+        let reconcile = CachedObjectReconcile(jobs, gone: { await self.stopRun(of: $0) }) { job in
+            running ? .done : try await self.schedule(job)
         }
-        if running { return .done }
+        return try await reconcile(key)
+    }
+
+    /// A job gone from the cache (or being deleted) has its run in flight cancelled.
+    func stopRun(of key: ObjectKey) async -> ReconcileResult {
+        await runs.cancel(key)
+        return .done
+    }
+
+    /// Starts (or resumes) the run that is due, or records when the next one is and waits for it.
+    func schedule(_ job: DiscoveryJob) async throws -> ReconcileResult {
+        let key = ObjectKey(job)
         let now = self.now()
         let plan: RunPlanner.Plan
         do {

@@ -40,7 +40,7 @@ struct DiscoveryRunExecutor: Sendable {
         var tally = Tally()
         var seen = Set<String>()
         var discovered = 0
-        var setupFailure: ProviderSetupError?
+        var setupFailure: ReconcileError?
         let namespace = job.namespace ?? ""
         let api = CacheAwareApi(client: client, namespace: namespace, cache: resources)
         do {
@@ -73,9 +73,9 @@ struct DiscoveryRunExecutor: Sendable {
         } catch is CancellationError {
             logger.info("discovery run cancelled; the next leader resumes it", metadata: ["job": "\(ObjectKey(job))"])
             return
-        } catch let error as ProviderSetupError {
-            setupFailure = error
-            tally.fail(error.description)
+        } catch ReconcileError.providerSetup(let reason, let message) {
+            setupFailure = .providerSetup(reason: reason, message: message)
+            tally.fail(message)
         } catch {
             tally.fail("\(error)")
         }
@@ -140,7 +140,7 @@ struct DiscoveryRunExecutor: Sendable {
                 case .patch: return .patched
                 case .unchanged: return .unchanged
                 }
-            } catch let error as KubeError where attempt == 0 && (error.isAlreadyExists || error.isConflict) {
+            } catch let error as KubeClientError where attempt == 0 && (error.isAlreadyExists || error.isConflict) {
                 existing = try? await api.api.getOptional(name)
             } catch {
                 return .failed("writing CloudResource \(name) (\(spec.id)): \(error)")
@@ -183,7 +183,7 @@ struct DiscoveryRunExecutor: Sendable {
     }
 
     func attempt(_ what: String, _ tally: inout Tally, _ body: () async throws -> Void) async {
-        do { try await body() } catch let error as KubeError where error.isNotFound {
+        do { try await body() } catch let error as KubeClientError where error.isNotFound {
             // Already gone: nothing to do.
         } catch {
             tally.fail("\(what): \(error)")
@@ -191,7 +191,7 @@ struct DiscoveryRunExecutor: Sendable {
     }
 
     /// Records the run in status (clearing activeRun) with a few retries on conflict.
-    func finish(job: DiscoveryJob, run: DiscoveryRun, setupFailure: ProviderSetupError?) async {
+    func finish(job: DiscoveryJob, run: DiscoveryRun, setupFailure: ReconcileError?) async {
         let api = CacheAwareApi(client: client, namespace: job.namespace ?? "", cache: jobs)
         let ok = run.errors == 0
         for _ in 0..<5 {
@@ -224,7 +224,7 @@ struct DiscoveryRunExecutor: Sendable {
                     Metrics.Timer(label: "vtag_discovery_run_duration_seconds").recordSeconds(finished.timeIntervalSince(run.startedAt))
                 }
                 return
-            } catch let error as KubeError where error.isConflict {
+            } catch let error as KubeClientError where error.isConflict {
                 continue
             } catch {
                 logger.error("could not record the discovery run", metadata: ["job": "\(ObjectKey(job))", "error": "\(error)"])

@@ -10,20 +10,20 @@ enum GCPAndAzureProviders {
                     environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> any DiscoveryProvider {
         let namespace = job.namespace ?? ""
         guard let settings = job.spec.gcp else {
-            throw ProviderSetupError(reason: "MissingSettings", "provider gcp needs spec.gcp with at least one scope")
+            throw ReconcileError.providerSetup(reason: "MissingSettings", message: "provider gcp needs spec.gcp with at least one scope")
         }
         guard let ref = settings.credentialsSecretRef else {
             return GCPAssetProvider(settings: settings, credentials: .metadataServer(environment: environment))
         }
         let secret = try await credentialsSecret(namespace, ref.name, field: "spec.gcp.credentialsSecretRef.name", references)
         guard let text = secret.string(ref.effectiveKey), !text.isEmpty else {
-            throw ProviderSetupError(reason: "SecretKeyMissing", "Secret \(namespace)/\(ref.name) needs a non-empty key \"\(ref.effectiveKey)\" holding a service-account key file (JSON)")
+            throw ReconcileError.providerSetup(reason: "SecretKeyMissing", message: "Secret \(namespace)/\(ref.name) needs a non-empty key \"\(ref.effectiveKey)\" holding a service-account key file (JSON)")
         }
         do {
             let key = try GCPServiceAccountKey(json: Data(text.utf8), source: "Secret \(namespace)/\(ref.name) key \(ref.effectiveKey)")
             return GCPAssetProvider(settings: settings, credentials: .serviceAccountKey(key))
         } catch {
-            throw ProviderSetupError(reason: "InvalidCredentials", error.message)
+            throw ReconcileError.providerSetup(reason: "InvalidCredentials", message: error.description)
         }
     }
 
@@ -31,20 +31,20 @@ enum GCPAndAzureProviders {
                       environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> any DiscoveryProvider {
         let namespace = job.namespace ?? ""
         guard let settings = job.spec.azure else {
-            throw ProviderSetupError(reason: "MissingSettings", "provider azure needs spec.azure with subscriptions or managementGroups")
+            throw ReconcileError.providerSetup(reason: "MissingSettings", message: "provider azure needs spec.azure with subscriptions or managementGroups")
         }
         guard let ref = settings.credentialsSecretRef else {
             do {
                 return AzureResourceGraphProvider(settings: settings, credentials: try AzureCredentials.workloadIdentity(environment: environment))
             } catch {
-                throw ProviderSetupError(reason: "NoCredentials", error.message)
+                throw ReconcileError.providerSetup(reason: "NoCredentials", message: error.description)
             }
         }
         let secret = try await credentialsSecret(namespace, ref.name, field: "spec.azure.credentialsSecretRef.name", references)
         let keys = [ref.effectiveTenantIDKey, ref.effectiveClientIDKey, ref.effectiveClientSecretKey]
         let values = keys.map { secret.string($0) ?? "" }
         guard values.allSatisfy({ !$0.isEmpty }) else {
-            throw ProviderSetupError(reason: "SecretKeyMissing", "Secret \(namespace)/\(ref.name) needs non-empty keys \(keys.map { "\"\($0)\"" }.joined(separator: ", "))")
+            throw ReconcileError.providerSetup(reason: "SecretKeyMissing", message: "Secret \(namespace)/\(ref.name) needs non-empty keys \(keys.map { "\"\($0)\"" }.joined(separator: ", "))")
         }
         return AzureResourceGraphProvider(
             settings: settings, credentials: AzureCredentials(tenantID: values[0], clientID: values[1], proof: .clientSecret(values[2])))
@@ -55,7 +55,7 @@ enum GCPAndAzureProviders {
         _ namespace: String, _ name: String, field: String, _ references: ReferenceReader
     ) async throws -> Secret {
         guard let secret = try await references.secret(namespace, name) else {
-            throw ProviderSetupError(reason: "SecretNotFound", "credentials Secret \(namespace)/\(name) not found: create it or fix \(field)")
+            throw ReconcileError.providerSetup(reason: "SecretNotFound", message: "credentials Secret \(namespace)/\(name) not found: create it or fix \(field)")
         }
         return secret
     }

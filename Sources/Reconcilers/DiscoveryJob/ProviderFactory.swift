@@ -3,19 +3,6 @@ import Foundation
 import K8sClient
 import TaggingAPI
 
-/// Why a job's provider could not be built: a problem in the job's configuration or its
-/// referenced objects, which retrying will not fix until a person acts.
-public struct ProviderSetupError: Error, CustomStringConvertible, Equatable {
-    /// CamelCase reason for conditions and Events: SecretNotFound, ConfigMapKeyMissing, ...
-    public var reason: String
-    public var description: String
-
-    public init(reason: String, _ description: String) {
-        self.reason = reason
-        self.description = description
-    }
-}
-
 /// Reads what a job references (credential Secrets, inventory ConfigMaps) by name — the operator
 /// may `get` them, never list or watch them.
 public struct ReferenceReader: Sendable {

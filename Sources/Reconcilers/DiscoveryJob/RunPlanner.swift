@@ -31,9 +31,9 @@ public enum RunPlanner {
         public var nextScheduleTime: Date?
     }
 
-    public static func plan(job: DiscoveryJob, now: Date) throws(CronSchedule.ParseError) -> Plan {
+    public static func plan(job: DiscoveryJob, now: Date) throws(ReconcileError) -> Plan {
         let status = job.status ?? DiscoveryJobStatus()
-        let schedule = try job.spec.schedule.map { (s) throws(CronSchedule.ParseError) in try CronSchedule(s) }
+        let schedule = try job.spec.schedule.map { (s) throws(ReconcileError) in try CronSchedule(s) }
         let suspended = job.spec.suspend ?? false
         let next = suspended ? nil : schedule?.next(after: now)
 

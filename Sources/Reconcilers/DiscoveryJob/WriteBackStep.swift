@@ -95,15 +95,10 @@ struct WriteBackStep: Sendable {
                 try await api.replaceStatus(current)
                 events?.record(current, reason: "WrittenBack", message: "wrote \(write.tags.keys.sorted().joined(separator: ", ")) onto \(write.arn) (DiscoveryJob \(job))")
                 return
-            } catch let error as KubeError where error.isConflict {
+            } catch let error as KubeClientError where error.isConflict {
                 continue
             }
         }
-        throw RecordingFailure(description: "recording the written-back tags on CloudResource \(name): it kept changing (5 conflicts in a row)")
-    }
-
-    /// Tags written onto a cloud resource that could not be recorded in its CloudResource's status.
-    struct RecordingFailure: Error, CustomStringConvertible {
-        let description: String
+        throw ReconcileError.writeBackNotRecorded(resource: name, conflicts: 5)
     }
 }

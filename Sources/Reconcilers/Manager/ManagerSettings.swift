@@ -85,17 +85,3 @@ extension VTagManager {
         var drainTimeout: Duration { shutdownDeadline * (2.0 / 3.0) }
     }
 }
-
-public enum VTagManagerError: Error, CustomStringConvertible {
-    /// Leadership was lost (the lease could not be renewed): the process should exit so a fresh
-    /// start campaigns again with empty queues, as controller-runtime does.
-    case leadershipLost(lease: String)
-    case alreadyRun
-
-    public var description: String {
-        switch self {
-        case .leadershipLost(let lease): return "lost leadership of Lease \(lease): stopping (a restart campaigns again)"
-        case .alreadyRun: return "a VTagManager runs once; make a new one to run again"
-        }
-    }
-}

@@ -137,7 +137,7 @@ public final class VTagManager: Sendable {
     }
 
     /// Runs until `stop()` (returns normally), cancellation (returns at once), or lost leadership
-    /// (throws `VTagManagerError.leadershipLost`).
+    /// (throws `ReconcileError.leadershipLost`).
     public func run() async throws {
         logger.info("manager starting", metadata: [
             "namespaces": .string(settings.namespaces.isEmpty ? "all" : settings.namespaces.joined(separator: ",")),
@@ -147,12 +147,12 @@ public final class VTagManager: Sendable {
         do {
             outcome = try await manager.run()
         } catch {
-            throw VTagManagerError.alreadyRun
+            throw ReconcileError.managerAlreadyRun
         }
         await discovery.stopRuns()
         if outcome == .leadershipLost, let le = settings.leaderElection {
             logger.error("lost leadership; stopping")
-            throw VTagManagerError.leadershipLost(lease: "\(le.leaseNamespace)/\(le.leaseName)")
+            throw ReconcileError.leadershipLost(lease: "\(le.leaseNamespace)/\(le.leaseName)")
         }
         logger.info("manager stopped")
     }

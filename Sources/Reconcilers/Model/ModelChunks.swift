@@ -51,60 +51,39 @@ enum ModelChunks {
         }
     }
 
-    /// Why a stored model cannot be read; the operator then trains a new one.
-    enum ReadError: Error, CustomStringConvertible, Equatable {
-        case missingAnnotation(configMap: String, annotation: String)
-        case missingChunk(configMap: String, index: Int, of: Int)
-        case mixedVersions(configMap: String, expected: String, found: String)
-        case emptyChunk(configMap: String)
-        case checksumMismatch(expected: String, actual: String, bytes: Int)
-
-        var description: String {
-            switch self {
-            case .missingAnnotation(let cm, let a): return "ConfigMap \(cm) has no valid \(a) annotation"
-            case .missingChunk(let cm, let i, let n): return "chunk \(i) of \(n) (ConfigMap \(cm)) is missing"
-            case .mixedVersions(let cm, let e, let f):
-                return "ConfigMap \(cm) holds model \(f), not \(e) like the first chunk (a save was interrupted)"
-            case .emptyChunk(let cm): return "ConfigMap \(cm) has no binaryData.\(ModelChunks.dataKey)"
-            case .checksumMismatch(let e, let a, let n):
-                return "the \(n) bytes read have SHA-256 \(a), the stored model says \(e): a chunk is damaged or was edited"
-            }
-        }
-    }
-
     /// The chunk count and version the first chunk announces.
-    static func header(_ head: ConfigMap) throws(ReadError) -> (count: Int, version: String) {
+    static func header(_ head: ConfigMap) throws(ReconcileError) -> (count: Int, version: String) {
         let a = head.metadata.annotations ?? [:]
         guard let count = a[Annotation.chunks].flatMap(Int.init), count >= 1, count <= 10_000 else {
-            throw .missingAnnotation(configMap: head.name, annotation: Annotation.chunks)
+            throw .modelChunkUnannotated(configMap: head.name, annotation: Annotation.chunks)
         }
         guard let version = a[Annotation.version], !version.isEmpty else {
-            throw .missingAnnotation(configMap: head.name, annotation: Annotation.version)
+            throw .modelChunkUnannotated(configMap: head.name, annotation: Annotation.version)
         }
         return (count, version)
     }
 
     /// Joins chunks (index order, nil for a missing one) after checking they belong together and
     /// that the whole matches the recorded SHA-256.
-    static func join(_ chunks: [ConfigMap?], base: String) throws(ReadError) -> Data {
-        guard let head = chunks.first ?? nil else { throw .missingChunk(configMap: base, index: 0, of: chunks.count) }
+    static func join(_ chunks: [ConfigMap?], base: String) throws(ReconcileError) -> Data {
+        guard let head = chunks.first ?? nil else { throw .modelChunkMissing(configMap: base, index: 0, count: chunks.count) }
         let (count, version) = try header(head)
         guard let digest = head.metadata.annotations?[Annotation.sha256], !digest.isEmpty else {
-            throw .missingAnnotation(configMap: head.name, annotation: Annotation.sha256)
+            throw .modelChunkUnannotated(configMap: head.name, annotation: Annotation.sha256)
         }
         var payload = Data()
         for i in 0..<count {
             let cmName = name(base: base, index: i)
-            guard i < chunks.count, let chunk = chunks[i] else { throw .missingChunk(configMap: cmName, index: i, of: count) }
+            guard i < chunks.count, let chunk = chunks[i] else { throw .modelChunkMissing(configMap: cmName, index: i, count: count) }
             let found = chunk.metadata.annotations?[Annotation.version] ?? ""
             guard found == version, chunk.metadata.annotations?[Annotation.sha256] == digest else {
-                throw .mixedVersions(configMap: cmName, expected: version, found: found.isEmpty ? "(none)" : found)
+                throw .modelChunksMixed(configMap: cmName, expected: version, found: found.isEmpty ? "(none)" : found)
             }
-            guard let piece = chunk.binaryData?[dataKey] else { throw .emptyChunk(configMap: cmName) }
+            guard let piece = chunk.binaryData?[dataKey] else { throw .modelChunkEmpty(configMap: cmName, key: dataKey) }
             payload.append(piece)
         }
         let actual = sha256(payload)
-        guard actual == digest else { throw .checksumMismatch(expected: digest, actual: actual, bytes: payload.count) }
+        guard actual == digest else { throw .modelChecksumMismatch(expected: digest, actual: actual, bytes: payload.count) }
         return payload
     }
 }

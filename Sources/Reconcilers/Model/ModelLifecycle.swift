@@ -221,7 +221,7 @@ public final class ModelLifecycle: Sendable {
                 do {
                     _ = try await api.create(chunk)
                     return
-                } catch let error as KubeError where error.isAlreadyExists {
+                } catch let error as KubeClientError where error.isAlreadyExists {
                     continue
                 }
             }
@@ -234,11 +234,11 @@ public final class ModelLifecycle: Sendable {
             do {
                 _ = try await api.replace(updated)
                 return
-            } catch let error as KubeError where error.isConflict || error.isNotFound {
+            } catch let error as KubeClientError where error.isConflict || error.isNotFound {
                 continue
             }
         }
-        throw ModelStoreBusy(configMap: "\(settings.modelNamespace)/\(chunk.name)")
+        throw ReconcileError.modelStoreBusy(configMap: "\(settings.modelNamespace)/\(chunk.name)")
     }
 
     func deleteStaleChunks(keeping count: Int, _ api: Api<ConfigMap>) async throws {
@@ -250,7 +250,7 @@ public final class ModelLifecycle: Sendable {
             guard !wanted.contains(cm.name), cm.name.hasPrefix(base + "-"), Int(cm.name.dropFirst(base.count + 1)) != nil else { continue }
             do {
                 _ = try await api.delete(cm.name)
-            } catch let error as KubeError where error.isNotFound {}
+            } catch let error as KubeClientError where error.isNotFound {}
         }
     }
 
@@ -281,7 +281,7 @@ public final class ModelLifecycle: Sendable {
                 "version": "\(model.version)", "location": "\(location)", "bytes": "\(payload.count)", "chunks": "\(count)",
             ])
             return true
-        } catch let error as ModelChunks.ReadError {
+        } catch let error as ReconcileError where error.isStoredModelUnreadable {
             logger.error("stored model is unusable and will be retrained", metadata: ["location": "\(location)", "reason": "\(error)"])
             return false
         } catch let error as DecodingError {
@@ -346,10 +346,4 @@ struct EstateFingerprint: Sendable, Equatable {
         h = (h ^ UInt64(bitPattern: resource.metadata.generation ?? 0)) &* 0x100_0000_01b3
         specs &+= h
     }
-}
-
-/// The model could not be stored: a ConfigMap kept changing under the write.
-struct ModelStoreBusy: Error, CustomStringConvertible {
-    var configMap: String
-    var description: String { "ConfigMap \(configMap) kept changing while the model was stored (another writer?); will retry" }
 }

@@ -175,7 +175,7 @@ public actor ApprovalBatcher {
             if pending.isEmpty && edits.isEmpty { return }
             attempts += 1
             if attempts > 8 {
-                throw TaggerError.approvalContention(group: group.description)
+                throw ReconcileError.approvalContention(group: group.description)
             }
             var chunk = 0
             do {
@@ -215,10 +215,10 @@ public actor ApprovalBatcher {
                     }
                 }
                 return
-            } catch let error as KubeError where error.isConflict || error.isAlreadyExists {
+            } catch let error as KubeClientError where error.isConflict || error.isAlreadyExists {
                 // Our cache was behind (a restart, another writer): read the chunks again and start over.
                 try await refresh(group, upTo: max(chunk, 1), also: Array(edits.keys), api: api)
-            } catch let error as KubeError where error.isNotFound {
+            } catch let error as KubeClientError where error.isNotFound {
                 // Deleted by someone else meanwhile: the writer took its copy out of the cache; start over.
             }
         }
@@ -243,17 +243,5 @@ public actor ApprovalBatcher {
     /// A pending approval (no decision, phase unset or Pending, not being deleted) with room for more.
     static func hasRoom(_ approval: TagApproval) -> Bool {
         isPending(approval) && approval.spec.resources.count < TagApproval.maxResources
-    }
-}
-
-/// Failures of the tagger a retry may fix, with what was going on.
-public enum TaggerError: Error, CustomStringConvertible {
-    case approvalContention(group: String)
-
-    public var description: String {
-        switch self {
-        case .approvalContention(let group):
-            return "could not add to the approvals of \(group): they kept changing while we wrote (retrying later)"
-        }
     }
 }

@@ -37,37 +37,21 @@ struct ResourceStatusUpdater: Sendable {
                 do {
                     let written = try await api.replaceStatus(updated)
                     return .written(written)
-                } catch let error as KubeError where error.isConflict && attempt < attempts {
+                } catch let error as KubeClientError where error.isConflict && attempt < attempts {
                     guard let fresh = try await api.api.getOptional(name) else { return .notFound }
                     current = fresh
-                } catch let error as KubeError where error.isNotFound {
+                } catch let error as KubeClientError where error.isNotFound {
                     return .notFound
-                } catch let error as KubeError where error.isConflict {
-                    throw ApprovalError.conflicts(resource: "\(namespace)/\(name)", attempts: attempts)
+                } catch let error as KubeClientError where error.isConflict {
+                    throw ReconcileError.resourceConflicts(resource: "\(namespace)/\(name)", attempts: attempts)
                 }
             }
         }
-        throw ApprovalError.conflicts(resource: "\(namespace)/\(name)", attempts: attempts)
+        throw ReconcileError.resourceConflicts(resource: "\(namespace)/\(name)", attempts: attempts)
     }
 
     private func cachedOrFetched(_ name: String, namespace: String, api: CacheAwareApi<CloudResource>) async throws -> CloudResource? {
         if let cached = resources.get(name: name, namespace: namespace) { return cached }
         return try await api.api.getOptional(name)
-    }
-}
-
-/// Why applying a decision did not finish; the approval is reconciled again with backoff.
-enum ApprovalError: Error, CustomStringConvertible, Sendable {
-    case conflicts(resource: String, attempts: Int)
-    case incomplete(approval: String, failed: [String: String])
-
-    var description: String {
-        switch self {
-        case .conflicts(let resource, let attempts):
-            return "CloudResource \(resource) kept changing under the write (\(attempts) conflicts in a row); will retry"
-        case .incomplete(let approval, let failed):
-            let sample = failed.sorted { $0.key < $1.key }.prefix(3).map { "\($0.key): \($0.value)" }.joined(separator: "; ")
-            return "approval \(approval): \(failed.count) resource(s) not updated yet (\(sample)); will retry"
-        }
     }
 }

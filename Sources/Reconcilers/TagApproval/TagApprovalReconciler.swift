@@ -56,8 +56,15 @@ public final class TagApprovalReconciler: Sendable {
         self.updater = ResourceStatusUpdater(client: client, resources: resources, attempts: max(1, conflictAttempts))
     }
 
+    /// Reconciles the cached approval `key` (what the controller calls); a gone approval needs nothing: what
+    /// it carried out stays on the resources.
     public func reconcile(_ key: ObjectKey) async throws -> ReconcileResult {
-        guard let approval = approvals.get(key), approval.metadata.deletionTimestamp == nil else { return .done }
+        let reconcile = CachedObjectReconcile(approvals) { try await self.decide($0) }
+        return try await reconcile(key)
+    }
+
+    /// Waits for a decision (or expires the approval), or carries the decision out where it is not yet.
+    func decide(_ approval: TagApproval) async throws -> ReconcileResult {
         guard let decision = approval.status?.decision else { return try await awaitDecision(approval) }
 
         let done: ApprovalPhase = decision == .approved ? .applied : .denied
@@ -142,7 +149,7 @@ public final class TagApprovalReconciler: Sendable {
             try await writeStatus(approval, phase: decision == .approved ? .approved : approval.status?.phase ?? .pending,
                                   appliedCount: decision == .approved ? tally.carrying : approval.status?.appliedCount,
                                   conditions: conditions)
-            throw ApprovalError.incomplete(approval: "\(approval.namespace ?? "")/\(approval.name)", failed: tally.failed)
+            throw ReconcileError.approvalIncomplete(approval: "\(approval.namespace ?? "")/\(approval.name)", failed: tally.failed)
         }
 
         let tag = "\(approval.spec.key)=\(approval.spec.value)"
@@ -246,7 +253,7 @@ public final class TagApprovalReconciler: Sendable {
         do {
             try await api.patchStatus(approval.name, .merge(.object(["status": .object(fields)])))
             return true
-        } catch let error as KubeError where error.isNotFound {
+        } catch let error as KubeClientError where error.isNotFound {
             // Deleted since the cache saw it (the tagger deletes a pending approval it emptied): nothing to keep.
             logger.debug("approval gone before its status was written", metadata: ["approval": "\(approval.namespace ?? "")/\(approval.name)"])
             return false

@@ -64,7 +64,7 @@ struct ClusterSession: Sendable {
 
     /// Runs `body`, turning what the API server answered into errors a person can act on.
     func run<R>(_ what: Operation, _ body: () async throws -> R) async throws -> R {
-        do { return try await body() } catch let error as KubeError {
+        do { return try await body() } catch let error as KubeClientError {
             throw explain(error, what)
         }
     }
@@ -97,7 +97,7 @@ struct ClusterSession: Sendable {
         }
     }
 
-    func explain(_ error: KubeError, _ op: Operation) -> CLIError {
+    func explain(_ error: KubeClientError, _ op: Operation) -> CLIError {
         let scope = op.allNamespaces ? "in all namespaces" : "in namespace \(namespace)"
         let target = op.name.map { "\(Self.kind(of: op.resource)) \"\($0)\"" } ?? op.resource
         switch error {

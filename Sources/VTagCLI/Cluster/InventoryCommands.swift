@@ -112,7 +112,7 @@ struct ImportCommand: AsyncParsableCommand {
                         guard let before else { return RowOutcome(name: name, outcome: .created) }
                         return RowOutcome(name: name, outcome: written.metadata.resourceVersion == before ? .unchanged : .updated)
                     } catch let error as CLIError {
-                        return RowOutcome(name: name, outcome: .failed(error.message))
+                        return RowOutcome(name: name, outcome: .failed(error.description))
                     }
                 }
             }

@@ -48,7 +48,7 @@ enum EstateSource {
         case .inventory(let path):
             let data: Data
             do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-                throw InventoryError.unreadable(source: path, reason: (error as NSError).localizedDescription)
+                throw DiscoveryError.inventoryUnreadable(source: path, reason: (error as NSError).localizedDescription)
             }
             return InventoryProvider(data: data, format: InventoryReader.format(ofPath: path), source: path)
         case .simulated(let count, let seed, let clouds):
@@ -64,14 +64,14 @@ enum EstateSource {
         let docs = try ManifestFiles.documents(inFile: path)
         let jobs = docs.filter { $0.kind == "DiscoveryJob" }
         guard jobs.count == 1, let doc = jobs.first else {
-            throw ManifestError(file: path, message: jobs.isEmpty
+            throw CLIError.manifest(file: path, message: jobs.isEmpty
                 ? "holds no DiscoveryJob (kind: DiscoveryJob, apiVersion: \(VTag.apiVersion))"
                 : "holds \(jobs.count) DiscoveryJobs (\(jobs.map(\.name).joined(separator: ", "))): put the one to plan in a file of its own")
         }
         var job = try doc.decode(DiscoveryJob.self)
         let violations = job.spec.admissionViolations()
         if !violations.isEmpty {
-            throw ManifestError(file: path, line: doc.line, message: "DiscoveryJob \"\(doc.name)\" would be refused: "
+            throw CLIError.manifest(file: path, line: doc.line, message: "DiscoveryJob \"\(doc.name)\" would be refused: "
                 + violations.map(\.description).joined(separator: "; "))
         }
         var secrets = try docs.filter { $0.kind == "Secret" }.map { try $0.decode(Secret.self) }
@@ -99,17 +99,17 @@ enum EstateSource {
             configMap: { _, name in configMaps.first { $0.metadata.name == name } })
         do {
             return try await DefaultProviders.factory(job, references)
-        } catch let error as ProviderSetupError {
+        } catch let error as ReconcileError {
             switch error.reason {
             case "ConfigMapNotFound":
                 let ref = job.spec.inventory?.configMapRef
-                throw ManifestError(file: path, line: doc.line, message: "the job reads ConfigMap \(ref?.name ?? "?") key \(ref?.key ?? "?"), which is not in this file: with no cluster, put the ConfigMap in the same file as the job (after a --- line), or plan the inventory file itself with --inventory")
+                throw CLIError.manifest(file: path, line: doc.line, message: "the job reads ConfigMap \(ref?.name ?? "?") key \(ref?.key ?? "?"), which is not in this file: with no cluster, put the ConfigMap in the same file as the job (after a --- line), or plan the inventory file itself with --inventory")
             case "NoCredentials" where job.spec.provider == .azure:
-                throw ManifestError(file: path, line: doc.line, message: "no Azure credentials: plan --job runs the discovery from this machine; put the job's Secret in the same file, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET in the environment")
+                throw CLIError.manifest(file: path, line: doc.line, message: "no Azure credentials: plan --job runs the discovery from this machine; put the job's Secret in the same file, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET in the environment")
             case "NoCredentials":
-                throw ManifestError(file: path, line: doc.line, message: "no AWS credentials: plan --job runs the discovery from this machine; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials) in the environment")
+                throw CLIError.manifest(file: path, line: doc.line, message: "no AWS credentials: plan --job runs the discovery from this machine; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials) in the environment")
             default:
-                throw ManifestError(file: path, line: doc.line, message: error.description)
+                throw CLIError.manifest(file: path, line: doc.line, message: error.description)
             }
         }
     }

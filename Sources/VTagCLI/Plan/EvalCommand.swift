@@ -83,7 +83,7 @@ struct EvalCommand: AsyncParsableCommand {
                 seed: seed, count: n, clouds: cloudList, options: realWorld ? .realWorld : EstateOptions()).generate()
             return Input(resources: estate.map(\.spec), truth: estate.map(\.truth), problems: [])
         }
-        // An unreadable file throws InventoryError, whose message names the file.
+        // An unreadable file throws DiscoveryError.inventoryUnreadable, whose message names the file.
         let read = try InventoryReader.read(path: inventory!, format: format.map { InventoryFormat(rawValue: $0.rawValue)! })
         return Input(resources: read.records.map(\.spec), truth: nil, problems: read.problems)
     }

@@ -18,7 +18,7 @@ enum PlanCloudCredentials {
             guard !inFile(job.spec.gcp?.credentialsSecretRef?.name), let path = env["GOOGLE_APPLICATION_CREDENTIALS"], !path.isEmpty else { return }
             let text: String
             do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-                throw ManifestError(file: path, message: "GOOGLE_APPLICATION_CREDENTIALS names a file that cannot be read: \(error.localizedDescription)")
+                throw CLIError.manifest(file: path, message: "GOOGLE_APPLICATION_CREDENTIALS names a file that cannot be read: \(error.localizedDescription)")
             }
             Console.current.note("note: plan uses the service-account key in GOOGLE_APPLICATION_CREDENTIALS (\(path))")
             secrets.append(Secret(metadata: ObjectMeta(name: secretName), stringData: [GCPCredentialsSecretRef.defaultKey: text]))

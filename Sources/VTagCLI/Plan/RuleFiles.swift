@@ -3,14 +3,6 @@ import K8sClient
 import KubeCore
 import TaggingAPI
 
-/// A manifest that cannot be used, naming the file, the document and the line it starts on.
-struct ManifestError: Error, CustomStringConvertible {
-    var file: String
-    var line: Int?
-    var message: String
-    var description: String { "\(file)\(line.map { " line \($0)" } ?? ""): \(message)" }
-}
-
 /// One YAML document of a manifest file, with the line it starts on (for errors a person can find).
 struct ManifestDocument {
     var file: String
@@ -21,7 +13,7 @@ struct ManifestDocument {
 
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
         do { return try KubeJSON.decoder().decode(T.self, from: value.serialized()) } catch {
-            throw ManifestError(file: file, line: line, message: "\(kind ?? "document") \"\(name)\" does not fit the schema: \(Self.describe(error))")
+            throw CLIError.manifest(file: file, line: line, message: "\(kind ?? "document") \"\(name)\" does not fit the schema: \(Self.describe(error))")
         }
     }
 
@@ -46,7 +38,7 @@ enum ManifestFiles {
         for path in paths {
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-                throw ManifestError(file: path, message: "no such file or folder")
+                throw CLIError.manifest(file: path, message: "no such file or folder")
             }
             let files: [String]
             if isDir.boolValue {
@@ -64,7 +56,7 @@ enum ManifestFiles {
     static func documents(inFile file: String) throws -> [ManifestDocument] {
         let text: String
         do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
-            throw ManifestError(file: file, message: "cannot read: \(error.localizedDescription)")
+            throw CLIError.manifest(file: file, message: "cannot read: \(error.localizedDescription)")
         }
         return try documents(text: text, file: file)
     }
@@ -90,14 +82,14 @@ enum ManifestFiles {
         for chunk in chunks {
             let values: [JSONValue]
             do { values = try YAMLDocuments.parse(chunk.text) } catch {
-                throw ManifestError(file: file, line: chunk.line, message: "not valid YAML: \(error)")
+                throw CLIError.manifest(file: file, line: chunk.line, message: "not valid YAML: \(error)")
             }
             // The document starts at its first non-blank, non-comment line.
             let offset = chunk.text.split(separator: "\n", omittingEmptySubsequences: false)
                 .firstIndex { l in let t = l.trimmingCharacters(in: .whitespaces); return !t.isEmpty && !t.hasPrefix("#") } ?? 0
             for v in values {
                 guard case .object = v else {
-                    throw ManifestError(file: file, line: chunk.line + offset, message: "expected a Kubernetes object (a YAML mapping)")
+                    throw CLIError.manifest(file: file, line: chunk.line + offset, message: "expected a Kubernetes object (a YAML mapping)")
                 }
                 out.append(ManifestDocument(file: file, line: chunk.line + offset, value: v))
             }
@@ -113,15 +105,15 @@ enum ManifestFiles {
         for doc in try documents(at: paths) where doc.kind == "TaggingRule" {
             let rule = try doc.decode(TaggingRule.self)
             guard let name = rule.metadata.name, !name.isEmpty else {
-                throw ManifestError(file: doc.file, line: doc.line, message: "TaggingRule has no metadata.name")
+                throw CLIError.manifest(file: doc.file, line: doc.line, message: "TaggingRule has no metadata.name")
             }
             let violations = rule.spec.admissionViolations()
             if !violations.isEmpty {
-                throw ManifestError(file: doc.file, line: doc.line, message: "TaggingRule \"\(name)\" would be refused: "
+                throw CLIError.manifest(file: doc.file, line: doc.line, message: "TaggingRule \"\(name)\" would be refused: "
                     + violations.map(\.description).joined(separator: "; "))
             }
             if let first = seen[name] {
-                throw ManifestError(file: doc.file, line: doc.line,
+                throw CLIError.manifest(file: doc.file, line: doc.line,
                                     message: "TaggingRule \"\(name)\" is defined twice (first at \(first.file) line \(first.line))")
             }
             seen[name] = doc

@@ -1,7 +1,8 @@
 import Foundation
 
-/// A GCP or Azure API call that failed (after retries), naming the API, the scope and what to grant.
-public struct CloudAPIError: Error, Sendable, CustomStringConvertible {
+/// A GCP or Azure API call that failed (after retries), naming the API, the scope and what to grant
+/// (thrown as `DiscoveryError.cloudAPI`).
+public struct CloudAPIFailure: Sendable, CustomStringConvertible {
     /// What a person can do about each kind of failure, in the cloud's own terms.
     struct Hints: Sendable {
         /// After "grant PERMISSION on SCOPE".
@@ -70,8 +71,8 @@ public struct CloudAPIError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// A token endpoint refused to sign in: nothing can be listed, so the run fails.
-public struct CloudSignInError: Error, Sendable, CustomStringConvertible {
+/// A token endpoint refused to sign in: nothing can be listed, so the run fails (thrown as `DiscoveryError.signIn`).
+public struct CloudSignInFailure: Sendable, CustomStringConvertible {
     /// e.g. "OAuth token exchange at https://oauth2.googleapis.com/token".
     public var endpoint: String
     /// Who tried, e.g. "service account a@b.iam.gserviceaccount.com".

@@ -1,5 +1,5 @@
-/// A failed AWS call, classified so the message tells a person what to do.
-public struct AWSCallError: Error, Sendable, CustomStringConvertible {
+/// A failed AWS call, classified so the message tells a person what to do (thrown as `DiscoveryError.awsCall`).
+public struct AWSCallFailure: Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable {
         /// The key, secret, token or signature was not accepted.
         case credentialsRejected
