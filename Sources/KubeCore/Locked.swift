@@ -14,6 +14,11 @@ import Darwin
 /// that noise. pthread mutexes are intercepted, so a clean `swift test --sanitize=thread` run means
 /// something. The price is one heap allocation per lock, paid once at creation.
 ///
+/// The mutex uses priority inheritance (`PTHREAD_PRIO_INHERIT`), as `Mutex` does on Linux (FUTEX_LOCK_PI):
+/// an unlock hands the lock to the thread waiting longest. A plain pthread mutex lets the unlocking thread
+/// take it straight back, and the test server's event-loop threads, taking its cluster lock request after
+/// request, then starved the two cooperative threads of a test run for over a minute.
+///
 /// The API mirrors `Mutex`: the value goes in with `sending`, comes out only through `withLock`.
 public final class Locked<Value: ~Copyable>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
@@ -23,7 +28,11 @@ public final class Locked<Value: ~Copyable>: @unchecked Sendable {
         value = initialValue
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
-        let status = pthread_mutex_init(mutex, nil)
+        var attributes = pthread_mutexattr_t()
+        pthread_mutexattr_init(&attributes)
+        defer { pthread_mutexattr_destroy(&attributes) }
+        pthread_mutexattr_setprotocol(&attributes, Int32(PTHREAD_PRIO_INHERIT))
+        let status = pthread_mutex_init(mutex, &attributes)
         precondition(status == 0, "pthread_mutex_init failed with \(status)")
     }
 
