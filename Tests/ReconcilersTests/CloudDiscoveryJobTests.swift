@@ -42,7 +42,8 @@ extension DiscoveryJobReconcilerTests {
                 spec: DiscoveryJobSpec(provider: .gcp, gcp: GCPDiscoverySettings(
                     scopes: ["organizations/1001", "folders/2002"], credentialsSecretRef: GCPCredentialsSecretRef(name: "gcp-key"),
                     endpointURL: endpoint))))
-            try await eventually("the gcp run") { try await jobs.get("gcp").status?.lastRun?.finishedAt != nil }
+            // A bound, not a measurement: signing and TLS are slow under ThreadSanitizer on a loaded machine.
+            try await eventually("the gcp run", timeout: .seconds(300)) { try await jobs.get("gcp").status?.lastRun?.finishedAt != nil }
 
             let run = try #require(try await jobs.get("gcp").status?.lastRun)
             #expect(run.discovered == 31)
@@ -88,7 +89,7 @@ extension DiscoveryJobReconcilerTests {
                 spec: DiscoveryJobSpec(provider: .azure, azure: AzureDiscoverySettings(
                     subscriptions: [denied, prod], credentialsSecretRef: AzureCredentialsSecretRef(name: "azure-sp"),
                     endpointURL: endpoint, authorityURL: endpoint))))
-            try await eventually("the azure run") { try await jobs.get("azure").status?.lastRun?.finishedAt != nil }
+            try await eventually("the azure run", timeout: .seconds(300)) { try await jobs.get("azure").status?.lastRun?.finishedAt != nil }
 
             let run = try #require(try await jobs.get("azure").status?.lastRun)
             #expect(run.discovered == 21)
