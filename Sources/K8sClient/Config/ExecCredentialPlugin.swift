@@ -45,14 +45,13 @@ enum ExecCredentialPlugin {
         env["KUBERNETES_EXEC_INFO"] = String(decoding: try KubeJSON.encoder().encode(info), as: UTF8.self)
 
         let args = config.args ?? []
+        let hint = config.installHint.map { "; \($0)" } ?? ""
         let output: SpawnedProcess.Output
         do { output = try await SpawnedProcess.runDetached(command: command, arguments: args, environment: env) } catch {
-            let hint = config.installHint.map { "; \($0)" } ?? ""
             throw KubeClientError.configuration(.init(file: spec.source, field: "exec.command", "cannot run \(command): \(error)\(hint)"))
         }
         let fail = { (message: String) in KubeClientError.configuration(.init(file: spec.source, field: "exec", message)) }
         guard output.status == 0 else {
-            let hint = config.installHint.map { "; \($0)" } ?? ""
             throw fail("credential plugin \(command) exited with status \(output.status): \(String(decoding: output.stderr.prefix(2000), as: UTF8.self))\(hint)")
         }
         let answer: ExecCredential
