@@ -202,8 +202,11 @@ public struct KeyModel: Sendable {
 
     /// `ids` as for `rank(ids:_:opaqueName:excluded:)`.
     func evidence(ids: [Int32], _ features: [String], value: Int, limit: Int = 3) -> [String] {
-        var scored: [(String, Double)] = []
-        for (f, fi) in zip(features, ids) {
+        // The best `limit` kept in order as they are found (by score, then name), by position in `features`:
+        // a prediction has a dozen features and needs three, so nothing else is copied or sorted.
+        var best: [(feature: Int, score: Double)] = []
+        best.reserveCapacity(limit + 1)
+        for (f, fi) in ids.enumerated() {
             guard fi >= 0 else { continue }
             var mine = 0.0, all = 0.0
             for p in postings[Int(fi)] {
@@ -211,9 +214,16 @@ public struct KeyModel: Sendable {
                 if Int(p.value) == value { mine = Double(p.count) }
             }
             guard mine > 0 else { continue }
-            scored.append((f, mine / all + mine / 1e6))
+            let score = mine / all + mine / 1e6
+            var at = best.count
+            while at > 0, score != best[at - 1].score ? score > best[at - 1].score : features[f] < features[best[at - 1].feature] {
+                at -= 1
+            }
+            guard at < limit else { continue }
+            best.insert((f, score), at: at)
+            if best.count > limit { best.removeLast() }
         }
-        return scored.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(limit).map(\.0)
+        return best.map { features[$0.feature] }
     }
 }
 

@@ -14,10 +14,14 @@ struct KeyModelTrainer {
         var value: String
         /// The example's held-out fold in each scheme (by deployment, by account: see `TagModel.train`).
         var folds: [Int]
+        /// `features.features(for: key)` as numbers of `FeatureNumbers` (each string hashed once for all keys).
+        var ids: [Int32]
     }
 
     var key: String
     var options: TrainingOptions
+    /// The feature strings of `Example.ids`.
+    var names: [String]
 
     func train(_ examples: [Example]) -> KeyModel {
         let folds = options.folds
@@ -26,21 +30,21 @@ struct KeyModelTrainer {
         let valueIndex = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, $0) })
 
         // Feature lists, and how often each feature occurs (rare ones are dropped: they cost space, not accuracy).
-        let lists = examples.map { $0.features.features(for: key) }
-        // Each feature string is hashed once, here: numbered as first seen, then the kept ones renumbered in
-        // name order (`seenLists` and the tables by seen number replace string lookups below).
-        var seenIndex: [String: Int32] = [:]
+        // Numbered as first seen for this key, then the kept ones renumbered in name order (`seenLists` and the
+        // tables by seen number replace string lookups below).
+        var seenOf = [Int32](repeating: -1, count: names.count)
         var seenNames: [String] = []
         var seenCounts: [Int] = []
-        let seenLists: [[Int32]] = lists.map { list in
-            list.map { f in
-                if let i = seenIndex[f] {
-                    seenCounts[Int(i)] += 1
-                    return i
+        let seenLists: [[Int32]] = examples.map { e in
+            e.ids.map { g in
+                let known = seenOf[Int(g)]
+                if known >= 0 {
+                    seenCounts[Int(known)] += 1
+                    return known
                 }
                 let i = Int32(seenNames.count)
-                seenIndex[f] = i
-                seenNames.append(f)
+                seenOf[Int(g)] = i
+                seenNames.append(names[Int(g)])
                 seenCounts.append(1)
                 return i
             }
@@ -253,5 +257,38 @@ public struct TrainingOptions: Codable, Sendable, Hashable {
         self.folds = max(2, folds)
         self.maximumCalibrationExamples = maximumCalibrationExamples
         self.minimumFeatureCount = max(1, minimumFeatureCount)
+    }
+}
+
+/// Feature strings numbered as first seen, so that training hashes each string once for all its keys (the
+/// trainer of each key reads the numbers).
+struct FeatureNumbers {
+    private(set) var names: [String] = []
+    private var index: [String: Int32] = [:]
+
+    /// A resource's features as numbers: the key-independent ones, and each known tag's with its key.
+    struct Encoded {
+        var base: [Int32]
+        var tags: [(key: String, id: Int32)]
+
+        /// The numbers of `ResourceFeatures.features(for: key)`, in its order.
+        func ids(for key: String) -> [Int32] {
+            var out = base
+            out.reserveCapacity(base.count + tags.count)
+            for t in tags where t.key != key { out.append(t.id) }
+            return out
+        }
+    }
+
+    mutating func encode(_ features: ResourceFeatures) -> Encoded {
+        Encoded(base: features.base.map { number($0) }, tags: features.tags.map { (key: $0.key, id: number($0.feature)) })
+    }
+
+    private mutating func number(_ feature: String) -> Int32 {
+        if let known = index[feature] { return known }
+        let n = Int32(names.count)
+        index[feature] = n
+        names.append(feature)
+        return n
     }
 }
