@@ -31,6 +31,13 @@ public struct KeyModel: Sendable {
     public internal(set) var pooled: IsotonicCalibration
     /// Whether a feature identifies owners (account, name words, tags) rather than describing the kind of resource.
     var informative: [Bool]
+    /// The weights of features seen with many of the values (provider, type, region, common words), which carry
+    /// most postings, also as rows indexed by value: `rank` adds such a row in one vector pass instead of
+    /// scattering its postings (a value the feature lacks weighs 0, and adding 0 changes no score).
+    /// `denseRow[feature]` is its row in `denseWeights` (rows of `values.count`), -1 for none. Empty after
+    /// `learn` changes counts: `rank` then scatters every feature's postings, as it would without rows.
+    var denseRow: [Int32]
+    var denseWeights: [Double]
 
     static let smoothing = 0.5
     /// How much the share of each value in the learned examples counts. The resources without a value are
@@ -49,11 +56,26 @@ public struct KeyModel: Sendable {
         self.calibrations = calibrations
         self.pooled = pooled
         self.informative = featureNames.map(EvidenceGroup.isInformative)
+        (self.denseRow, self.denseWeights) = Self.denseRows(postings, weights: postingWeights, values: values.count)
         self.featureIndex = Dictionary(uniqueKeysWithValues: featureNames.enumerated().map { ($1, Int32($0)) })
         self.valueIndex = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, Int32($0)) })
     }
 
     public var exampleCount: Double { docs.reduce(0, +) }
+
+    /// See `denseRow`: features with postings for at least a quarter of the values (of eight or more).
+    static func denseRows(_ postings: [[Posting]], weights: [[Double]], values: Int) -> (rows: [Int32], weights: [Double]) {
+        guard values >= 8 else { return ([], []) }
+        var rows = [Int32](repeating: -1, count: postings.count)
+        var dense: [Double] = []
+        for (fi, list) in postings.enumerated() where list.count * 4 >= values {
+            rows[fi] = Int32(dense.count / values)
+            dense.append(contentsOf: repeatElement(0, count: values))
+            let base = dense.count - values
+            for (j, p) in list.enumerated() where p.count > 0 { dense[base + Int(p.value)] = weights[fi][j] }
+        }
+        return (rows, dense)
+    }
 
     /// What a posting of `count` adds to its value's score (0 when the count is not positive: no evidence).
     static func weight(_ p: Posting) -> Double { p.count > 0 ? log1p(Double(p.count) / smoothing) : 0 }
@@ -88,6 +110,11 @@ public struct KeyModel: Sendable {
             valueIndex[value] = v
         }
         docs[Int(v)] = max(0, docs[Int(v)] + weight)
+        // The rows would need the changes below: dropped until the next training (predictions scatter postings).
+        if !denseRow.isEmpty {
+            denseRow = []
+            denseWeights = []
+        }
         for f in features {
             let fi: Int32
             if let existing = featureIndex[f] {
@@ -140,6 +167,15 @@ public struct KeyModel: Sendable {
             }
             known += 1
             if informative[Int(fi)] { informativeKnown.append(fi) }
+            if !denseRow.isEmpty, denseRow[Int(fi)] >= 0 {
+                let row = Int(denseRow[Int(fi)]) * scores.count
+                denseWeights.withUnsafeBufferPointer { weights in
+                    scores.withUnsafeMutableBufferPointer { scores in
+                        for c in scores.indices { scores[c] += weights[row + c] }
+                    }
+                }
+                continue
+            }
             let weights = postingWeights[Int(fi)]
             for (j, p) in postings[Int(fi)].enumerated() where p.count > 0 {
                 scores[Int(p.value)] += weights[j]

@@ -130,6 +130,17 @@ struct KeyModelTrainer {
         postingStart.append(flatSlots.count)
         let flatValues = flatSlots.map { Int(pairOf[$0].value) }
         let positions = flatSlots.count
+        // Features seen with many of the values (provider, type, region, common words) carry most postings:
+        // their weights are also laid out as one row per fold indexed by value, added in one vector pass
+        // instead of scattered posting by posting. A value the feature lacks weighs 0 in its row, and adding
+        // 0 changes no score: the scores are the same as the scattered sums.
+        let valueCount = values.count
+        var denseRow = [Int](repeating: -1, count: featureNames.count)
+        var denseRows = 0
+        for fi in 0..<featureNames.count where (postingStart[fi + 1] - postingStart[fi]) * 4 >= valueCount && valueCount >= 8 {
+            denseRow[fi] = denseRows
+            denseRows += 1
+        }
         for (s, held) in counts.enumerated() {
             // Per fold (`fold * positions + position`): each posting's count in the other folds, what it adds to a
             // score (the same log1p of the same count) and per feature the sum of those counts in posting order;
@@ -140,12 +151,26 @@ struct KeyModelTrainer {
             var otherAll = [Float](repeating: 0, count: featureNames.count * folds)
             var foldDocs: [[Double]] = []
             var foldLogTotals: [[Double]] = []
+            // Dense rows (`(fold * denseRows + row) * valueCount + value`), and whether the feature has any
+            // posting in the other folds.
+            var denseWeights = [Double](repeating: 0, count: folds * denseRows * valueCount)
+            var denseCounts = [Float](repeating: 0, count: folds * denseRows * valueCount)
+            var denseSeen = [Bool](repeating: false, count: folds * denseRows)
             for fold in 0..<folds {
                 let base = fold * positions
                 for (p, slot) in flatSlots.enumerated() {
                     let c = slotTotals[slot] - held.slots[slot * folds + fold]
                     otherCounts[base + p] = c
                     if Double(c) > 0 { otherWeights[base + p] = log1p(Double(c) / KeyModel.smoothing) }
+                }
+                for fi in 0..<featureNames.count where denseRow[fi] >= 0 {
+                    let row = fold * denseRows + denseRow[fi]
+                    for p in postingStart[fi]..<postingStart[fi + 1] {
+                        denseCounts[row * valueCount + flatValues[p]] = otherCounts[base + p]
+                        guard otherCounts[base + p] > 0 else { continue }
+                        denseWeights[row * valueCount + flatValues[p]] = otherWeights[base + p]
+                        denseSeen[row] = true
+                    }
                 }
                 for fi in 0..<featureNames.count {
                     var all: Float = 0
@@ -165,9 +190,20 @@ struct KeyModelTrainer {
                 // has is unknown to a model trained on the others.
                 func add(_ fi: Int32, to scores: inout [Double], known: inout Int, unknown: inout Int, informativeKnown: inout [Int32]) {
                     var seen = false
-                    for p in postingStart[Int(fi)]..<postingStart[Int(fi) + 1] where otherCounts[base + p] > 0 {
-                        scores[flatValues[p]] += otherWeights[base + p]
-                        seen = true
+                    if denseRow[Int(fi)] >= 0 {
+                        let row = fold * denseRows + denseRow[Int(fi)]
+                        denseWeights.withUnsafeBufferPointer { weights in
+                            scores.withUnsafeMutableBufferPointer { scores in
+                                let from = weights.baseAddress! + row * valueCount
+                                for c in 0..<valueCount { scores[c] += from[c] }
+                            }
+                        }
+                        seen = denseSeen[row]
+                    } else {
+                        for p in postingStart[Int(fi)]..<postingStart[Int(fi) + 1] where otherCounts[base + p] > 0 {
+                            scores[flatValues[p]] += otherWeights[base + p]
+                            seen = true
+                        }
                     }
                     if seen {
                         known += 1
@@ -209,8 +245,12 @@ struct KeyModelTrainer {
                     var support = 0.0
                     for fi in informativeKnown {
                         var mine: Float = 0
-                        for p in postingStart[Int(fi)]..<postingStart[Int(fi) + 1] where flatValues[p] == r.best {
-                            mine = otherCounts[base + p]
+                        if denseRow[Int(fi)] >= 0 {
+                            mine = denseCounts[(fold * denseRows + denseRow[Int(fi)]) * valueCount + r.best]
+                        } else {
+                            for p in postingStart[Int(fi)]..<postingStart[Int(fi) + 1] where flatValues[p] == r.best {
+                                mine = otherCounts[base + p]
+                            }
                         }
                         let all = otherAll[fold * featureNames.count + Int(fi)]
                         support = max(support, EvidenceGroup.purity(mine: Double(mine), all: Double(all)))
