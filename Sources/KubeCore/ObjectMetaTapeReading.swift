@@ -11,11 +11,9 @@ extension ObjectMeta: TapeDecodable {
 
     package init(tape: TapeBox, at node: Int) throws {
         self.init()
-        var members = try tape.members(of: node, Self.self)
-        while let m = members.next() {
-            let v = m.value
+        try tape.readFields(of: node, as: Self.self, Self.tapeKeys) { k, v in
             let null = tape.isNull(v)
-            switch tape.keyIndex(m.key, Self.tapeKeys) {
+            switch k {
             case 0: name = null ? nil : try tape.string(v)
             case 1: generateName = null ? nil : try tape.string(v)
             case 2: namespace = null ? nil : try tape.string(v)
@@ -41,10 +39,8 @@ extension OwnerReference: TapeDecodable {
     package init(tape: TapeBox, at node: Int) throws {
         var apiVersion: String?, kind: String?, name: String?, uid: String?
         var controller: Bool?, blockOwnerDeletion: Bool?
-        var members = try tape.members(of: node, Self.self)
-        while let m = members.next() {
-            let v = m.value
-            switch tape.keyIndex(m.key, Self.tapeKeys) {
+        try tape.readFields(of: node, as: Self.self, Self.tapeKeys) { k, v in
+            switch k {
             case 0: apiVersion = try tape.string(v)
             case 1: kind = try tape.string(v)
             case 2: name = try tape.string(v)
@@ -67,10 +63,8 @@ extension Condition: TapeDecodable {
     package init(tape: TapeBox, at node: Int) throws {
         var type: String?, status: Status?, observedGeneration: Int64?, lastTransitionTime: Date?
         var reason: String?, message: String?
-        var members = try tape.members(of: node, Self.self)
-        while let m = members.next() {
-            let v = m.value
-            switch tape.keyIndex(m.key, Self.tapeKeys) {
+        try tape.readFields(of: node, as: Self.self, Self.tapeKeys) { k, v in
+            switch k {
             case 0: type = try tape.string(v)
             case 1: status = try tape.rawValue(Status.self, at: v)
             case 2: observedGeneration = tape.isNull(v) ? nil : try tape.integer(Int64.self, v)

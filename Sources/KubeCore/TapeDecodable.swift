@@ -5,7 +5,7 @@ import Foundation
 /// CloudResource of a watch or a list); `KubeJSONDecoder` uses it when a type has it, Codable otherwise.
 ///
 /// A conformance must give what `KubeJSON.decoder()` gives, errors included (same kind, same coding path):
-/// each has a test comparing both. `tapeKeys` are the JSON keys it reads, in the order of the `keyIndex`
+/// each has a test comparing both. `tapeKeys` are the JSON keys it reads, in the order of the `readFields`
 /// cases; its test checks them against the type's stored properties, so a property added to the type
 /// and not to its reading fails a test instead of being dropped.
 package protocol TapeDecodable {
@@ -79,6 +79,22 @@ extension TapeBox {
         // An escaped key (`"na\u006de"`): compared unescaped, as JSONDecoder does.
         guard let text = try? tape.string(i) else { return -1 }
         return keys.firstIndex { $0.description == text } ?? -1
+    }
+
+    /// Reads the object at `node` (a type mismatch, as `T` expected, when it is not one): `field` gets the
+    /// position in `keys` and the value node of each member whose key is one of them. Of repeated keys only
+    /// the first, as JSONDecoder reads; other keys are skipped.
+    package func readFields<T>(of node: Int, as type: T.Type, _ keys: [StaticString], _ field: (Int, Int) throws -> Void) throws {
+        var members = try members(of: node, T.self)
+        var seen: UInt64 = 0
+        while let m = members.next() {
+            let k = keyIndex(m.key, keys)
+            guard k >= 0 else { continue }
+            let bit: UInt64 = 1 << UInt64(k)
+            guard seen & bit == 0 else { continue }
+            seen |= bit
+            try field(k, m.value)
+        }
     }
 
     @inlinable package func isNull(_ i: Int) -> Bool { kind(i) == .null }

@@ -9,11 +9,9 @@ extension CloudResource: TapeDecodable {
 
     package init(tape: TapeBox, at node: Int) throws {
         var apiVersion: String?, kind: String?, metadata: ObjectMeta?, spec: CloudResourceSpec?, status: CloudResourceStatus?
-        var members = try tape.members(of: node, Self.self)
-        while let m = members.next() {
-            let v = m.value
+        try tape.readFields(of: node, as: Self.self, Self.tapeKeys) { k, v in
             let null = tape.isNull(v)
-            switch tape.keyIndex(m.key, Self.tapeKeys) {
+            switch k {
             case 0: apiVersion = null ? nil : try tape.string(v)
             case 1: kind = null ? nil : try tape.string(v)
             case 2: metadata = try tape.decode(ObjectMeta.self, at: v)
@@ -37,11 +35,9 @@ extension CloudResourceSpec: TapeDecodable {
     package init(tape: TapeBox, at node: Int) throws {
         var provider: String?, id: String?, type: String?, name: String?, account: String?, region: String?
         var nativeTags: [String: String]?, attributes: [String: String]?, relations: [Relation]?, manualTags: [String: String]?
-        var members = try tape.members(of: node, Self.self)
-        while let m = members.next() {
-            let v = m.value
+        try tape.readFields(of: node, as: Self.self, Self.tapeKeys) { k, v in
             let null = tape.isNull(v)
-            switch tape.keyIndex(m.key, Self.tapeKeys) {
+            switch k {
             case 0: provider = try tape.string(v)
             case 1: id = try tape.string(v)
             case 2: type = try tape.string(v)
@@ -67,11 +63,10 @@ extension Relation: TapeDecodable {
 
     package init(tape: TapeBox, at node: Int) throws {
         var type: String?, target: String?
-        var members = try tape.members(of: node, Self.self)
-        while let m = members.next() {
-            switch tape.keyIndex(m.key, Self.tapeKeys) {
-            case 0: type = try tape.string(m.value)
-            case 1: target = try tape.string(m.value)
+        try tape.readFields(of: node, as: Self.self, Self.tapeKeys) { k, v in
+            switch k {
+            case 0: type = try tape.string(v)
+            case 1: target = try tape.string(v)
             default: break
             }
         }
@@ -88,11 +83,9 @@ extension CloudResourceStatus: TapeDecodable {
     package init(tape: TapeBox, at node: Int) throws {
         self.init()
         var tagCount: Int?
-        var members = try tape.members(of: node, Self.self)
-        while let m = members.next() {
-            let v = m.value
+        try tape.readFields(of: node, as: Self.self, Self.tapeKeys) { k, v in
             let null = tape.isNull(v)
-            switch tape.keyIndex(m.key, Self.tapeKeys) {
+            switch k {
             case 0: phase = null ? nil : try tape.rawValue(ResourcePhase.self, at: v)
             case 1: vanishedAt = null ? nil : try tape.date(v)
             case 2: virtualTags = null ? nil : try tape.array(VirtualTag.self, at: v)
@@ -119,11 +112,9 @@ extension VirtualTag: TapeDecodable {
     package init(tape: TapeBox, at node: Int) throws {
         var key: String?, value: String?, source: TagSource?, confidence: Double?
         var rule: String?, approval: String?, reason: String?, appliedAt: Date?
-        var members = try tape.members(of: node, Self.self)
-        while let m = members.next() {
-            let v = m.value
+        try tape.readFields(of: node, as: Self.self, Self.tapeKeys) { k, v in
             let null = tape.isNull(v)
-            switch tape.keyIndex(m.key, Self.tapeKeys) {
+            switch k {
             case 0: key = try tape.string(v)
             case 1: value = try tape.string(v)
             case 2: source = try tape.rawValue(TagSource.self, at: v)
@@ -147,11 +138,9 @@ extension RejectedTag: TapeDecodable {
 
     package init(tape: TapeBox, at node: Int) throws {
         var key: String?, value: String?, approval: String?, reason: String?, rejectedAt: Date?
-        var members = try tape.members(of: node, Self.self)
-        while let m = members.next() {
-            let v = m.value
+        try tape.readFields(of: node, as: Self.self, Self.tapeKeys) { k, v in
             let null = tape.isNull(v)
-            switch tape.keyIndex(m.key, Self.tapeKeys) {
+            switch k {
             case 0: key = try tape.string(v)
             case 1: value = try tape.string(v)
             case 2: approval = null ? nil : try tape.string(v)
@@ -171,11 +160,9 @@ extension TagHistoryEntry: TapeDecodable {
 
     package init(tape: TapeBox, at node: Int) throws {
         var time: Date?, action: Action?, key: String?, old: String?, new: String?, actor: String?
-        var members = try tape.members(of: node, Self.self)
-        while let m = members.next() {
-            let v = m.value
+        try tape.readFields(of: node, as: Self.self, Self.tapeKeys) { k, v in
             let null = tape.isNull(v)
-            switch tape.keyIndex(m.key, Self.tapeKeys) {
+            switch k {
             case 0: time = try tape.date(v)
             case 1: action = try tape.rawValue(Action.self, at: v)
             case 2: key = try tape.string(v)
@@ -196,10 +183,8 @@ extension WrittenBackTag: TapeDecodable {
 
     package init(tape: TapeBox, at node: Int) throws {
         var key: String?, value: String?, writtenAt: Date?, job: String?
-        var members = try tape.members(of: node, Self.self)
-        while let m = members.next() {
-            let v = m.value
-            switch tape.keyIndex(m.key, Self.tapeKeys) {
+        try tape.readFields(of: node, as: Self.self, Self.tapeKeys) { k, v in
+            switch k {
             case 0: key = try tape.string(v)
             case 1: value = try tape.string(v)
             case 2: writtenAt = try tape.date(v)

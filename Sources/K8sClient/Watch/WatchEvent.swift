@@ -27,13 +27,8 @@ struct WatchEventEnvelope<Object: Decodable & Sendable> {
 
     init(tape: TapeBox, at node: Int) throws {
         var type: Int?, object: Int?
-        var members = try tape.members(of: node, Self.self)
-        while let m = members.next() {
-            switch tape.keyIndex(m.key, watchEventKeys) {
-            case 0: type = m.value
-            case 1: object = m.value
-            default: break
-            }
+        try tape.readFields(of: node, as: Self.self, watchEventKeys) { k, v in
+            if k == 0 { type = v } else { object = v }
         }
         let typeNode = try tape.required(type, "type", in: node)
         func decoded<T: Decodable>(_: T.Type) throws -> T { try tape.decodeValue(T.self, at: try tape.required(object, "object", in: node)) }
