@@ -31,6 +31,53 @@ public struct KeyModel: Sendable {
     public internal(set) var pooled: IsotonicCalibration
     /// Whether a feature identifies owners (account, name words, tags) rather than describing the kind of resource.
     var informative: [Bool]
+    /// Features seen with many of the values (provider, type, region, common words) carry most postings:
+    /// theirs also as rows indexed by value (see `DenseRows`). Empty after `learn` changes counts: `rank` and
+    /// `evidence` then read every feature's postings, as they would without rows.
+    var dense: DenseRows
+
+    /// The postings of the features seen with at least a quarter of the values (of eight or more), as rows
+    /// indexed by value: `rank` adds a row's weights in one vector pass instead of scattering its postings
+    /// (a value the feature lacks weighs 0, and adding 0 changes no score), and reads a value's count and the
+    /// feature's total without a search. Totals are summed in posting order, as the postings' readers sum them.
+    struct DenseRows: Sendable {
+        /// Per feature its row, -1 for none.
+        var rows: [Int32] = []
+        /// Per row and value (`row * values + value`): the posting's weight and count, 0 where there is none.
+        var weights: [Double] = []
+        var counts: [Float] = []
+        /// Per row, the sum of the counts as `rank` (Float) and `evidence` (Double) add them.
+        var totals: [Float] = []
+        var wideTotals: [Double] = []
+
+        init() {}
+
+        init(_ postings: [[Posting]], weights postingWeights: [[Double]], values: Int) {
+            guard values >= 8 else { return }
+            rows = [Int32](repeating: -1, count: postings.count)
+            for (fi, list) in postings.enumerated() where list.count * 4 >= values {
+                rows[fi] = Int32(totals.count)
+                let base = weights.count
+                weights.append(contentsOf: repeatElement(0, count: values))
+                counts.append(contentsOf: repeatElement(0, count: values))
+                var total: Float = 0, wide = 0.0
+                for (j, p) in list.enumerated() {
+                    if p.count > 0 { weights[base + Int(p.value)] = postingWeights[fi][j] }
+                    counts[base + Int(p.value)] = p.count
+                    total += p.count
+                    wide += Double(p.count)
+                }
+                totals.append(total)
+                wideTotals.append(wide)
+            }
+        }
+
+        /// Feature `fi`'s row, nil when it has none.
+        @inline(__always) func row(of fi: Int32) -> Int? {
+            guard !rows.isEmpty, rows[Int(fi)] >= 0 else { return nil }
+            return Int(rows[Int(fi)])
+        }
+    }
 
     static let smoothing = 0.5
     /// How much the share of each value in the learned examples counts. The resources without a value are
@@ -49,6 +96,7 @@ public struct KeyModel: Sendable {
         self.calibrations = calibrations
         self.pooled = pooled
         self.informative = featureNames.map(EvidenceGroup.isInformative)
+        self.dense = DenseRows(postings, weights: postingWeights, values: values.count)
         self.featureIndex = Dictionary(uniqueKeysWithValues: featureNames.enumerated().map { ($1, Int32($0)) })
         self.valueIndex = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, Int32($0)) })
     }
@@ -88,6 +136,8 @@ public struct KeyModel: Sendable {
             valueIndex[value] = v
         }
         docs[Int(v)] = max(0, docs[Int(v)] + weight)
+        // The rows would need the changes below: dropped until the next training (predictions read postings).
+        if !dense.rows.isEmpty { dense = DenseRows() }
         for f in features {
             let fi: Int32
             if let existing = featureIndex[f] {
@@ -140,6 +190,15 @@ public struct KeyModel: Sendable {
             }
             known += 1
             if informative[Int(fi)] { informativeKnown.append(fi) }
+            if let row = dense.row(of: fi) {
+                let row = row * scores.count
+                dense.weights.withUnsafeBufferPointer { weights in
+                    scores.withUnsafeMutableBufferPointer { scores in
+                        for c in scores.indices { scores[c] += weights[row + c] }
+                    }
+                }
+                continue
+            }
             let weights = postingWeights[Int(fi)]
             for (j, p) in postings[Int(fi)].enumerated() where p.count > 0 {
                 scores[Int(p.value)] += weights[j]
@@ -150,9 +209,14 @@ public struct KeyModel: Sendable {
             var support = 0.0
             for fi in informativeKnown {
                 var mine: Float = 0, all: Float = 0
-                for p in postings[Int(fi)] {
-                    all += p.count
-                    if Int(p.value) == best { mine = p.count }
+                if let row = dense.row(of: fi) {
+                    mine = dense.counts[row * values.count + best]
+                    all = dense.totals[row]
+                } else {
+                    for p in postings[Int(fi)] {
+                        all += p.count
+                        if Int(p.value) == best { mine = p.count }
+                    }
                 }
                 support = max(support, EvidenceGroup.purity(mine: Double(mine), all: Double(all)))
             }
@@ -202,18 +266,33 @@ public struct KeyModel: Sendable {
 
     /// `ids` as for `rank(ids:_:opaqueName:excluded:)`.
     func evidence(ids: [Int32], _ features: [String], value: Int, limit: Int = 3) -> [String] {
-        var scored: [(String, Double)] = []
-        for (f, fi) in zip(features, ids) {
+        // The best `limit` kept in order as they are found (by score, then name), by position in `features`:
+        // a prediction has a dozen features and needs three, so nothing else is copied or sorted.
+        var best: [(feature: Int, score: Double)] = []
+        best.reserveCapacity(limit + 1)
+        for (f, fi) in ids.enumerated() {
             guard fi >= 0 else { continue }
             var mine = 0.0, all = 0.0
-            for p in postings[Int(fi)] {
-                all += Double(p.count)
-                if Int(p.value) == value { mine = Double(p.count) }
+            if let row = dense.row(of: fi) {
+                mine = Double(dense.counts[row * values.count + value])
+                all = dense.wideTotals[row]
+            } else {
+                for p in postings[Int(fi)] {
+                    all += Double(p.count)
+                    if Int(p.value) == value { mine = Double(p.count) }
+                }
             }
             guard mine > 0 else { continue }
-            scored.append((f, mine / all + mine / 1e6))
+            let score = mine / all + mine / 1e6
+            var at = best.count
+            while at > 0, score != best[at - 1].score ? score > best[at - 1].score : features[f] < features[best[at - 1].feature] {
+                at -= 1
+            }
+            guard at < limit else { continue }
+            best.insert((f, score), at: at)
+            if best.count > limit { best.removeLast() }
         }
-        return scored.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(limit).map(\.0)
+        return best.map { features[$0.feature] }
     }
 }
 

@@ -14,10 +14,14 @@ struct KeyModelTrainer {
         var value: String
         /// The example's held-out fold in each scheme (by deployment, by account: see `TagModel.train`).
         var folds: [Int]
+        /// `features.features(for: key)` as numbers of `FeatureNumbers` (each string hashed once for all keys).
+        var ids: [Int32]
     }
 
     var key: String
     var options: TrainingOptions
+    /// The feature strings of `Example.ids`.
+    var names: [String]
 
     func train(_ examples: [Example]) -> KeyModel {
         let folds = options.folds
@@ -26,21 +30,21 @@ struct KeyModelTrainer {
         let valueIndex = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, $0) })
 
         // Feature lists, and how often each feature occurs (rare ones are dropped: they cost space, not accuracy).
-        let lists = examples.map { $0.features.features(for: key) }
-        // Each feature string is hashed once, here: numbered as first seen, then the kept ones renumbered in
-        // name order (`seenLists` and the tables by seen number replace string lookups below).
-        var seenIndex: [String: Int32] = [:]
+        // Numbered as first seen for this key, then the kept ones renumbered in name order (`seenLists` and the
+        // tables by seen number replace string lookups below).
+        var seenOf = [Int32](repeating: -1, count: names.count)
         var seenNames: [String] = []
         var seenCounts: [Int] = []
-        let seenLists: [[Int32]] = lists.map { list in
-            list.map { f in
-                if let i = seenIndex[f] {
-                    seenCounts[Int(i)] += 1
-                    return i
+        let seenLists: [[Int32]] = examples.map { e in
+            e.ids.map { g in
+                let known = seenOf[Int(g)]
+                if known >= 0 {
+                    seenCounts[Int(known)] += 1
+                    return known
                 }
                 let i = Int32(seenNames.count)
-                seenIndex[f] = i
-                seenNames.append(f)
+                seenOf[Int(g)] = i
+                seenNames.append(names[Int(g)])
                 seenCounts.append(1)
                 return i
             }
@@ -126,6 +130,17 @@ struct KeyModelTrainer {
         postingStart.append(flatSlots.count)
         let flatValues = flatSlots.map { Int(pairOf[$0].value) }
         let positions = flatSlots.count
+        // Features seen with many of the values (provider, type, region, common words) carry most postings:
+        // their weights are also laid out as one row per fold indexed by value, added in one vector pass
+        // instead of scattered posting by posting. A value the feature lacks weighs 0 in its row, and adding
+        // 0 changes no score: the scores are the same as the scattered sums.
+        let valueCount = values.count
+        var denseRow = [Int](repeating: -1, count: featureNames.count)
+        var denseRows = 0
+        for fi in 0..<featureNames.count where (postingStart[fi + 1] - postingStart[fi]) * 4 >= valueCount && valueCount >= 8 {
+            denseRow[fi] = denseRows
+            denseRows += 1
+        }
         for (s, held) in counts.enumerated() {
             // Per fold (`fold * positions + position`): each posting's count in the other folds, what it adds to a
             // score (the same log1p of the same count) and per feature the sum of those counts in posting order;
@@ -136,12 +151,26 @@ struct KeyModelTrainer {
             var otherAll = [Float](repeating: 0, count: featureNames.count * folds)
             var foldDocs: [[Double]] = []
             var foldLogTotals: [[Double]] = []
+            // Dense rows (`(fold * denseRows + row) * valueCount + value`), and whether the feature has any
+            // posting in the other folds.
+            var denseWeights = [Double](repeating: 0, count: folds * denseRows * valueCount)
+            var denseCounts = [Float](repeating: 0, count: folds * denseRows * valueCount)
+            var denseSeen = [Bool](repeating: false, count: folds * denseRows)
             for fold in 0..<folds {
                 let base = fold * positions
                 for (p, slot) in flatSlots.enumerated() {
                     let c = slotTotals[slot] - held.slots[slot * folds + fold]
                     otherCounts[base + p] = c
                     if Double(c) > 0 { otherWeights[base + p] = log1p(Double(c) / KeyModel.smoothing) }
+                }
+                for fi in 0..<featureNames.count where denseRow[fi] >= 0 {
+                    let row = fold * denseRows + denseRow[fi]
+                    for p in postingStart[fi]..<postingStart[fi + 1] {
+                        denseCounts[row * valueCount + flatValues[p]] = otherCounts[base + p]
+                        guard otherCounts[base + p] > 0 else { continue }
+                        denseWeights[row * valueCount + flatValues[p]] = otherWeights[base + p]
+                        denseSeen[row] = true
+                    }
                 }
                 for fi in 0..<featureNames.count {
                     var all: Float = 0
@@ -161,9 +190,20 @@ struct KeyModelTrainer {
                 // has is unknown to a model trained on the others.
                 func add(_ fi: Int32, to scores: inout [Double], known: inout Int, unknown: inout Int, informativeKnown: inout [Int32]) {
                     var seen = false
-                    for p in postingStart[Int(fi)]..<postingStart[Int(fi) + 1] where otherCounts[base + p] > 0 {
-                        scores[flatValues[p]] += otherWeights[base + p]
-                        seen = true
+                    if denseRow[Int(fi)] >= 0 {
+                        let row = fold * denseRows + denseRow[Int(fi)]
+                        denseWeights.withUnsafeBufferPointer { weights in
+                            scores.withUnsafeMutableBufferPointer { scores in
+                                let from = weights.baseAddress! + row * valueCount
+                                for c in 0..<valueCount { scores[c] += from[c] }
+                            }
+                        }
+                        seen = denseSeen[row]
+                    } else {
+                        for p in postingStart[Int(fi)]..<postingStart[Int(fi) + 1] where otherCounts[base + p] > 0 {
+                            scores[flatValues[p]] += otherWeights[base + p]
+                            seen = true
+                        }
                     }
                     if seen {
                         known += 1
@@ -205,8 +245,12 @@ struct KeyModelTrainer {
                     var support = 0.0
                     for fi in informativeKnown {
                         var mine: Float = 0
-                        for p in postingStart[Int(fi)]..<postingStart[Int(fi) + 1] where flatValues[p] == r.best {
-                            mine = otherCounts[base + p]
+                        if denseRow[Int(fi)] >= 0 {
+                            mine = denseCounts[(fold * denseRows + denseRow[Int(fi)]) * valueCount + r.best]
+                        } else {
+                            for p in postingStart[Int(fi)]..<postingStart[Int(fi) + 1] where flatValues[p] == r.best {
+                                mine = otherCounts[base + p]
+                            }
                         }
                         let all = otherAll[fold * featureNames.count + Int(fi)]
                         support = max(support, EvidenceGroup.purity(mine: Double(mine), all: Double(all)))
@@ -253,5 +297,38 @@ public struct TrainingOptions: Codable, Sendable, Hashable {
         self.folds = max(2, folds)
         self.maximumCalibrationExamples = maximumCalibrationExamples
         self.minimumFeatureCount = max(1, minimumFeatureCount)
+    }
+}
+
+/// Feature strings numbered as first seen, so that training hashes each string once for all its keys (the
+/// trainer of each key reads the numbers).
+struct FeatureNumbers {
+    private(set) var names: [String] = []
+    private var index: [String: Int32] = [:]
+
+    /// A resource's features as numbers: the key-independent ones, and each known tag's with its key.
+    struct Encoded {
+        var base: [Int32]
+        var tags: [(key: String, id: Int32)]
+
+        /// The numbers of `ResourceFeatures.features(for: key)`, in its order.
+        func ids(for key: String) -> [Int32] {
+            var out = base
+            out.reserveCapacity(base.count + tags.count)
+            for t in tags where t.key != key { out.append(t.id) }
+            return out
+        }
+    }
+
+    mutating func encode(_ features: ResourceFeatures) -> Encoded {
+        Encoded(base: features.base.map { number($0) }, tags: features.tags.map { (key: $0.key, id: number($0.feature)) })
+    }
+
+    private mutating func number(_ feature: String) -> Int32 {
+        if let known = index[feature] { return known }
+        let n = Int32(names.count)
+        index[feature] = n
+        names.append(feature)
+        return n
     }
 }

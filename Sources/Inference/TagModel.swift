@@ -85,18 +85,20 @@ public struct TagModel: Sendable {
     ) -> TagModel {
         let wanted = keys ?? Array(Set(examples.flatMap { $0.labels.keys })).sorted()
         var perKey: [String: [KeyModelTrainer.Example]] = [:]
+        var numbers = FeatureNumbers()
         for e in examples {
             // Two held-out schemes: by deployment, and by account.
             let folds = [e.group, e.account].map { Int(FNV.hash($0) % UInt64(options.folds)) }
+            let encoded = numbers.encode(e.features)
             for key in wanted {
                 guard let value = e.labels[key], !value.isEmpty else { continue }
-                perKey[key, default: []].append(.init(features: e.features, value: value, folds: folds))
+                perKey[key, default: []].append(.init(features: e.features, value: value, folds: folds, ids: encoded.ids(for: key)))
             }
         }
         var models: [String: KeyModel] = [:]
         for key in wanted {
             guard let list = perKey[key], !list.isEmpty else { continue }
-            models[key] = KeyModelTrainer(key: key, options: options).train(list)
+            models[key] = KeyModelTrainer(key: key, options: options, names: numbers.names).train(list)
         }
         return TagModel(generation: generation, keys: models, vocabulary: vocabulary, inheritance: inheritance, lexicon: lexicon)
     }

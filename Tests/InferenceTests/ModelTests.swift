@@ -80,6 +80,29 @@ func toyEstate(_ n: Int, seed: UInt64) -> [CloudResourceSpec] {
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(TagModel.self, from: Data(wrongFormat.utf8)) }
     }
 
+    /// Features seen with most of a key's values are scored from dense rows; the same model without them
+    /// (as after incremental learning) ranks every resource exactly the same, with the same evidence.
+    @Test func denseRowsRankAsScatteredPostings() throws {
+        let teams = (0..<12).map { "team\($0)" }
+        let estate = (0..<600).map { i in
+            let team = teams[i % teams.count]
+            return resource("d-\(i)", type: ["ec2:instance", "rds:db"][i % 2], name: "\(team)-\(["api", "web", "db"][i % 3])-\(i)",
+                            account: "acct-\(i % 5)", tags: i % 3 == 0 ? nil : ["team": team])
+        }
+        let model = EstateInference.learn(estate.map { InferenceInput(spec: $0) })
+        let dense = try #require(model.keys["team"])
+        #expect(dense.dense.rows.contains { $0 >= 0 })
+        var scattered = dense
+        scattered.dense = KeyModel.DenseRows()
+        for spec in estate.prefix(100) {
+            let features = model.features(spec: spec, known: [:]).features(for: "team")
+            let a = try #require(dense.rank(features)), b = try #require(scattered.rank(features))
+            #expect(a.best == b.best && a.margin == b.margin && a.support == b.support && a.known == b.known && a.unknown == b.unknown)
+            let ids = features.map { dense.featureIndex[$0] ?? -1 }
+            #expect(dense.evidence(ids: ids, features, value: a.best) == scattered.evidence(ids: ids, features, value: a.best))
+        }
+    }
+
     @Test func trainingIsDeterministic() throws {
         let inputs = toyEstate(400, seed: 13).map { InferenceInput(spec: $0) }
         let encoder = JSONEncoder()

@@ -14,20 +14,18 @@ public struct KubeJSONDecoder: Sendable {
 
     /// Decodes the readable bytes of `buffer` in place (a watch line or an answer body, not copied).
     public func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
+        try reading(buffer) { try $0.decodeValue(T.self, at: 0) }
+    }
+
+    /// The readable bytes of `buffer` parsed in place, for `body` to decode from (see `TapeBox.reading`).
+    func reading<R>(_ buffer: ByteBuffer, _ body: (TapeBox) throws -> R) throws -> R {
         try buffer.withUnsafeReadableBytes { raw in
-            try decode(type, from: UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count))
+            try TapeBox.reading(UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count), body)
         }
     }
 
     func decode<T: Decodable>(_ type: T.Type, from bytes: UnsafeBufferPointer<UInt8>) throws -> T {
-        let tape: JSONTape
-        do { tape = try JSONTape(bytes) } catch let e as JSONTape.ParseError {
-            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: e.description, underlyingError: e))
-        }
-        // The tape and its nodes are read through pointers valid for this scope: the decode must not outlive it.
-        return try tape.nodes.withUnsafeBufferPointer { nodes in
-            try TapeBox(tape, nodes: nodes).decodeValue(T.self, at: 0)
-        }
+        try TapeBox.reading(bytes) { try $0.decodeValue(T.self, at: 0) }
     }
 
     public func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
@@ -35,166 +33,7 @@ public struct KubeJSONDecoder: Sendable {
     }
 }
 
-/// The tape shared by the containers of one decode. Its nodes and bytes are read through pointers, valid
-/// for the decode only (no retain, release or bounds check per read: decoding a watch event reads them a
-/// few thousand times). Containers and decoders carry only a node index, no coding path:
-/// `codingPath(to:)` finds the path from the tape when an error or a type asks for it.
-final class TapeBox {
-    let tape: JSONTape
-    let nodes: UnsafeBufferPointer<JSONTape.Node>
-    let bytes: UnsafeBufferPointer<UInt8>
-
-    init(_ tape: JSONTape, nodes: UnsafeBufferPointer<JSONTape.Node>) {
-        self.tape = tape
-        self.nodes = nodes
-        self.bytes = tape.bytes
-    }
-
-    @inline(__always) func kind(_ i: Int) -> JSONTape.Kind { nodes[i].kind }
-
-    /// The bytes of a string node (inside the quotes, still escaped) or a number node.
-    @inline(__always) func text(_ i: Int) -> UnsafeBufferPointer<UInt8> {
-        let n = nodes[i]
-        return UnsafeBufferPointer(start: bytes.baseAddress! + Int(n.start), count: Int(n.length))
-    }
-
-    /// Whether the key (string node) `i` is `key`.
-    @inline(__always) func keyEquals(_ i: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
-        let n = nodes[i]
-        guard n.kind == .string else { return n.kind == .escapedString && tape.stringEquals(i, String(decoding: key, as: UTF8.self)) }
-        guard Int(n.length) == key.count else { return false }
-        // Keys are short: compared in place (a memcmp call costs more than the loop).
-        let start = Int(n.start)
-        for j in 0..<key.count where bytes[start + j] != key[j] { return false }
-        return true
-    }
-
-    /// The path of node `target` from the root, found by walking down the tape.
-    func codingPath(to target: Int) -> [CodingKey] {
-        var path: [CodingKey] = []
-        var i = 0
-        descend: while i != target {
-            let n = nodes[i]
-            var j = i + 1
-            switch n.kind {
-            case .object:
-                for _ in 0..<Int(n.start) {
-                    let value = j + 1, after = Int(nodes[value].next)
-                    if target >= value && target < after {
-                        path.append(TapeKey(stringValue: (try? tape.string(j)) ?? ""))
-                        i = value
-                        continue descend
-                    }
-                    j = after
-                }
-            case .array:
-                for e in 0..<Int(n.start) {
-                    let after = Int(nodes[j].next)
-                    if target >= j && target < after {
-                        path.append(TapeUnkeyedContainer.IndexKey(e))
-                        i = j
-                        continue descend
-                    }
-                    j = after
-                }
-            default: break
-            }
-            break
-        }
-        return path
-    }
-
-    func describe(_ i: Int) -> String {
-        switch kind(i) {
-        case .object: return "an object"
-        case .array: return "an array"
-        case .string, .escapedString: return "a string"
-        case .number: return "a number"
-        case .true, .false: return "a boolean"
-        case .null: return "null"
-        }
-    }
-
-    func mismatch<T>(_ type: T.Type, _ i: Int) -> DecodingError {
-        if kind(i) == .null {
-            return .valueNotFound(type, .init(codingPath: codingPath(to: i), debugDescription: "expected \(type) but found null"))
-        }
-        return .typeMismatch(type, .init(codingPath: codingPath(to: i), debugDescription: "expected \(type) but found \(describe(i))"))
-    }
-
-    func corrupted(_ i: Int, _ message: String) -> DecodingError {
-        .dataCorrupted(.init(codingPath: codingPath(to: i), debugDescription: message))
-    }
-
-    func bool(_ i: Int) throws -> Bool {
-        switch kind(i) {
-        case .true: return true
-        case .false: return false
-        default: throw mismatch(Bool.self, i)
-        }
-    }
-
-    func string(_ i: Int) throws -> String {
-        switch kind(i) {
-        case .string: return String(decoding: text(i), as: UTF8.self)
-        case .escapedString:
-            do { return try tape.string(i) } catch { throw corrupted(i, "\(error)") }
-        default: throw mismatch(String.self, i)
-        }
-    }
-
-    func double(_ i: Int) throws -> Double {
-        guard kind(i) == .number else { throw mismatch(Double.self, i) }
-        if let v = tape.int64(i), abs(v) < (1 << 53) { return Double(v) }
-        guard let d = Double(tape.numberText(i)) else { throw corrupted(i, "not a number: \(tape.numberText(i))") }
-        return d
-    }
-
-    func integer<T: FixedWidthInteger>(_ type: T.Type, _ i: Int) throws -> T {
-        guard kind(i) == .number else { throw mismatch(T.self, i) }
-        if let v = tape.int64(i), let t = T(exactly: v) { return t }
-        if let u = UInt64(tape.numberText(i)), let t = T(exactly: u) { return t }
-        throw corrupted(i, "\(tape.numberText(i)) does not fit in \(T.self)")
-    }
-
-    func date(_ i: Int) throws -> Date {
-        let parsed: Date?
-        if kind(i) == .string {
-            parsed = KubeTime.parse(utf8: text(i))
-        } else {
-            parsed = KubeTime.parse(try string(i))
-        }
-        guard let parsed else { throw corrupted(i, "not an RFC 3339 time: \((try? string(i)) ?? "")") }
-        return parsed
-    }
-
-    /// A JSON object of strings (labels, annotations, tags) read straight off the tape; as the generic path,
-    /// a repeated key keeps its last value.
-    func stringMap(_ i: Int) throws -> [String: String] {
-        guard kind(i) == .object else { throw mismatch([String: String].self, i) }
-        let count = Int(nodes[i].start)
-        var out = [String: String](minimumCapacity: count)
-        var j = i + 1
-        for _ in 0..<count {
-            out[try string(j)] = try string(j + 1)
-            j = Int(nodes[j + 1].next)
-        }
-        return out
-    }
-
-    func stringArray(_ i: Int) throws -> [String] {
-        guard kind(i) == .array else { throw mismatch([String].self, i) }
-        let count = Int(nodes[i].start)
-        var out: [String] = []
-        out.reserveCapacity(count)
-        var j = i + 1
-        for _ in 0..<count {
-            out.append(try string(j))
-            j = Int(nodes[j].next)
-        }
-        return out
-    }
-
+extension TapeBox {
     func decodeValue<T: Decodable>(_ type: T.Type, at i: Int) throws -> T {
         // Fast paths for the leaf types and string collections of Kubernetes objects.
         if T.self == String.self { return try string(i) as! T }
@@ -211,16 +50,10 @@ final class TapeBox {
             guard let data = Data(base64Encoded: s) else { throw corrupted(i, "not base64 data") }
             return data as! T
         }
+        // Types with a hand-written reading (CloudResource and its parts) skip the containers.
+        if let readable = T.self as? any TapeDecodable.Type { return try readable.init(tape: self, at: i) as! T }
         return try T(from: TapeDecoder(box: self, index: i))
     }
-}
-
-/// A key of a coding path rebuilt from the tape.
-struct TapeKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
 }
 
 struct TapeDecoder: Decoder {
@@ -402,19 +235,11 @@ struct TapeUnkeyedContainer: UnkeyedDecodingContainer {
 
     var isAtEnd: Bool { currentIndex >= count! }
 
-    struct IndexKey: CodingKey {
-        var intValue: Int?
-        var stringValue: String { "Index \(intValue ?? 0)" }
-        init(_ i: Int) { intValue = i }
-        init?(stringValue: String) { nil }
-        init?(intValue: Int) { self.intValue = intValue }
-    }
-
     /// The current element's node; moves past it.
     mutating func take() throws -> Int {
         guard !isAtEnd else {
             throw DecodingError.valueNotFound(Any.self, .init(
-                codingPath: codingPath + [IndexKey(currentIndex)], debugDescription: "unkeyed container is at its end"))
+                codingPath: codingPath + [TapeKey(index: currentIndex)], debugDescription: "unkeyed container is at its end"))
         }
         let v = node
         node = Int(box.nodes[node].next)

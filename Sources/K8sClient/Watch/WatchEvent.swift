@@ -14,35 +14,36 @@ public enum WatchEvent<Object: Sendable>: Sendable {
     case error(StatusResponse)
 }
 
-/// Decodes one watch line straight into a typed event, in one pass over the bytes: the `type` field
-/// decides how `object` is decoded (T, a Status for ERROR, only metadata for BOOKMARK, whose object
-/// lacks the kind's required fields).
-struct WatchEventEnvelope<Object: Decodable & Sendable>: Decodable {
+/// Decodes one watch line straight into a typed event, in one pass over the tape (no keyed container per
+/// event): the `type` field decides how `object` is decoded (T, a Status for ERROR, only metadata for
+/// BOOKMARK, whose object lacks the kind's required fields).
+struct WatchEventEnvelope<Object: Decodable & Sendable> {
     var event: WatchEvent<Object>
-
-    enum CodingKeys: String, CodingKey { case type, object }
 
     struct BookmarkObject: Decodable {
         struct Meta: Decodable { var resourceVersion: String? }
         var metadata: Meta?
     }
 
-    init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let type = try c.decode(String.self, forKey: .type)
-        switch type {
-        case "ADDED": event = .added(try c.decode(Object.self, forKey: .object))
-        case "MODIFIED": event = .modified(try c.decode(Object.self, forKey: .object))
-        case "DELETED": event = .deleted(try c.decode(Object.self, forKey: .object))
-        case "BOOKMARK":
-            let b = try c.decode(BookmarkObject.self, forKey: .object)
-            event = .bookmark(resourceVersion: b.metadata?.resourceVersion ?? "")
-        case "ERROR": event = .error(try c.decode(StatusResponse.self, forKey: .object))
-        default:
-            throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown watch event type \"\(type)\"")
+    init(tape: TapeBox, at node: Int) throws {
+        var type: Int?, object: Int?
+        try tape.readFields(of: node, as: Self.self, watchEventKeys) { k, v in
+            if k == 0 { type = v } else { object = v }
+        }
+        let typeNode = try tape.required(type, "type", in: node)
+        func decoded<T: Decodable>(_: T.Type) throws -> T { try tape.decodeValue(T.self, at: try tape.required(object, "object", in: node)) }
+        switch try tape.string(typeNode) {
+        case "ADDED": event = .added(try decoded(Object.self))
+        case "MODIFIED": event = .modified(try decoded(Object.self))
+        case "DELETED": event = .deleted(try decoded(Object.self))
+        case "BOOKMARK": event = .bookmark(resourceVersion: try decoded(BookmarkObject.self).metadata?.resourceVersion ?? "")
+        case "ERROR": event = .error(try decoded(StatusResponse.self))
+        case let unknown: throw tape.corrupted(typeNode, "unknown watch event type \"\(unknown)\"")
         }
     }
 }
+
+private let watchEventKeys: [StaticString] = ["type", "object"]
 
 /// Decodes watch lines with one reusable decoder.
 public struct WatchEventDecoder<Object: Decodable & Sendable> {
@@ -52,7 +53,7 @@ public struct WatchEventDecoder<Object: Decodable & Sendable> {
 
     public func decode(_ line: ByteBuffer) throws -> WatchEvent<Object> {
         do {
-            return try decoder.decode(WatchEventEnvelope<Object>.self, from: line).event
+            return try decoder.reading(line) { try WatchEventEnvelope<Object>(tape: $0, at: 0).event }
         } catch {
             let preview = String(decoding: line.readableBytesView.prefix(200), as: UTF8.self)
             throw KubeClientError.decoding(type: "WatchEvent<\(Object.self)>", message: "\(error) in line starting \(preview)")

@@ -4,30 +4,30 @@ import Foundation
 /// children, each node knowing where its subtree ends. Decoding walks the tape without building
 /// dictionaries or strings it does not need (Foundation's JSONDecoder does both, and is the
 /// bottleneck of a watch or list of 100,000 objects).
-struct JSONTape {
-    enum Kind: UInt8 { case object, array, string, escapedString, number, `true`, `false`, null }
+package struct JSONTape {
+    package enum Kind: UInt8 { case object, array, string, escapedString, number, `true`, `false`, null }
 
-    struct Node {
-        var kind: Kind
+    package struct Node {
+        package var kind: Kind
         /// Strings and numbers: byte offset of the text (inside the quotes). Containers: child count.
-        var start: Int32
-        var length: Int32
+        package var start: Int32
+        package var length: Int32
         /// Index of the node after this value's subtree.
-        var next: Int32
+        package var next: Int32
     }
 
     /// The document, borrowed: a tape is read only while the buffer it was parsed from lives (the decoder
     /// parses and decodes inside one `withUnsafe...` scope, so a watch line is never copied).
-    let bytes: UnsafeBufferPointer<UInt8>
-    let nodes: [Node]
+    package let bytes: UnsafeBufferPointer<UInt8>
+    package let nodes: [Node]
 
-    struct ParseError: Error, CustomStringConvertible {
-        var offset: Int
-        var message: String
-        var description: String { "invalid JSON at byte \(offset): \(message)" }
+    package struct ParseError: Error, CustomStringConvertible {
+        package var offset: Int
+        package var message: String
+        package var description: String { "invalid JSON at byte \(offset): \(message)" }
     }
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+    package init(_ bytes: UnsafeBufferPointer<UInt8>) throws {
         self.bytes = bytes
         var parser = Parser(bytes: bytes)
         parser.nodes.reserveCapacity(bytes.count / 8)
@@ -167,7 +167,7 @@ struct JSONTape {
     // MARK: Reading values
 
     /// The string at `index` (unescaped).
-    func string(_ index: Int) throws -> String {
+    package func string(_ index: Int) throws -> String {
         let n = nodes[index]
         let range = Int(n.start)..<Int(n.start + n.length)
         if n.kind == .string { return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
@@ -175,7 +175,7 @@ struct JSONTape {
     }
 
     /// Whether the string at `index` equals `key` (compared as bytes when unescaped).
-    func stringEquals(_ index: Int, _ key: String) -> Bool {
+    package func stringEquals(_ index: Int, _ key: String) -> Bool {
         let n = nodes[index]
         if n.kind == .escapedString { return (try? string(index)) == key }
         var key = key
@@ -187,13 +187,13 @@ struct JSONTape {
         }
     }
 
-    func numberText(_ index: Int) -> Substring {
+    package func numberText(_ index: Int) -> Substring {
         let n = nodes[index]
         return Substring(String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(n.start)..<Int(n.start + n.length)]), as: UTF8.self))
     }
 
     /// An integer parsed straight from the digits (nil if not an integer or out of range).
-    func int64(_ index: Int) -> Int64? {
+    package func int64(_ index: Int) -> Int64? {
         let n = nodes[index]
         var i = Int(n.start)
         let end = i + Int(n.length)
