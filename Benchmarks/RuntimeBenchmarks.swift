@@ -83,7 +83,7 @@ func runtimeCacheMemoryBenchmark() async throws {
     print("cache memory: \(saved == nil ? "synthetic CloudResources" : "the CloudResources of VTAG_BENCH_CACHE_FILE")")
     let cases: [(String, Store<CloudResource>.Transform?)] = [
         ("no transform", nil), ("transform", benchCloudResourceTransform),
-        ("the operator's transform: annotations dropped, repeated strings shared", CloudResourceCacheTransform.make()),
+        ("the operator's transform: annotations dropped, repeated strings and values shared", CloudResourceCacheTransform.make()),
     ]
     for (label, transform) in cases {
         guard let before = residentBytes() else { print("cache memory: /proc/self/statm unavailable on this platform"); return }
