@@ -33,9 +33,11 @@ final class BenchOperator: @unchecked Sendable {
             "--kubeconfig", kubeconfig, "--namespace", namespace, "--leader-election-namespace", namespace,
             "--probe-address", "127.0.0.1:0", "--metrics-address", "127.0.0.1:0",
         ] + extra
-        // Only what the binary needs: no KUBECONFIG or VTAG_* from the shell running the benchmark.
-        var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
-        env["HOME"] = ProcessInfo.processInfo.environment["HOME"]
+        // Only what the binary needs: no KUBECONFIG or VTAG_* from the shell running the benchmark. glibc's
+        // malloc settings pass through, so their effect on the operator's memory can be measured.
+        let shell = ProcessInfo.processInfo.environment
+        var env = ["PATH": shell["PATH"] ?? "/usr/bin:/bin"]
+        for name in ["HOME", "MALLOC_ARENA_MAX", "GLIBC_TUNABLES"] { env[name] = shell[name] }
         process.environment = env
         let log = try ProcessLog.run(process)
         guard let metrics = await log.waitForPort(message: "serving metrics"),
@@ -58,6 +60,8 @@ final class BenchOperator: @unchecked Sendable {
     struct Usage: Sendable {
         /// Peak resident set (VmHWM), MiB.
         var peakMiB: Int
+        /// Resident set now (VmRSS), MiB.
+        var residentMiB: Int
         /// User + system CPU since the process started.
         var cpuSeconds: Double
     }
@@ -65,11 +69,11 @@ final class BenchOperator: @unchecked Sendable {
     /// The process's peak memory and CPU so far, from /proc.
     func usage() -> Usage {
         let pid = process.processIdentifier
-        var peak = 0
-        if let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-           let kib = line.split(separator: " ").compactMap({ Int($0) }).first {
-            peak = kib / 1024
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        func mebibytes(_ field: String) -> Int {
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
+                  let kib = line.split(separator: " ").compactMap({ Int($0) }).first else { return 0 }
+            return kib / 1024
         }
         var cpu = 0.0
         if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
@@ -80,7 +84,7 @@ final class BenchOperator: @unchecked Sendable {
                 cpu = (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
             }
         }
-        return Usage(peakMiB: peak, cpuSeconds: cpu)
+        return Usage(peakMiB: mebibytes("VmHWM:"), residentMiB: mebibytes("VmRSS:"), cpuSeconds: cpu)
     }
 
     /// The operator's requests to the API server so far, by HTTP method (its `rest_client_requests_total`).

@@ -69,18 +69,27 @@ let benchCloudResourceTransform: Store<CloudResource>.Transform = { r in
 }
 
 /// Cache memory: resident bytes added by by an informer store of 10,000 CloudResources, fed one watch
-/// event at a time (so only the store keeps them), with and without a transform.
+/// event at a time (so only the store keeps them), with and without a transform. With
+/// VTAG_BENCH_CACHE_FILE (what `operator-ceiling` saves with VTAG_BENCH_SAVE_RESOURCES): the estate's
+/// own evaluated CloudResources instead of synthetic ones.
 func runtimeCacheMemoryBenchmark() async throws {
-    let n = 10_000
+    let saved = try ProcessInfo.processInfo.environment["VTAG_BENCH_CACHE_FILE"].map { path in
+        try Data(contentsOf: URL(fileURLWithPath: path)).split(separator: UInt8(ascii: "\n")).map { Data($0) }
+    }
+    let n = saved?.count ?? 10_000
+    let decoder = JSONDecoder()
+    // Decoded as each event arrives, so the objects share nothing but what the transform shares.
+    let object: (Int) throws -> CloudResource = { i in try saved.map { try decoder.decode(CloudResource.self, from: $0[i]) } ?? benchCloudResource(i) }
+    print("cache memory: \(saved == nil ? "synthetic CloudResources" : "the CloudResources of VTAG_BENCH_CACHE_FILE")")
     let cases: [(String, Store<CloudResource>.Transform?)] = [
         ("no transform", nil), ("transform", benchCloudResourceTransform),
-        ("the operator's transform: annotations dropped, repeated strings shared", CloudResourceCacheTransform.make()),
+        ("the operator's transform: annotations dropped, repeated strings and values shared", CloudResourceCacheTransform.make()),
     ]
     for (label, transform) in cases {
         guard let before = residentBytes() else { print("cache memory: /proc/self/statm unavailable on this platform"); return }
         let informer = Informer<CloudResource>(store: Store(transform: transform)) { AsyncThrowingStream { $0.finish() } }
         await informer.handle(.restarted([]))
-        for i in 0..<n { await informer.handle(.applied(benchCloudResource(i))) }
+        for i in 0..<n { await informer.handle(.applied(try object(i))) }
         let after = residentBytes() ?? before
         let perObject = Double(after - before) / Double(n)
         print("cache memory (\(label)): \(Int(perObject)) bytes/object, \(String(format: "%.1f", perObject * 10_000 / 1_048_576)) MiB per 10,000 objects (\(informer.store.count) cached; resident set delta, /proc/self/statm)")

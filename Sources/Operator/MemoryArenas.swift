@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import ServiceLifecycle
 
 /// glibc's malloc gives each thread that contends for the heap an arena of its own, up to 8 per core;
 /// the operator's event-loop and concurrency threads each end up holding freed memory in theirs, and
@@ -18,5 +19,32 @@ enum MemoryArenas {
         typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
         _ = unsafeBitCast(symbol, to: Mallopt.self)(arenaMaxOption, 2)
         #endif
+    }
+
+    /// Hands the arenas' free pages back to the kernel (glibc's malloc_trim(0)); a no-op without glibc.
+    static func trim() {
+        #if canImport(Glibc)
+        guard let symbol = dlsym(nil, "malloc_trim") else { return }
+        typealias MallocTrim = @convention(c) (Int) -> Int32
+        _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
+        #endif
+    }
+}
+
+/// Trims the heap every `interval` (`MemoryArenas.trim`). free() returns only the top of an arena to the
+/// kernel; what a model training or a burst of watch events freed below it stays resident: about 15 MiB
+/// after a training on 10,000 resources. A trim costs milliseconds.
+struct MemoryTrimService: Service {
+    let interval: Duration
+
+    func run() async throws {
+        while true {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                return  // graceful shutdown or cancellation
+            }
+            MemoryArenas.trim()
+        }
     }
 }

@@ -79,6 +79,7 @@ struct VTagOperator: AsyncParsableCommand {
                 logger.info("serving metrics", metadata: ["address": "\(address.host):\(port)", "port": "\(port)"])
             })
         }
+        services.append(MemoryTrimService(interval: .seconds(5)))
         // Graceful shutdown runs in reverse order: readiness turns off first, then the manager drains
         // and releases the lease, and the probe and metrics servers stay up until it has.
         services.append(ManagerService(manager: manager))

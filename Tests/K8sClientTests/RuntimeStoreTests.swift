@@ -66,6 +66,17 @@ struct RuntimeStoreTests {
         #expect(store.byIndex("no-such-index", "x").isEmpty)
     }
 
+    @Test func forEachVisitsWhatListReturns() async throws {
+        let informer = manualInformer(Widget.self)
+        await informer.handle(.restarted([Widget("a", rv: 1), Widget("b", rv: 2), Widget("c", rv: 3)]))
+        await informer.handle(.applied(Widget("b", rv: 4, spec: ["x": "1"])))
+        await informer.handle(.deleted(Widget("c", rv: 5)))
+        var visited: [String: [String: String]] = [:]
+        informer.store.forEach { visited[$0.name] = $0.spec }
+        #expect(visited == ["a": [:], "b": ["x": "1"]])
+        #expect(Set(informer.store.list().map(\.name)) == Set(visited.keys))
+    }
+
     @Test func transformRunsBeforeStoring() async throws {
         let store = Store<Widget>(transform: { w in
             var w = w

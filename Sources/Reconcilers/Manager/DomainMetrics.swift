@@ -87,17 +87,17 @@ public final class DomainMetrics: Sendable {
         var s = Snapshot()
         var covered: [String: Int] = [:]
         var active = 0
-        for r in resources.list() {
+        resources.forEach { r in
             let phase = r.status?.phase ?? .active
             s.resourcesByPhase[phase, default: 0] += 1
             if phase == .active { active += 1 }
-            guard let status = r.status else { continue }
+            guard let status = r.status else { return }
             if status.evaluatedAt != nil {
                 s.evaluated += 1
                 if status.missingKeys?.isEmpty ?? true { s.compliant += 1 }
             }
             for tag in status.virtualTags ?? [] { s.tagsBySource[tag.source, default: 0] += 1 }
-            guard phase == .active else { continue }
+            guard phase == .active else { return }
             if let tags = status.virtualTags, !tags.isEmpty {
                 for key in requiredKeys where tags.contains(where: { $0.key == key }) { covered[key, default: 0] += 1 }
             }

@@ -90,8 +90,10 @@ public final class ModelLifecycle: Sendable {
     /// The training inputs from the cache (sorted by id: training is deterministic for one estate).
     func snapshot() -> ([InferenceInput], EstateFingerprint) {
         var inputs: [InferenceInput] = []
+        inputs.reserveCapacity(resources.count)
         var fingerprint = EstateFingerprint()
-        for resource in resources.list() where resource.metadata.deletionTimestamp == nil {
+        resources.forEach { resource in
+            guard resource.metadata.deletionTimestamp == nil else { return }
             var approved: [String: String] = [:]
             for tag in resource.status?.virtualTags ?? [] where tag.source == .approval { approved[tag.key] = tag.value }
             let rejected = resource.status?.rejected ?? []
@@ -105,7 +107,8 @@ public final class ModelLifecycle: Sendable {
     /// The estate's fingerprint alone (cheaper than `snapshot`: no training inputs are built).
     func fingerprint() -> EstateFingerprint {
         var fingerprint = EstateFingerprint()
-        for resource in resources.list() where resource.metadata.deletionTimestamp == nil {
+        resources.forEach { resource in
+            guard resource.metadata.deletionTimestamp == nil else { return }
             let approved = (resource.status?.virtualTags ?? []).reduce(0) { $0 + ($1.source == .approval ? 1 : 0) }
             fingerprint.add(resource, approved: approved, rejected: resource.status?.rejected?.count ?? 0)
         }
