@@ -20,7 +20,7 @@ public struct NamedValues: Codable, Sendable, Hashable {
     }
 
     /// Where the value was written.
-    public enum Source: String, Codable, Sendable, Hashable, CaseIterable {
+    public enum Source: String, Codable, Sendable, Hashable, CaseIterable, CodingKeyRepresentable {
         case name, account
     }
 
@@ -29,9 +29,50 @@ public struct NamedValues: Codable, Sendable, Hashable {
     /// Key -> source -> how often a value named there was right, on resources of accounts held out.
     public var records: [String: [Source: AgreedValue]]
 
+    /// Key -> the candidates by the feature that starts them (see `Triggers`): built from `candidates`, not stored.
+    private var triggers: [String: Triggers]
+
     public init(candidates: [String: [Candidate]] = [:], records: [String: [Source: AgreedValue]] = [:]) {
         self.candidates = candidates
         self.records = records
+        self.triggers = candidates.mapValues(Triggers.init)
+    }
+
+    enum CodingKeys: String, CodingKey { case candidates, records }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            candidates: try c.decode([String: [Candidate]].self, forKey: .candidates),
+            records: try c.decode([String: [Source: AgreedValue]].self, forKey: .records))
+    }
+
+    /// Candidates by the one feature each source's match must start with (`w:web`, `b:feature_store`, `n:web`), so a
+    /// resource is checked against the few candidates its own features start, not every value of the key.
+    struct Triggers: Sendable, Hashable {
+        var bySource: [Source: [String: [Int]]] = [:]
+
+        init(_ candidates: [Candidate]) {
+            for (i, c) in candidates.enumerated() {
+                bySource[.name, default: [:]][Self.trigger(c, source: .name), default: []].append(i)
+                bySource[.account, default: [:]][Self.trigger(c, source: .account), default: []].append(i)
+            }
+        }
+
+        static func trigger(_ c: Candidate, source: Source) -> String {
+            switch source {
+            case .name: c.words.count == 1 ? "w:" + c.words[0] : "b:" + c.words[0] + "_" + c.words[1]
+            case .account: "n:" + c.words[0]
+            }
+        }
+
+        /// Indices, in candidate order, of the candidates `features` start from `source`.
+        func started(by features: [String], source: Source) -> [Int] {
+            guard let table = bySource[source] else { return [] }
+            var out: [Int] = []
+            for f in features { if let hits = table[f] { out.append(contentsOf: hits) } }
+            return out.count > 1 ? Array(Set(out)).sorted() : out
+        }
     }
 
     /// A value the tagged resources naming it contradict more often than this (clearly: the upper bound of their
@@ -60,9 +101,12 @@ public struct NamedValues: Codable, Sendable, Hashable {
             var agreeing = named
             var matches: [[Source: [Int]]] = []
             matches.reserveCapacity(examples.count)
+            let triggers = Triggers(all)
             for (e, features) in zip(examples, featureSets) {
                 var found: [Source: [Int]] = [:]
-                for source in Source.allCases { found[source] = Self.named(all, in: features, source: source) }
+                for source in Source.allCases {
+                    found[source] = Self.named(all, triggers.started(by: e.features.base, source: source), in: features, source: source)
+                }
                 matches.append(found)
                 guard let label = e.labels[key], !label.isEmpty else { continue }
                 let fold = Int(FNV.hash(e.account) % UInt64(folds))
@@ -104,9 +148,11 @@ public struct NamedValues: Codable, Sendable, Hashable {
     }
 
     /// Indices of the candidates `features` name from `source`, less those contained in another named one.
-    static func named(_ candidates: [Candidate], in features: Set<String>, source: Source) -> [Int] {
+    /// `started`: the candidates `features` start (see `Triggers`), in order; the others cannot be named.
+    static func named(_ candidates: [Candidate], _ started: [Int], in features: Set<String>, source: Source) -> [Int] {
+        guard !started.isEmpty else { return [] }
         var found: [Int] = []
-        for (i, c) in candidates.enumerated() where Self.names(c, in: features, source: source) { found.append(i) }
+        for i in started where Self.names(candidates[i], in: features, source: source) { found.append(i) }
         guard found.count > 1 else { return found }
         return found.filter { i in
             !found.contains { j in j != i && candidates[j].words.count > candidates[i].words.count
@@ -141,12 +187,15 @@ public struct NamedValues: Codable, Sendable, Hashable {
     /// The value the resource's name (or its account's) carries for `key`, with the record behind it; nil when
     /// it names none or several, or name and account disagree.
     func implied(key: String, features: [String]) -> Implication? {
-        guard let list = candidates[key], let record = records[key] else { return nil }
-        let set = Set(features)
+        guard let list = candidates[key], let record = records[key], let triggers = triggers[key] else { return nil }
+        var set: Set<String>?
         var found: [Implication] = []
         for source in Source.allCases {
             guard let r = record[source] else { continue }
-            let m = Self.named(list, in: set, source: source)
+            let started = triggers.started(by: features, source: source)
+            guard !started.isEmpty else { continue }
+            if set == nil { set = Set(features) }
+            let m = Self.named(list, started, in: set!, source: source)
             guard !m.isEmpty else { continue }
             guard m.count == 1 else { return nil }
             found.append(Implication(value: list[m[0]].value, source: source, record: r))

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TaggingAPI
 @testable import Inference
@@ -59,5 +60,16 @@ import TaggingAPI
         let denied = inferencer.infer(InferenceInput(
             spec: resource("new", name: "billing-ledger-stg-7", account: "elsewhere"), rejected: [RejectedTag(key: "application", value: "ledger")]))
         #expect(denied.tag("application") == nil)
+    }
+
+    /// Stored in the model's ConfigMap: read back, it names the same values.
+    @Test func survivesTheModelsJSON() throws {
+        let model = TagModel(namedValues: NamedValues.learn(examples(), keys: ["application"], folds: 5))
+        let json = try JSONEncoder().encode(model)
+        #expect(String(decoding: json, as: UTF8.self).contains("\"records\":{\"application\":{\"name\":"))
+        let read = try JSONDecoder().decode(TagModel.self, from: json)
+        #expect(read.namedValues == model.namedValues)
+        let features = ResourceFeatures(spec: resource("x", name: "team-card-vault-dev-03", account: "new"), knownTags: [:]).base
+        #expect(read.namedValues.implied(key: "application", features: features)?.value == "card-vault")
     }
 }
