@@ -93,7 +93,9 @@ public struct NamedValues: Codable, Sendable, Hashable {
             for e in examples { if let v = e.labels[key], !v.isEmpty { values[Fold.fold(v)] = values[Fold.fold(v)] ?? v } }
             let all = values.values.sorted().compactMap { v -> Candidate? in
                 let words = NameTokenizer.tokens(v)
-                return words.isEmpty ? nil : Candidate(value: v, words: words)
+                // Only a value that is all words: name words drop numbers, and `CC-41234` is not the word `cc`.
+                let letters = String(v.lowercased().unicodeScalars.filter { $0.properties.isAlphabetic || ("0"..."9").contains($0) })
+                return words.isEmpty || words.joined() != letters ? nil : Candidate(value: v, words: words)
             }
             guard !all.isEmpty else { continue }
             // Per candidate, per account fold: labelled resources whose name (or account) names it, and how many have it.

@@ -48,6 +48,19 @@ import TaggingAPI
         #expect(named.implied(key: "team", features: features("ledger-1")) == nil)
     }
 
+    /// Name words drop numbers: a cost centre `CC-41234` is not named by a name with the word `cc` in it, however
+    /// often the resources so named have it.
+    @Test func valuesWithNumbersAreNotCandidates() {
+        let examples = (0..<40).map { i in
+            let spec = resource("c\(i)", name: "cc-runner-\(i)", account: "acct-\(i % 8)")
+            return TrainingExample(
+                id: spec.id, features: ResourceFeatures(spec: spec, knownTags: [:]),
+                labels: ["cost-center": "CC-41234"], account: spec.account)
+        }
+        let named = NamedValues.learn(examples, keys: ["cost-center"], folds: 5)
+        #expect(named.candidates["cost-center"] == nil && named.records["cost-center"] == nil)
+    }
+
     /// Through the inferencer: a model whose naive Bayes tables are empty, so what fills the key is the name.
     @Test func usedByInferenceAndNamedInTheReason() throws {
         let model = TagModel(namedValues: NamedValues.learn(examples(), keys: ["application"], folds: 5))
