@@ -87,10 +87,18 @@ public struct NamedValues: Codable, Sendable, Hashable {
     public static func learn(_ examples: [TrainingExample], keys: [String], folds: Int) -> NamedValues {
         var candidates: [String: [Candidate]] = [:]
         var records: [String: [Source: AgreedValue]] = [:]
-        let featureSets = examples.map { Set($0.features.base) }
+        let foldOf = examples.map { Int(FNV.hash($0.account) % UInt64(folds)) }
+        var featureSets: [Set<String>?] = Array(repeating: nil, count: examples.count)
         for key in keys {
+            // The labelled examples, with their folded label.
+            var labelled: [(index: Int, folded: String)] = []
             var values: [String: String] = [:]
-            for e in examples { if let v = e.labels[key], !v.isEmpty { values[Fold.fold(v)] = values[Fold.fold(v)] ?? v } }
+            for (i, e) in examples.enumerated() {
+                guard let v = e.labels[key], !v.isEmpty else { continue }
+                let folded = Fold.fold(v)
+                labelled.append((i, folded))
+                if values[folded] == nil { values[folded] = v }
+            }
             let all = values.values.sorted().compactMap { v -> Candidate? in
                 let words = NameTokenizer.tokens(v)
                 // Only a value that is all words: name words drop numbers, and `CC-41234` is not the word `cc`.
@@ -98,25 +106,27 @@ public struct NamedValues: Codable, Sendable, Hashable {
                 return words.isEmpty || words.joined() != letters ? nil : Candidate(value: v, words: words)
             }
             guard !all.isEmpty else { continue }
+            let foldedAll = all.map { Fold.fold($0.value) }
             // Per candidate, per account fold: labelled resources whose name (or account) names it, and how many have it.
             var named = [[Int]](repeating: [Int](repeating: 0, count: folds), count: all.count)
             var agreeing = named
-            var matches: [[Source: [Int]]] = []
-            matches.reserveCapacity(examples.count)
+            // Per labelled example, per source (`Source.allCases` order), the candidates named.
+            var matches: [[[Int]]] = []
+            matches.reserveCapacity(labelled.count)
             let triggers = Triggers(all)
-            for (e, features) in zip(examples, featureSets) {
-                var found: [Source: [Int]] = [:]
+            for (i, label) in labelled {
+                let base = examples[i].features.base
+                var found: [[Int]] = []
                 for source in Source.allCases {
-                    found[source] = Self.named(all, triggers.started(by: e.features.base, source: source), in: features, source: source)
+                    let started = triggers.started(by: base, source: source)
+                    if started.isEmpty { found.append([]); continue }
+                    if featureSets[i] == nil { featureSets[i] = Set(base) }
+                    found.append(Self.named(all, started, in: featureSets[i]!, source: source))
                 }
                 matches.append(found)
-                guard let label = e.labels[key], !label.isEmpty else { continue }
-                let fold = Int(FNV.hash(e.account) % UInt64(folds))
-                for source in Source.allCases {
-                    for c in found[source] ?? [] {
-                        named[c][fold] += 1
-                        if Fold.fold(all[c].value) == Fold.fold(label) { agreeing[c][fold] += 1 }
-                    }
+                for c in found.joined() {
+                    named[c][foldOf[i]] += 1
+                    if foldedAll[c] == label { agreeing[c][foldOf[i]] += 1 }
                 }
             }
             func trusted(_ c: Int, without fold: Int?) -> Bool {
@@ -126,14 +136,12 @@ public struct NamedValues: Codable, Sendable, Hashable {
             }
             // The record: each labelled resource judged with the candidates the other folds trust.
             var tally: [Source: (right: Int, all: Int)] = [:]
-            for (e, found) in zip(examples, matches) {
-                guard let label = e.labels[key], !label.isEmpty else { continue }
-                let fold = Int(FNV.hash(e.account) % UInt64(folds))
-                for source in Source.allCases {
-                    let m = (found[source] ?? []).filter { trusted($0, without: fold) }
+            for ((i, label), found) in zip(labelled, matches) {
+                for (source, m) in zip(Source.allCases, found) {
+                    let m = m.filter { trusted($0, without: foldOf[i]) }
                     guard m.count == 1 else { continue }
                     tally[source, default: (0, 0)].all += 1
-                    if Fold.fold(all[m[0]].value) == Fold.fold(label) { tally[source, default: (0, 0)].right += 1 }
+                    if foldedAll[m[0]] == label { tally[source, default: (0, 0)].right += 1 }
                 }
             }
             var kept: [Source: AgreedValue] = [:]
