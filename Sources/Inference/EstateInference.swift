@@ -47,6 +47,7 @@ public enum EstateInference {
             lexicon: lexicon, generation: generation)
         model.dependencies = dependencies
         model.tellingWords = TellingWords.learn(examples, keys: required, folds: options.folds)
+        model.namedValues = NamedValues.learn(examples, keys: required, folds: options.folds)
         return model
     }
 

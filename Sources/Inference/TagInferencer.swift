@@ -253,6 +253,10 @@ public struct TagInferencer: Sendable {
                    candidate == nil || told.confidence > candidate!.confidence {
                     candidate = told
                 }
+                if let model, candidate?.decision != .apply, let named = named(key, model: model, features: read(model), isRejected: isRejected),
+                   candidate == nil || named.confidence > candidate!.confidence {
+                    candidate = named
+                }
                 if let implied = implied(key, tags: tags, isRejected: isRejected),
                    candidate == nil || implied.confidence > candidate!.confidence {
                     candidate = implied
@@ -298,6 +302,15 @@ public struct TagInferencer: Sendable {
         return InferredTag(
             key: key, value: found.word.value, confidence: found.word.confidence, source: .model,
             decision: config.thresholds.decision(for: found.word.confidence),
+            reason: "model \(model.version): " + found.reason(key: key))
+    }
+
+    /// The value the resource's name carries (see `NamedValues`).
+    private func named(_ key: String, model: TagModel, features: ResourceFeatures, isRejected: (String, String) -> Bool) -> InferredTag? {
+        guard let found = model.namedValues.implied(key: key, features: features.base), !isRejected(key, found.value) else { return nil }
+        return InferredTag(
+            key: key, value: found.value, confidence: found.record.confidence, source: .model,
+            decision: config.thresholds.decision(for: found.record.confidence),
             reason: "model \(model.version): " + found.reason(key: key))
     }
 

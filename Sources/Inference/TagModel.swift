@@ -57,13 +57,17 @@ public struct TagModel: Sendable {
     public var dependencies: KeyDependencies
     /// Name words that on their own say a key's value (`prd` -> env=production: see `TellingWords`).
     public var tellingWords: TellingWords
+    /// Values a resource's name carries (`feature-store` in `ml-platform-feature-store-stg-lb`: see `NamedValues`).
+    public var namedValues: NamedValues
 
     public init(generation: Int = 0, keys: [String: KeyModel] = [:], vocabulary: ValueVocabulary = ValueVocabulary(),
                 inheritance: InheritanceStats = InheritanceStats(), lexicon: NameLexicon = NameLexicon(),
-                dependencies: KeyDependencies = KeyDependencies(), tellingWords: TellingWords = TellingWords()) {
+                dependencies: KeyDependencies = KeyDependencies(), tellingWords: TellingWords = TellingWords(),
+                namedValues: NamedValues = NamedValues()) {
         self.generation = generation
         self.dependencies = dependencies
         self.tellingWords = tellingWords
+        self.namedValues = namedValues
         self.keys = keys
         self.vocabulary = vocabulary
         self.inheritance = inheritance
@@ -147,7 +151,7 @@ extension KeyModel {
 }
 
 extension TagModel: Codable {
-    enum CodingKeys: String, CodingKey { case format, generation, keys, vocabulary, inheritance, lexicon, dependencies, tellingWords }
+    enum CodingKeys: String, CodingKey { case format, generation, keys, vocabulary, inheritance, lexicon, dependencies, tellingWords, namedValues }
     struct KeyEntry: Codable {
         var key: String
         var model: KeyModel
@@ -163,6 +167,7 @@ extension TagModel: Codable {
         try c.encode(lexicon.words.sorted(), forKey: .lexicon)
         try c.encode(dependencies, forKey: .dependencies)
         try c.encode(tellingWords, forKey: .tellingWords)
+        try c.encode(namedValues, forKey: .namedValues)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -181,6 +186,7 @@ extension TagModel: Codable {
         // Models stored before dependencies were learned have none until retrained.
         dependencies = try c.decodeIfPresent(KeyDependencies.self, forKey: .dependencies) ?? KeyDependencies()
         tellingWords = try c.decodeIfPresent(TellingWords.self, forKey: .tellingWords) ?? TellingWords()
+        namedValues = try c.decodeIfPresent(NamedValues.self, forKey: .namedValues) ?? NamedValues()
     }
 }
 

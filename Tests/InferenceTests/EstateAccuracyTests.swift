@@ -18,10 +18,10 @@ import TaggingAPI
         }
         let all = report.overall
         #expect(all.evaluated > 5000)
-        // Auto-applied tags are right at least 99% of the time (99.3% and 99.4% measured).
+        // Auto-applied tags are right at least 99% of the time (99.35% and 99.39% measured).
         #expect(all.appliedPrecision >= 0.99, "applied precision \(all.appliedPrecision)\n\(report.table)")
-        // At least 87% of the missing required values are filled, applied or suggested (88.8% and 89.1% measured).
-        #expect(all.filled >= 0.87, "filled \(all.filled)\n\(report.table)")
+        // At least 89% of the missing required values are filled, applied or suggested (90.0% and 91.4% measured).
+        #expect(all.filled >= 0.89, "filled \(all.filled)\n\(report.table)")
         // In every confidence bucket with 50 or more predictions, the observed accuracy is no more than 0.05
         // below the bucket's lower bound.
         let checked = all.calibration.filter { $0.predictions >= 50 }
@@ -33,9 +33,10 @@ import TaggingAPI
 
     /// Issue 17 on estates with what estates written by other people have (identifier spellings, misspelt keys
     /// and values, suffixed names, tags stale after renames, placeholder values: `EstateOptions.realWorld`).
-    /// Tuning used seeds 7-12, 4001-4004 (and 1013 and 2029 were looked at while the key dependencies were built);
-    /// these two were first run after the tuning, to be reported. Not all of the issue's targets are reached
-    /// (see the README): missing values filled is asserted at 83% (the issue asks 90%; 85.6% and 85.8% measured).
+    /// Tuning used seeds 7-12, 4001-4004, 5001-5004 (and 1013 and 2029 were looked at while the key dependencies were
+    /// built); these two were first run after each session's tuning, to be reported. Not all of the issue's targets
+    /// are reached (see the README): missing values filled is asserted at 86% (the issue asks 90%; 87.5% and 87.6%
+    /// measured).
     @Test(arguments: [UInt64(8101), 8102])
     func targetsHoldOnUnseenRealWorldEstates(seed: UInt64) async {
         let report = await onOwnThread {
@@ -44,14 +45,17 @@ import TaggingAPI
         }
         let all = report.overall
         #expect(all.evaluated > 5000)
-        // 99.43% and 99.58% measured.
+        // 99.47% and 99.59% measured.
         #expect(all.appliedPrecision >= 0.99, "applied precision \(all.appliedPrecision)\n\(report.table)")
-        #expect(all.filled >= 0.83, "filled \(all.filled)\n\(report.table)")
+        #expect(all.filled >= 0.86, "filled \(all.filled)\n\(report.table)")
         // Per-key honesty: no key's auto-applied tags are right less than 98% of the time (the issue asks 97%;
-        // the lowest measured is owner, 98.8%).
+        // the lowest measured is owner, 98.82%).
+        // And per key, every confidence bucket with 50 or more predictions is within 0.05 of its lower bound (the
+        // worst measured: env [0.70, 0.80) on 8102, 162 predictions right 69.1%).
         for k in report.keys {
             #expect(k.applied > 1000, "\(k.key) applied \(k.applied)")
             #expect(k.appliedPrecision >= 0.98, "\(k.key): applied precision \(k.appliedPrecision)\n\(report.table)")
+            #expect(k.calibrationShortfall <= 0.05, "\(k.key): calibration short by \(k.calibrationShortfall)\n\(report.table)")
         }
         let checked = all.calibration.filter { $0.predictions >= CalibrationBucket.checkedPredictions }
         #expect(checked.contains { $0.lower >= 0.5 && $0.lower < report.thresholds.suggest }, "no bucket below suggest was checked")
