@@ -8,7 +8,8 @@ import Synchronization
 import TaggingAPI
 
 /// Reconciles CloudResources: infers their virtual tags with the namespace's compiled rules and the
-/// current model, writes the status only when it changes, and sends suggestions to grouped TagApprovals.
+/// current model, writes the status only when it changes, and files suggestions for grouped TagApprovals
+/// (the `ApprovalBatcher` writes them in the background).
 ///
 /// Registered with the manager by `register(with:...)` in `CloudResourceController.swift` (docs/ARCHITECTURE.md,
 /// "One CloudResource event, from the watch to the status write").
@@ -44,7 +45,7 @@ public final class CloudResourceTagger: Sendable {
     let ledger = RuleMatchLedger()
     let coverageLedger = CoverageLedger()
     let metrics: TaggerMetrics
-    /// Funnels suggestions into TagApproval writes (one writer per group).
+    /// Writes suggestions into TagApprovals in background rounds (run it: `batcher.run()`, a leader runnable).
     public let batcher: ApprovalBatcher
 
     /// Fired with the keys of TaggingRules whose matched-resource count changed (the rule controller
@@ -166,11 +167,8 @@ public final class CloudResourceTagger: Sendable {
                 notifyDependents(of: resource)
             }
         }
-        // Withdraw before suggesting: when a suggestion moves to another group (the model or a rule changed
-        // its value or source), the resource is never in two pending approvals of one key, not even for a
-        // moment (a person could approve one value and deny the other).
-        try await withdrawStale(result.suggested, for: resource, modelLoaded: inferencer.model != nil)
-        try await suggest(result.suggested, for: resource)
+        // The batcher writes it in the background (withdrawals before additions); the worker goes on.
+        fileSuggestions(result.suggested, for: resource, modelLoaded: inferencer.model != nil)
         // Nothing to come back for: a change wakes the resource up, and the manager's periodic resync
         // (every reevaluateInterval) catches model updates.
         return .done
@@ -193,49 +191,23 @@ public final class CloudResourceTagger: Sendable {
         return RelatedResource(tags: tags, name: parent.spec.name)
     }
 
-    /// Sends each suggested value to its group's approvals, unless the resource is listed there already
-    /// or a person denied the value.
-    func suggest(_ suggested: [InferredTag], for resource: CloudResource) async throws {
-        guard !suggested.isEmpty else { return }
+    /// Files the resource's current suggestions with the batcher: it adds the resource to each suggested
+    /// group that does not list it yet (unless a person denied the value) and takes it out of pending
+    /// approvals whose suggestion inference no longer makes (a rule or the model changed, or the value is now
+    /// applied), so a person cannot approve a stale value. Decided approvals are left as records.
+    func fileSuggestions(_ suggested: [InferredTag], for resource: CloudResource, modelLoaded: Bool) {
         let namespace = resource.metadata.namespace ?? ""
         let rejected = Set((resource.status?.rejected ?? []).map { "\($0.key)\u{0}\($0.value)" })
-        for t in suggested where !rejected.contains("\(t.key)\u{0}\(t.value)") {
+        var want: [ApprovalGroup: SuggestionWant.Suggestion] = [:]
+        for t in suggested {
             let group = ApprovalGroup(namespace: namespace, key: t.key, value: t.value, source: t.source, rule: t.rule)
-            if batcher.isListed(resource.name, in: group) { continue }
-            guard TagStatus.fitsSchema(t) else { continue }
-            let entry = ApprovalResource(name: resource.name, confidence: t.confidence, reason: TagStatus.bounded(t.reason, 1024))
-            do {
-                try await batcher.suggest(entry, in: group)
-                metrics.suggested[t.source]?.increment()
-            } catch let error as KubeClientError where error.isInvalid {
-                // The API server refuses this suggestion (e.g. a key the TagApproval schema does not allow):
-                // retrying cannot help, and the resource's other suggestions must still go out.
-                logger.warning("TagApproval refused; suggestion skipped", metadata: [
-                    "resource": "\(ObjectKey(resource))", "key": "\(t.key)", "value": "\(t.value)", "error": "\(error)",
-                ])
-            }
+            let addable = !rejected.contains("\(t.key)\u{0}\(t.value)") && TagStatus.fitsSchema(t)
+            if want[group]?.addable == true { continue }
+            want[group] = SuggestionWant.Suggestion(
+                entry: ApprovalResource(name: resource.name, confidence: t.confidence, reason: TagStatus.bounded(t.reason, 1024)),
+                addable: addable)
         }
-    }
-
-    /// Takes the resource out of pending approvals whose suggestion inference no longer makes (a rule or
-    /// the model changed, or the value is now applied), so a person cannot approve a stale value. Decided
-    /// approvals are left as records.
-    /// Without a model (not loaded yet after a start) model suggestions are kept: their absence says nothing.
-    func withdrawStale(_ suggested: [InferredTag], for resource: CloudResource, modelLoaded: Bool) async throws {
-        let namespace = resource.metadata.namespace ?? ""
-        let listedIn = batcher.approvals(listing: resource.name, namespace: namespace).filter(ApprovalBatcher.isPending)
-        guard !listedIn.isEmpty else { return }
-        let current = Set(suggested.map { ApprovalGroup(namespace: namespace, key: $0.key, value: $0.value, source: $0.source, rule: $0.rule) })
-        var stale = Set<ApprovalGroup>()
-        for approval in listedIn {
-            let group = ApprovalGroup(
-                namespace: namespace, key: approval.spec.key, value: approval.spec.value, source: approval.spec.source, rule: approval.spec.rule)
-            if !current.contains(group), modelLoaded || group.source != .model { stale.insert(group) }
-        }
-        for group in stale.sorted(by: { $0.description < $1.description }) {
-            try await batcher.withdraw(resource.name, from: group)
-            metrics.withdrawn.increment()
-        }
+        batcher.file(SuggestionWant(namespace: namespace, resource: resource.name, suggested: want, modelLoaded: modelLoaded))
     }
 
     private func notifyRules(_ changed: [ObjectKey]) {
