@@ -102,6 +102,7 @@ struct TaggingHarness {
                 }
             }
         }
+        await tagger.batcher.flush()
     }
 
     /// Requests that changed something (not reads or watches), optionally of one resource type.
@@ -109,6 +110,17 @@ struct TaggingHarness {
         server.requests().filter { r in
             !["get", "list", "watch"].contains(r.verb) && r.resource != "events" && (resource == nil || r.resource == resource)
         }
+    }
+}
+
+extension CloudResourceTagger {
+    /// A reconcile, then the batcher's round for what it filed: what the operator's background batcher
+    /// does a moment later (tests check the approvals right after).
+    @discardableResult
+    func reconcileAndFlush(_ key: ObjectKey) async throws -> ReconcileResult {
+        let result = try await reconcile(key)
+        await batcher.flush()
+        return result
     }
 }
 

@@ -135,6 +135,10 @@ public final class CloudResourceTagger: Sendable {
             return .done
         }
         let namespace = key.namespace ?? ""
+        if awaitsParent(resource, namespace: namespace) {
+            // The parent's first evaluation fires `dependentsChanged` for it; the requeue is a backstop.
+            return .requeue(after: Self.parentWait)
+        }
         let inferencer = inferencers.inferencer(namespace: namespace, model: model.current)
         let result = inferencer.infer(Self.input(for: resource)) { id in self.related(id, namespace: namespace) }
         notifyRules(ledger.record(key, matched: result.matchedRules))
@@ -164,6 +168,9 @@ public final class CloudResourceTagger: Sendable {
             metrics.count(changes)
             if !changes.isEmpty {
                 events?.record(resource, reason: "TagsApplied", message: TagStatus.summary(changes))
+            }
+            // A first evaluation also wakes the resources that waited for it (`awaitsParent`).
+            if !changes.isEmpty || resource.status?.evaluatedAt == nil {
                 notifyDependents(of: resource)
             }
         }
@@ -172,6 +179,31 @@ public final class CloudResourceTagger: Sendable {
         // Nothing to come back for: a change wakes the resource up, and the manager's periodic resync
         // (every reevaluateInterval) catches model updates.
         return .done
+    }
+
+    /// How long a new resource waits at most for a resource it inherits from (`awaitsParent`).
+    static let parentWait = Duration.seconds(15)
+    static let parentWaitLimit: TimeInterval = 60
+
+    /// Whether a resource seen for the first time should wait for a related resource that is cached but
+    /// not evaluated yet. Evaluated first, it would be written twice: without the tags it inherits, then
+    /// with them once the parent's first evaluation fires `dependentsChanged`. Discovery creates a parent
+    /// and its children side by side, so on a first discovery this saves a status write per child. Bounded:
+    /// never on a re-evaluation, not for a vanished or deleted parent, not when the parent relates back to
+    /// the resource (two waiting for each other), and not once the resource is `parentWaitLimit` old (longer
+    /// cycles, a parent that never gets evaluated) or its age is unknown.
+    func awaitsParent(_ resource: CloudResource, namespace: String) -> Bool {
+        guard resource.status?.evaluatedAt == nil, let relations = resource.spec.relations, !relations.isEmpty,
+              let created = resource.metadata.creationTimestamp, now().timeIntervalSince(created) < Self.parentWaitLimit else { return false }
+        for relation in relations {
+            guard let key = resources.keys(index: Self.providerIdIndex, value: Self.idValue(namespace, relation.target)).first,
+                  let parent = resources.get(key) else { continue }
+            if parent.status?.evaluatedAt == nil, parent.status?.phase != .vanished, parent.metadata.deletionTimestamp == nil,
+               !(parent.spec.relations ?? []).contains(where: { $0.target == resource.spec.id }) {
+                return true
+            }
+        }
+        return false
     }
 
     /// What inference needs from a resource: its spec, the values people approved (approval-source virtual
