@@ -32,7 +32,32 @@ public enum KubeTime {
     /// "2026-11-22T03:19:46Z"
     public static func format(_ date: Date) -> String {
         let c = civil(date)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour, c.minute, c.second)
+        guard (0...9999).contains(c.year) else {
+            return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour, c.minute, c.second)
+        }
+        // Digit by digit: every status write encodes several times, and String(format:) was a tenth of encoding.
+        return String(unsafeUninitializedCapacity: 20) { out in
+            func put(_ value: Int, _ width: Int, at offset: Int) {
+                var v = value
+                for i in stride(from: offset + width - 1, through: offset, by: -1) {
+                    out[i] = UInt8(48 + v % 10)
+                    v /= 10
+                }
+            }
+            put(c.year, 4, at: 0)
+            out[4] = 45
+            put(c.month, 2, at: 5)
+            out[7] = 45
+            put(c.day, 2, at: 8)
+            out[10] = 84
+            put(c.hour, 2, at: 11)
+            out[13] = 58
+            put(c.minute, 2, at: 14)
+            out[16] = 58
+            put(c.second, 2, at: 17)
+            out[19] = 90
+            return 20
+        }
     }
 
     /// "2026-11-22T03:19:46.123456Z" — metav1.MicroTime.

@@ -347,6 +347,27 @@ import Testing
         }
     }
 
+    /// On a fresh install a resource seen before the first model waits for it (the first training fires every
+    /// resource), instead of being written now and again with the model's tags; one evaluated before is not held.
+    @Test func aNewResourceWaitsForTheFirstModelAndAnEvaluatedOneDoesNot() async throws {
+        try await TaggingHarness.run { h in
+            let tagger = CloudResourceTagger(
+                client: h.client, resources: h.resources.store, rules: h.rules.store, approvals: h.approvals.store, model: h.model,
+                settings: h.settings, events: nil, awaitsFirstModel: { [model = h.model] in model.current == nil })
+            let fresh = try await h.create(instanceSpec(1, native: ["team": "payments"]))
+            let evaluated = try await h.create(instanceSpec(2, native: ["team": "core"]), status: CloudResourceStatus(evaluatedAt: Date(timeIntervalSince1970: 1_700_000_000)))
+            h.server.clearRequests()
+            #expect(try await tagger.reconcileAndFlush(h.key(fresh)) == .done)
+            #expect(h.writes("cloudresources").isEmpty)
+            _ = try await tagger.reconcileAndFlush(h.key(evaluated))
+            #expect(h.writes("cloudresources").count == 1)
+
+            h.model.replace(TagModel(generation: 1))
+            _ = try await tagger.reconcileAndFlush(h.key(fresh))
+            #expect(try await h.resourceApi.get(fresh.name).status?.virtualTags?.contains { $0.key == "team" && $0.value == "payments" } == true)
+        }
+    }
+
     /// A parent with nothing to apply still wakes what waited for it (its first evaluation), and two
     /// resources related to each other do not wait for each other.
     @Test func aParentWithoutTagsWakesItsDependentsAndMutualRelationsDoNotWait() async throws {

@@ -7,7 +7,8 @@ extension CloudResourceTagger {
     /// - it changes (not on the echo of the tagger's own status write: nothing new to evaluate);
     /// - a rule that can touch it changes its spec, appears or goes (old scope and new);
     /// - a resource it inherits from changed its applied tags (`dependentsChanged`);
-    /// - the model caught up with the estate (`model.caughtUp`), and every `reevaluateInterval` (low lane);
+    /// - the model caught up with the estate (`model.caughtUp`), and every `reevaluateInterval` (low lane); on a
+    ///   fresh install, a resource seen before the first model waits for it (the first training fires all);
     /// - its suggestions could not be written (`batcher.retry`).
     /// Rules and approvals are cached before the first evaluation (a missing rule would apply wrong tags, a
     /// missing approval would duplicate a suggestion), and reconciles wait for the leader's first model, so
@@ -20,7 +21,8 @@ extension CloudResourceTagger {
         let approvals = manager.informer(TagApproval.self)
         let tagger = CloudResourceTagger(
             client: manager.client, resources: resources.store, rules: rules.store, approvals: approvals.store, model: model.holder,
-            settings: settings.tagging, events: events, logger: Logger(label: "vtag.tagger"))
+            settings: settings.tagging, events: events, awaitsFirstModel: { [holder = model.holder] in holder.current == nil },
+            logger: Logger(label: "vtag.tagger"))
         let ready = model.ready
         // A reconcile mostly waits for its one status write: more of them in flight keep up with discovery.
         let controller = manager.controller("cloudresource", workers: settings.workers * taggerWorkersPerWorker) { key in

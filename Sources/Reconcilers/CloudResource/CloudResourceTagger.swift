@@ -38,6 +38,9 @@ public final class CloudResourceTagger: Sendable {
     public let settings: TaggingSettings
     let events: EventRecorder?
     let now: @Sendable () -> Date
+    /// Whether resources never evaluated should wait for the first model (nil: never; the operator waits
+    /// while the leader's model lifecycle has none yet, see `CloudResourceController.swift`).
+    let awaitsFirstModel: @Sendable () -> Bool
     let logger: Logger
 
     let inferencers: InferencerCache
@@ -64,7 +67,8 @@ public final class CloudResourceTagger: Sendable {
     public init(
         client: KubeClient, resources: Store<CloudResource>, rules: Store<TaggingRule>, approvals: Store<TagApproval>,
         model: ModelHolder, settings: TaggingSettings, events: EventRecorder?,
-        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "vtag.tagger")
+        now: @escaping @Sendable () -> Date = { Date() }, awaitsFirstModel: @escaping @Sendable () -> Bool = { false },
+        logger: Logger = Logger(label: "vtag.tagger")
     ) {
         self.client = client
         self.resources = resources
@@ -74,6 +78,7 @@ public final class CloudResourceTagger: Sendable {
         self.settings = settings
         self.events = events
         self.now = now
+        self.awaitsFirstModel = awaitsFirstModel
         self.logger = logger
         inferencers = InferencerCache(rules: rules, config: settings.inference)
         scope = RuleScopeIndex(resources: resources)
@@ -135,6 +140,12 @@ public final class CloudResourceTagger: Sendable {
             return .done
         }
         let namespace = key.namespace ?? ""
+        if resource.status?.evaluatedAt == nil, awaitsFirstModel() {
+            // A fresh install's first discovery: written now and again once the model (trained on this estate
+            // within seconds) applies its tags, the resource would cost two status writes. The first training
+            // fires every resource (`ModelRunnable.caughtUp`), a failed one too.
+            return .done
+        }
         if awaitsParent(resource, namespace: namespace) {
             // The parent's first evaluation fires `dependentsChanged` for it; the requeue is a backstop.
             return .requeue(after: Self.parentWait)

@@ -168,13 +168,16 @@ public final class ModelLifecycle: Sendable {
     /// a model that knows no key is trained again at most once per tick, only while the estate changes.
     /// After a catch-up training (`RetrainReason.isCatchUp`) `onCatchUp` runs: the operator re-evaluates the
     /// estate with the new model then, not at the next periodic re-evaluation. Every training logs its
-    /// reason. Returns when the task is cancelled; a failed training is logged and tried again at the next look.
+    /// reason. Returns when the task is cancelled; a failed training is logged and tried again at the next look
+    /// (`onCatchUp` runs anyway while there is no model, or when the new one was trained but not stored: nothing
+    /// waits for a model that failed).
     public func run(
         every interval: Duration, catchUp: Duration = .seconds(15), onCatchUp: (@Sendable () async -> Void)? = nil
     ) async {
         await resources.waitForSync()
         let tick = min(interval, catchUp)
         while !Task.isCancelled {
+            let before = holder.current?.generation
             do {
                 if let reason = try await retrain(), reason.isCatchUp { await onCatchUp?() }
             } catch is CancellationError {
@@ -183,6 +186,9 @@ public final class ModelLifecycle: Sendable {
                 logger.error("model training or storing failed; will try again", metadata: [
                     "error": "\(error)", "location": "\(location)",
                 ])
+                // A model trained but not stored is in use: evaluate with it. Still none: what waited for the
+                // first one is evaluated without it.
+                if holder.current == nil || holder.current?.generation != before { await onCatchUp?() }
             }
             let due = ContinuousClock.now + interval
             repeat {
