@@ -165,18 +165,36 @@ public final class ModelLifecycle: Sendable {
     ///
     /// Bounded: a tick costs a few lookups; a look costs one pass over the cache and trains only if the
     /// estate changed; the doubling rule trains at most about log2(estate) times while an estate grows, and
-    /// a model that knows no key is trained again at most once per tick, only while the estate changes.
+    /// a model that knows no key is trained again at most once per tick, only while the estate changes. The very
+    /// first model (none loaded or trained yet) waits while the estate grows from one look to the next (a first
+    /// discovery in flight), at most `firstModelPatience`.
     /// After a catch-up training (`RetrainReason.isCatchUp`) `onCatchUp` runs: the operator re-evaluates the
     /// estate with the new model then, not at the next periodic re-evaluation. Every training logs its
     /// reason. Returns when the task is cancelled; a failed training is logged and tried again at the next look
     /// (`onCatchUp` runs anyway while there is no model, or when the new one was trained but not stored: nothing
     /// waits for a model that failed).
     public func run(
-        every interval: Duration, catchUp: Duration = .seconds(15), onCatchUp: (@Sendable () async -> Void)? = nil
+        every interval: Duration, catchUp: Duration = .seconds(15), firstModelPatience: Duration = .seconds(60),
+        onCatchUp: (@Sendable () async -> Void)? = nil
     ) async {
         await resources.waitForSync()
         let tick = min(interval, catchUp)
+        var lastCount = resources.count
+        var growingSince: ContinuousClock.Instant?
         while !Task.isCancelled {
+            let count = resources.count
+            defer { lastCount = count }
+            if holder.current == nil, count > lastCount {
+                // No model yet and the estate still growing: a first discovery is in flight. The first model
+                // waits until it settles (one look without growth, at most `firstModelPatience`), so it knows
+                // the whole estate and what it applies is written once, not once per doubling.
+                let since = growingSince ?? .now
+                growingSince = since
+                if ContinuousClock.now - since < firstModelPatience {
+                    do { try await Task.sleep(for: tick) } catch { return }
+                    continue
+                }
+            }
             let before = holder.current?.generation
             do {
                 if let reason = try await retrain(), reason.isCatchUp { await onCatchUp?() }
