@@ -21,7 +21,7 @@ extension CloudResourceTagger {
         let approvals = manager.informer(TagApproval.self)
         let tagger = CloudResourceTagger(
             client: manager.client, resources: resources.store, rules: rules.store, approvals: approvals.store, model: model.holder,
-            settings: settings.tagging, events: events, awaitsFirstModel: { [holder = model.holder] in holder.current == nil },
+            settings: settings.tagging, events: events, awaitsFirstModel: { [lifecycle = model.lifecycle] in lifecycle.awaitsFirstModel },
             logger: Logger(label: "vtag.tagger"))
         let ready = model.ready
         // A reconcile mostly waits for its one status write: more of them in flight keep up with discovery.

@@ -26,6 +26,8 @@ public final class ModelLifecycle: Sendable {
     let chunkBytes: Int
     /// What the estate looked like when the model in the holder was trained or loaded.
     private let trainedOn = Locked<EstateFingerprint?>(nil)
+    /// A training failed while there was no model: nothing should wait for the first one any more.
+    private let firstTrainingFailed = Locked(false)
 
     public convenience init(
         client: KubeClient, resources: Store<CloudResource>, holder: ModelHolder, settings: TaggingSettings,
@@ -148,6 +150,12 @@ public final class ModelLifecycle: Sendable {
         return .estateChanged(resources: last.resources, now: now.resources, decisions: last.decisions, nowDecisions: now.decisions)
     }
 
+    /// Whether resources seen for the first time should wait for the first model: none yet, and no training
+    /// has failed (the loop's next training fires them all through `onCatchUp`).
+    public var awaitsFirstModel: Bool {
+        holder.current == nil && !firstTrainingFailed.withLock { $0 }
+    }
+
     /// Whether the model is young, so the loop looks again every `catchUp`: none yet, one that knows no key
     /// yet (trained before any resource had a known value), or one trained on less than half of the
     /// resources cached now.
@@ -206,6 +214,7 @@ public final class ModelLifecycle: Sendable {
                 ])
                 // A model trained but not stored is in use: evaluate with it. Still none: what waited for the
                 // first one is evaluated without it.
+                if holder.current == nil { firstTrainingFailed.withLock { $0 = true } }
                 if holder.current == nil || holder.current?.generation != before { await onCatchUp?() }
             }
             let due = ContinuousClock.now + interval

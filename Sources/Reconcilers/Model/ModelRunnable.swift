@@ -23,7 +23,7 @@ struct ModelRunnable: Runnable {
 
     /// How often the loop looks while the model is young. Short, because on a fresh install the tagger holds
     /// resources it sees for the first time until the first model (`CloudResourceTagger.awaitsFirstModel`).
-    static let catchUpTick = Duration.seconds(2)
+    static let catchUpTick = Duration.seconds(1)
 
     /// Makes the model's lifecycle and adds it to `manager` as a leader runnable.
     static func register(with manager: Manager, settings: VTagManager.Settings) -> ModelRunnable {
