@@ -35,28 +35,21 @@ public enum KubeTime {
         guard (0...9999).contains(c.year) else {
             return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour, c.minute, c.second)
         }
-        // Digit by digit: every status write encodes several times, and String(format:) was a tenth of encoding.
+        // Digit by digit: every status write encodes several times, and String(format:) took a fifth of the encoder's time.
+        let fields = [(c.year, 4), (c.month, 2), (c.day, 2), (c.hour, 2), (c.minute, 2), (c.second, 2)]
+        let separators: [UInt8] = [45, 45, 84, 58, 58, 90]  // - - T : : Z
         return String(unsafeUninitializedCapacity: 20) { out in
-            func put(_ value: Int, _ width: Int, at offset: Int) {
+            var offset = 0
+            for (index, (value, width)) in fields.enumerated() {
                 var v = value
                 for i in stride(from: offset + width - 1, through: offset, by: -1) {
                     out[i] = UInt8(48 + v % 10)
                     v /= 10
                 }
+                out[offset + width] = separators[index]
+                offset += width + 1
             }
-            put(c.year, 4, at: 0)
-            out[4] = 45
-            put(c.month, 2, at: 5)
-            out[7] = 45
-            put(c.day, 2, at: 8)
-            out[10] = 84
-            put(c.hour, 2, at: 11)
-            out[13] = 58
-            put(c.minute, 2, at: 14)
-            out[16] = 58
-            put(c.second, 2, at: 17)
-            out[19] = 90
-            return 20
+            return offset
         }
     }
 

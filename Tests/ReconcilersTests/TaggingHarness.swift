@@ -129,3 +129,10 @@ func instanceSpec(_ i: Int, name: String? = nil, account: String = "111111111111
         provider: "aws", id: "arn:aws:ec2:eu-west-1:\(account):instance/i-\(i)", type: "ec2:instance", name: name ?? "web-\(i)",
         account: account, region: "eu-west-1", nativeTags: native)
 }
+
+/// A volume attached to the instance `target` (it inherits from it).
+func volumeSpec(attachedTo target: String) -> CloudResourceSpec {
+    CloudResourceSpec(
+        provider: "aws", id: "arn:aws:ec2:eu-west-1:111111111111:volume/vol-1", type: "ec2:volume", name: "vol-1",
+        account: "111111111111", region: "eu-west-1", relations: [Relation(type: "AttachedTo", target: target)])
+}

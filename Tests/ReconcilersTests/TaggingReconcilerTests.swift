@@ -313,9 +313,7 @@ import Testing
     @Test func aVolumeInheritsFromItsInstanceAndIsWokenWhenTheInstanceChanges() async throws {
         try await TaggingHarness.run { h in
             let instance = try await h.create(instanceSpec(1, native: ["team": "payments"]))
-            let volume = try await h.create(CloudResourceSpec(
-                provider: "aws", id: "arn:aws:ec2:eu-west-1:111111111111:volume/vol-1", type: "ec2:volume", name: "vol-1",
-                account: "111111111111", region: "eu-west-1", relations: [Relation(type: "AttachedTo", target: instance.spec.id)]))
+            let volume = try await h.create(volumeSpec(attachedTo: instance.spec.id))
             _ = try await h.tagger.reconcileAndFlush(h.key(instance))
             #expect(h.tagger.dependentsChanged.take().flatMap(\.keys) == [h.key(volume)])
             _ = try await h.tagger.reconcileAndFlush(h.key(volume))
@@ -331,9 +329,7 @@ import Testing
     @Test func aNewVolumeWaitsForItsUnevaluatedInstanceAndIsWrittenOnce() async throws {
         try await TaggingHarness.run { h in
             let instance = try await h.create(instanceSpec(1, native: ["team": "payments"]))
-            let volume = try await h.create(CloudResourceSpec(
-                provider: "aws", id: "arn:aws:ec2:eu-west-1:111111111111:volume/vol-1", type: "ec2:volume", name: "vol-1",
-                account: "111111111111", region: "eu-west-1", relations: [Relation(type: "AttachedTo", target: instance.spec.id)]))
+            let volume = try await h.create(volumeSpec(attachedTo: instance.spec.id))
             h.server.clearRequests()
             #expect(try await h.tagger.reconcileAndFlush(h.key(volume)) == .requeue(after: CloudResourceTagger.parentWait))
             #expect(h.writes("cloudresources").isEmpty)
@@ -373,9 +369,7 @@ import Testing
     @Test func aParentWithoutTagsWakesItsDependentsAndMutualRelationsDoNotWait() async throws {
         try await TaggingHarness.run { h in
             let bare = try await h.create(instanceSpec(1))
-            let volume = try await h.create(CloudResourceSpec(
-                provider: "aws", id: "arn:aws:ec2:eu-west-1:111111111111:volume/vol-1", type: "ec2:volume", name: "vol-1",
-                account: "111111111111", region: "eu-west-1", relations: [Relation(type: "AttachedTo", target: bare.spec.id)]))
+            let volume = try await h.create(volumeSpec(attachedTo: bare.spec.id))
             #expect(try await h.tagger.reconcileAndFlush(h.key(volume)) == .requeue(after: CloudResourceTagger.parentWait))
             _ = try await h.tagger.reconcileAndFlush(h.key(bare))
             #expect(h.tagger.dependentsChanged.take().flatMap(\.keys) == [h.key(volume)])
