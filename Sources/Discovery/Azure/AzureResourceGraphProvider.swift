@@ -32,8 +32,7 @@ public struct AzureResourceGraphProvider: DiscoveryProvider {
     public let settings: AzureDiscoverySettings
     public let credentials: AzureCredentials
     public let options: Options
-    private let client: RESTClient
-    private let tokens: AccessTokenCache
+    private let listing: PagedCloudAPI
 
     public init(
         settings: AzureDiscoverySettings, credentials: AzureCredentials, httpClient: HTTPClient = AWSHTTP.shared,
@@ -43,9 +42,11 @@ public struct AzureResourceGraphProvider: DiscoveryProvider {
         self.credentials = credentials
         self.options = options
         let client = RESTClient(http: httpClient, retry: options.retry, timeout: options.requestTimeout, logger: logger)
-        self.client = client
         let authority = Self.trimmed(settings.authorityURL) ?? AzureCredentials.defaultAuthority
-        self.tokens = AccessTokenCache { [credentials] in try await credentials.fetch(authority: authority, client: client) }
+        self.listing = PagedCloudAPI(
+            api: Self.api, permission: Self.permission, hints: Self.hints,
+            endpointQuestion: "is spec.azure.endpointURL Azure Resource Manager?", client: client,
+            tokens: AccessTokenCache { [credentials] in try await credentials.fetch(authority: authority, client: client) })
     }
 
     public var description: String {
@@ -87,22 +88,23 @@ public struct AzureResourceGraphProvider: DiscoveryProvider {
             throw DiscoveryError.configuration("spec.azure.endpointURL \"\(base)\" is not an http(s) URL")
         }
         let url = "\(base)/providers/Microsoft.ResourceGraph/resources?api-version=\(Self.apiVersion)"
-        var failed: [any Error] = []
-        for scope in scopes {
-            do {
-                for query in Self.queries { try await page(query, scope: scope, url: url, continuation) }
-            } catch let error as CancellationError {
-                throw error
-            } catch DiscoveryError.signIn(let failure) {
-                throw DiscoveryError.signIn(failure)
-            } catch DiscoveryError.configuration(let message) {
-                throw DiscoveryError.configuration(message)
-            } catch {
-                failed.append(error)
-                continuation.yield(.failure(DiscoveryFailure(scope: "azure \(scope.label)", message: "\(error)")))
+        try await listing.forEachScope(scopes, label: { "azure \($0.label)" }, continuation) { scope in
+            for query in Self.queries {
+                try await listing.readPages(
+                    Page.self, scope: scope.label, label: "azure \(scope.label)",
+                    request: { skipToken, bearer in
+                        var paging: [String: Any] = ["$top": options.pageSize(max: 1000), "resultFormat": "objectArray"]
+                        if let skipToken { paging["$skipToken"] = skipToken }
+                        let body: [String: Any] = [scope.field: [scope.value], "query": query, "options": paging]
+                        return RESTRequest(
+                            method: "POST", url: url,
+                            headers: [("Authorization", "Bearer \(bearer)"), ("Content-Type", "application/json"), ("Accept", "application/json")],
+                            body: Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])))
+                    },
+                    contents: { PagedCloudAPI.PageContents(resources: ($0.data ?? []).compactMap(\.spec), nextPageToken: $0.skipToken) },
+                    continuation)
             }
         }
-        if failed.count == scopes.count, let first = failed.first { throw first }
     }
 
     private struct Page: Decodable {
@@ -112,39 +114,5 @@ public struct AzureResourceGraphProvider: DiscoveryProvider {
             case data
             case skipToken = "$skipToken"
         }
-    }
-
-    /// Pages through one query in one scope. A page refused after others were read reports and keeps those.
-    private func page(
-        _ query: String, scope: Scope, url: String, _ continuation: AsyncThrowingStream<DiscoveryEvent, any Error>.Continuation
-    ) async throws {
-        var skipToken: String?
-        var pages = 0
-        repeat {
-            var paging: [String: Any] = ["$top": options.pageSize(max: 1000), "resultFormat": "objectArray"]
-            if let skipToken { paging["$skipToken"] = skipToken }
-            let body: [String: Any] = [scope.field: [scope.value], "query": query, "options": paging]
-            let token = try await tokens.token()
-            let answer = try await client.send(
-                RESTRequest(
-                    method: "POST", url: url,
-                    headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"), ("Accept", "application/json")],
-                    body: Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))))
-            guard answer.isSuccess else {
-                let error = CloudAPIFailure(api: Self.api, scope: scope.label, permission: Self.permission, hints: Self.hints, answer: answer)
-                if pages == 0 { throw DiscoveryError.cloudAPI(error) }
-                continuation.yield(.failure(DiscoveryFailure(scope: "azure \(scope.label) page \(pages + 1)", message: "\(error)")))
-                return
-            }
-            let page: Page
-            do { page = try JSONDecoder().decode(Page.self, from: answer.body) } catch {
-                throw DiscoveryError.configuration(
-                    "\(Self.api) on \(scope.label) answered something that is not a query result (\(error)); is spec.azure.endpointURL Azure Resource Manager?")
-            }
-            pages += 1
-            let specs = (page.data ?? []).compactMap(\.spec)
-            if !specs.isEmpty { continuation.yield(.resources(specs)) }
-            skipToken = page.skipToken.flatMap { $0.isEmpty ? nil : $0 }
-        } while skipToken != nil
     }
 }

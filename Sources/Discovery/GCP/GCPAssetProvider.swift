@@ -24,8 +24,7 @@ public struct GCPAssetProvider: DiscoveryProvider {
     public let settings: GCPDiscoverySettings
     public let credentials: GCPCredentials
     public let options: Options
-    private let client: RESTClient
-    private let tokens: AccessTokenCache
+    private let listing: PagedCloudAPI
 
     public init(
         settings: GCPDiscoverySettings, credentials: GCPCredentials, httpClient: HTTPClient = AWSHTTP.shared,
@@ -35,8 +34,10 @@ public struct GCPAssetProvider: DiscoveryProvider {
         self.credentials = credentials
         self.options = options
         let client = RESTClient(http: httpClient, retry: options.retry, timeout: options.requestTimeout, logger: logger)
-        self.client = client
-        self.tokens = AccessTokenCache { [credentials] in try await credentials.fetch(client: client) }
+        self.listing = PagedCloudAPI(
+            api: Self.api, permission: Self.permission, hints: Self.hints,
+            endpointQuestion: "is spec.gcp.endpointURL the Cloud Asset API?", client: client,
+            tokens: AccessTokenCache { [credentials] in try await credentials.fetch(client: client) })
     }
 
     public var description: String {
@@ -85,53 +86,20 @@ public struct GCPAssetProvider: DiscoveryProvider {
                 "spec.gcp.scopes: \"\(scope)\" is not organizations/NUMBER, folders/NUMBER or projects/PROJECT_ID")
         }
         let base = try baseURL()
-        var failed: [any Error] = []
         // Scopes one after another: they share the caller project's quota, and pages are large.
-        for scope in scopes {
-            do {
-                try await search(scope, base: base, continuation)
-            } catch let error as CancellationError {
-                throw error
-            } catch DiscoveryError.signIn(let failure) {
-                throw DiscoveryError.signIn(failure)
-            } catch {
-                failed.append(error)
-                continuation.yield(.failure(DiscoveryFailure(scope: "gcp \(scope)", message: "\(error)")))
-            }
+        try await listing.forEachScope(scopes, label: { "gcp \($0)" }, continuation) { scope in
+            try await listing.readPages(
+                Page.self, scope: scope, label: "gcp \(scope)",
+                request: { pageToken, bearer in
+                    var query: [(String, String)] = [("pageSize", String(options.pageSize(max: 500)))]
+                    for type in settings.assetTypes ?? [] { query.append(("assetTypes", type)) }
+                    if let pageToken { query.append(("pageToken", pageToken)) }
+                    return RESTRequest(
+                        url: "\(base)/v1/\(scope):searchAllResources?" + AWSPercentEncoding.formEncode(query),
+                        headers: [("Authorization", "Bearer \(bearer)"), ("Accept", "application/json")])
+                },
+                contents: { PagedCloudAPI.PageContents(resources: ($0.results ?? []).map(\.spec), nextPageToken: $0.nextPageToken) },
+                continuation)
         }
-        // Nothing could be read anywhere: the run failed, not just a part.
-        if failed.count == scopes.count, let first = failed.first { throw first }
-    }
-
-    /// Pages through one scope. A page refused after others were read reports and keeps those.
-    private func search(
-        _ scope: String, base: String, _ continuation: AsyncThrowingStream<DiscoveryEvent, any Error>.Continuation
-    ) async throws {
-        var pageToken: String?
-        var pages = 0
-        repeat {
-            var query: [(String, String)] = [("pageSize", String(options.pageSize(max: 500)))]
-            for type in settings.assetTypes ?? [] { query.append(("assetTypes", type)) }
-            if let pageToken { query.append(("pageToken", pageToken)) }
-            let url = "\(base)/v1/\(scope):searchAllResources?" + AWSPercentEncoding.formEncode(query)
-            let token = try await tokens.token()
-            let answer = try await client.send(
-                RESTRequest(url: url, headers: [("Authorization", "Bearer \(token)"), ("Accept", "application/json")]))
-            guard answer.isSuccess else {
-                let error = CloudAPIFailure(api: Self.api, scope: scope, permission: Self.permission, hints: Self.hints, answer: answer)
-                if pages == 0 { throw DiscoveryError.cloudAPI(error) }
-                continuation.yield(.failure(DiscoveryFailure(scope: "gcp \(scope) page \(pages + 1)", message: "\(error)")))
-                return
-            }
-            let page: Page
-            do { page = try JSONDecoder().decode(Page.self, from: answer.body) } catch {
-                throw DiscoveryError.configuration(
-                    "\(Self.api) on \(scope) answered something that is not a search result page (\(error)); is spec.gcp.endpointURL the Cloud Asset API?")
-            }
-            pages += 1
-            let specs = (page.results ?? []).map(\.spec)
-            if !specs.isEmpty { continuation.yield(.resources(specs)) }
-            pageToken = page.nextPageToken.flatMap { $0.isEmpty ? nil : $0 }
-        } while pageToken != nil
     }
 }
