@@ -182,7 +182,7 @@ public final class ModelLifecycle: Sendable {
     /// (`onCatchUp` runs anyway while there is no model, or when the new one was trained but not stored: nothing
     /// waits for a model that failed).
     public func run(
-        every interval: Duration, catchUp: Duration = .seconds(15), firstModelPatience: Duration = .seconds(60),
+        every interval: Duration, catchUp: Duration = .seconds(15), firstModelPatience: Duration = .seconds(10),
         onCatchUp: (@Sendable () async -> Void)? = nil
     ) async {
         await resources.waitForSync()
@@ -194,8 +194,8 @@ public final class ModelLifecycle: Sendable {
             defer { lastCount = count }
             if holder.current == nil, count > lastCount {
                 // No model yet and the estate still growing: a first discovery is in flight. The first model
-                // waits until it settles (one look without growth, at most `firstModelPatience`), so it knows
-                // the whole estate and what it applies is written once, not once per doubling.
+                // waits until it settles (one look without growth, at most `firstModelPatience`: a slow discovery is
+                // tagged while it runs), so it knows the estate and what it applies is written once, not once per doubling.
                 let since = growingSince ?? .now
                 growingSince = since
                 if ContinuousClock.now - since < firstModelPatience {
