@@ -45,7 +45,7 @@ struct OperatorOptions: ParsableArguments {
     @Option(help: "On SIGTERM, in-flight reconciles get this long to finish. Env VTAG_SHUTDOWN_DEADLINE. Default 30s.")
     var shutdownDeadline: String?
 
-    @Option(help: "Concurrent reconciles per controller. Env VTAG_WORKERS. Default 4.")
+    @Option(help: "Concurrent reconciles per controller (the CloudResource tagger, whose reconciles mostly wait for one status write, runs four times as many). Env VTAG_WORKERS. Default 4.")
     var workers: Int?
 
     @Option(name: .customLong("kube-api-qps"), help: "A fixed limit of requests per second to the API server. Default: none, adaptive (as many requests in flight as the server answers quickly; fewer on 429 Too Many Requests, which holds new requests for its Retry-After, and on slow answers). Env VTAG_KUBE_API_QPS.")

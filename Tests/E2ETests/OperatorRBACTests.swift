@@ -31,6 +31,8 @@ struct OperatorRBACTests {
             "owner references with blockOwnerDeletion need it on clusters with OwnerReferencesPermissionEnforcement",
         "patch events.core": "a repeat of the same event is folded into a patch of the first",
         "delete configmaps.core": "a model chunk is deleted only when a smaller model needs fewer chunks",
+        "update configmaps.core": "a retrained model replaces the stored one (a fresh install's first model is trained once the estate settles)",
+        "get tagapprovals.vtag.dev": "the approval batcher re-reads a chunk after a conflict (another writer, a restart)",
     ]
 
     /// A server enforcing RBAC from manifests/ (each object passed through `edit`), the operator in

@@ -86,10 +86,10 @@ import Testing
             var renamed = try await h.resourceApi.get(a.name)
             renamed.spec.name = "PAYMENTS"
             try await CacheAwareApi(h.resourceApi, cache: h.resources.store).replace(renamed)
-            _ = try await h.tagger.reconcile(h.key(a))
+            _ = try await h.tagger.reconcileAndFlush(h.key(a))
             _ = try await h.resourceApi.delete(b.name)
             try await eventually("the deletion reaches the cache", timeout: .seconds(60)) { h.resources.store.get(h.key(b)) == nil }
-            _ = try await h.tagger.reconcile(h.key(b))
+            _ = try await h.tagger.reconcileAndFlush(h.key(b))
             #expect(h.tagger.matchedResources(of: h.key(rule)) == 0)
             signalled.add(h.tagger.ruleMatchesChanged.take().flatMap(\.keys))
             #expect(signalled.keys.count == 4)

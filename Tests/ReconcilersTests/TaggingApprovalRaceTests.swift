@@ -178,14 +178,14 @@ struct TaggingApprovalRaceTests {
             let platform0 = ApprovalNaming.name(key: "owner", value: "platform", source: .rule, rule: "owner-suggest", chunk: 0)
             let infra0 = ApprovalNaming.name(key: "owner", value: "infra", source: .rule, rule: "owner-suggest", chunk: 0)
 
-            _ = try await tagger.reconcile(h.key(a))
+            _ = try await tagger.reconcileAndFlush(h.key(a))
             let first = try await h.approvalApi.get(platform0)
             try await suggest("infra")
-            _ = try await tagger.reconcile(h.key(a))  // platform-0 emptied and deleted; the cache still shows it
+            _ = try await tagger.reconcileAndFlush(h.key(a))  // platform-0 emptied and deleted; the cache still shows it
             #expect(try await h.approvalApi.getOptional(platform0) == nil)
             let infra = try await h.approvalApi.get(infra0)
             try await suggest("platform")
-            _ = try await tagger.reconcile(h.key(a))
+            _ = try await tagger.reconcileAndFlush(h.key(a))
             var owners = try await pendingOwners()
             #expect(owners[a.name]?.count == 1 && owners[a.name]?.first?.hasPrefix("platform@") == true, "\(owners)")
 
@@ -195,7 +195,7 @@ struct TaggingApprovalRaceTests {
             #expect(lagging.byIndex(ApprovalBatcher.resourceIndex, ApprovalBatcher.resourceValue(namespace: h.namespace, resource: a.name))
                 .map(\.spec.value) == ["platform"])
             try await suggest("infra")
-            _ = try await tagger.reconcile(h.key(a))
+            _ = try await tagger.reconcileAndFlush(h.key(a))
             owners = try await pendingOwners()
             #expect(owners[a.name] == ["infra@\(infra0)"], "\(owners)")
             #expect(try await h.approvalApi.listAll().items.map(\.spec.value) == ["infra"])

@@ -102,6 +102,7 @@ struct TaggingHarness {
                 }
             }
         }
+        await tagger.batcher.flush()
     }
 
     /// Requests that changed something (not reads or watches), optionally of one resource type.
@@ -112,8 +113,26 @@ struct TaggingHarness {
     }
 }
 
+extension CloudResourceTagger {
+    /// A reconcile, then the batcher's round for what it filed: what the operator's background batcher
+    /// does a moment later (tests check the approvals right after).
+    @discardableResult
+    func reconcileAndFlush(_ key: ObjectKey) async throws -> ReconcileResult {
+        let result = try await reconcile(key)
+        await batcher.flush()
+        return result
+    }
+}
+
 func instanceSpec(_ i: Int, name: String? = nil, account: String = "111111111111", native: [String: String]? = nil) -> CloudResourceSpec {
     CloudResourceSpec(
         provider: "aws", id: "arn:aws:ec2:eu-west-1:\(account):instance/i-\(i)", type: "ec2:instance", name: name ?? "web-\(i)",
         account: account, region: "eu-west-1", nativeTags: native)
+}
+
+/// A volume attached to the instance `target` (it inherits from it).
+func volumeSpec(attachedTo target: String) -> CloudResourceSpec {
+    CloudResourceSpec(
+        provider: "aws", id: "arn:aws:ec2:eu-west-1:111111111111:volume/vol-1", type: "ec2:volume", name: "vol-1",
+        account: "111111111111", region: "eu-west-1", relations: [Relation(type: "AttachedTo", target: target)])
 }

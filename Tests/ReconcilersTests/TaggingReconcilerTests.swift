@@ -22,7 +22,7 @@ import Testing
             try await h.create(rule: "team-from-name", Self.teamRule)
             let resource = try await h.create(instanceSpec(1, name: "payments-api-1", native: ["Environment": "Production"]))
 
-            let result = try await h.tagger.reconcile(h.key(resource))
+            let result = try await h.tagger.reconcileAndFlush(h.key(resource))
             guard case .done = result else { Issue.record("expected done (the resync re-evaluates later), got \(result)"); return }
 
             let status = try #require(try await h.resourceApi.get(resource.name).status)
@@ -62,7 +62,7 @@ import Testing
 
             // Nothing changed: the second evaluation sends no write and no event.
             h.server.clearRequests()
-            _ = try await h.tagger.reconcile(h.key(resource))
+            _ = try await h.tagger.reconcileAndFlush(h.key(resource))
             try await Task.sleep(for: .milliseconds(300))
             #expect(h.writes().isEmpty, "unexpected writes: \(h.writes().map { "\($0.verb) \($0.path)" })")
             #expect(h.server.requests().filter { $0.resource == "events" && $0.verb != "watch" }.isEmpty)
@@ -74,12 +74,12 @@ import Testing
         try await TaggingHarness.run { h in
             try await h.create(rule: "team-from-name", Self.teamRule)
             let resource = try await h.create(instanceSpec(2, name: "payments-api-2", native: ["env": "prod"]))
-            _ = try await h.tagger.reconcile(h.key(resource))
+            _ = try await h.tagger.reconcileAndFlush(h.key(resource))
 
             var edited = try await h.resourceApi.get(resource.name)
             edited.spec.manualTags = ["team": "core", "env": ""]
             try await CacheAwareApi(h.resourceApi, cache: h.resources.store).replace(edited)
-            _ = try await h.tagger.reconcile(h.key(resource))
+            _ = try await h.tagger.reconcileAndFlush(h.key(resource))
 
             let status = try #require(try await h.resourceApi.get(resource.name).status)
             let team = try #require(status.virtualTags?.first { $0.key == "team" })
@@ -102,8 +102,8 @@ import Testing
                 reason: "approved in owner-alice-0123456789-0 by bob", appliedAt: approvedAt)
             let resource = try await h.create(
                 instanceSpec(3, native: ["team": "payments"]), status: CloudResourceStatus(virtualTags: [approved]))
-            _ = try await h.tagger.reconcile(h.key(resource))
-            _ = try await h.tagger.reconcile(h.key(resource))
+            _ = try await h.tagger.reconcileAndFlush(h.key(resource))
+            _ = try await h.tagger.reconcileAndFlush(h.key(resource))
 
             let status = try #require(try await h.resourceApi.get(resource.name).status)
             let owner = try #require(status.virtualTags?.first { $0.key == "owner" })
@@ -173,14 +173,14 @@ import Testing
         try await TaggingHarness.run { h in
             try await h.create(rule: "owner-suggest", Self.ownerSuggestion)
             let a = try await h.create(instanceSpec(1))
-            _ = try await h.tagger.reconcile(h.key(a))
+            _ = try await h.tagger.reconcileAndFlush(h.key(a))
             let name0 = ApprovalNaming.name(key: "owner", value: "platform", source: .rule, rule: "owner-suggest", chunk: 0)
             var approval = try await h.approvalApi.get(name0)
             #expect(approval.spec.resources.map(\.name) == [a.name])
 
             // Still pending: the next resource joins chunk 0.
             let b = try await h.create(instanceSpec(2))
-            _ = try await h.tagger.reconcile(h.key(b))
+            _ = try await h.tagger.reconcileAndFlush(h.key(b))
             approval = try await h.approvalApi.get(name0)
             #expect(approval.spec.resources.map(\.name) == [a.name, b.name])
 
@@ -188,7 +188,7 @@ import Testing
             approval.status = TagApprovalStatus(decision: .denied, reason: "not ours")
             try await CacheAwareApi(h.approvalApi, cache: h.approvals.store).replaceStatus(approval)
             let c = try await h.create(instanceSpec(3))
-            _ = try await h.tagger.reconcile(h.key(c))
+            _ = try await h.tagger.reconcileAndFlush(h.key(c))
             let name1 = ApprovalNaming.name(key: "owner", value: "platform", source: .rule, rule: "owner-suggest", chunk: 1)
             #expect(try await h.approvalApi.get(name1).spec.resources.map(\.name) == [c.name])
             #expect(try await h.approvalApi.get(name0).spec.resources.count == 2)
@@ -210,7 +210,7 @@ import Testing
             edited.spec.tags = [RuleTag(key: "owner", value: "infra")]
             edited.spec.match = RuleMatch(types: ["ec2:instance"], accounts: ["111111111111"])
             try await CacheAwareApi(h.ruleApi, cache: h.rules.store).replace(edited)
-            _ = try await h.tagger.reconcile(h.key(a))
+            _ = try await h.tagger.reconcileAndFlush(h.key(a))
             let infra0 = ApprovalNaming.name(key: "owner", value: "infra", source: .rule, rule: "owner-suggest", chunk: 0)
             #expect(try await h.approvalApi.get(infra0).spec.resources.map(\.name) == [a.name])
             let remaining = try await h.approvalApi.get(platform0)
@@ -218,7 +218,7 @@ import Testing
             #expect(remaining.spec.resourceCount == 1)
 
             // The last resource leaves: the empty approval is deleted.
-            _ = try await h.tagger.reconcile(h.key(b))
+            _ = try await h.tagger.reconcileAndFlush(h.key(b))
             #expect(try await h.approvalApi.getOptional(platform0) == nil)
             #expect(try await h.approvalApi.get(infra0).spec.resources.map(\.name).sorted() == [a.name, b.name].sorted())
 
@@ -226,7 +226,7 @@ import Testing
             var back = try await h.ruleApi.get(rule.name)
             back.spec = Self.ownerSuggestion
             try await CacheAwareApi(h.ruleApi, cache: h.rules.store).replace(back)
-            _ = try await h.tagger.reconcile(h.key(c))
+            _ = try await h.tagger.reconcileAndFlush(h.key(c))
             var decided = try await h.approvalApi.get(platform0)
             #expect(decided.spec.resources.map(\.name) == [c.name])
             decided.status = TagApprovalStatus(decision: .approved)
@@ -235,7 +235,7 @@ import Testing
             narrowed.spec.match = RuleMatch(types: ["ec2:instance"], accounts: ["111111111111"])
             try await CacheAwareApi(h.ruleApi, cache: h.rules.store).replace(narrowed)
             h.server.clearRequests()
-            _ = try await h.tagger.reconcile(h.key(c))
+            _ = try await h.tagger.reconcileAndFlush(h.key(c))
             #expect(h.writes("tagapprovals").isEmpty)
             #expect(try await h.approvalApi.get(platform0).spec.resources.map(\.name) == [c.name])
         }
@@ -246,7 +246,7 @@ import Testing
             try await h.create(rule: "echo-name", TaggingRuleSpec(tags: [RuleTag(key: "application", value: "${name}-${name}-${name}")]))
             let longName = String(repeating: "n", count: 100)
             let resource = try await h.create(instanceSpec(1, name: longName, native: ["env": "prod"]))
-            _ = try await h.tagger.reconcile(h.key(resource))
+            _ = try await h.tagger.reconcileAndFlush(h.key(resource))
             let status = try #require(try await h.resourceApi.get(resource.name).status)
             #expect(status.virtualTags?.map(\.key) == ["env"])
             #expect(status.missingKeys?.contains("application") == true)
@@ -256,7 +256,7 @@ import Testing
     @Test func aNewModelVersionAloneWaitsForThePeriodicRefresh() async throws {
         try await TaggingHarness.run(model: TagModel()) { h in
             let resource = try await h.create(instanceSpec(1, native: ["env": "prod"]))
-            _ = try await h.tagger.reconcile(h.key(resource))
+            _ = try await h.tagger.reconcileAndFlush(h.key(resource))
             let first = try #require(try await h.resourceApi.get(resource.name).status)
             #expect(first.modelVersion == "v1.0")
 
@@ -264,7 +264,7 @@ import Testing
             h.model.update { m in m.learn(decision: true, key: "zzz", value: "v", features: m.features(spec: resource.spec, known: [:])) }
             #expect(h.model.version == "v1.1")
             h.server.clearRequests()
-            _ = try await h.tagger.reconcile(h.key(resource))
+            _ = try await h.tagger.reconcileAndFlush(h.key(resource))
             #expect(h.writes().isEmpty)
 
             // At the periodic refresh the version is recorded.
@@ -304,7 +304,7 @@ import Testing
                                  appliedAt: Date(timeIntervalSince1970: 1_700_000_000))
             let gone = try await h.create(instanceSpec(1), status: CloudResourceStatus(phase: .vanished, virtualTags: [tag]))
             h.server.clearRequests()
-            #expect(try await h.tagger.reconcile(h.key(gone)) == .done)
+            #expect(try await h.tagger.reconcileAndFlush(h.key(gone)) == .done)
             #expect(h.writes().isEmpty)
             #expect(try await h.resourceApi.get(gone.name).status?.virtualTags == [tag])
         }
@@ -313,16 +313,74 @@ import Testing
     @Test func aVolumeInheritsFromItsInstanceAndIsWokenWhenTheInstanceChanges() async throws {
         try await TaggingHarness.run { h in
             let instance = try await h.create(instanceSpec(1, native: ["team": "payments"]))
-            let volume = try await h.create(CloudResourceSpec(
-                provider: "aws", id: "arn:aws:ec2:eu-west-1:111111111111:volume/vol-1", type: "ec2:volume", name: "vol-1",
-                account: "111111111111", region: "eu-west-1", relations: [Relation(type: "AttachedTo", target: instance.spec.id)]))
-            _ = try await h.tagger.reconcile(h.key(instance))
+            let volume = try await h.create(volumeSpec(attachedTo: instance.spec.id))
+            _ = try await h.tagger.reconcileAndFlush(h.key(instance))
             #expect(h.tagger.dependentsChanged.take().flatMap(\.keys) == [h.key(volume)])
-            _ = try await h.tagger.reconcile(h.key(volume))
+            _ = try await h.tagger.reconcileAndFlush(h.key(volume))
             let team = try #require(try await h.resourceApi.get(volume.name).status?.virtualTags?.first { $0.key == "team" })
             #expect(team.value == "payments")
             #expect(team.source == .inherited)
             #expect(team.reason.contains(instance.spec.id))
+        }
+    }
+
+    /// Discovery creates an instance and its volume side by side: the volume, seen first, waits for the
+    /// instance's first evaluation instead of being written once without the tag it inherits and once with it.
+    @Test func aNewVolumeWaitsForItsUnevaluatedInstanceAndIsWrittenOnce() async throws {
+        try await TaggingHarness.run { h in
+            let instance = try await h.create(instanceSpec(1, native: ["team": "payments"]))
+            let volume = try await h.create(volumeSpec(attachedTo: instance.spec.id))
+            h.server.clearRequests()
+            #expect(try await h.tagger.reconcileAndFlush(h.key(volume)) == .requeue(after: CloudResourceTagger.parentWait))
+            #expect(h.writes("cloudresources").isEmpty)
+
+            _ = try await h.tagger.reconcileAndFlush(h.key(instance))
+            #expect(h.tagger.dependentsChanged.take().flatMap(\.keys) == [h.key(volume)])
+            #expect(try await h.tagger.reconcileAndFlush(h.key(volume)) == .done)
+            let team = try #require(try await h.resourceApi.get(volume.name).status?.virtualTags?.first { $0.key == "team" })
+            #expect(team.source == .inherited)
+            #expect(h.writes("cloudresources").filter { $0.path.hasSuffix("/\(volume.name)/status") }.count == 1)
+        }
+    }
+
+    /// On a fresh install a resource seen before the first model waits for it (the first training fires every
+    /// resource), instead of being written now and again with the model's tags; one evaluated before is not held.
+    @Test func aNewResourceWaitsForTheFirstModelAndAnEvaluatedOneDoesNot() async throws {
+        try await TaggingHarness.run { h in
+            let tagger = CloudResourceTagger(
+                client: h.client, resources: h.resources.store, rules: h.rules.store, approvals: h.approvals.store, model: h.model,
+                settings: h.settings, events: nil, awaitsFirstModel: { [model = h.model] in model.current == nil })
+            let fresh = try await h.create(instanceSpec(1, native: ["team": "payments"]))
+            let evaluated = try await h.create(instanceSpec(2, native: ["team": "core"]), status: CloudResourceStatus(evaluatedAt: Date(timeIntervalSince1970: 1_700_000_000)))
+            h.server.clearRequests()
+            #expect(try await tagger.reconcileAndFlush(h.key(fresh)) == .done)
+            #expect(h.writes("cloudresources").isEmpty)
+            _ = try await tagger.reconcileAndFlush(h.key(evaluated))
+            #expect(h.writes("cloudresources").count == 1)
+
+            h.model.replace(TagModel(generation: 1))
+            _ = try await tagger.reconcileAndFlush(h.key(fresh))
+            #expect(try await h.resourceApi.get(fresh.name).status?.virtualTags?.contains { $0.key == "team" && $0.value == "payments" } == true)
+        }
+    }
+
+    /// A parent with nothing to apply still wakes what waited for it (its first evaluation), and two
+    /// resources related to each other do not wait for each other.
+    @Test func aParentWithoutTagsWakesItsDependentsAndMutualRelationsDoNotWait() async throws {
+        try await TaggingHarness.run { h in
+            let bare = try await h.create(instanceSpec(1))
+            let volume = try await h.create(volumeSpec(attachedTo: bare.spec.id))
+            #expect(try await h.tagger.reconcileAndFlush(h.key(volume)) == .requeue(after: CloudResourceTagger.parentWait))
+            _ = try await h.tagger.reconcileAndFlush(h.key(bare))
+            #expect(h.tagger.dependentsChanged.take().flatMap(\.keys) == [h.key(volume)])
+
+            let a = try await h.create(CloudResourceSpec(
+                provider: "aws", id: "arn:aws:ec2:eu-west-1:111111111111:instance/i-a", type: "ec2:instance", name: "a",
+                relations: [Relation(type: "Peer", target: "arn:aws:ec2:eu-west-1:111111111111:instance/i-b")]))
+            _ = try await h.create(CloudResourceSpec(
+                provider: "aws", id: "arn:aws:ec2:eu-west-1:111111111111:instance/i-b", type: "ec2:instance", name: "b",
+                relations: [Relation(type: "Peer", target: "arn:aws:ec2:eu-west-1:111111111111:instance/i-a")]))
+            #expect(try await h.tagger.reconcileAndFlush(h.key(a)) == .done)
         }
     }
 }

@@ -23,9 +23,10 @@ struct WorkflowTests {
                 client: c.client, approvals: approvals.store, resources: resources.store, model: model, settings: settings, events: nil)
             let tagging = Controller(name: "tagger", workers: 2) { try await tagger.reconcile($0) }
             tagging.watch(resources)
+            tagging.reconcileOn(tagger.batcher.retry)
             let deciding = Controller(name: "approvals", workers: 2) { try await decider.reconcile($0) }
             deciding.watch(approvals)
-            try await whileRunning([resources.run, rules.run, approvals.run, tagging.run, deciding.run]) {
+            try await whileRunning([resources.run, rules.run, approvals.run, tagging.run, deciding.run, tagger.batcher.run]) {
                 try await eventually("caches synced") { resources.hasSynced && rules.hasSynced && approvals.hasSynced }
                 // The rule first, so the tagger sees it when the resources arrive.
                 _ = try await c.api(TaggingRule.self).create(TaggingRule(

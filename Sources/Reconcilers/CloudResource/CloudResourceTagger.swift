@@ -8,7 +8,8 @@ import Synchronization
 import TaggingAPI
 
 /// Reconciles CloudResources: infers their virtual tags with the namespace's compiled rules and the
-/// current model, writes the status only when it changes, and sends suggestions to grouped TagApprovals.
+/// current model, writes the status only when it changes, and files suggestions for grouped TagApprovals
+/// (the `ApprovalBatcher` writes them in the background).
 ///
 /// Registered with the manager by `register(with:...)` in `CloudResourceController.swift` (docs/ARCHITECTURE.md,
 /// "One CloudResource event, from the watch to the status write").
@@ -37,6 +38,9 @@ public final class CloudResourceTagger: Sendable {
     public let settings: TaggingSettings
     let events: EventRecorder?
     let now: @Sendable () -> Date
+    /// Whether resources never evaluated should wait for the first model (nil: never; the operator waits
+    /// while the leader's model lifecycle has none yet, see `CloudResourceController.swift`).
+    let awaitsFirstModel: @Sendable () -> Bool
     let logger: Logger
 
     let inferencers: InferencerCache
@@ -44,7 +48,7 @@ public final class CloudResourceTagger: Sendable {
     let ledger = RuleMatchLedger()
     let coverageLedger = CoverageLedger()
     let metrics: TaggerMetrics
-    /// Funnels suggestions into TagApproval writes (one writer per group).
+    /// Writes suggestions into TagApprovals in background rounds (run it: `batcher.run()`, a leader runnable).
     public let batcher: ApprovalBatcher
 
     /// Fired with the keys of TaggingRules whose matched-resource count changed (the rule controller
@@ -63,7 +67,8 @@ public final class CloudResourceTagger: Sendable {
     public init(
         client: KubeClient, resources: Store<CloudResource>, rules: Store<TaggingRule>, approvals: Store<TagApproval>,
         model: ModelHolder, settings: TaggingSettings, events: EventRecorder?,
-        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "vtag.tagger")
+        now: @escaping @Sendable () -> Date = { Date() }, awaitsFirstModel: @escaping @Sendable () -> Bool = { false },
+        logger: Logger = Logger(label: "vtag.tagger")
     ) {
         self.client = client
         self.resources = resources
@@ -73,6 +78,7 @@ public final class CloudResourceTagger: Sendable {
         self.settings = settings
         self.events = events
         self.now = now
+        self.awaitsFirstModel = awaitsFirstModel
         self.logger = logger
         inferencers = InferencerCache(rules: rules, config: settings.inference)
         scope = RuleScopeIndex(resources: resources)
@@ -134,6 +140,16 @@ public final class CloudResourceTagger: Sendable {
             return .done
         }
         let namespace = key.namespace ?? ""
+        if resource.status?.evaluatedAt == nil, awaitsFirstModel() {
+            // A fresh install's first discovery: written now and again once the model (trained on this estate
+            // within seconds) applies its tags, the resource would cost two status writes. The first training
+            // fires every resource (`ModelRunnable.caughtUp`), a failed one too.
+            return .done
+        }
+        if awaitsParent(resource, namespace: namespace) {
+            // The parent's first evaluation fires `dependentsChanged` for it; the requeue is a backstop.
+            return .requeue(after: Self.parentWait)
+        }
         let inferencer = inferencers.inferencer(namespace: namespace, model: model.current)
         let result = inferencer.infer(Self.input(for: resource)) { id in self.related(id, namespace: namespace) }
         notifyRules(ledger.record(key, matched: result.matchedRules))
@@ -163,17 +179,42 @@ public final class CloudResourceTagger: Sendable {
             metrics.count(changes)
             if !changes.isEmpty {
                 events?.record(resource, reason: "TagsApplied", message: TagStatus.summary(changes))
+            }
+            // A first evaluation also wakes the resources that waited for it (`awaitsParent`).
+            if !changes.isEmpty || resource.status?.evaluatedAt == nil {
                 notifyDependents(of: resource)
             }
         }
-        // Withdraw before suggesting: when a suggestion moves to another group (the model or a rule changed
-        // its value or source), the resource is never in two pending approvals of one key, not even for a
-        // moment (a person could approve one value and deny the other).
-        try await withdrawStale(result.suggested, for: resource, modelLoaded: inferencer.model != nil)
-        try await suggest(result.suggested, for: resource)
+        // The batcher writes it in the background (withdrawals before additions); the worker goes on.
+        fileSuggestions(result.suggested, for: resource, modelLoaded: inferencer.model != nil)
         // Nothing to come back for: a change wakes the resource up, and the manager's periodic resync
         // (every reevaluateInterval) catches model updates.
         return .done
+    }
+
+    /// How long a new resource waits at most for a resource it inherits from (`awaitsParent`).
+    static let parentWait = Duration.seconds(15)
+    static let parentWaitLimit: TimeInterval = 60
+
+    /// Whether a resource seen for the first time should wait for a related resource that is cached but
+    /// not evaluated yet. Evaluated first, it would be written twice: without the tags it inherits, then
+    /// with them once the parent's first evaluation fires `dependentsChanged`. Discovery creates a parent
+    /// and its children side by side, so on a first discovery this saves a status write per child. Bounded:
+    /// never on a re-evaluation, not for a vanished or deleted parent, not when the parent relates back to
+    /// the resource (two waiting for each other), and not once the resource is `parentWaitLimit` old (longer
+    /// cycles, a parent that never gets evaluated) or its age is unknown.
+    func awaitsParent(_ resource: CloudResource, namespace: String) -> Bool {
+        guard resource.status?.evaluatedAt == nil, let relations = resource.spec.relations, !relations.isEmpty,
+              let created = resource.metadata.creationTimestamp, now().timeIntervalSince(created) < Self.parentWaitLimit else { return false }
+        for relation in relations {
+            guard let key = resources.keys(index: Self.providerIdIndex, value: Self.idValue(namespace, relation.target)).first,
+                  let parent = resources.get(key) else { continue }
+            if parent.status?.evaluatedAt == nil, parent.status?.phase != .vanished, parent.metadata.deletionTimestamp == nil,
+               !(parent.spec.relations ?? []).contains(where: { $0.target == resource.spec.id }) {
+                return true
+            }
+        }
+        return false
     }
 
     /// What inference needs from a resource: its spec, the values people approved (approval-source virtual
@@ -193,49 +234,23 @@ public final class CloudResourceTagger: Sendable {
         return RelatedResource(tags: tags, name: parent.spec.name)
     }
 
-    /// Sends each suggested value to its group's approvals, unless the resource is listed there already
-    /// or a person denied the value.
-    func suggest(_ suggested: [InferredTag], for resource: CloudResource) async throws {
-        guard !suggested.isEmpty else { return }
+    /// Files the resource's current suggestions with the batcher: it adds the resource to each suggested
+    /// group that does not list it yet (unless a person denied the value) and takes it out of pending
+    /// approvals whose suggestion inference no longer makes (a rule or the model changed, or the value is now
+    /// applied), so a person cannot approve a stale value. Decided approvals are left as records.
+    func fileSuggestions(_ suggested: [InferredTag], for resource: CloudResource, modelLoaded: Bool) {
         let namespace = resource.metadata.namespace ?? ""
         let rejected = Set((resource.status?.rejected ?? []).map { "\($0.key)\u{0}\($0.value)" })
-        for t in suggested where !rejected.contains("\(t.key)\u{0}\(t.value)") {
+        var want: [ApprovalGroup: SuggestionWant.Suggestion] = [:]
+        for t in suggested {
             let group = ApprovalGroup(namespace: namespace, key: t.key, value: t.value, source: t.source, rule: t.rule)
-            if batcher.isListed(resource.name, in: group) { continue }
-            guard TagStatus.fitsSchema(t) else { continue }
-            let entry = ApprovalResource(name: resource.name, confidence: t.confidence, reason: TagStatus.bounded(t.reason, 1024))
-            do {
-                try await batcher.suggest(entry, in: group)
-                metrics.suggested[t.source]?.increment()
-            } catch let error as KubeClientError where error.isInvalid {
-                // The API server refuses this suggestion (e.g. a key the TagApproval schema does not allow):
-                // retrying cannot help, and the resource's other suggestions must still go out.
-                logger.warning("TagApproval refused; suggestion skipped", metadata: [
-                    "resource": "\(ObjectKey(resource))", "key": "\(t.key)", "value": "\(t.value)", "error": "\(error)",
-                ])
-            }
+            let addable = !rejected.contains("\(t.key)\u{0}\(t.value)") && TagStatus.fitsSchema(t)
+            if want[group]?.addable == true { continue }
+            want[group] = SuggestionWant.Suggestion(
+                entry: ApprovalResource(name: resource.name, confidence: t.confidence, reason: TagStatus.bounded(t.reason, 1024)),
+                addable: addable)
         }
-    }
-
-    /// Takes the resource out of pending approvals whose suggestion inference no longer makes (a rule or
-    /// the model changed, or the value is now applied), so a person cannot approve a stale value. Decided
-    /// approvals are left as records.
-    /// Without a model (not loaded yet after a start) model suggestions are kept: their absence says nothing.
-    func withdrawStale(_ suggested: [InferredTag], for resource: CloudResource, modelLoaded: Bool) async throws {
-        let namespace = resource.metadata.namespace ?? ""
-        let listedIn = batcher.approvals(listing: resource.name, namespace: namespace).filter(ApprovalBatcher.isPending)
-        guard !listedIn.isEmpty else { return }
-        let current = Set(suggested.map { ApprovalGroup(namespace: namespace, key: $0.key, value: $0.value, source: $0.source, rule: $0.rule) })
-        var stale = Set<ApprovalGroup>()
-        for approval in listedIn {
-            let group = ApprovalGroup(
-                namespace: namespace, key: approval.spec.key, value: approval.spec.value, source: approval.spec.source, rule: approval.spec.rule)
-            if !current.contains(group), modelLoaded || group.source != .model { stale.insert(group) }
-        }
-        for group in stale.sorted(by: { $0.description < $1.description }) {
-            try await batcher.withdraw(resource.name, from: group)
-            metrics.withdrawn.increment()
-        }
+        batcher.file(SuggestionWant(namespace: namespace, resource: resource.name, suggested: want, modelLoaded: modelLoaded))
     }
 
     private func notifyRules(_ changed: [ObjectKey]) {

@@ -3,25 +3,16 @@ import TaggingAPI
 
 /// The tagger's `vtag_*` domain metrics (through swift-metrics: whatever backend the operator bootstrapped).
 /// Tags applied by source (`vtag_tags_applied_total`) are counted by the manager's DomainMetrics from the
-/// informer's view of every writer, so they are not counted here too.
+/// informer's view of every writer, so they are not counted here too; suggestions written and withdrawn by
+/// the `ApprovalBatcher`.
 struct TaggerMetrics: Sendable {
     /// Values the tagger removed (a rule or native tag went away, or a person removed the key).
     let removed: Counter
-    /// Resources added to a TagApproval, by the suggestion's source.
-    let suggested: [TagSource: Counter]
-    /// Resources taken out of pending approvals because their suggestion changed.
-    let withdrawn: Counter
     let evaluations: Counter
     let statusWrites: Counter
 
     init(factory: any MetricsFactory = MetricsSystem.factory) {
-        var suggested: [TagSource: Counter] = [:]
-        for source in TagSource.allCases {
-            suggested[source] = Counter(label: "vtag_suggestions_total", dimensions: [("source", source.rawValue)], factory: factory)
-        }
-        self.suggested = suggested
         removed = Counter(label: "vtag_tags_removed_total", factory: factory)
-        withdrawn = Counter(label: "vtag_suggestions_withdrawn_total", factory: factory)
         evaluations = Counter(label: "vtag_resource_evaluations_total", factory: factory)
         statusWrites = Counter(label: "vtag_resource_status_writes_total", factory: factory)
     }

@@ -26,6 +26,8 @@ public final class ModelLifecycle: Sendable {
     let chunkBytes: Int
     /// What the estate looked like when the model in the holder was trained or loaded.
     private let trainedOn = Locked<EstateFingerprint?>(nil)
+    /// A training failed while there was no model: nothing should wait for the first one any more.
+    private let firstTrainingFailed = Locked(false)
 
     public convenience init(
         client: KubeClient, resources: Store<CloudResource>, holder: ModelHolder, settings: TaggingSettings,
@@ -151,6 +153,12 @@ public final class ModelLifecycle: Sendable {
         return .estateChanged(resources: last.resources, now: now.resources, decisions: last.decisions, nowDecisions: now.decisions)
     }
 
+    /// Whether resources seen for the first time should wait for the first model: none yet, and no training
+    /// has failed (the loop's next training fires them all through `onCatchUp`).
+    public var awaitsFirstModel: Bool {
+        holder.current == nil && !firstTrainingFailed.withLock { $0 }
+    }
+
     /// Whether the model is young, so the loop looks again every `catchUp`: none yet, one that knows no key
     /// yet (trained before any resource had a known value), or one trained on less than half of the
     /// resources cached now.
@@ -168,16 +176,37 @@ public final class ModelLifecycle: Sendable {
     ///
     /// Bounded: a tick costs a few lookups; a look costs one pass over the cache and trains only if the
     /// estate changed; the doubling rule trains at most about log2(estate) times while an estate grows, and
-    /// a model that knows no key is trained again at most once per tick, only while the estate changes.
+    /// a model that knows no key is trained again at most once per tick, only while the estate changes. The very
+    /// first model (none loaded or trained yet) waits while the estate grows from one look to the next (a first
+    /// discovery in flight), at most `firstModelPatience`.
     /// After a catch-up training (`RetrainReason.isCatchUp`) `onCatchUp` runs: the operator re-evaluates the
     /// estate with the new model then, not at the next periodic re-evaluation. Every training logs its
-    /// reason. Returns when the task is cancelled; a failed training is logged and tried again at the next look.
+    /// reason. Returns when the task is cancelled; a failed training is logged and tried again at the next look
+    /// (`onCatchUp` runs anyway while there is no model, or when the new one was trained but not stored: nothing
+    /// waits for a model that failed).
     public func run(
-        every interval: Duration, catchUp: Duration = .seconds(15), onCatchUp: (@Sendable () async -> Void)? = nil
+        every interval: Duration, catchUp: Duration = .seconds(15), firstModelPatience: Duration = .seconds(10),
+        onCatchUp: (@Sendable () async -> Void)? = nil
     ) async {
         await resources.waitForSync()
         let tick = min(interval, catchUp)
+        var lastCount = resources.count
+        var growingSince: ContinuousClock.Instant?
         while !Task.isCancelled {
+            let count = resources.count
+            defer { lastCount = count }
+            if holder.current == nil, count > lastCount {
+                // No model yet and the estate still growing: a first discovery is in flight. The first model
+                // waits until it settles (one look without growth, at most `firstModelPatience`: a slow discovery is
+                // tagged while it runs), so it knows the estate and what it applies is written once, not once per doubling.
+                let since = growingSince ?? .now
+                growingSince = since
+                if ContinuousClock.now - since < firstModelPatience {
+                    do { try await Task.sleep(for: tick) } catch { return }
+                    continue
+                }
+            }
+            let before = holder.current?.generation
             do {
                 if let reason = try await retrain(), reason.isCatchUp { await onCatchUp?() }
             } catch is CancellationError {
@@ -186,6 +215,10 @@ public final class ModelLifecycle: Sendable {
                 logger.error("model training or storing failed; will try again", metadata: [
                     "error": "\(error)", "location": "\(location)",
                 ])
+                // A model trained but not stored is in use: evaluate with it. Still none: what waited for the
+                // first one is evaluated without it.
+                if holder.current == nil { firstTrainingFailed.withLock { $0 = true } }
+                if holder.current == nil || holder.current?.generation != before { await onCatchUp?() }
             }
             let due = ContinuousClock.now + interval
             repeat {

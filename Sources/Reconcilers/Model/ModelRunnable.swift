@@ -7,9 +7,9 @@ import TaggingAPI
 /// while the model is young (`ModelLifecycle.run`).
 ///
 /// `ready` comes once the first model is loaded, trained or given up on: the tagger waits for it. After a
-/// catch-up training `caughtUp` fires every cached CloudResource (low lane), so what was evaluated without
-/// the model (a fresh install's first discovery) gets its suggestions now, not at the next periodic
-/// re-evaluation.
+/// catch-up training `caughtUp` fires every cached CloudResource (low lane), so what was evaluated with an
+/// older model (or held for the first one, on a fresh install's first discovery) is evaluated now, not at
+/// the next periodic re-evaluation.
 struct ModelRunnable: Runnable {
     let lifecycle: ModelLifecycle
     let holder: ModelHolder
@@ -20,6 +20,10 @@ struct ModelRunnable: Runnable {
     let logger: Logger
 
     var needsLeaderElection: Bool { true }
+
+    /// How often the loop looks while the model is young. Short, because on a fresh install the tagger holds
+    /// resources it sees for the first time until the first model (`CloudResourceTagger.awaitsFirstModel`).
+    static let catchUpTick = Duration.seconds(1)
 
     /// Makes the model's lifecycle and adds it to `manager` as a leader runnable.
     static func register(with manager: Manager, settings: VTagManager.Settings) -> ModelRunnable {
@@ -45,7 +49,7 @@ struct ModelRunnable: Runnable {
             logger.error("no model at start (tagging goes on without one; retried periodically)", metadata: ["error": "\(error)"])
         }
         ready.signal()
-        await lifecycle.run(every: retrainInterval) { [resources, caughtUp, logger] in
+        await lifecycle.run(every: retrainInterval, catchUp: Self.catchUpTick) { [resources, caughtUp, logger] in
             let keys = resources.keys()
             logger.info("model caught up with the estate: evaluating it again", metadata: ["resources": "\(keys.count)"])
             caughtUp.fire(keys, lane: .low)

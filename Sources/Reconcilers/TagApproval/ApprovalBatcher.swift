@@ -1,6 +1,8 @@
 import Foundation
 import K8sClient
 import KubeCore
+import Logging
+import Metrics
 import TaggingAPI
 
 /// One suggestion group: every resource for which the same (key, value, source, rule) is suggested, in
@@ -29,19 +31,59 @@ public struct ApprovalGroup: Sendable, Hashable, CustomStringConvertible {
     func memberIndexValue(_ resource: String) -> String { ApprovalBatcher.memberValue(namespace: namespace, hash: hash, resource: resource) }
 }
 
-/// Funnels the suggestions of all tagger workers into TagApproval writes, one group at a time.
+/// What the tagger wants one resource's approval listings to be after its last evaluation: every group
+/// its inference suggests now. Filed with the batcher, which writes the difference later.
+public struct SuggestionWant: Sendable {
+    /// One suggested group, and whether the resource may be added to it (false: a person denied the value,
+    /// or it does not fit the schema; a listing it has stays, no new one is made).
+    public struct Suggestion: Sendable {
+        public var entry: ApprovalResource
+        public var addable: Bool
+
+        public init(entry: ApprovalResource, addable: Bool) {
+            self.entry = entry
+            self.addable = addable
+        }
+    }
+
+    public var namespace: String
+    public var resource: String
+    public var suggested: [ApprovalGroup: Suggestion]
+    /// Without a model (not loaded yet after a start) listings in model groups are kept: their absence says nothing.
+    public var modelLoaded: Bool
+
+    public init(namespace: String, resource: String, suggested: [ApprovalGroup: Suggestion], modelLoaded: Bool) {
+        self.namespace = namespace
+        self.resource = resource
+        self.suggested = suggested
+        self.modelLoaded = modelLoaded
+    }
+
+    var key: ObjectKey { ObjectKey(namespace: namespace, name: resource) }
+}
+
+/// Writes the suggestions of all tagger workers into TagApprovals, in the background and in batches.
 ///
-/// Two changes go through it: adding a resource to its group (`suggest`) and withdrawing one from the
-/// group's pending approvals when the suggestion changed (`withdraw`; an approval left empty is deleted).
+/// A tagger worker files what its resource wants (`file`) and goes on: it never waits for a TagApproval
+/// write. The batcher's loop (`run`, a leader runnable) waits `linger` after the first filing, then writes
+/// everything filed meanwhile in one round (`flush`), so a group's approval is written once per round with
+/// all its new resources, not once per resource. A later filing for the same resource replaces an
+/// unwritten one (the newest evaluation wins).
 ///
-/// Many resources of one group are evaluated concurrently; if each worker wrote the group's approval
-/// itself, N workers would fight over one object (409 after 409). Instead a worker hands its resource
-/// to the batcher and awaits the outcome: the first caller for a group becomes its writer, callers
-/// arriving meanwhile wait, and the writer (or, after it, the first waiter) puts everything waiting into
-/// the next single write (create the next chunk, or append to a pending chunk with room, guarded by
-/// resourceVersion). A resource already listed in any approval of its group, whatever the phase, is never
-/// added again; names are deterministic, so a restart finds the approvals it made (AlreadyExists or
-/// Conflict: re-read and place again).
+/// A round computes from the cache what each filed resource needs: withdrawals from pending approvals of
+/// groups no longer suggested, additions to suggested groups that do not list it yet (in any phase: a
+/// decided listing is never repeated). It writes every withdrawal first, then the additions, so a
+/// suggestion moving to another group is never in two pending approvals of one key, not even for a moment;
+/// a resource whose withdrawal failed is not added this round. One round at a time; groups within a round
+/// in parallel, each group in one writer (create the next chunk, or append to a pending chunk with room,
+/// guarded by resourceVersion; a conflict re-reads and places again). Names are deterministic, so a
+/// restart finds the approvals it made.
+///
+/// Nothing is lost: a resource whose write failed (the server unreachable, contention) is fired on
+/// `retry`, which the CloudResource controller reconciles on, so it is evaluated and filed again. A write
+/// the API server refuses as invalid (e.g. a key the TagApproval schema does not allow) is logged and
+/// dropped: retrying cannot help. Filings not yet written when the leader stops are recomputed by the next
+/// leader, which evaluates every resource at start.
 ///
 /// Writes go through `CacheAwareApi`, so the cache shows them at once, deletions included: an approval
 /// the batcher deleted (or found gone) is no listing any more, and its name can be used again at once
@@ -59,30 +101,69 @@ public actor ApprovalBatcher {
 
     static func resourceValue(namespace: String, resource: String) -> String { "\(namespace)\u{0}\(resource)" }
 
-    private enum Outcome: Sendable { case written, lead }
-
     enum Change: Sendable {
         case add(ApprovalResource)
         case withdraw(String)
+
+        var resource: String {
+            switch self {
+            case .add(let r): return r.name
+            case .withdraw(let name): return name
+            }
+        }
     }
 
-    private struct Waiter {
-        var change: Change
-        /// nil for the writer's own resource.
-        var continuation: CheckedContinuation<Outcome, any Error>?
+    /// What one round does to one resource.
+    struct Plan: Sendable {
+        var withdrawals: [ApprovalGroup] = []
+        var additions: [ApprovalGroup: ApprovalResource] = [:]
+        var isEmpty: Bool { withdrawals.isEmpty && additions.isEmpty }
+    }
+
+    /// The resources one group's write failed for (a named struct: a task group's child result).
+    struct GroupOutcome: Sendable {
+        var failed: [ObjectKey] = []
     }
 
     let client: KubeClient
     let approvals: Store<TagApproval>
+    /// How long the loop collects filings before a round.
+    public nonisolated let linger: Duration
+    /// Groups written at once within a round.
+    nonisolated let concurrency: Int
+    let logger: Logger
+    /// Resources added to a TagApproval, by the suggestion's source (`vtag_suggestions_total`).
+    let suggestedCounters: [TagSource: Counter]
+    /// Resources taken out of pending approvals because their suggestion changed.
+    let withdrawnCounter: Counter
     /// The batcher's own writes, until their watch echo: the TagApproval controller does not reconcile a
     /// pending approval again because the batcher added a resource to it (see `TagApprovalReconciler.register`).
     public nonisolated let ownWrites = OwnWrites()
-    private var writing = Set<ApprovalGroup>()
-    private var waiting: [ApprovalGroup: [Waiter]] = [:]
+    /// Fired with the CloudResources whose suggestions could not be written (the CloudResource controller
+    /// reconciles on it, so they are filed again).
+    public nonisolated let retry = ReconcileTrigger()
+    private nonisolated let filed = Locked<[ObjectKey: SuggestionWant]>([:])
+    private nonisolated let wakeups: AsyncStream<Void>
+    private nonisolated let wake: AsyncStream<Void>.Continuation
+    private var flushing = false
+    private var flushWaiters: [CheckedContinuation<Void, Never>] = []
 
-    public init(client: KubeClient, approvals: Store<TagApproval>) {
+    public init(
+        client: KubeClient, approvals: Store<TagApproval>, linger: Duration = .seconds(1), concurrency: Int = 4,
+        logger: Logger = Logger(label: "vtag.approvals.batcher")
+    ) {
         self.client = client
         self.approvals = approvals
+        self.linger = linger
+        self.concurrency = max(1, concurrency)
+        self.logger = logger
+        var suggested: [TagSource: Counter] = [:]
+        for source in TagSource.allCases {
+            suggested[source] = Counter(label: "vtag_suggestions_total", dimensions: [("source", source.rawValue)])
+        }
+        suggestedCounters = suggested
+        withdrawnCounter = Counter(label: "vtag_suggestions_withdrawn_total")
+        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         approvals.addIndex(Self.memberIndex) { approval in
             let hash = ApprovalNaming.groupHash(of: approval.spec)
             let ns = approval.metadata.namespace ?? ""
@@ -104,52 +185,135 @@ public actor ApprovalBatcher {
         !approvals.keys(index: Self.memberIndex, value: group.memberIndexValue(resource)).isEmpty
     }
 
-    /// Adds `resource` to its group's approvals (unless listed already); returns once it is written.
-    public func suggest(_ resource: ApprovalResource, in group: ApprovalGroup) async throws {
-        try await submit(.add(resource), to: group)
+    /// Filings not written yet.
+    public nonisolated var pendingCount: Int { filed.withLock { $0.count } }
+
+    // MARK: Filing
+
+    /// Files what the resource wants; returns at once. Nothing is filed when the cache already shows it
+    /// (no other filing of it is waiting): the common case of a re-evaluation that changed nothing.
+    public nonisolated func file(_ want: SuggestionWant) {
+        let settled = plan(want).isEmpty
+        let key = want.key
+        let filedNow = filed.withLock { f -> Bool in
+            guard !settled || f[key] != nil else { return false }
+            f[key] = want
+            return true
+        }
+        if filedNow { wake.yield() }
     }
 
-    /// Removes the resource named `resource` from the group's pending (undecided) approvals; returns once
-    /// written. Decided approvals are records of a person's decision and are left as they are.
-    public func withdraw(_ resource: String, from group: ApprovalGroup) async throws {
-        try await submit(.withdraw(resource), to: group)
+    /// What the cache says a round must write for `want`.
+    nonisolated func plan(_ want: SuggestionWant) -> Plan {
+        var plan = Plan()
+        for (group, suggestion) in want.suggested where suggestion.addable && !isListed(want.resource, in: group) {
+            plan.additions[group] = suggestion.entry
+        }
+        var stale = Set<ApprovalGroup>()
+        for approval in approvals(listing: want.resource, namespace: want.namespace) where Self.isPending(approval) {
+            let group = ApprovalGroup(
+                namespace: want.namespace, key: approval.spec.key, value: approval.spec.value, source: approval.spec.source,
+                rule: approval.spec.rule)
+            if want.suggested[group] == nil, want.modelLoaded || group.source != .model { stale.insert(group) }
+        }
+        plan.withdrawals = stale.sorted { $0.description < $1.description }
+        return plan
     }
 
-    private func submit(_ change: Change, to group: ApprovalGroup) async throws {
-        if writing.contains(group) {
-            let outcome = try await withCheckedThrowingContinuation { c in
-                waiting[group, default: []].append(Waiter(change: change, continuation: c))
+    // MARK: Writing
+
+    /// The loop: after each filing, waits `linger`, then writes a round. Returns when cancelled.
+    public nonisolated func run() async {
+        var wakeups = self.wakeups.makeAsyncIterator()
+        while !Task.isCancelled {
+            guard await wakeups.next() != nil else { return }
+            do { try await Task.sleep(for: linger) } catch { return }
+            await flush()
+        }
+    }
+
+    /// Writes everything filed so far in one round and returns once written (or fired on `retry`).
+    public func flush() async {
+        while flushing { await withCheckedContinuation { flushWaiters.append($0) } }
+        flushing = true
+        let wants = filed.withLock { f -> [SuggestionWant] in
+            defer { f.removeAll() }
+            return Array(f.values)
+        }
+        await write(wants)
+        flushing = false
+        if !flushWaiters.isEmpty { flushWaiters.removeFirst().resume() }
+    }
+
+    private func write(_ wants: [SuggestionWant]) async {
+        var withdrawals: [ApprovalGroup: [Change]] = [:]
+        var additions: [ApprovalGroup: [Change]] = [:]
+        for want in wants {
+            let plan = plan(want)
+            for group in plan.withdrawals { withdrawals[group, default: []].append(.withdraw(want.resource)) }
+            for (group, entry) in plan.additions { additions[group, default: []].append(.add(entry)) }
+        }
+        var failed = Set(await write(withdrawals))
+        // A resource still listed where it should not be is not added elsewhere this round.
+        if !failed.isEmpty {
+            for group in Array(additions.keys) {
+                additions[group]?.removeAll { failed.contains(ObjectKey(namespace: group.namespace, name: $0.resource)) }
             }
-            if case .written = outcome { return }
-            // .lead: the previous writer handed over; our entry is still in `waiting` (without continuation).
-        } else {
-            writing.insert(group)
-            waiting[group, default: []].append(Waiter(change: change, continuation: nil))
         }
-        let batch = waiting.removeValue(forKey: group) ?? []
-        let result: Result<Void, any Error>
+        failed.formUnion(await write(additions))
+        if !failed.isEmpty { retry.fire(failed.sorted()) }
+    }
+
+    /// Writes each group's changes (`concurrency` groups at once); returns the resources that failed.
+    private nonisolated func write(_ changes: [ApprovalGroup: [Change]]) async -> [ObjectKey] {
+        let work = changes.filter { !$0.value.isEmpty }.sorted { $0.key.description < $1.key.description }
+        guard !work.isEmpty else { return [] }
+        return await withTaskGroup(of: GroupOutcome.self, returning: [ObjectKey].self) { group in
+            var failed: [ObjectKey] = []
+            var next = work.makeIterator()
+            var inFlight = 0
+            while let (approvalGroup, groupChanges) = next.next() {
+                if inFlight == concurrency, let outcome = await group.next() {
+                    failed += outcome.failed
+                    inFlight -= 1
+                }
+                group.addTask { await self.writeGroup(groupChanges, to: approvalGroup) }
+                inFlight += 1
+            }
+            for await outcome in group { failed += outcome.failed }
+            return failed
+        }
+    }
+
+    private nonisolated func writeGroup(_ changes: [Change], to group: ApprovalGroup) async -> GroupOutcome {
         do {
-            try await apply(batch.map(\.change), to: group)
-            result = .success(())
+            try await apply(changes, to: group)
+            for change in changes {
+                switch change {
+                case .add: suggestedCounters[group.source]?.increment()
+                case .withdraw: withdrawnCounter.increment()
+                }
+            }
+            return GroupOutcome()
+        } catch let error as KubeClientError where error.isInvalid {
+            logger.warning("TagApproval refused; suggestions skipped", metadata: [
+                "group": "\(group)", "resources": "\(changes.count)", "error": "\(error)",
+            ])
+            return GroupOutcome()
+        } catch is CancellationError {
+            // Stopping: the next leader evaluates every resource at start and files them again.
+            return GroupOutcome()
         } catch {
-            result = .failure(error)
+            logger.info("TagApproval write failed; its resources are evaluated again", metadata: [
+                "group": "\(group)", "resources": "\(changes.count)", "error": "\(error)",
+            ])
+            return GroupOutcome(failed: changes.map { ObjectKey(namespace: group.namespace, name: $0.resource) })
         }
-        for w in batch { w.continuation?.resume(with: result.map { Outcome.written }) }
-        // Hand the group to the first waiter (so no caller works for others for long), or close it.
-        if var next = waiting[group], let first = next.first?.continuation {
-            next[0].continuation = nil
-            waiting[group] = next
-            first.resume(returning: .lead)
-        } else {
-            waiting[group] = nil
-            writing.remove(group)
-        }
-        try result.get()
     }
 
     /// Writes a batch of changes into the group's approvals: withdrawals first, then additions (lowest
     /// pending chunk with room first, then new chunks). Conflicts re-read the chunks and start over.
-    private nonisolated func apply(_ changes: [Change], to group: ApprovalGroup) async throws {
+    nonisolated func apply(_ changes: [Change], to group: ApprovalGroup) async throws {
         let api = CacheAwareApi(client: client, namespace: group.namespace, cache: approvals, ownWrites: ownWrites)
         let hash = group.hash
         var additions: [ApprovalResource] = []
