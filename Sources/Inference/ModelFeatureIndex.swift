@@ -6,11 +6,18 @@ struct ModelFeatureIndex: Sendable {
     private let numbers: [String: Int32]
     /// Per key, per number: the key model's index of the feature, -1 when it has not seen it.
     private let perKey: [String: [Int32]]
+    /// Per number, the feature in words (`TagInferencer.describe`): the model's reasons name the same few
+    /// features over and over.
+    private let descriptions: [String]
 
     init(_ model: TagModel) {
         var numbers: [String: Int32] = [:]
+        var names: [String] = []
         for key in model.keys.keys.sorted() {
-            for f in model.keys[key]!.featureNames where numbers[f] == nil { numbers[f] = Int32(numbers.count) }
+            for f in model.keys[key]!.featureNames where numbers[f] == nil {
+                numbers[f] = Int32(names.count)
+                names.append(f)
+            }
         }
         var perKey: [String: [Int32]] = [:]
         for (key, m) in model.keys {
@@ -20,6 +27,13 @@ struct ModelFeatureIndex: Sendable {
         }
         self.numbers = numbers
         self.perKey = perKey
+        self.descriptions = names.map(TagInferencer.describe)
+    }
+
+    /// `TagInferencer.describe(feature)`, read from the table for a feature of the model.
+    func describe(_ feature: String) -> String {
+        guard let n = numbers[feature] else { return TagInferencer.describe(feature) }
+        return descriptions[Int(n)]
     }
 
     /// A resource's features as numbers (-1 for one no key has seen), looked up once for all keys.

@@ -256,7 +256,7 @@ public struct TagInferencer: Sendable {
                         Set(model.keys[key]?.values.filter { folded.contains(Fold.fold($0)) } ?? [])
                     } ?? []
                     if let p = predict(model, key: key, excluding: excluded) {
-                        let evidence = p.evidence.map(Self.describe).joined(separator: ", ")
+                        let evidence = p.evidence.map { modelFeatures?.describe($0) ?? Self.describe($0) }.joined(separator: ", ")
                         let predicted = InferredTag(
                             key: key, value: p.value, confidence: p.confidence, source: .model,
                             decision: thresholds.decision(for: p.confidence),
