@@ -63,8 +63,12 @@ import Testing
         #expect(storage(a.metadata.labels) == storage(b.metadata.labels))
         #expect(storage(a.spec.nativeTags) == storage(b.spec.nativeTags))
         #expect(storage(a.spec.attributes) == storage(b.spec.attributes))
-        // Decoded separately, the same dictionaries are two copies (what the transform saves).
-        #expect(storage(resource("web-1").metadata.labels) != storage(resource("web-2").metadata.labels))
+        // Decoded separately, the same dictionaries are two copies (what the transform saves). Both are kept
+        // alive while compared: a freed copy's address can be the next one's.
+        let first = resource("web-1"), second = resource("web-2")
+        withExtendedLifetime((first, second)) {
+            #expect(storage(first.metadata.labels) != storage(second.metadata.labels))
+        }
     }
 
     @Test func anUpdateIsSeenThroughTheCache() async throws {
