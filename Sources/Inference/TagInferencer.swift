@@ -248,24 +248,22 @@ public struct TagInferencer: Sendable {
                             key: key, value: p.value, confidence: p.confidence, source: .model,
                             decision: thresholds.decision(for: p.confidence),
                             reason: "model \(model.version): resources like this (\(evidence)) have \(key)=\(p.value)")
-                        if candidate == nil || predicted.confidence > candidate!.confidence { candidate = predicted }
+                        candidate = Self.stronger(predicted, than: candidate, thresholds: thresholds)
                     }
                 }
-                if let model, candidate?.decision != .apply, let told = told(key, model: model, features: read(model), isRejected: isRejected),
-                   candidate == nil || told.confidence > candidate!.confidence {
-                    candidate = told
+                if let model, candidate?.decision != .apply, let told = told(key, model: model, features: read(model), isRejected: isRejected) {
+                    candidate = Self.stronger(told, than: candidate, thresholds: thresholds)
                 }
-                if let model, candidate?.decision != .apply, let named = named(key, model: model, features: read(model), isRejected: isRejected),
-                   candidate == nil || named.confidence > candidate!.confidence {
-                    candidate = named
+                if let model, candidate?.decision != .apply, let named = named(key, model: model, features: read(model), isRejected: isRejected) {
+                    candidate = Self.stronger(named, than: candidate, thresholds: thresholds)
                 }
                 switch implied(key, tags: tags, rival: candidate, isRejected: isRejected) {
-                case .value(let implied) where candidate == nil || implied.confidence > candidate!.confidence:
-                    candidate = implied
+                case .value(let implied):
+                    candidate = Self.stronger(implied, than: candidate, thresholds: thresholds)
                 case .doubted(let rival):
                     candidate = rival
                     doubted.insert(key)
-                default: break
+                case nil: break
                 }
                 if let candidate, candidate.confidence > tags.confidence(of: key) ?? -1 || doubted.contains(key) { tags[key] = candidate }
             }
@@ -286,6 +284,23 @@ public struct TagInferencer: Sendable {
         return InferenceResult(
             tags: tags.tags, audits: resolved.audits, missingKeys: missing,
             matchedRules: resolved.matchedRules, modelVersion: model?.version)
+    }
+
+    /// The better of two guesses at one key: the more confident, except that a model guess agreeing with an
+    /// inherited value leaves the value inherited (the parent's tag is the plainer reason, and the tagger
+    /// re-evaluates the resource when that parent changes), with the model's confidence if higher and its
+    /// reason added.
+    static func stronger(_ guess: InferredTag, than current: InferredTag?, thresholds: Thresholds) -> InferredTag {
+        guard let current else { return guess }
+        if current.source == .inherited, guess.value == current.value {
+            guard guess.confidence > current.confidence else { return current }
+            var agreed = current
+            agreed.confidence = guess.confidence
+            agreed.decision = thresholds.decision(for: guess.confidence)
+            agreed.reason += "; the model agrees (\(guess.reason))"
+            return agreed
+        }
+        return guess.confidence > current.confidence ? guess : current
     }
 
     /// The value `key` gets from the keys that determine it (see `KeyDependencies`), from the resource's

@@ -73,6 +73,26 @@ import TaggingAPI
         #expect(stats.confidence(relation: "AttachedTo", key: "env", ceiling: 0.92) == 0.92)
     }
 
+    @Test func aModelGuessAgreeingWithAnInheritedValueKeepsItInherited() {
+        let thresholds = Thresholds()
+        let inherited = InferredTag(
+            key: "team", value: "payments", confidence: 0.8, source: .inherited, decision: thresholds.decision(for: 0.8),
+            reason: "inherited from rg (resourceGroup), which has team=payments", parent: "rg")
+        let agreeing = InferredTag(
+            key: "team", value: "payments", confidence: 0.95, source: .model, decision: .apply, reason: "the name carries team=payments")
+        let kept = TagInferencer.stronger(agreeing, than: inherited, thresholds: thresholds)
+        #expect(kept.source == .inherited && kept.parent == "rg")
+        #expect(kept.confidence == 0.95 && kept.decision == .apply)
+        #expect(kept.reason.hasPrefix("inherited from rg") && kept.reason.contains("the name carries team=payments"))
+
+        var other = agreeing
+        other.value = "ledger"
+        #expect(TagInferencer.stronger(other, than: inherited, thresholds: thresholds).source == .model)
+        var weaker = agreeing
+        weaker.confidence = 0.7
+        #expect(TagInferencer.stronger(weaker, than: inherited, thresholds: thresholds) == inherited)
+    }
+
     @Test func thresholdsAreConfigurable() {
         let config = InferenceConfig(thresholds: Thresholds(autoApply: 0.99, suggest: 0.95))
         let r = TagInferencer(config: config).infer(InferenceInput(spec: resource("i-1", tags: ["team": "x"])))

@@ -58,7 +58,7 @@ struct HTTP2Tests {
             let events = try await withThrowingTaskGroup(of: WatchCount.self) { group in
                 for i in 0..<4 {
                     group.addTask {
-                        let w = try await c.watch("\(widgets)?watch=1&labelSelector=n%3D\(i)&timeoutSeconds=3", stop: { $0.count >= 1 })
+                        let w = try await c.watch("\(widgets)?watch=1&labelSelector=n%3D\(i)&timeoutSeconds=120", stop: { $0.count >= 1 })
                         return WatchCount(index: i, events: w.events.count)
                     }
                 }
