@@ -40,6 +40,8 @@ public struct TagInferencer: Sendable {
     public let rules: RuleSet
     public let model: TagModel?
     public let normaliser: TagNormaliser
+    /// The model's features numbered once (see `ModelFeatureIndex`).
+    let modelFeatures: ModelFeatureIndex?
 
     public init(config: InferenceConfig = .default, rules: RuleSet = .empty, model: TagModel? = nil,
                 vocabulary: ValueVocabulary? = nil) {
@@ -49,6 +51,7 @@ public struct TagInferencer: Sendable {
         self.normaliser = TagNormaliser(
             tables: config.normalisation, vocabulary: vocabulary ?? model?.vocabulary ?? ValueVocabulary(),
             requiredKeys: config.requiredKeys)
+        self.modelFeatures = model.map(ModelFeatureIndex.init)
     }
 
     /// Everything for one resource. `parent` returns a related resource by id (its applied tags, see
@@ -224,6 +227,19 @@ public struct TagInferencer: Sendable {
             }
             // Keys whose model value a key dependency contradicted (see `implied`): weighed once.
             var doubted: Set<String> = []
+            var numbered: ModelFeatureIndex.Numbered?
+            func predict(_ model: TagModel, key: String, excluding excluded: Set<String>) -> ModelPrediction? {
+                let features = read(model)
+                guard let index = modelFeatures, let keyModel = model.keys[key] else {
+                    return model.predict(key: key, features: features, excluding: excluded)
+                }
+                if numbered == nil { numbered = index.number(features) }
+                guard let ids = index.ids(for: key, numbered!, of: features) else {
+                    return model.predict(key: key, features: features, excluding: excluded)
+                }
+                return model.predict(key: key, model: keyModel, features: features, list: features.features(for: key),
+                                     ids: ids, excluding: excluded)
+            }
             for key in open {
                 var candidate: InferredTag?
                 for p in parents {
@@ -238,12 +254,11 @@ public struct TagInferencer: Sendable {
                     break
                 }
                 if candidate == nil || candidate?.decision == .discard, let model {
-                    let features = read(model)
                     let excluded = resolved.rejected[key].map { folded in
                         Set(model.keys[key]?.values.filter { folded.contains(Fold.fold($0)) } ?? [])
                     } ?? []
-                    if let p = model.predict(key: key, features: features, excluding: excluded) {
-                        let evidence = p.evidence.map(Self.describe).joined(separator: ", ")
+                    if let p = predict(model, key: key, excluding: excluded) {
+                        let evidence = p.evidence.map { modelFeatures?.describe($0) ?? Self.describe($0) }.joined(separator: ", ")
                         let predicted = InferredTag(
                             key: key, value: p.value, confidence: p.confidence, source: .model,
                             decision: thresholds.decision(for: p.confidence),

@@ -31,20 +31,47 @@ public struct TellingWords: Codable, Sendable, Hashable {
 
     /// Learns from the training examples (their labels, after relabelling), folding accounts into `folds`.
     public static func learn(_ examples: [TrainingExample], keys: [String], folds: Int) -> TellingWords {
-        struct Slot: Hashable {
-            var feature: String
-            var value: String
+        // Each example's words numbered and its account's fold computed once for all keys (a string is hashed
+        // once, not once per key); (word, value) pairs are then hashed as two numbers.
+        var numbers: [String: Int32] = [:]
+        var names: [String] = []
+        var wordsOf: [[Int32]] = []
+        var foldOf: [Int] = []
+        wordsOf.reserveCapacity(examples.count)
+        foldOf.reserveCapacity(examples.count)
+        for e in examples {
+            var list: [Int32] = []
+            for f in e.features.base where isWord(f) {
+                if let n = numbers[f] {
+                    list.append(n)
+                } else {
+                    let n = Int32(names.count)
+                    numbers[f] = n
+                    names.append(f)
+                    list.append(n)
+                }
+            }
+            wordsOf.append(list)
+            foldOf.append(Int(FNV.hash(e.account) % UInt64(folds)))
         }
         var byKey: [String: [String: Word]] = [:]
         for key in keys {
-            // Per (word, value): resources per account fold.
-            var counts: [Slot: [Int]] = [:]
-            var valuesOf: [String: [String]] = [:]
-            for e in examples {
-                guard let value = e.labels[key], !value.isEmpty else { continue }
-                let fold = Int(FNV.hash(e.account) % UInt64(folds))
-                for f in e.features.base where isWord(f) {
-                    let slot = Slot(feature: f, value: value)
+            // Per (word, value) (`word << 32 | value`): resources per account fold.
+            var counts: [Int64: [Int]] = [:]
+            var valueNumbers: [String: Int32] = [:]
+            var valuesOf: [Int32: [String]] = [:]
+            for i in examples.indices {
+                guard let value = examples[i].labels[key], !value.isEmpty else { continue }
+                let v: Int32
+                if let known = valueNumbers[value] {
+                    v = known
+                } else {
+                    v = Int32(valueNumbers.count)
+                    valueNumbers[value] = v
+                }
+                let fold = foldOf[i]
+                for f in wordsOf[i] {
+                    let slot = Int64(f) << 32 | Int64(v)
                     if counts[slot] == nil {
                         counts[slot] = [Int](repeating: 0, count: folds)
                         valuesOf[f, default: []].append(value)
@@ -58,8 +85,9 @@ public struct TellingWords: Codable, Sendable, Hashable {
             var named: [String: String] = [:]
             for e in examples { if let v = e.labels[key] { named[Fold.fold(v)] = v } }
             var words: [String: Word] = [:]
-            for (feature, values) in valuesOf {
-                let perValue = values.sorted().map { (value: $0, folds: counts[Slot(feature: feature, value: $0)]!) }
+            for (number, values) in valuesOf {
+                let feature = names[Int(number)]
+                let perValue = values.sorted().map { (value: $0, folds: counts[Int64(number) << 32 | Int64(valueNumbers[$0]!)]!) }
                 let totals = perValue.map { $0.folds.reduce(0, +) }
                 let n = totals.reduce(0, +)
                 guard n >= minimumResources else { continue }

@@ -1,0 +1,58 @@
+/// The features of all of a model's keys numbered once: inference looks each of a resource's features up
+/// by string once for all its keys, and each key's model reads its own index from a table (the same index
+/// its `featureIndex` gives, -1 where it has not seen the feature).
+struct ModelFeatureIndex: Sendable {
+    /// Feature -> number.
+    private let numbers: [String: Int32]
+    /// Per key, per number: the key model's index of the feature, -1 when it has not seen it.
+    private let perKey: [String: [Int32]]
+    /// Per number, the feature in words (`TagInferencer.describe`): the model's reasons name the same few
+    /// features over and over.
+    private let descriptions: [String]
+
+    init(_ model: TagModel) {
+        var numbers: [String: Int32] = [:]
+        var names: [String] = []
+        for key in model.keys.keys.sorted() {
+            for f in model.keys[key]!.featureNames where numbers[f] == nil {
+                numbers[f] = Int32(names.count)
+                names.append(f)
+            }
+        }
+        var perKey: [String: [Int32]] = [:]
+        for (key, m) in model.keys {
+            var table = [Int32](repeating: -1, count: numbers.count)
+            for (i, f) in m.featureNames.enumerated() { table[Int(numbers[f]!)] = Int32(i) }
+            perKey[key] = table
+        }
+        self.numbers = numbers
+        self.perKey = perKey
+        self.descriptions = names.map(TagInferencer.describe)
+    }
+
+    /// `TagInferencer.describe(feature)`, read from the table for a feature of the model.
+    func describe(_ feature: String) -> String {
+        guard let n = numbers[feature] else { return TagInferencer.describe(feature) }
+        return descriptions[Int(n)]
+    }
+
+    /// A resource's features as numbers (-1 for one no key has seen), looked up once for all keys.
+    struct Numbered {
+        var base: [Int32]
+        var tags: [Int32]
+    }
+
+    func number(_ features: ResourceFeatures) -> Numbered {
+        Numbered(base: features.base.map { numbers[$0] ?? -1 }, tags: features.tags.map { numbers[$0.feature] ?? -1 })
+    }
+
+    /// `key`'s model's indices of `features.features(for: key)`, in its order; nil when the model has no such key.
+    func ids(for key: String, _ numbered: Numbered, of features: ResourceFeatures) -> [Int32]? {
+        guard let table = perKey[key] else { return nil }
+        var out: [Int32] = []
+        out.reserveCapacity(numbered.base.count + numbered.tags.count)
+        for n in numbered.base { out.append(n < 0 ? -1 : table[Int(n)]) }
+        for (t, n) in zip(features.tags, numbered.tags) where t.key != key { out.append(n < 0 ? -1 : table[Int(n)]) }
+        return out
+    }
+}
