@@ -66,4 +66,33 @@ import TaggingAPI
         #expect(direct.implied.value == "CC-101" && halved.implied.value == "CC-101")
         #expect(abs(halved.confidence - direct.confidence / 2) < 1e-12)
     }
+
+    @Test func anInferredSourceContradictedByTheKeysOwnEvidenceImpliesNothingAndDoubtsIt() {
+        let model = EstateInference.learn(estate())
+        let inferencer = TagInferencer(model: model)
+        // The instance the resource is attached to says team search, whose cost centre is CC-101; the network
+        // says cost-center CC-100.
+        let parents = ["inst-1": RelatedResource(tags: ["team": "search"]), "vpc-1": RelatedResource(tags: ["cost-center": "CC-100"])]
+        func infer(_ tags: [String: String]?) -> InferenceResult {
+            inferencer.infer(InferenceInput(spec: resource(
+                "new", name: "srv-z", account: "shared", tags: tags,
+                relations: [Relation(type: "AttachedTo", target: "inst-1"), Relation(type: "InVPC", target: "vpc-1")]))
+            ) { parents[$0] }
+        }
+        // With the team itself inferred (inherited), the two contradict each other: the implication is dropped
+        // and the inherited cost centre kept, its confidence multiplied by the chance the implication is wrong.
+        let inferred = infer(nil)
+        let team = try! #require(inferred.tag("team"))
+        #expect(team.value == "search" && team.source == .inherited && team.decision == .apply)
+        let doubted = try! #require(inferred.tag("cost-center"))
+        #expect(doubted.value == "CC-100" && doubted.source == .inherited)
+        let implication = model.dependencies.byTarget["cost-center"]!.first { $0.source == "team" }!.implied["search"]!
+        #expect(doubted.confidence < 0.85 * (1 - implication.confidence * team.confidence) + 1e-12)
+        #expect(doubted.decision == .discard)
+        #expect(doubted.reason.contains("doubted: team search, itself inferred, would imply cost-center=CC-101"), "\(doubted.reason)")
+        // A team the resource was given is not doubted: what it implies wins over the network.
+        let given = infer(["Team": "search"])
+        #expect(given.tag("cost-center")?.value == "CC-101")
+        #expect(given.tag("cost-center")?.decision == .apply)
+    }
 }
