@@ -34,11 +34,12 @@ import TaggingAPI
     /// Issue 17 on estates with what estates written by other people have (identifier spellings, misspelt keys
     /// and values, suffixed names, tags stale after renames, placeholder values: `EstateOptions.realWorld`).
     /// Tuning used seeds 7-12, 4001-4004, 5001-5004 (and 1013 and 2029 were looked at while the key dependencies were
-    /// built); these two were first run after each session's tuning, to be reported. 6003 was first run after the
-    /// calibration change that doubts contradicted key dependencies, and never used to tune (of the other new seeds,
-    /// 6001 and 6004 are short per key: see the README). Not all of the issue's targets are reached (see the README):
-    /// missing values filled is asserted at 86% (the issue asks 90%; 87.3%, 87.3% and 89.2% measured).
-    @Test(arguments: [UInt64(8101), 8102, 6003])
+    /// built); these two were first run after each session's tuning, to be reported. Of the new seeds 6001-6004,
+    /// first run after the calibration change that doubts contradicted key dependencies, 6001 and 6004 are short
+    /// per key (see the README), so none is asserted here: asserting only the ones that pass would choose the
+    /// test by its result. Not all of the issue's targets are reached (see the README): missing values filled is
+    /// asserted at 86% (the issue asks 90%; 87.3% and 87.3% measured on these two).
+    @Test(arguments: [UInt64(8101), 8102])
     func targetsHoldOnUnseenRealWorldEstates(seed: UInt64) async {
         let report = await onOwnThread {
             let estate = EstateGenerator(seed: seed, count: 10_000, options: .realWorld).generate()
