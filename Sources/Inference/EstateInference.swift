@@ -11,8 +11,8 @@ public enum EstateInference {
         let normaliser = TagNormaliser.learning(
             from: inputs.lazy.map(\.spec.nativeTags), tables: config.normalisation, requiredKeys: config.requiredKeys)
         let plain = TagInferencer(config: config, rules: rules, model: nil, vocabulary: normaliser.vocabulary)
-        let resolved = resolveAll(inputs, inferencer: plain)
-        let known = resolved.map(\.known)
+        // Only the applied values are kept of stage 1 (its reasons are not needed to learn).
+        let known = resolveAll(inputs, inferencer: plain).map(\.known)
         var byId: [String: Int] = [:]
         byId.reserveCapacity(inputs.count)
         for (i, input) in inputs.enumerated() { byId[input.spec.id] = i }
@@ -33,21 +33,21 @@ public enum EstateInference {
 
         let lexicon = NameLexicon.learn(names: inputs.lazy.map(\.spec.name))
         let dependencies = KeyDependencies.learn(from: known, keys: required)
-        let examples = inputs.indices.map { i in
-            TrainingExample(
-                id: inputs[i].spec.id,
-                features: ResourceFeatures(
-                    spec: inputs[i].spec, knownTags: known[i], lexicon: lexicon,
-                    relatedNames: relatedNames(inputs[i].spec, byId: byId, inputs: inputs)),
-                labels: dependencies.relabelled(known[i].filter { required.contains($0.key) }), group: TrainingExample.group(of: inputs[i].spec),
-                account: inputs[i].spec.account)
+        // Each resource's features numbered as they are read: the estate's features are never all held as strings.
+        var set = TrainingSet(keys: required, folds: options.folds)
+        for i in inputs.indices {
+            let spec = inputs[i].spec
+            set.append(
+                ResourceFeatures(spec: spec, knownTags: known[i], lexicon: lexicon,
+                                 relatedNames: relatedNames(spec, byId: byId, inputs: inputs)),
+                labels: dependencies.relabelled(known[i].filter { required.contains($0.key) }),
+                group: TrainingExample.group(of: spec), account: spec.account ?? spec.id)
         }
         var model = TagModel.train(
-            examples, keys: required, options: options, vocabulary: normaliser.vocabulary, inheritance: stats,
-            lexicon: lexicon, generation: generation)
+            set, options: options, vocabulary: normaliser.vocabulary, inheritance: stats, lexicon: lexicon, generation: generation)
         model.dependencies = dependencies
-        model.tellingWords = TellingWords.learn(examples, keys: required, folds: options.folds)
-        model.namedValues = NamedValues.learn(examples, keys: required, folds: options.folds)
+        model.tellingWords = TellingWords.learn(set)
+        model.namedValues = NamedValues.learn(set)
         return model
     }
 

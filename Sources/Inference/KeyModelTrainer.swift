@@ -9,45 +9,56 @@ import Foundation
 /// teams that never tag, in accounts it has no tagged example from. Holding out whole accounts produces
 /// such strangers, and the evidence groups route each kind to the calibration fitted on its own kind.
 struct KeyModelTrainer {
-    struct Example {
-        var features: ResourceFeatures
-        var value: String
-        /// The example's held-out fold in each scheme (by deployment, by account: see `TagModel.train`).
-        var folds: [Int]
-        /// `features.features(for: key)` as numbers of `FeatureNumbers` (each string hashed once for all keys).
-        var ids: [Int32]
-    }
-
     var key: String
     var options: TrainingOptions
-    /// The feature strings of `Example.ids`.
-    var names: [String]
 
-    func train(_ examples: [Example]) -> KeyModel {
+    /// Trains the model of `set.keys[k]` from the examples labelled with it.
+    func train(_ set: TrainingSet, key k: Int) -> KeyModel {
         let folds = options.folds
-        let schemes = examples.first?.folds.count ?? 0
-        let values = Array(Set(examples.map(\.value))).sorted()
-        let valueIndex = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, $0) })
+        let labels = set.labels[k]
+        // The examples with a value for the key, in order.
+        let members = labels.indices.filter { labels[$0] >= 0 }
+        let schemes = members.isEmpty ? 0 : 2
+        // Values sorted; a label's number -> its value's index.
+        let byName = set.values[k].indices.sorted { set.values[k][$0] < set.values[k][$1] }
+        let values = byName.map { set.values[k][$0] }
+        var valueOfLabel = [Int](repeating: 0, count: values.count)
+        for (i, label) in byName.enumerated() { valueOfLabel[label] = i }
+        let truthOf = members.map { valueOfLabel[Int(labels[$0])] }
+        // Per scheme, per member: its held-out fold.
+        let foldOf = [members.map { Int(set.groupFolds[$0]) }, members.map { Int(set.accountFolds[$0]) }]
+        let tagKey = set.tagKey(key)
+        let hasTags = members.map { set.hasTags($0, besides: tagKey) }
+        let names = set.names
 
         // Feature lists, and how often each feature occurs (rare ones are dropped: they cost space, not accuracy).
-        // Numbered as first seen for this key, then the kept ones renumbered in name order (`seenLists` and the
-        // tables by seen number replace string lookups below).
+        // Numbered as first seen for this key, then the kept ones renumbered in name order (the seen lists and
+        // the tables by seen number replace string lookups below). Member n's list is
+        // `seenFlat[seenStarts[n]..<seenStarts[n + 1]]`.
         var seenOf = [Int32](repeating: -1, count: names.count)
         var seenNames: [String] = []
         var seenCounts: [Int] = []
-        let seenLists: [[Int32]] = examples.map { e in
-            e.ids.map { g in
+        var seenFlat: [Int32] = []
+        var seenStarts: [Int] = [0]
+        seenStarts.reserveCapacity(members.count + 1)
+        var scratch: [Int32] = []
+        for i in members {
+            scratch.removeAll(keepingCapacity: true)
+            set.ids(i, tagKey: tagKey, into: &scratch)
+            for g in scratch {
                 let known = seenOf[Int(g)]
                 if known >= 0 {
                     seenCounts[Int(known)] += 1
-                    return known
+                    seenFlat.append(known)
+                    continue
                 }
-                let i = Int32(seenNames.count)
-                seenOf[Int(g)] = i
+                let n = Int32(seenNames.count)
+                seenOf[Int(g)] = n
                 seenNames.append(names[Int(g)])
                 seenCounts.append(1)
-                return i
+                seenFlat.append(n)
             }
+            seenStarts.append(seenFlat.count)
         }
         let kept = seenNames.indices.filter { seenCounts[$0] >= options.minimumFeatureCount }.sorted { seenNames[$0] < seenNames[$1] }
         let featureNames = kept.map { seenNames[$0] }
@@ -61,17 +72,18 @@ struct KeyModelTrainer {
         var pairSlot: [Int64: Int] = [:]
         var pairOf: [(feature: Int32, value: Int32)] = []
         var counts = [FoldCounts](repeating: FoldCounts(values: values.count, folds: folds), count: schemes)
-        var encoded: [[Int32]] = []
-        encoded.reserveCapacity(examples.count)
-        for (e, list) in zip(examples, seenLists) {
-            let v = valueIndex[e.value]!
-            for s in 0..<schemes { counts[s].docs[v * folds + e.folds[s]] += 1 }
-            var ids: [Int32] = []
-            ids.reserveCapacity(list.count)
-            for g in list {
+        // Member n's kept features, by index in featureNames: `encoded[encodedStarts[n]..<encodedStarts[n + 1]]`.
+        var encoded: [Int32] = []
+        encoded.reserveCapacity(seenFlat.count)
+        var encodedStarts: [Int] = [0]
+        encodedStarts.reserveCapacity(members.count + 1)
+        for n in members.indices {
+            let v = truthOf[n]
+            for s in 0..<schemes { counts[s].docs[v * folds + foldOf[s][n]] += 1 }
+            for g in seenFlat[seenStarts[n]..<seenStarts[n + 1]] {
                 let fi = featureIndex[Int(g)]
                 guard fi >= 0 else { continue }
-                ids.append(fi)
+                encoded.append(fi)
                 let pk = Int64(fi) << 32 | Int64(v)
                 let slot: Int
                 if let s = pairSlot[pk] {
@@ -83,11 +95,11 @@ struct KeyModelTrainer {
                     for s in 0..<schemes { counts[s].slots.append(contentsOf: repeatElement(0, count: folds)) }
                 }
                 for s in 0..<schemes {
-                    counts[s].slots[slot * folds + e.folds[s]] += 1
-                    counts[s].totals[v * folds + e.folds[s]] += 1
+                    counts[s].slots[slot * folds + foldOf[s][n]] += 1
+                    counts[s].totals[v * folds + foldOf[s][n]] += 1
                 }
             }
-            encoded.append(ids)
+            encodedStarts.append(encoded.count)
         }
 
         // Postings per feature, with each posting's slot so fold counts can be subtracted.
@@ -108,12 +120,14 @@ struct KeyModelTrainer {
         // once per scheme.
         var groupPairs = [[(score: Double, correct: Bool)]](repeating: [], count: EvidenceGroup.count)
         let informative = featureNames.map(EvidenceGroup.isInformative)
-        let informativeInList = seenLists.map { $0.reduce(0) { $0 + (seenInformative[Int($1)] ? 1 : 0) } }
-        // Tag features dropped as rare: not counted as unknown when predicting without tags.
-        let tagInformativeDropped = seenLists.map { list in
-            list.reduce(0) { $0 + (seenIsTag[Int($1)] && featureIndex[Int($1)] < 0 ? 1 : 0) }
+        let informativeInList = members.indices.map { n in
+            seenFlat[seenStarts[n]..<seenStarts[n + 1]].reduce(0) { $0 + (seenInformative[Int($1)] ? 1 : 0) }
         }
-        let step = max(1, examples.count / max(1, options.maximumCalibrationExamples))
+        // Tag features dropped as rare: not counted as unknown when predicting without tags.
+        let tagInformativeDropped = members.indices.map { n in
+            seenFlat[seenStarts[n]..<seenStarts[n + 1]].reduce(0) { $0 + (seenIsTag[Int($1)] && featureIndex[Int($1)] < 0 ? 1 : 0) }
+        }
+        let step = max(1, members.count / max(1, options.maximumCalibrationExamples))
         var scores = [Double](repeating: 0, count: values.count)
         var baseScores = [Double](repeating: 0, count: values.count)
         let isTagFeature = featureNames.map { $0.hasPrefix(ResourceFeatures.tagPrefix) }
@@ -181,11 +195,11 @@ struct KeyModelTrainer {
                 foldLogTotals.append(KeyModel.logTotals(
                     (0..<values.count).map { fullTotals[$0] - held.totals[$0 * folds + fold] }, features: featureNames.count))
             }
-            for (n, e) in examples.enumerated() where n % step == 0 && values.count > 0 {
-                let fold = e.folds[s]
+            for n in members.indices where n % step == 0 && values.count > 0 {
+                let fold = foldOf[s][n]
                 let base = fold * positions
-                let truth = valueIndex[e.value]!
-                let ids = encoded[n]
+                let truth = truthOf[n]
+                let ids = encoded[encodedStarts[n]..<encodedStarts[n + 1]]
                 // Adds feature fi's postings (their counts in the other folds) to `scores`. A feature only this fold
                 // has is unknown to a model trained on the others.
                 func add(_ fi: Int32, to scores: inout [Double], known: inout Int, unknown: inout Int, informativeKnown: inout [Int32]) {
@@ -214,8 +228,8 @@ struct KeyModelTrainer {
                 }
                 // Tag features come last in every list: the scores of the others are the same with and without
                 // tags, added once (in the same order, so the sums are the same).
-                var split = ids.count
-                while split > 0 && isTagFeature[Int(ids[split - 1])] { split -= 1 }
+                var split = ids.endIndex
+                while split > ids.startIndex && isTagFeature[Int(ids[split - 1])] { split -= 1 }
                 for c in 0..<values.count { baseScores[c] = 0 }
                 var baseKnown = 0, baseUnknown = 0
                 var baseInformativeKnown: [Int32] = []
@@ -223,13 +237,13 @@ struct KeyModelTrainer {
                     add(fi, to: &baseScores, known: &baseKnown, unknown: &baseUnknown, informativeKnown: &baseInformativeKnown)
                 }
                 for includeTags in [true, false] {
-                    if includeTags && !e.features.hasTags(besides: key) { continue }
+                    if includeTags && !hasTags[n] { continue }
                     for c in 0..<values.count { scores[c] = baseScores[c] }
                     var known = baseKnown
                     var informativeKnown = baseInformativeKnown
                     // Informative features dropped as rare are unknown to any model.
                     var unknown = informativeInList[n] - ids.reduce(0) { $0 + (informative[Int($1)] ? 1 : 0) }
-                        + (e.features.opaqueName ? 1 : 0) + baseUnknown
+                        + (set.opaqueName[members[n]] ? 1 : 0) + baseUnknown
                     if includeTags {
                         for fi in ids[split...] {
                             add(fi, to: &scores, known: &known, unknown: &unknown, informativeKnown: &informativeKnown)
@@ -297,38 +311,5 @@ public struct TrainingOptions: Codable, Sendable, Hashable {
         self.folds = max(2, folds)
         self.maximumCalibrationExamples = maximumCalibrationExamples
         self.minimumFeatureCount = max(1, minimumFeatureCount)
-    }
-}
-
-/// Feature strings numbered as first seen, so that training hashes each string once for all its keys (the
-/// trainer of each key reads the numbers).
-struct FeatureNumbers {
-    private(set) var names: [String] = []
-    private var index: [String: Int32] = [:]
-
-    /// A resource's features as numbers: the key-independent ones, and each known tag's with its key.
-    struct Encoded {
-        var base: [Int32]
-        var tags: [(key: String, id: Int32)]
-
-        /// The numbers of `ResourceFeatures.features(for: key)`, in its order.
-        func ids(for key: String) -> [Int32] {
-            var out = base
-            out.reserveCapacity(base.count + tags.count)
-            for t in tags where t.key != key { out.append(t.id) }
-            return out
-        }
-    }
-
-    mutating func encode(_ features: ResourceFeatures) -> Encoded {
-        Encoded(base: features.base.map { number($0) }, tags: features.tags.map { (key: $0.key, id: number($0.feature)) })
-    }
-
-    private mutating func number(_ feature: String) -> Int32 {
-        if let known = index[feature] { return known }
-        let n = Int32(names.count)
-        index[feature] = n
-        names.append(feature)
-        return n
     }
 }

@@ -85,19 +85,25 @@ public struct NamedValues: Codable, Sendable, Hashable {
 
     /// Learns from the training examples (their labels, after relabelling), folding accounts into `folds`.
     public static func learn(_ examples: [TrainingExample], keys: [String], folds: Int) -> NamedValues {
+        learn(TrainingSet(examples, keys: keys, folds: folds))
+    }
+
+    /// Learns from a training set's labels of its keys, its accounts' folds and its features' numbers.
+    static func learn(_ set: TrainingSet) -> NamedValues {
+        let folds = set.folds
         var candidates: [String: [Candidate]] = [:]
         var records: [String: [Source: AgreedValue]] = [:]
-        let foldOf = examples.map { Int(FNV.hash($0.account) % UInt64(folds)) }
-        var featureSets: [Set<String>?] = Array(repeating: nil, count: examples.count)
-        for key in keys {
+        let foldOf = set.accountFolds.map(Int.init)
+        for (k, key) in set.keys.enumerated() {
             // The labelled examples, with their folded label.
             var labelled: [(index: Int, folded: String)] = []
+            let keyValues = set.values[k]
+            let foldedValues = keyValues.map(Fold.fold)
             var values: [String: String] = [:]
-            for (i, e) in examples.enumerated() {
-                guard let v = e.labels[key], !v.isEmpty else { continue }
-                let folded = Fold.fold(v)
+            for (i, v) in set.labels[k].enumerated() where v >= 0 {
+                let folded = foldedValues[Int(v)]
                 labelled.append((i, folded))
-                if values[folded] == nil { values[folded] = v }
+                if values[folded] == nil { values[folded] = keyValues[Int(v)] }
             }
             let all = values.values.sorted().compactMap { v -> Candidate? in
                 let words = NameTokenizer.tokens(v)
@@ -113,15 +119,12 @@ public struct NamedValues: Codable, Sendable, Hashable {
             // Per labelled example, per source (`Source.allCases` order), the candidates named.
             var matches: [[[Int]]] = []
             matches.reserveCapacity(labelled.count)
-            let triggers = Triggers(all)
+            let numbered = NumberedCandidates(all, set: set)
             for (i, label) in labelled {
-                let base = examples[i].features.base
+                let base = set.base(i)
                 var found: [[Int]] = []
                 for source in Source.allCases {
-                    let started = triggers.started(by: base, source: source)
-                    if started.isEmpty { found.append([]); continue }
-                    if featureSets[i] == nil { featureSets[i] = Set(base) }
-                    found.append(Self.named(all, started, in: featureSets[i]!, source: source))
+                    found.append(numbered.named(by: base, source: source))
                 }
                 matches.append(found)
                 for c in found.joined() {
@@ -155,6 +158,62 @@ public struct NamedValues: Codable, Sendable, Hashable {
             candidates[key] = all.indices.filter { trusted($0, without: nil) }.map { all[$0] }
         }
         return NamedValues(candidates: candidates, records: records)
+    }
+
+    /// A key's candidates by feature numbers of a training set: `Triggers` and `names(_:in:source:)` for
+    /// features given as numbers (a feature no example has cannot start or name a candidate).
+    struct NumberedCandidates {
+        let candidates: [Candidate]
+        /// Per source: trigger feature number -> candidates it starts, in order.
+        var triggers: [[Int32: [Int]]] = []
+        /// Per source, per candidate: the feature numbers that must all be present, nil when one is in no example.
+        var required: [[[Int32]?]] = []
+
+        init(_ candidates: [Candidate], set: TrainingSet) {
+            self.candidates = candidates
+            for source in Source.allCases {
+                var table: [Int32: [Int]] = [:]
+                for (i, c) in candidates.enumerated() {
+                    if let n = set.number(of: Triggers.trigger(c, source: source)) { table[n, default: []].append(i) }
+                }
+                triggers.append(table)
+                required.append(candidates.map { c in
+                    let features: [String]
+                    switch source {
+                    case .name:
+                        features = c.words.count == 1 ? ["w:" + c.words[0]] : zip(c.words, c.words.dropFirst()).map { "b:" + $0 + "_" + $1 }
+                    case .account:
+                        features = c.words.map { "n:" + $0 }
+                    }
+                    var out: [Int32] = []
+                    for f in features {
+                        guard let n = set.number(of: f) else { return nil }
+                        out.append(n)
+                    }
+                    return out
+                })
+            }
+        }
+
+        /// `NamedValues.named` for `features` given as numbers.
+        func named(by features: ArraySlice<Int32>, source: Source) -> [Int] {
+            let s = source == .name ? 0 : 1
+            let table = triggers[s]
+            guard !table.isEmpty else { return [] }
+            var started: [Int] = []
+            for f in features { if let hits = table[f] { started.append(contentsOf: hits) } }
+            guard !started.isEmpty else { return [] }
+            if started.count > 1 { started = Array(Set(started)).sorted() }
+            var found: [Int] = []
+            for i in started {
+                if let needed = required[s][i], needed.allSatisfy({ features.contains($0) }) { found.append(i) }
+            }
+            guard found.count > 1 else { return found }
+            return found.filter { i in
+                !found.contains { j in j != i && candidates[j].words.count > candidates[i].words.count
+                    && NamedValues.contains(candidates[j].words, candidates[i].words) }
+            }
+        }
     }
 
     /// Indices of the candidates `features` name from `source`, less those contained in another named one.

@@ -81,6 +81,14 @@ public struct TagModel: Sendable {
 
     public var version: String { "v\(Self.format).\(generation)" }
 
+    /// The same model under another generation (a model trained while decisions moved the installed one on
+    /// must stay ahead of it), everything it learned kept.
+    public func numbered(_ generation: Int) -> TagModel {
+        var copy = self
+        copy.generation = generation
+        return copy
+    }
+
     /// Trains from scratch on `examples` for `keys` (all keys seen when nil).
     public static func train(
         _ examples: [TrainingExample], keys: [String]? = nil, options: TrainingOptions = TrainingOptions(),
@@ -88,21 +96,19 @@ public struct TagModel: Sendable {
         lexicon: NameLexicon = NameLexicon(), generation: Int = 1
     ) -> TagModel {
         let wanted = keys ?? Array(Set(examples.flatMap { $0.labels.keys })).sorted()
-        var perKey: [String: [KeyModelTrainer.Example]] = [:]
-        var numbers = FeatureNumbers()
-        for e in examples {
-            // Two held-out schemes: by deployment, and by account.
-            let folds = [e.group, e.account].map { Int(FNV.hash($0) % UInt64(options.folds)) }
-            let encoded = numbers.encode(e.features)
-            for key in wanted {
-                guard let value = e.labels[key], !value.isEmpty else { continue }
-                perKey[key, default: []].append(.init(features: e.features, value: value, folds: folds, ids: encoded.ids(for: key)))
-            }
-        }
+        return train(TrainingSet(examples, keys: wanted, folds: options.folds), options: options, vocabulary: vocabulary,
+                     inheritance: inheritance, lexicon: lexicon, generation: generation)
+    }
+
+    /// Trains from scratch on a training set, a model for each of its keys some example has a value of. Two
+    /// held-out schemes: by deployment, and by account (see `TrainingSet`).
+    static func train(
+        _ set: TrainingSet, options: TrainingOptions, vocabulary: ValueVocabulary, inheritance: InheritanceStats,
+        lexicon: NameLexicon, generation: Int
+    ) -> TagModel {
         var models: [String: KeyModel] = [:]
-        for key in wanted {
-            guard let list = perKey[key], !list.isEmpty else { continue }
-            models[key] = KeyModelTrainer(key: key, options: options, names: numbers.names).train(list)
+        for (k, key) in set.keys.enumerated() where !set.values[k].isEmpty {
+            models[key] = KeyModelTrainer(key: key, options: options).train(set, key: k)
         }
         return TagModel(generation: generation, keys: models, vocabulary: vocabulary, inheritance: inheritance, lexicon: lexicon)
     }

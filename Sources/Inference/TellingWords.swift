@@ -31,59 +31,41 @@ public struct TellingWords: Codable, Sendable, Hashable {
 
     /// Learns from the training examples (their labels, after relabelling), folding accounts into `folds`.
     public static func learn(_ examples: [TrainingExample], keys: [String], folds: Int) -> TellingWords {
-        // Each example's words numbered and its account's fold computed once for all keys (a string is hashed
-        // once, not once per key); (word, value) pairs are then hashed as two numbers.
-        var numbers: [String: Int32] = [:]
-        var names: [String] = []
-        var wordsOf: [[Int32]] = []
-        var foldOf: [Int] = []
-        wordsOf.reserveCapacity(examples.count)
-        foldOf.reserveCapacity(examples.count)
-        for e in examples {
-            var list: [Int32] = []
-            for f in e.features.base where isWord(f) {
-                if let n = numbers[f] {
-                    list.append(n)
-                } else {
-                    let n = Int32(names.count)
-                    numbers[f] = n
-                    names.append(f)
-                    list.append(n)
-                }
-            }
-            wordsOf.append(list)
-            foldOf.append(Int(FNV.hash(e.account) % UInt64(folds)))
-        }
+        learn(TrainingSet(examples, keys: keys, folds: folds))
+    }
+
+    /// Learns from a training set's labels of its keys, its accounts' folds and its features' numbers.
+    static func learn(_ set: TrainingSet) -> TellingWords {
+        let folds = set.folds
+        // (word, value) pairs are hashed as two numbers.
+        let word = set.names.map(isWord)
         var byKey: [String: [String: Word]] = [:]
-        for key in keys {
+        for (k, key) in set.keys.enumerated() {
+            let labels = set.labels[k], keyValues = set.values[k]
             // Per (word, value) (`word << 32 | value`): resources per account fold.
             var counts: [Int64: [Int]] = [:]
-            var valueNumbers: [String: Int32] = [:]
             var valuesOf: [Int32: [String]] = [:]
-            for i in examples.indices {
-                guard let value = examples[i].labels[key], !value.isEmpty else { continue }
-                let v: Int32
-                if let known = valueNumbers[value] {
-                    v = known
-                } else {
-                    v = Int32(valueNumbers.count)
-                    valueNumbers[value] = v
-                }
-                let fold = foldOf[i]
-                for f in wordsOf[i] {
+            for i in 0..<set.count {
+                let v = labels[i]
+                guard v >= 0 else { continue }
+                let fold = Int(set.accountFolds[i])
+                for f in set.base(i) where word[Int(f)] {
                     let slot = Int64(f) << 32 | Int64(v)
                     if counts[slot] == nil {
                         counts[slot] = [Int](repeating: 0, count: folds)
-                        valuesOf[f, default: []].append(value)
+                        valuesOf[f, default: []].append(keyValues[Int(v)])
                     }
                     counts[slot]![fold] += 1
                 }
             }
+            var valueNumbers: [String: Int32] = [:]
+            for (v, value) in keyValues.enumerated() { valueNumbers[value] = Int32(v) }
+            let names = set.names
             // A word that is itself one of the key's values speaks for that value only: `vault` in the name
             // of the rarely tagged application `vault` does not mean `card-vault`, however often the tagged
             // resources with the word are card-vault's.
             var named: [String: String] = [:]
-            for e in examples { if let v = e.labels[key] { named[Fold.fold(v)] = v } }
+            for v in labels where v >= 0 { named[Fold.fold(keyValues[Int(v)])] = keyValues[Int(v)] }
             var words: [String: Word] = [:]
             for (number, values) in valuesOf {
                 let feature = names[Int(number)]

@@ -76,8 +76,7 @@ public final class ModelLifecycle: Sendable {
         // a resource's modelVersion never goes backwards.
         let current = holder.current?.generation ?? 0
         if model.generation <= current {
-            model = TagModel(generation: current + 1, keys: model.keys, vocabulary: model.vocabulary,
-                             inheritance: model.inheritance, lexicon: model.lexicon)
+            model = model.numbered(current + 1)
         }
         holder.replace(model)
         trainedOn.withLock { $0 = fingerprint }
