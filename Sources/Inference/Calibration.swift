@@ -28,15 +28,25 @@ public struct IsotonicCalibration: Codable, Sendable, Hashable {
     /// other way round: a thin step high up must not drag down the well-measured ones below.
     public static func fit(_ pairs: [(score: Double, correct: Bool)]) -> IsotonicCalibration {
         guard !pairs.isEmpty else { return IsotonicCalibration() }
-        let sorted = pairs.sorted { $0.score < $1.score || ($0.score == $1.score && !$0.correct && $1.correct) }
-        // Blocks of equal scores first: equal scores must get equal confidence.
+        // Blocks of equal scores first: equal scores must get equal confidence. A block needs only how many
+        // pairs and how many correct ones have its score: the scores are sorted as plain numbers (all, and the
+        // correct ones), not as pairs.
+        let sorted = pairs.map(\.score).sorted()
+        var correct: [Double] = []
+        for p in pairs where p.correct { correct.append(p.score) }
+        correct.sort()
         var blocks: [(hi: Double, n: Double, k: Double)] = []
-        for p in sorted {
-            if let last = blocks.last, last.hi == p.score {
+        var c = 0
+        for score in sorted {
+            if let last = blocks.last, last.hi == score {
                 blocks[blocks.count - 1].n += 1
-                blocks[blocks.count - 1].k += p.correct ? 1 : 0
             } else {
-                blocks.append((p.score, 1, p.correct ? 1 : 0))
+                blocks.append((score, 1, 0))
+            }
+            // Correct pairs of this block's score (the same order, so the same blocks).
+            while c < correct.count, correct[c] == blocks[blocks.count - 1].hi {
+                blocks[blocks.count - 1].k += 1
+                c += 1
             }
         }
         // Pool adjacent violators, also pooling blocks too small to be trusted.
@@ -62,7 +72,7 @@ public struct IsotonicCalibration: Codable, Sendable, Hashable {
         for i in accuracies.indices.dropFirst() { accuracies[i] = max(accuracies[i], accuracies[i - 1]) }
         var bounds = stack.map(\.hi)
         bounds[bounds.count - 1] = .infinity
-        return IsotonicCalibration(upperBounds: bounds, accuracies: accuracies, examples: pairs.count, lowestScore: sorted[0].score)
+        return IsotonicCalibration(upperBounds: bounds, accuracies: accuracies, examples: pairs.count, lowestScore: sorted[0])
     }
 
     static func wilsonLower(correct k: Double, of n: Double, z: Double = 1.64) -> Double {

@@ -35,13 +35,22 @@ public enum EstateInference {
         let dependencies = KeyDependencies.learn(from: known, keys: required)
         // Each resource's features numbered as they are read: the estate's features are never all held as strings.
         var set = TrainingSet(keys: required, folds: options.folds)
+        // Resources repeat a few combinations of values: each is relabelled once.
+        var relabelled: [[String: String]: [String: String]] = [:]
         for i in inputs.indices {
             let spec = inputs[i].spec
+            let labels = known[i].filter { required.contains($0.key) }
+            let relabel: [String: String]
+            if let done = relabelled[labels] {
+                relabel = done
+            } else {
+                relabel = dependencies.relabelled(labels)
+                if relabelled.count < 20_000 { relabelled[labels] = relabel }
+            }
             set.append(
                 ResourceFeatures(spec: spec, knownTags: known[i], lexicon: lexicon,
                                  relatedNames: relatedNames(spec, byId: byId, inputs: inputs)),
-                labels: dependencies.relabelled(known[i].filter { required.contains($0.key) }),
-                group: TrainingExample.group(of: spec), account: spec.account ?? spec.id)
+                labels: relabel, group: TrainingExample.group(of: spec), account: spec.account ?? spec.id)
         }
         var model = TagModel.train(
             set, options: options, vocabulary: normaliser.vocabulary, inheritance: stats, lexicon: lexicon, generation: generation)

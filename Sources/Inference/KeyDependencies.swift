@@ -38,17 +38,38 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
 
     /// Learns from canonical key -> value maps (the values the estate knows before inference).
     public static func learn(from known: [[String: String]], keys: [String]) -> KeyDependencies {
-        // (source, target) -> folded source value -> target value -> count
-        var counts: [Pair: [String: [String: Int]]] = [:]
+        // Each key's values numbered, and (source key, target key, source value, target value) counted as four
+        // numbers: an estate repeats a few values thousands of times, each is hashed as a string once per resource.
+        var numbers = [[String: Int32]](repeating: [:], count: keys.count)
+        var values = [[String]](repeating: [], count: keys.count)
+        var quads: [Quad: Int] = [:]
+        var present = [Int32](repeating: -1, count: keys.count)
         for tags in known where tags.count > 1 {
-            for source in keys {
-                guard let s = tags[source] else { continue }
-                let folded = Fold.fold(s)
-                for target in keys where target != source {
-                    guard let t = tags[target] else { continue }
-                    counts[Pair(source: source, target: target), default: [:]][folded, default: [:]][t, default: 0] += 1
+            for (k, key) in keys.enumerated() {
+                present[k] = -1
+                guard let v = tags[key] else { continue }
+                if let n = numbers[k][v] {
+                    present[k] = n
+                } else {
+                    let n = Int32(values[k].count)
+                    numbers[k][v] = n
+                    values[k].append(v)
+                    present[k] = n
                 }
             }
+            for s in keys.indices where present[s] >= 0 {
+                for t in keys.indices where keys[t] != keys[s] && present[t] >= 0 {
+                    quads[Quad(source: Int32(s), target: Int32(t), sourceValue: present[s], targetValue: present[t]), default: 0] += 1
+                }
+            }
+        }
+        // (source, target) -> folded source value -> target value -> count
+        let folded = values.map { $0.map(Fold.fold) }
+        var counts: [Pair: [String: [String: Int]]] = [:]
+        for (q, n) in quads {
+            let s = Int(q.source), t = Int(q.target)
+            counts[Pair(source: keys[s], target: keys[t]), default: [:]][folded[s][Int(q.sourceValue)], default: [:]][
+                values[t][Int(q.targetValue)], default: 0] += n
         }
         var byTarget: [String: [Dependency]] = [:]
         for (pair, bySource) in counts {
@@ -140,5 +161,13 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
     private struct Pair: Hashable {
         var source: String
         var target: String
+    }
+
+    /// A source key's value seen with a target key's value (keys and values as numbers).
+    private struct Quad: Hashable {
+        var source: Int32
+        var target: Int32
+        var sourceValue: Int32
+        var targetValue: Int32
     }
 }

@@ -4,8 +4,8 @@
 struct ModelFeatureIndex: Sendable {
     /// Feature -> number.
     private let numbers: [String: Int32]
-    /// Per key, per number: the key model's index of the feature, -1 when it has not seen it.
-    private let perKey: [String: [Int32]]
+    /// Per key: its model, and per number the model's index of the feature.
+    private let perKey: [String: Key]
     /// Per number, the feature in words (`TagInferencer.describe`): the model's reasons name the same few
     /// features over and over.
     private let descriptions: [String]
@@ -19,11 +19,11 @@ struct ModelFeatureIndex: Sendable {
                 names.append(f)
             }
         }
-        var perKey: [String: [Int32]] = [:]
+        var perKey: [String: Key] = [:]
         for (key, m) in model.keys {
             var table = [Int32](repeating: -1, count: numbers.count)
             for (i, f) in m.featureNames.enumerated() { table[Int(numbers[f]!)] = Int32(i) }
-            perKey[key] = table
+            perKey[key] = Key(model: m, table: table)
         }
         self.numbers = numbers
         self.perKey = perKey
@@ -46,13 +46,28 @@ struct ModelFeatureIndex: Sendable {
         Numbered(base: features.base.map { numbers[$0] ?? -1 }, tags: features.tags.map { numbers[$0.feature] ?? -1 })
     }
 
-    /// `key`'s model's indices of `features.features(for: key)`, in its order; nil when the model has no such key.
-    func ids(for key: String, _ numbered: Numbered, of features: ResourceFeatures) -> [Int32]? {
-        guard let table = perKey[key] else { return nil }
-        var out: [Int32] = []
-        out.reserveCapacity(numbered.base.count + numbered.tags.count)
-        for n in numbered.base { out.append(n < 0 ? -1 : table[Int(n)]) }
-        for (t, n) in zip(features.tags, numbered.tags) where t.key != key { out.append(n < 0 ? -1 : table[Int(n)]) }
-        return out
+    /// One key's model and table. A class: a prediction reads the model in place, without copying (and
+    /// retaining) each of its arrays.
+    final class Key: Sendable {
+        let model: KeyModel
+        /// Per number: the key model's index of the feature, -1 when it has not seen it.
+        let table: [Int32]
+
+        init(model: KeyModel, table: [Int32]) {
+            self.model = model
+            self.table = table
+        }
+
+        /// The model's indices of `features.features(for: key)`, in its order.
+        func ids(_ numbered: Numbered, of features: ResourceFeatures, key: String) -> [Int32] {
+            var out: [Int32] = []
+            out.reserveCapacity(numbered.base.count + numbered.tags.count)
+            for n in numbered.base { out.append(n < 0 ? -1 : table[Int(n)]) }
+            for (t, n) in zip(features.tags, numbered.tags) where t.key != key { out.append(n < 0 ? -1 : table[Int(n)]) }
+            return out
+        }
     }
+
+    /// `key`'s model and table, nil when the model has no such key.
+    func key(_ key: String) -> Key? { perKey[key] }
 }

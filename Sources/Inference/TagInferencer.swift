@@ -42,6 +42,8 @@ public struct TagInferencer: Sendable {
     public let normaliser: TagNormaliser
     /// The model's features numbered once (see `ModelFeatureIndex`).
     let modelFeatures: ModelFeatureIndex?
+    /// `model vX.Y: `, how the model's reasons start (built once, not once per value).
+    let modelPrefix: String
 
     public init(config: InferenceConfig = .default, rules: RuleSet = .empty, model: TagModel? = nil,
                 vocabulary: ValueVocabulary? = nil) {
@@ -52,6 +54,7 @@ public struct TagInferencer: Sendable {
             tables: config.normalisation, vocabulary: vocabulary ?? model?.vocabulary ?? ValueVocabulary(),
             requiredKeys: config.requiredKeys)
         self.modelFeatures = model.map(ModelFeatureIndex.init)
+        self.modelPrefix = model.map { "model \($0.version): " } ?? ""
     }
 
     /// Everything for one resource. `parent` returns a related resource by id (its applied tags, see
@@ -230,15 +233,13 @@ public struct TagInferencer: Sendable {
             var numbered: ModelFeatureIndex.Numbered?
             func predict(_ model: TagModel, key: String, excluding excluded: Set<String>) -> ModelPrediction? {
                 let features = read(model)
-                guard let index = modelFeatures, let keyModel = model.keys[key] else {
+                // The key's model read in place from the index (not copied out of the model's dictionary).
+                guard let index = modelFeatures, let keyIndex = index.key(key) else {
                     return model.predict(key: key, features: features, excluding: excluded)
                 }
                 if numbered == nil { numbered = index.number(features) }
-                guard let ids = index.ids(for: key, numbered!, of: features) else {
-                    return model.predict(key: key, features: features, excluding: excluded)
-                }
-                return model.predict(key: key, model: keyModel, features: features, list: features.features(for: key),
-                                     ids: ids, excluding: excluded)
+                return TagModel.predict(key: key, model: keyIndex.model, features: features, list: features.features(for: key),
+                                        ids: keyIndex.ids(numbered!, of: features, key: key), excluding: excluded)
             }
             for key in open {
                 var candidate: InferredTag?
@@ -262,19 +263,25 @@ public struct TagInferencer: Sendable {
                         let predicted = InferredTag(
                             key: key, value: p.value, confidence: p.confidence, source: .model,
                             decision: thresholds.decision(for: p.confidence),
-                            reason: "model \(model.version): resources like this (\(evidence)) have \(key)=\(p.value)")
+                            reason: Text.join(modelPrefix, "resources like this (", evidence, ") have ", key, "=", p.value))
                         candidate = Self.stronger(predicted, than: candidate, thresholds: thresholds)
                     }
                 }
-                if let model, candidate?.decision != .apply, let told = told(key, model: model, features: read(model), isRejected: isRejected) {
+                // A guess no more confident than the current one loses in `stronger`: it is not built.
+                if let model, candidate?.decision != .apply,
+                   let told = told(key, model: model, features: read(model), above: candidate?.confidence, isRejected: isRejected) {
                     candidate = Self.stronger(told, than: candidate, thresholds: thresholds)
                 }
-                if let model, candidate?.decision != .apply, let named = named(key, model: model, features: read(model), isRejected: isRejected) {
+                if let model, candidate?.decision != .apply,
+                   let named = named(key, model: model, features: read(model), above: candidate?.confidence, isRejected: isRejected) {
                     candidate = Self.stronger(named, than: candidate, thresholds: thresholds)
                 }
                 switch implied(key, tags: tags, rival: candidate, isRejected: isRejected) {
-                case .value(let implied):
-                    candidate = Self.stronger(implied, than: candidate, thresholds: thresholds)
+                case .value(let found):
+                    // `stronger` keeps a guess no more confident than the current one out: its reason is not built.
+                    if candidate == nil || found.confidence > candidate!.confidence {
+                        candidate = Self.stronger(impliedTag(key, found), than: candidate, thresholds: thresholds)
+                    }
                 case .doubted(let rival):
                     candidate = rival
                     doubted.insert(key)
@@ -286,8 +293,8 @@ public struct TagInferencer: Sendable {
             // for the keys still not applied, now that more is known.
             for key in open where tags.decision(of: key) != .apply && !doubted.contains(key) {
                 switch implied(key, tags: tags, rival: tags[key], isRejected: isRejected) {
-                case .value(let implied) where implied.confidence > tags.confidence(of: key) ?? -1:
-                    tags[key] = implied
+                case .value(let found) where found.confidence > tags.confidence(of: key) ?? -1:
+                    tags[key] = impliedTag(key, found)
                 case .doubted(let rival):
                     tags[key] = rival
                 default: break
@@ -328,8 +335,9 @@ public struct TagInferencer: Sendable {
     /// team, right 3% of the time at confidence 0.8), and the rival too (an owner, right 29% at 0.6). The
     /// implication is dropped and the rival's confidence multiplied by the chance the implication is wrong.
     private func implied(_ key: String, tags: TagList, rival: InferredTag?, isRejected: (String, String) -> Bool) -> DependencyVerdict? {
-        guard let model, !model.dependencies.byTarget.isEmpty else { return nil }
-        let found = model.dependencies.implied(target: key) { source in
+        // The dependencies alone are read: binding the whole model would copy (retain) all of it, per key.
+        guard let dependencies = model?.dependencies, !dependencies.byTarget.isEmpty else { return nil }
+        let found = dependencies.implied(target: key) { source in
             guard let t = tags[source], t.decision == .apply else { return nil }
             let inferred = t.source == .model || t.source == .inherited
             return (t.value, inferred ? t.confidence : 1)
@@ -343,34 +351,46 @@ public struct TagInferencer: Sendable {
             rival.reason += "; doubted: \(found.dependency.source) \(found.sourceValue), itself inferred, would imply \(key)=\(found.implied.value)"
             return .doubted(rival)
         }
-        return .value(InferredTag(
+        return .value(found)
+    }
+
+    /// The tag a key dependency implies (its reason built only for a tag that is kept).
+    private func impliedTag(_ key: String, _ found: KeyDependencies.Implication) -> InferredTag {
+        InferredTag(
             key: key, value: found.implied.value, confidence: found.confidence, source: .model,
-            decision: config.thresholds.decision(for: found.confidence), reason: "model \(model.version): " + found.reason))
+            decision: config.thresholds.decision(for: found.confidence), reason: modelPrefix + found.reason)
     }
 
     /// What the key dependencies say of a key: a value, or that they contradict the rival (now doubted).
     private enum DependencyVerdict {
-        case value(InferredTag)
+        case value(KeyDependencies.Implication)
         case doubted(InferredTag)
     }
 
     /// The value the resource's name words say on their own (see `TellingWords`).
-    private func told(_ key: String, model: TagModel, features: ResourceFeatures, isRejected: (String, String) -> Bool) -> InferredTag? {
-        guard let found = model.tellingWords.implied(key: key, features: features.base), !isRejected(key, found.word.value)
+    /// `above`: nil unless more confident than this.
+    private func told(_ key: String, model: TagModel, features: ResourceFeatures, above floor: Double?,
+                      isRejected: (String, String) -> Bool) -> InferredTag? {
+        guard let found = model.tellingWords.implied(key: key, features: features.base), !isRejected(key, found.word.value),
+              floor.map({ found.word.confidence > $0 }) ?? true
         else { return nil }
         return InferredTag(
             key: key, value: found.word.value, confidence: found.word.confidence, source: .model,
             decision: config.thresholds.decision(for: found.word.confidence),
-            reason: "model \(model.version): " + found.reason(key: key))
+            reason: modelPrefix + found.reason(key: key))
     }
 
     /// The value the resource's name carries (see `NamedValues`).
-    private func named(_ key: String, model: TagModel, features: ResourceFeatures, isRejected: (String, String) -> Bool) -> InferredTag? {
-        guard let found = model.namedValues.implied(key: key, features: features.base), !isRejected(key, found.value) else { return nil }
+    /// `above`: nil unless more confident than this.
+    private func named(_ key: String, model: TagModel, features: ResourceFeatures, above floor: Double?,
+                       isRejected: (String, String) -> Bool) -> InferredTag? {
+        guard let found = model.namedValues.implied(key: key, features: features.base), !isRejected(key, found.value),
+              floor.map({ found.record.confidence > $0 }) ?? true
+        else { return nil }
         return InferredTag(
             key: key, value: found.value, confidence: found.record.confidence, source: .model,
             decision: config.thresholds.decision(for: found.record.confidence),
-            reason: "model \(model.version): " + found.reason(key: key))
+            reason: modelPrefix + found.reason(key: key))
     }
 
     /// A model feature in words: `w:payments` -> `name word "payments"`.

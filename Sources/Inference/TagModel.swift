@@ -140,14 +140,14 @@ public struct TagModel: Sendable {
         guard let model = keys[key] else { return nil }
         let list = features.features(for: key)
         // Each feature looked up once, for the ranking and the evidence.
-        return predict(key: key, model: model, features: features, list: list, ids: list.map { model.featureIndex[$0] ?? -1 },
+        return Self.predict(key: key, model: model, features: features, list: list, ids: list.map { model.featureIndex[$0] ?? -1 },
                        excluding: excluded)
     }
 
     /// `predict(key:features:excluding:)` for features already looked up: `list` is `features.features(for: key)`,
     /// `ids` their indices in `model` (see `ModelFeatureIndex`).
-    func predict(key: String, model: KeyModel, features: ResourceFeatures, list: [String], ids: [Int32],
-                 excluding excluded: Set<String>) -> ModelPrediction? {
+    static func predict(key: String, model: KeyModel, features: ResourceFeatures, list: [String], ids: [Int32],
+                        excluding excluded: Set<String>) -> ModelPrediction? {
         guard let ranking = model.rank(ids: ids, list, opaqueName: features.opaqueName, excluded: excluded), ranking.known > 0
         else { return nil }
         return ModelPrediction(

@@ -28,12 +28,37 @@ public struct TagNormaliser: Sendable {
         from nativeTags: some Sequence<[String: String]?>, tables: NormalisationTables, requiredKeys: [String]
     ) -> TagNormaliser {
         // Keys first: a misspelt key's values belong to the key it stands for.
+        // An estate repeats a few keys and tags thousands of times: each distinct one is folded (and normalised)
+        // once, and the counts added up.
+        var rawKeyCounts: [String: Int] = [:]
+        for tags in nativeTags { for key in (tags ?? [:]).keys { rawKeyCounts[key, default: 0] += 1 } }
         var keyCounts: [String: Int] = [:]
-        for tags in nativeTags { for key in (tags ?? [:]).keys { keyCounts[Fold.fold(key), default: 0] += 1 } }
+        for (key, n) in rawKeyCounts { keyCounts[Fold.fold(key), default: 0] += n }
         let keyTypos = ValueVocabulary.keyTypos(keyCounts: keyCounts, tables: tables)
         let plain = TagNormaliser(tables: tables, vocabulary: ValueVocabulary(keyTypos: keyTypos), requiredKeys: requiredKeys)
-        var vocabulary = ValueVocabulary.learn(
-            from: nativeTags.lazy.map { plain.canonicalise($0 ?? [:]) }, keys: plain.vocabularyKeys)
+        var tagCounts: [ValueVocabulary.KeyValue: Int] = [:]
+        var normalised: [ValueVocabulary.KeyValue: NormalisedTag?] = [:]
+        var canonical: [String: NormalisedTag] = [:]
+        for tags in nativeTags {
+            guard let tags, !tags.isEmpty else { continue }
+            canonical.removeAll(keepingCapacity: true)
+            // `canonicalise`, each distinct native tag normalised once.
+            for (rawKey, rawValue) in tags {
+                let raw = ValueVocabulary.KeyValue(key: rawKey, value: rawValue)
+                let tag: NormalisedTag?
+                if let known = normalised[raw] {
+                    tag = known
+                } else {
+                    tag = plain.normalise(key: rawKey, value: rawValue, vocabulary: false)
+                    if normalised.count < 50_000 { normalised[raw] = tag }
+                }
+                guard let candidate = tag else { continue }
+                if let existing = canonical[candidate.key], !Self.prefers(candidate, over: existing) { continue }
+                canonical[candidate.key] = candidate
+            }
+            for (key, tag) in canonical { tagCounts[ValueVocabulary.KeyValue(key: key, value: tag.value), default: 0] += 1 }
+        }
+        var vocabulary = ValueVocabulary.learn(counts: tagCounts, keys: plain.vocabularyKeys)
         vocabulary.keyTypos = keyTypos
         return TagNormaliser(tables: tables, vocabulary: vocabulary, requiredKeys: requiredKeys)
     }

@@ -39,12 +39,25 @@ public struct ValueVocabulary: Codable, Sendable, Hashable {
     /// Learns from canonical-key -> value maps whose values already went through the synonym tables.
     /// Only `keys` are learned (free-form keys such as `Name` would make the vocabulary as large as the estate).
     public static func learn(from tagMaps: some Sequence<[String: String]>, keys: Set<String>) -> ValueVocabulary {
+        var tagCounts: [KeyValue: Int] = [:]
+        for tags in tagMaps {
+            for (key, value) in tags { tagCounts[KeyValue(key: key, value: value), default: 0] += 1 }
+        }
+        return learn(counts: tagCounts, keys: keys)
+    }
+
+    /// A (canonical key, value) pair, counted as is: each distinct one is folded once.
+    struct KeyValue: Hashable {
+        var key: String
+        var value: String
+    }
+
+    /// `learn(from:keys:)` from how often each (key, value) pair was seen.
+    static func learn(counts tagCounts: [KeyValue: Int], keys: Set<String>) -> ValueVocabulary {
         // key -> folded -> (form -> count)
         var counts: [String: [String: [String: Int]]] = [:]
-        for tags in tagMaps {
-            for (key, value) in tags where keys.contains(key) {
-                counts[key, default: [:]][Fold.fold(value), default: [:]][value, default: 0] += 1
-            }
+        for (tag, n) in tagCounts where keys.contains(tag.key) {
+            counts[tag.key, default: [:]][Fold.fold(tag.value), default: [:]][tag.value, default: 0] += n
         }
         var forms: [String: [String: String]] = [:]
         var prefixes: [String: String] = [:]
