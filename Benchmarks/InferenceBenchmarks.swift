@@ -161,9 +161,21 @@ enum InferenceBenchmarks {
 
     static func train() async throws {
         let inputs = estate(100_000).map { InferenceInput(spec: $0) }
+        let estateMiB = ProcessUsage.residentMiB()
+        ProcessUsage.resetPeakResident()
         let (model, seconds) = time { EstateInference.learn(inputs) }
+        let peakMiB = ProcessUsage.peakResidentSinceResetMiB()
         let data = try JSONEncoder().encode(model)
         print("inference-train-100k: \(String(format: "%.3f", seconds)) s to learn from 100000 resources (5 keys, 5 folds)")
+        if let estateMiB, let peakMiB {
+            print("inference-train-peak-rss: \(peakMiB) MiB while training (the estate's inputs alone: \(estateMiB) MiB; training adds \(peakMiB - estateMiB) MiB)")
+        }
+        // Keys sorted, so one model always gives one digest (a faster training must give the same model).
+        let sortedEncoder = JSONEncoder()
+        sortedEncoder.outputFormatting = .sortedKeys
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in try sortedEncoder.encode(model) { h ^= UInt64(b); h = h &* 0x100_0000_01b3 }
+        print("inference-model-digest: \(String(h, radix: 16))")
         print("inference-model-size: \(data.count / 1024) KiB JSON (\(model.keys.values.reduce(0) { $0 + $1.featureNames.count }) features)")
         let (decoded, decodeSeconds) = time { try? JSONDecoder().decode(TagModel.self, from: data) }
         precondition(decoded != nil)

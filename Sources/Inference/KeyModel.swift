@@ -183,18 +183,21 @@ public struct KeyModel: Sendable {
         var scores = [Double](repeating: 0, count: values.count)
         var known = 0, unknown = opaqueName ? 1 : 0
         var informativeKnown: [Int32] = []
-        for (f, fi) in zip(features, ids) {
+        // By position: a feature's string is read only when the model has not seen it (no String copied per feature).
+        for (f, fi) in ids.enumerated() {
             guard fi >= 0 else {
-                if EvidenceGroup.isInformative(f) { unknown += 1 }
+                if EvidenceGroup.isInformative(features[f]) { unknown += 1 }
                 continue
             }
             known += 1
             if informative[Int(fi)] { informativeKnown.append(fi) }
             if let row = dense.row(of: fi) {
-                let row = row * scores.count
+                let n = scores.count
+                // Through base pointers, a loop the compiler vectorises; each value's sum is added in the same order.
                 dense.weights.withUnsafeBufferPointer { weights in
                     scores.withUnsafeMutableBufferPointer { scores in
-                        for c in scores.indices { scores[c] += weights[row + c] }
+                        let from = weights.baseAddress! + row * n, to = scores.baseAddress!
+                        for c in 0..<n { to[c] += from[c] }
                     }
                 }
                 continue
@@ -237,7 +240,8 @@ public struct KeyModel: Sendable {
     /// `logTotals`: see `KeyModel.logTotals`, for the totals the scores were counted against.
     static func rank(scores: inout [Double], known: Int, docs: [Double], logTotals: [Double],
                      values: [String], excluded: Set<String>) -> Ranking? {
-        let n = docs.reduce(0, +)
+        // The examples' total only weighs in with a prior.
+        let n = priorWeight == 0 ? 0 : docs.reduce(0, +)
         let classes = Double(values.count)
         var best = -1, second = -1
         for c in 0..<scores.count {

@@ -45,17 +45,25 @@ public struct ResourceFeatures: Sendable, Hashable {
             }
         }
         if let region = spec.region, !region.isEmpty { base.append("r:" + region) }
-        var seen = Set<String>()
+        // A name has a handful of words: a list searched is cheaper than a set built per resource.
+        var seen: [String] = []
         if let name = spec.name {
             let words = lexicon.tokens(name)
+            seen.reserveCapacity(words.count)
             for (i, w) in words.enumerated() {
                 if i == 0 { base.append("f:" + w) }
-                if seen.insert(w).inserted { base.append("w:" + w) }
+                if !seen.contains(w) {
+                    seen.append(w)
+                    base.append("w:" + w)
+                }
                 if i + 1 < words.count { base.append("b:" + w + "_" + words[i + 1]) }
             }
         }
         for related in relatedNames {
-            for w in lexicon.tokens(related) where seen.insert(w).inserted { base.append("w:" + w) }
+            for w in lexicon.tokens(related) where !seen.contains(w) {
+                seen.append(w)
+                base.append("w:" + w)
+            }
         }
         self.base = base
         self.opaqueName = spec.name.map(NameTokenizer.hasIdLikeChunk) ?? false

@@ -259,7 +259,9 @@ public struct TagInferencer: Sendable {
                         Set(model.keys[key]?.values.filter { folded.contains(Fold.fold($0)) } ?? [])
                     } ?? []
                     if let p = predict(model, key: key, excluding: excluded) {
-                        let evidence = p.evidence.map { modelFeatures?.describe($0) ?? Self.describe($0) }.joined(separator: ", ")
+                        let described = p.evidence.map { modelFeatures?.describe($0) ?? Self.describe($0) }
+                        let evidence = described.count == 3 ? Text.join(described[0], ", ", described[1], ", ", described[2])
+                            : described.joined(separator: ", ")
                         let predicted = InferredTag(
                             key: key, value: p.value, confidence: p.confidence, source: .model,
                             decision: thresholds.decision(for: p.confidence),
@@ -337,15 +339,17 @@ public struct TagInferencer: Sendable {
     private func implied(_ key: String, tags: TagList, rival: InferredTag?, isRejected: (String, String) -> Bool) -> DependencyVerdict? {
         // The dependencies alone are read: binding the whole model would copy (retain) all of it, per key.
         guard let dependencies = model?.dependencies, !dependencies.byTarget.isEmpty else { return nil }
+        // Tags read in place (`tags[key]` would copy each, and retain its strings).
+        let list = tags.tags
         let found = dependencies.implied(target: key) { source in
-            guard let t = tags[source], t.decision == .apply else { return nil }
-            let inferred = t.source == .model || t.source == .inherited
-            return (t.value, inferred ? t.confidence : 1)
+            guard let i = tags.index(of: source), list[i].decision == .apply else { return nil }
+            let inferred = list[i].source == .model || list[i].source == .inherited
+            return (list[i].value, inferred ? list[i].confidence : 1)
         }
         guard let found, !isRejected(key, found.implied.value) else { return nil }
         if var rival, rival.source == .model || rival.source == .inherited,
            Fold.fold(rival.value) != Fold.fold(found.implied.value),
-           let source = tags[found.dependency.source], source.source == .model || source.source == .inherited {
+           let source = tags.index(of: found.dependency.source), list[source].source == .model || list[source].source == .inherited {
             rival.confidence *= 1 - found.confidence
             rival.decision = config.thresholds.decision(for: rival.confidence)
             rival.reason += "; doubted: \(found.dependency.source) \(found.sourceValue), itself inferred, would imply \(key)=\(found.implied.value)"

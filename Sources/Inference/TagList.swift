@@ -21,6 +21,12 @@ public struct TagList: Sendable, Hashable {
         return nil
     }
 
+    /// The position of `key`'s tag in `tags` (its fields then read in place).
+    public func index(of key: String) -> Int? {
+        for i in tags.indices where tags[i].key == key { return i }
+        return nil
+    }
+
     public mutating func reserveCapacity(_ n: Int) { tags.reserveCapacity(n) }
 
     /// The tag for `key`; setting nil removes it.

@@ -112,6 +112,36 @@ func toyEstate(_ n: Int, seed: UInt64) -> [CloudResourceSpec] {
         #expect(a == b)
     }
 
+    @Test func aRenumberedModelKeepsWhatItLearned() throws {
+        // team -> cost-center holds on every tagged resource: the model learns the dependency.
+        let model = EstateInference.learn(toyEstate(600, seed: 5).map { InferenceInput(spec: $0) }, generation: 3)
+        try #require(!model.dependencies.byTarget.isEmpty)
+        let renumbered = model.numbered(9)
+        #expect(renumbered.generation == 9)
+        #expect(renumbered.version == "v\(TagModel.format).9")
+        #expect(renumbered.dependencies == model.dependencies)
+        #expect(renumbered.tellingWords == model.tellingWords)
+        #expect(renumbered.namedValues == model.namedValues)
+        #expect(renumbered.vocabulary == model.vocabulary)
+        #expect(renumbered.keys.keys.sorted() == model.keys.keys.sorted())
+    }
+
+    @Test func calibrationDependsOnThePairsNotTheirOrder() {
+        // Many equal scores, right and wrong ones interleaved: every order gives the same blocks.
+        var pairs: [(score: Double, correct: Bool)] = []
+        for i in 0..<2000 { pairs.append((Double(i % 37) / 4 - 2, i % 3 != 0 || i % 37 > 30)) }
+        let a = IsotonicCalibration.fit(pairs)
+        var g: UInt64 = 7
+        for i in pairs.indices.reversed() {
+            g ^= g << 13; g ^= g >> 7; g ^= g << 17
+            pairs.swapAt(i, Int(g % UInt64(i + 1)))
+        }
+        let b = IsotonicCalibration.fit(pairs)
+        #expect(a == b)
+        #expect(a.examples == 2000)
+        for s in stride(from: -3.0, through: 8, by: 0.125) { #expect(a.confidence(s) == b.confidence(s)) }
+    }
+
     @Test func isotonicCalibrationIsMonotoneAndShrunk() {
         var pairs: [(score: Double, correct: Bool)] = []
         for i in 0..<1000 {
