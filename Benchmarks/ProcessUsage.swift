@@ -45,7 +45,7 @@ enum ProcessUsage {
         defer { try? handle.close() }
         let status = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
         for line in status.split(separator: "\n") where line.hasPrefix(field) {
-            return Int(line.dropFirst(field.count).split(separator: " ").first ?? "")
+            return Int(line.dropFirst(field.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
         }
         return nil
     }

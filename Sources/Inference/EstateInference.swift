@@ -9,7 +9,7 @@ public enum EstateInference {
         options: TrainingOptions = TrainingOptions(), generation: Int = 1
     ) -> TagModel {
         let normaliser = TagNormaliser.learning(
-            from: inputs.lazy.map(\.spec.nativeTags), tables: config.normalisation, requiredKeys: config.requiredKeys)
+            from: inputs.lazy.map { $0.spec.nativeTags }, tables: config.normalisation, requiredKeys: config.requiredKeys)
         let plain = TagInferencer(config: config, rules: rules, model: nil, vocabulary: normaliser.vocabulary)
         // Only the applied values are kept of stage 1 (its reasons are not needed to learn).
         let known = resolveAll(inputs, inferencer: plain).map(\.known)
@@ -31,7 +31,7 @@ public enum EstateInference {
             }
         }
 
-        let lexicon = NameLexicon.learn(names: inputs.lazy.map(\.spec.name))
+        let lexicon = NameLexicon.learn(names: inputs.lazy.map { $0.spec.name })
         let dependencies = KeyDependencies.learn(from: known, keys: required)
         // Each resource's features numbered as they are read: the estate's features are never all held as strings.
         var set = TrainingSet(keys: required, folds: options.folds)

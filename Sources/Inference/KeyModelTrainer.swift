@@ -130,6 +130,9 @@ struct KeyModelTrainer {
         let step = max(1, members.count / max(1, options.maximumCalibrationExamples))
         var scores = [Double](repeating: 0, count: values.count)
         var baseScores = [Double](repeating: 0, count: values.count)
+        // Buffers of the held-out loop, allocated once.
+        var baseInformativeKnown: [Int32] = [], informativeKnown: [Int32] = []
+        let withAndWithoutTags = [true, false]
         let isTagFeature = featureNames.map { $0.hasPrefix(ResourceFeatures.tagPrefix) }
         // Postings flattened: feature fi's are positions postingStart[fi]..<postingStart[fi + 1] (read without
         // retaining an array per feature).
@@ -232,15 +235,16 @@ struct KeyModelTrainer {
                 while split > ids.startIndex && isTagFeature[Int(ids[split - 1])] { split -= 1 }
                 for c in 0..<values.count { baseScores[c] = 0 }
                 var baseKnown = 0, baseUnknown = 0
-                var baseInformativeKnown: [Int32] = []
+                baseInformativeKnown.removeAll(keepingCapacity: true)
                 for fi in ids[..<split] {
                     add(fi, to: &baseScores, known: &baseKnown, unknown: &baseUnknown, informativeKnown: &baseInformativeKnown)
                 }
-                for includeTags in [true, false] {
+                for includeTags in withAndWithoutTags {
                     if includeTags && !hasTags[n] { continue }
                     for c in 0..<values.count { scores[c] = baseScores[c] }
                     var known = baseKnown
-                    var informativeKnown = baseInformativeKnown
+                    informativeKnown.removeAll(keepingCapacity: true)
+                    informativeKnown.append(contentsOf: baseInformativeKnown)
                     // Informative features dropped as rare are unknown to any model.
                     var unknown = informativeInList[n] - ids.reduce(0) { $0 + (informative[Int($1)] ? 1 : 0) }
                         + (set.opaqueName[members[n]] ? 1 : 0) + baseUnknown
