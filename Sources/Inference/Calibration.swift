@@ -27,14 +27,40 @@ public struct IsotonicCalibration: Codable, Sendable, Hashable {
     /// below the one beneath it (fewer examples, same or better accuracy) is raised to it, never the
     /// other way round: a thin step high up must not drag down the well-measured ones below.
     public static func fit(_ pairs: [(score: Double, correct: Bool)]) -> IsotonicCalibration {
-        guard !pairs.isEmpty else { return IsotonicCalibration() }
-        // Blocks of equal scores first: equal scores must get equal confidence. A block needs only how many
-        // pairs and how many correct ones have its score: the scores are sorted as plain numbers (all, and the
-        // correct ones), not as pairs.
-        let sorted = pairs.map(\.score).sorted()
-        var correct: [Double] = []
-        for p in pairs where p.correct { correct.append(p.score) }
-        correct.sort()
+        fit(Scores(pairs))
+    }
+
+    /// `fit` of each group of pairs, and of all of them pooled (from the groups' sorted scores: sorting
+    /// sorted runs one after the other is a merge).
+    static func fit(groups: [[(score: Double, correct: Bool)]]) -> (groups: [IsotonicCalibration], pooled: IsotonicCalibration) {
+        let scores = groups.map(Scores.init)
+        let pooled = Scores(all: scores.flatMap(\.all).sorted(), correct: scores.flatMap(\.correct).sorted())
+        return (scores.map(fit), fit(pooled))
+    }
+
+    /// Pairs as the fit needs them: a block of equal scores needs only how many pairs and how many correct
+    /// ones have its score, so the scores are sorted as plain numbers (all, and the correct ones), not as pairs.
+    struct Scores {
+        var all: [Double]
+        var correct: [Double]
+
+        init(all: [Double], correct: [Double]) {
+            self.all = all
+            self.correct = correct
+        }
+
+        init(_ pairs: [(score: Double, correct: Bool)]) {
+            all = pairs.map(\.score).sorted()
+            correct = []
+            for p in pairs where p.correct { correct.append(p.score) }
+            correct.sort()
+        }
+    }
+
+    static func fit(_ scores: Scores) -> IsotonicCalibration {
+        let sorted = scores.all, correct = scores.correct
+        guard !sorted.isEmpty else { return IsotonicCalibration() }
+        // Blocks of equal scores first: equal scores must get equal confidence.
         var blocks: [(hi: Double, n: Double, k: Double)] = []
         var c = 0
         for score in sorted {
@@ -72,7 +98,7 @@ public struct IsotonicCalibration: Codable, Sendable, Hashable {
         for i in accuracies.indices.dropFirst() { accuracies[i] = max(accuracies[i], accuracies[i - 1]) }
         var bounds = stack.map(\.hi)
         bounds[bounds.count - 1] = .infinity
-        return IsotonicCalibration(upperBounds: bounds, accuracies: accuracies, examples: pairs.count, lowestScore: sorted[0])
+        return IsotonicCalibration(upperBounds: bounds, accuracies: accuracies, examples: sorted.count, lowestScore: sorted[0])
     }
 
     static func wilsonLower(correct k: Double, of n: Double, z: Double = 1.64) -> Double {

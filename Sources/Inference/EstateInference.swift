@@ -50,7 +50,7 @@ public enum EstateInference {
             set.append(
                 ResourceFeatures(spec: spec, knownTags: known[i], lexicon: lexicon,
                                  relatedNames: relatedNames(spec, byId: byId, inputs: inputs)),
-                labels: relabel, group: TrainingExample.group(of: spec), account: spec.account ?? spec.id)
+                labels: relabel, groupHash: TrainingExample.groupHash(of: spec), account: spec.account ?? spec.id)
         }
         var model = TagModel.train(
             set, options: options, vocabulary: normaliser.vocabulary, inheritance: stats, lexicon: lexicon, generation: generation)

@@ -279,9 +279,10 @@ struct KeyModelTrainer {
             }
         }
 
+        let calibrations = IsotonicCalibration.fit(groups: groupPairs)
         return KeyModel(
             values: values, docs: fullDocs, totals: fullTotals, featureNames: featureNames, postings: postings,
-            calibrations: groupPairs.map { IsotonicCalibration.fit($0) }, pooled: IsotonicCalibration.fit(groupPairs.flatMap { $0 }))
+            calibrations: calibrations.groups, pooled: calibrations.pooled)
     }
 }
 

@@ -29,6 +29,23 @@ public struct TrainingExample: Sendable {
         let words = spec.name.map { NameTokenizer.tokens($0).prefix(2).joined(separator: "-") } ?? ""
         return "\(spec.account ?? "")|\(spec.region ?? "")|\(words)"
     }
+
+    /// `FNV.hash(group(of: spec))`, hashed piece by piece instead of building the string (training needs
+    /// only the group's fold).
+    static func groupHash(of spec: CloudResourceSpec) -> UInt64 {
+        var h = FNV.hash("")
+        FNV.add(spec.account ?? "", to: &h)
+        FNV.add("|", to: &h)
+        FNV.add(spec.region ?? "", to: &h)
+        FNV.add("|", to: &h)
+        if let name = spec.name {
+            for (i, w) in NameTokenizer.tokens(name).prefix(2).enumerated() {
+                if i > 0 { FNV.add("-", to: &h) }
+                FNV.add(w, to: &h)
+            }
+        }
+        return h
+    }
 }
 
 /// What the model predicts for one key of one resource.
@@ -207,10 +224,15 @@ extension TagModel: Codable {
 enum FNV {
     static func hash(_ s: String, seed: UInt64 = 0) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ seed
+        add(s, to: &h)
+        return h
+    }
+
+    /// Continues hash `h` with the bytes of `s` (hashing two strings one after the other hashes them joined).
+    static func add(_ s: String, to h: inout UInt64) {
         for b in s.utf8 {
             h ^= UInt64(b)
             h = h &* 0x100_0000_01b3
         }
-        return h
     }
 }

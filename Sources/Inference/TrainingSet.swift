@@ -39,11 +39,12 @@ struct TrainingSet {
 
     init(_ examples: [TrainingExample], keys: [String], folds: Int) {
         self.init(keys: keys, folds: folds)
-        for e in examples { append(e.features, labels: e.labels, group: e.group, account: e.account) }
+        for e in examples { append(e.features, labels: e.labels, groupHash: FNV.hash(e.group), account: e.account) }
     }
 
-    /// Adds an example; labels of keys not in `keys`, and empty ones, are not kept.
-    mutating func append(_ features: ResourceFeatures, labels: [String: String], group: String, account: String) {
+    /// Adds an example; labels of keys not in `keys`, and empty ones, are not kept. `groupHash`: `FNV.hash` of
+    /// its group (see `TrainingExample.group`).
+    mutating func append(_ features: ResourceFeatures, labels: [String: String], groupHash: UInt64, account: String) {
         for f in features.base { baseIds.append(number(f)) }
         baseStarts.append(baseIds.count)
         for t in features.tags {
@@ -52,7 +53,7 @@ struct TrainingSet {
         }
         tagStarts.append(tagIds.count)
         opaqueName.append(features.opaqueName)
-        groupFolds.append(Int32(FNV.hash(group) % UInt64(folds)))
+        groupFolds.append(Int32(groupHash % UInt64(folds)))
         accountFolds.append(Int32(FNV.hash(account) % UInt64(folds)))
         for (k, key) in keys.enumerated() {
             guard let value = labels[key], !value.isEmpty else { self.labels[k].append(-1); continue }

@@ -142,6 +142,26 @@ func toyEstate(_ n: Int, seed: UInt64) -> [CloudResourceSpec] {
         for s in stride(from: -3.0, through: 8, by: 0.125) { #expect(a.confidence(s) == b.confidence(s)) }
     }
 
+    @Test func calibrationOfGroupsPoolsAsTheirUnion() {
+        let groups: [[(score: Double, correct: Bool)]] = (0..<4).map { g in
+            (0..<(300 * g)).map { i in (Double((i * 7 + g) % 23) / 3 - 1, (i + g) % 4 != 0) }
+        }
+        let fitted = IsotonicCalibration.fit(groups: groups)
+        #expect(fitted.groups == groups.map { IsotonicCalibration.fit($0) })
+        #expect(fitted.pooled == IsotonicCalibration.fit(groups.flatMap { $0 }))
+        #expect(fitted.groups[0] == IsotonicCalibration())
+    }
+
+    @Test func aGroupIsHashedAsItsName() {
+        let specs = [
+            CloudResourceSpec(provider: "aws", id: "i-1", type: "ec2:instance", name: "payments-api-prod-01", account: "123", region: "eu-west-1"),
+            CloudResourceSpec(provider: "gcp", id: "g-1", type: "compute:instance", name: "SearchWebDevelop02"),
+            CloudResourceSpec(provider: "azure", id: "a-1", type: "storage:account", name: "données-équipe", account: "sub", region: nil),
+            CloudResourceSpec(provider: "aws", id: "b-1", type: "s3:bucket", name: nil, account: nil, region: "us-east-1"),
+        ]
+        for spec in specs { #expect(TrainingExample.groupHash(of: spec) == FNV.hash(TrainingExample.group(of: spec))) }
+    }
+
     @Test func isotonicCalibrationIsMonotoneAndShrunk() {
         var pairs: [(score: Double, correct: Bool)] = []
         for i in 0..<1000 {
