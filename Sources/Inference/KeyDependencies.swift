@@ -17,6 +17,9 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
         public var resources: Int
         /// Folded source value -> what it implies.
         public var implied: [String: Implied]
+        /// Folded source value -> folded target value -> resources with both (source values of `implied` only):
+        /// which pairs the estate has shown at all (nil in models stored before it was learned).
+        public var seen: [String: [String: Int]]?
     }
 
     /// The target value a source value implies, and how often the estate agreed.
@@ -54,6 +57,7 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
         for (pair, bySource) in counts {
             var agreeing = 0, total = 0
             var implied: [String: Implied] = [:]
+            var seen: [String: [String: Int]] = [:]
             for (folded, targets) in bySource {
                 let n = targets.values.reduce(0, +)
                 let top = targets.max { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }!
@@ -63,11 +67,13 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
                 implied[folded] = Implied(
                     value: top.key, agreeing: top.value, resources: n,
                     confidence: IsotonicCalibration.wilsonLower(correct: Double(top.value), of: Double(n)))
+                for (t, c) in targets { seen[folded, default: [:]][Fold.fold(t), default: 0] += c }
             }
             let reliability = total == 0 ? 0 : Double(agreeing) / Double(total)
             guard total >= minimumResources, reliability >= minimumReliability, !implied.isEmpty else { continue }
             byTarget[pair.target, default: []].append(Dependency(
-                source: pair.source, target: pair.target, reliability: reliability, resources: total, implied: implied))
+                source: pair.source, target: pair.target, reliability: reliability, resources: total, implied: implied,
+                seen: seen))
         }
         for k in byTarget.keys {
             byTarget[k]!.sort { $0.reliability != $1.reliability ? $0.reliability > $1.reliability : $0.source < $1.source }
@@ -90,6 +96,48 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
             }
         }
         return best
+    }
+
+    /// How likely `candidate` is for `target` at most, when a key that determines it has a value the estate has
+    /// (almost) never shown with it: `cost-center=CC-63768` on a resource of team `data-platform`, whose
+    /// tagged resources never had it (a name word shared with `ml-platform`, whose resources tag their cost
+    /// centre more often, says so). Seen on at most `1 - minimumAgreement` of the source value's resources,
+    /// the pair is one the company does not make (a stale or mistyped tag at most); its chance is the upper
+    /// bound (Wilson, one-sided 95%) of that share, plus the chance the source value is itself wrong (`value(key)`
+    /// as for `implied`). nil when no such key contradicts it; the strongest contradiction otherwise.
+    func contradiction(target: String, candidate: String, value: (String) -> (value: String, confidence: Double)?) -> Contradiction? {
+        guard let dependencies = byTarget[target] else { return nil }
+        let folded = Fold.fold(candidate)
+        var strongest: Contradiction?
+        for d in dependencies {
+            guard let source = value(d.source), let i = d.implied[Fold.fold(source.value)],
+                  let pairs = d.seen?[Fold.fold(source.value)] else { continue }
+            let together = pairs[folded] ?? 0
+            guard Double(together) <= (1 - Self.minimumAgreement) * Double(i.resources) else { continue }
+            let upper = 1 - IsotonicCalibration.wilsonLower(correct: Double(i.resources - together), of: Double(i.resources))
+            let chance = (1 - source.confidence) + source.confidence * upper
+            if strongest == nil || chance < strongest!.chance {
+                strongest = Contradiction(dependency: d, sourceValue: source.value, implied: i, together: together, chance: chance)
+            }
+        }
+        return strongest
+    }
+
+    /// A value the resource's other keys say it (almost) never has (see `contradiction`).
+    struct Contradiction {
+        var dependency: Dependency
+        var sourceValue: String
+        var implied: Implied
+        /// Resources of the source value with the contradicted value.
+        var together: Int
+        /// What the contradicted value's confidence may be at most.
+        var chance: Double
+
+        func reason(value: String) -> String {
+            let d = dependency
+            return "doubted: \(d.source) \(sourceValue) has \(d.target)=\(value) on \(together) of \(implied.resources) resources "
+                + "(\(implied.value) on \(implied.agreeing))"
+        }
     }
 
     /// A resource's known values with those its other keys contradict replaced by what they imply, for

@@ -273,8 +273,9 @@ public struct TagInferencer: Sendable {
                     candidate = Self.stronger(named, than: candidate, thresholds: thresholds)
                 }
                 switch implied(key, tags: tags, rival: candidate, isRejected: isRejected) {
-                case .value(let implied):
-                    candidate = Self.stronger(implied, than: candidate, thresholds: thresholds)
+                case .value(let implied, let rival):
+                    if rival != candidate { doubted.insert(key) }
+                    candidate = Self.stronger(implied, than: rival, thresholds: thresholds)
                 case .doubted(let rival):
                     candidate = rival
                     doubted.insert(key)
@@ -286,8 +287,9 @@ public struct TagInferencer: Sendable {
             // for the keys still not applied, now that more is known.
             for key in open where tags.decision(of: key) != .apply && !doubted.contains(key) {
                 switch implied(key, tags: tags, rival: tags[key], isRejected: isRejected) {
-                case .value(let implied) where implied.confidence > tags.confidence(of: key) ?? -1:
-                    tags[key] = implied
+                case .value(let implied, let rival):
+                    let best = Self.stronger(implied, than: rival, thresholds: thresholds)
+                    if best.confidence > tags.confidence(of: key) ?? -1 || rival != tags[key] { tags[key] = best }
                 case .doubted(let rival):
                     tags[key] = rival
                 default: break
@@ -329,12 +331,22 @@ public struct TagInferencer: Sendable {
     /// implication is dropped and the rival's confidence multiplied by the chance the implication is wrong.
     private func implied(_ key: String, tags: TagList, rival: InferredTag?, isRejected: (String, String) -> Bool) -> DependencyVerdict? {
         guard let model, !model.dependencies.byTarget.isEmpty else { return nil }
-        let found = model.dependencies.implied(target: key) { source in
+        func applied(_ source: String) -> (value: String, confidence: Double)? {
             guard let t = tags[source], t.decision == .apply else { return nil }
             let inferred = t.source == .model || t.source == .inherited
             return (t.value, inferred ? t.confidence : 1)
         }
-        guard let found, !isRejected(key, found.implied.value) else { return nil }
+        // A guess naming a value the resource's other keys (almost) never go with claims at most that chance.
+        var checked = rival
+        if var guess = rival, guess.source == .model || guess.source == .inherited,
+           let c = model.dependencies.contradiction(target: key, candidate: guess.value, value: applied), guess.confidence > c.chance {
+            guess.confidence = c.chance
+            guess.decision = config.thresholds.decision(for: guess.confidence)
+            guess.reason += "; " + c.reason(value: guess.value)
+            checked = guess
+        }
+        let found = model.dependencies.implied(target: key, value: applied)
+        guard let found, !isRejected(key, found.implied.value) else { return checked == rival ? nil : checked.map { .doubted($0) } }
         if var rival, rival.source == .model || rival.source == .inherited,
            Fold.fold(rival.value) != Fold.fold(found.implied.value),
            let source = tags[found.dependency.source], source.source == .model || source.source == .inherited {
@@ -345,12 +357,14 @@ public struct TagInferencer: Sendable {
         }
         return .value(InferredTag(
             key: key, value: found.implied.value, confidence: found.confidence, source: .model,
-            decision: config.thresholds.decision(for: found.confidence), reason: "model \(model.version): " + found.reason))
+            decision: config.thresholds.decision(for: found.confidence), reason: "model \(model.version): " + found.reason),
+            rival: checked)
     }
 
-    /// What the key dependencies say of a key: a value, or that they contradict the rival (now doubted).
+    /// What the key dependencies say of a key: a value (with the rival, doubted if they contradict it), or
+    /// only that they contradict the rival (now doubted).
     private enum DependencyVerdict {
-        case value(InferredTag)
+        case value(InferredTag, rival: InferredTag?)
         case doubted(InferredTag)
     }
 
