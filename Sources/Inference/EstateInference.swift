@@ -46,7 +46,7 @@ public enum EstateInference {
             examples, keys: required, options: options, vocabulary: normaliser.vocabulary, inheritance: stats,
             lexicon: lexicon, generation: generation)
         model.dependencies = dependencies
-        model.tellingWords = TellingWords.learn(examples, keys: required, folds: options.folds)
+        model.tellingWords = TellingWords.learn(examples, keys: required, folds: options.folds, dependencies: dependencies)
         model.namedValues = NamedValues.learn(examples, keys: required, folds: options.folds)
         return model
     }

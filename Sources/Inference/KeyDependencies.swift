@@ -17,8 +17,8 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
         public var resources: Int
         /// Folded source value -> what it implies.
         public var implied: [String: Implied]
-        /// Folded source value -> folded target value -> resources with both (source values of `implied` only):
-        /// which pairs the estate has shown at all (nil in models stored before it was learned).
+        /// Folded source value -> folded target value -> resources with both (source values seen with the target
+        /// at least `minimumSeen` times): which pairs the estate has shown at all (nil in models stored before).
         public var seen: [String: [String: Int]]?
     }
 
@@ -35,6 +35,9 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
     static let minimumResources = 50
     /// A source value seen with the target fewer times implies nothing.
     static let minimumSupport = 5
+    /// A source value seen with the target fewer times says nothing of which values it never goes with (two
+    /// resources without a value bound its chance to 0.57: below the suggest threshold).
+    static let minimumSeen = 2
     /// A source value whose resources disagree more often implies nothing when predicting: it is shared
     /// (a cost centre of two teams), and the model, which sees the rest of the resource, decides better.
     static let minimumAgreement = 0.95
@@ -63,11 +66,11 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
                 let top = targets.max { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }!
                 agreeing += top.value
                 total += n
+                if n >= minimumSeen { for (t, c) in targets { seen[folded, default: [:]][Fold.fold(t), default: 0] += c } }
                 guard n >= minimumSupport else { continue }
                 implied[folded] = Implied(
                     value: top.key, agreeing: top.value, resources: n,
                     confidence: IsotonicCalibration.wilsonLower(correct: Double(top.value), of: Double(n)))
-                for (t, c) in targets { seen[folded, default: [:]][Fold.fold(t), default: 0] += c }
             }
             let reliability = total == 0 ? 0 : Double(agreeing) / Double(total)
             guard total >= minimumResources, reliability >= minimumReliability, !implied.isEmpty else { continue }
@@ -110,14 +113,14 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
         let folded = Fold.fold(candidate)
         var strongest: Contradiction?
         for d in dependencies {
-            guard let source = value(d.source), let i = d.implied[Fold.fold(source.value)],
-                  let pairs = d.seen?[Fold.fold(source.value)] else { continue }
+            guard let source = value(d.source), let pairs = d.seen?[Fold.fold(source.value)] else { continue }
             let together = pairs[folded] ?? 0
-            guard Double(together) <= (1 - Self.minimumAgreement) * Double(i.resources) else { continue }
-            let upper = 1 - IsotonicCalibration.wilsonLower(correct: Double(i.resources - together), of: Double(i.resources))
+            let resources = pairs.values.reduce(0, +)
+            guard Double(together) <= (1 - Self.minimumAgreement) * Double(resources) else { continue }
+            let upper = 1 - IsotonicCalibration.wilsonLower(correct: Double(resources - together), of: Double(resources))
             let chance = (1 - source.confidence) + source.confidence * upper
             if strongest == nil || chance < strongest!.chance {
-                strongest = Contradiction(dependency: d, sourceValue: source.value, implied: i, together: together, chance: chance)
+                strongest = Contradiction(dependency: d, sourceValue: source.value, together: together, resources: resources, chance: chance)
             }
         }
         return strongest
@@ -127,16 +130,15 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
     struct Contradiction {
         var dependency: Dependency
         var sourceValue: String
-        var implied: Implied
-        /// Resources of the source value with the contradicted value.
+        /// Resources of the source value with the contradicted value, and with a value for the target.
         var together: Int
+        var resources: Int
         /// What the contradicted value's confidence may be at most.
         var chance: Double
 
         func reason(value: String) -> String {
             let d = dependency
-            return "doubted: \(d.source) \(sourceValue) has \(d.target)=\(value) on \(together) of \(implied.resources) resources "
-                + "(\(implied.value) on \(implied.agreeing))"
+            return "doubted: \(d.source) \(sourceValue) has \(d.target)=\(value) on \(together) of \(resources) resources"
         }
     }
 
