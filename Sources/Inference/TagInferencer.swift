@@ -284,8 +284,13 @@ public struct TagInferencer: Sendable {
                 if let candidate, candidate.confidence > tags.confidence(of: key) ?? -1 || doubted.contains(key) { tags[key] = candidate }
             }
             // A key filled above may determine one before it in the list (application -> team): once more
-            // for the keys still not applied, now that more is known.
-            for key in open where tags.decision(of: key) != .apply && !doubted.contains(key) {
+            // for the keys still not applied, now that more is known. A key applied from inference before the
+            // keys that determine it were filled (the owner before the application) is checked against them.
+            for key in open where !doubted.contains(key) {
+                if tags.decision(of: key) == .apply {
+                    if let guess = tags[key], let checked = contradicted(key, guess, tags: tags) { tags[key] = checked }
+                    continue
+                }
                 switch implied(key, tags: tags, rival: tags[key], isRejected: isRejected) {
                 case .value(let implied, let rival):
                     let best = Self.stronger(implied, than: rival, thresholds: thresholds)
@@ -336,15 +341,7 @@ public struct TagInferencer: Sendable {
             let inferred = t.source == .model || t.source == .inherited
             return (t.value, inferred ? t.confidence : 1)
         }
-        // A guess naming a value the resource's other keys (almost) never go with claims at most that chance.
-        var checked = rival
-        if var guess = rival, guess.source == .model || guess.source == .inherited,
-           let c = model.dependencies.contradiction(target: key, candidate: guess.value, value: applied), guess.confidence > c.chance {
-            guess.confidence = c.chance
-            guess.decision = config.thresholds.decision(for: guess.confidence)
-            guess.reason += "; " + c.reason(value: guess.value)
-            checked = guess
-        }
+        let checked = rival.flatMap { contradicted(key, $0, tags: tags) } ?? rival
         let found = model.dependencies.implied(target: key, value: applied)
         guard let found, !isRejected(key, found.implied.value) else { return checked == rival ? nil : checked.map { .doubted($0) } }
         if var rival, rival.source == .model || rival.source == .inherited,
@@ -359,6 +356,24 @@ public struct TagInferencer: Sendable {
             key: key, value: found.implied.value, confidence: found.confidence, source: .model,
             decision: config.thresholds.decision(for: found.confidence), reason: "model \(model.version): " + found.reason),
             rival: checked)
+    }
+
+    /// `guess` (inferred) with its confidence lowered to what the keys that determine `key` leave it, when they
+    /// (almost) never go with its value (see `KeyDependencies.contradiction`); nil when they do not contradict it.
+    private func contradicted(_ key: String, _ guess: InferredTag, tags: TagList) -> InferredTag? {
+        guard let model, guess.source == .model || guess.source == .inherited,
+              let c = model.dependencies.contradiction(target: key, candidate: guess.value, value: { source in
+                  guard let t = tags[source], t.decision == .apply else { return nil }
+                  let inferred = t.source == .model || t.source == .inherited
+                  return (t.value, inferred ? t.confidence : 1)
+              }),
+              guess.confidence > c.chance
+        else { return nil }
+        var doubted = guess
+        doubted.confidence = c.chance
+        doubted.decision = config.thresholds.decision(for: c.chance)
+        doubted.reason += "; " + c.reason(value: guess.value)
+        return doubted
     }
 
     /// What the key dependencies say of a key: a value (with the rival, doubted if they contradict it), or

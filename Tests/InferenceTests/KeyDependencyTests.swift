@@ -124,4 +124,28 @@ import TaggingAPI
         let unsure = try! #require(model.dependencies.contradiction(target: "cost-center", candidate: "CC-100") { $0 == "team" ? ("identity", 0.6) : nil })
         #expect(abs(unsure.chance - (0.4 + 0.6 * c.chance)) < 1e-12)
     }
+
+    /// The owner comes before the application in the keys' order: an owner inherited before the application was
+    /// filled is checked against it once the application is known.
+    @Test func aValueAppliedBeforeTheKeyThatDeterminesItIsCheckedOnceItIsKnown() throws {
+        // ana owns two applications, so the owner determines none; each application determines its owner.
+        let owners = ["ledger": "ana@example.com", "payouts": "ana@example.com", "refunds": "bo@example.com"]
+        let inputs = (0..<600).map { i in
+            let app = ["ledger", "payouts", "refunds"][i % 3]
+            return InferenceInput(spec: resource("r\(i)", name: "srv-\(i)", account: "shared",
+                                                 tags: ["team": "payments", "application": app, "owner": owners[app]!]))
+        }
+        let model = EstateInference.learn(inputs)
+        // The instance says application ledger and owner bo, whom no resource of ledger has.
+        let parents = ["inst-1": RelatedResource(tags: ["application": "ledger", "owner": "bo@example.com"])]
+        let r = TagInferencer(model: model).infer(InferenceInput(spec: resource(
+            "new", name: "srv-x", account: "shared", relations: [Relation(type: "AttachedTo", target: "inst-1")]))
+        ) { parents[$0] }
+        let application = try #require(r.tag("application"))
+        #expect(application.value == "ledger" && application.decision == .apply, "\(application)")
+        let owner = try #require(r.tag("owner"))
+        #expect(owner.value == "bo@example.com" && owner.source == .inherited)
+        #expect(owner.decision != .apply)
+        #expect(owner.reason.contains("doubted: application ledger has owner=bo@example.com on 0 of 200 resources"), "\(owner.reason)")
+    }
 }
