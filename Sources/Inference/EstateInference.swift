@@ -55,7 +55,7 @@ public enum EstateInference {
         var model = TagModel.train(
             set, options: options, vocabulary: normaliser.vocabulary, inheritance: stats, lexicon: lexicon, generation: generation)
         model.dependencies = dependencies
-        model.tellingWords = TellingWords.learn(set)
+        model.tellingWords = TellingWords.learn(set, dependencies: dependencies)
         model.namedValues = NamedValues.learn(set)
         return model
     }

@@ -279,11 +279,9 @@ public struct TagInferencer: Sendable {
                     candidate = Self.stronger(named, than: candidate, thresholds: thresholds)
                 }
                 switch implied(key, tags: tags, rival: candidate, isRejected: isRejected) {
-                case .value(let found):
-                    // `stronger` keeps a guess no more confident than the current one out: its reason is not built.
-                    if candidate == nil || found.confidence > candidate!.confidence {
-                        candidate = Self.stronger(impliedTag(key, found), than: candidate, thresholds: thresholds)
-                    }
+                case .value(let found, let rival):
+                    if rival != candidate { doubted.insert(key) }
+                    candidate = stronger(key, implied: found, than: rival)
                 case .doubted(let rival):
                     candidate = rival
                     doubted.insert(key)
@@ -292,11 +290,18 @@ public struct TagInferencer: Sendable {
                 if let candidate, candidate.confidence > tags.confidence(of: key) ?? -1 || doubted.contains(key) { tags[key] = candidate }
             }
             // A key filled above may determine one before it in the list (application -> team): once more
-            // for the keys still not applied, now that more is known.
-            for key in open where tags.decision(of: key) != .apply && !doubted.contains(key) {
+            // for the keys still not applied, now that more is known. A key applied from inference before the
+            // keys that determine it were filled (the owner before the application) is checked against them.
+            for key in open where !doubted.contains(key) {
+                if tags.decision(of: key) == .apply {
+                    if let guess = tags[key], let dependencies = model?.dependencies,
+                       let checked = contradicted(key, guess, tags: tags, dependencies: dependencies) { tags[key] = checked }
+                    continue
+                }
                 switch implied(key, tags: tags, rival: tags[key], isRejected: isRejected) {
-                case .value(let found) where found.confidence > tags.confidence(of: key) ?? -1:
-                    tags[key] = impliedTag(key, found)
+                case .value(let found, let rival):
+                    let best = stronger(key, implied: found, than: rival)
+                    if best.confidence > tags.confidence(of: key) ?? -1 || rival != tags[key] { tags[key] = best }
                 case .doubted(let rival):
                     tags[key] = rival
                 default: break
@@ -339,14 +344,10 @@ public struct TagInferencer: Sendable {
     private func implied(_ key: String, tags: TagList, rival: InferredTag?, isRejected: (String, String) -> Bool) -> DependencyVerdict? {
         // The dependencies alone are read: binding the whole model would copy (retain) all of it, per key.
         guard let dependencies = model?.dependencies, !dependencies.byTarget.isEmpty else { return nil }
-        // Tags read in place (`tags[key]` would copy each, and retain its strings).
         let list = tags.tags
-        let found = dependencies.implied(target: key) { source in
-            guard let i = tags.index(of: source), list[i].decision == .apply else { return nil }
-            let inferred = list[i].source == .model || list[i].source == .inherited
-            return (list[i].value, inferred ? list[i].confidence : 1)
-        }
-        guard let found, !isRejected(key, found.implied.value) else { return nil }
+        let checked = rival.flatMap { contradicted(key, $0, tags: tags, dependencies: dependencies) } ?? rival
+        let found = dependencies.implied(target: key) { Self.applied($0, in: tags, list: list) }
+        guard let found, !isRejected(key, found.implied.value) else { return checked == rival ? nil : checked.map { .doubted($0) } }
         if var rival, rival.source == .model || rival.source == .inherited,
            Fold.fold(rival.value) != Fold.fold(found.implied.value),
            let source = tags.index(of: found.dependency.source), list[source].source == .model || list[source].source == .inherited {
@@ -355,7 +356,23 @@ public struct TagInferencer: Sendable {
             rival.reason += "; doubted: \(found.dependency.source) \(found.sourceValue), itself inferred, would imply \(key)=\(found.implied.value)"
             return .doubted(rival)
         }
-        return .value(found)
+        return .value(found, rival: checked)
+    }
+
+    /// A key's applied value as a key dependency reads it: given by a person, a rule or native tags counts as
+    /// sure, inferred counts with its confidence. Read in place (`tags[key]` would copy the tag and retain its
+    /// strings); `list` is `tags.tags`.
+    private static func applied(_ key: String, in tags: TagList, list: [InferredTag]) -> (value: String, confidence: Double)? {
+        guard let i = tags.index(of: key), list[i].decision == .apply else { return nil }
+        let inferred = list[i].source == .model || list[i].source == .inherited
+        return (list[i].value, inferred ? list[i].confidence : 1)
+    }
+
+    /// The implied tag or `rival`, whichever `stronger` keeps: the implied tag (and its reason) is built only when
+    /// it is more confident, since `stronger` keeps a guess no more confident than the current one out.
+    private func stronger(_ key: String, implied found: KeyDependencies.Implication, than rival: InferredTag?) -> InferredTag {
+        if let rival, found.confidence <= rival.confidence { return rival }
+        return Self.stronger(impliedTag(key, found), than: rival, thresholds: config.thresholds)
     }
 
     /// The tag a key dependency implies (its reason built only for a tag that is kept).
@@ -365,9 +382,25 @@ public struct TagInferencer: Sendable {
             decision: config.thresholds.decision(for: found.confidence), reason: modelPrefix + found.reason)
     }
 
-    /// What the key dependencies say of a key: a value, or that they contradict the rival (now doubted).
+    /// `guess` (inferred) with its confidence lowered to what the keys that determine `key` leave it, when they
+    /// (almost) never go with its value (see `KeyDependencies.contradiction`); nil when they do not contradict it.
+    private func contradicted(_ key: String, _ guess: InferredTag, tags: TagList, dependencies: KeyDependencies) -> InferredTag? {
+        let list = tags.tags
+        guard guess.source == .model || guess.source == .inherited,
+              let c = dependencies.contradiction(target: key, candidate: guess.value, value: { Self.applied($0, in: tags, list: list) }),
+              guess.confidence > c.chance
+        else { return nil }
+        var doubted = guess
+        doubted.confidence = c.chance
+        doubted.decision = config.thresholds.decision(for: c.chance)
+        doubted.reason += "; " + c.reason(value: guess.value)
+        return doubted
+    }
+
+    /// What the key dependencies say of a key: a value (with the rival, doubted if they contradict it), or
+    /// only that they contradict the rival (now doubted).
     private enum DependencyVerdict {
-        case value(KeyDependencies.Implication)
+        case value(KeyDependencies.Implication, rival: InferredTag?)
         case doubted(InferredTag)
     }
 

@@ -6,7 +6,9 @@ import TaggingAPI
 @Suite struct KeyDependencyTests {
     /// Teams own applications and have one cost centre; environments are spread over every team. Names and
     /// accounts say nothing (opaque names, one shared account), so only the tags can tell.
-    func estate() -> [InferenceInput] {
+    /// `splitIdentity`: team identity's resources carry two cost centres (two in ten the second), so its
+    /// team determines no cost centre of its own.
+    func estate(splitIdentity: Bool = false) -> [InferenceInput] {
         let teams = ["payments", "search", "identity"]
         let apps = ["payments": ["ledger", "payouts"], "search": ["indexer", "ranking"], "identity": ["sso", "auth"]]
         let envs = ["production", "staging", "development"]
@@ -16,6 +18,7 @@ import TaggingAPI
             var tags = ["team": team, "cost-center": "CC-\(100 + i % 3)", "application": app, "env": envs[(i / 7) % 3]]
             // One stale cost centre in sixty: the dependency is measured, not assumed.
             if i % 60 == 0 { tags["cost-center"] = "CC-999" }
+            if splitIdentity, team == "identity", i % 10 < 2 { tags["cost-center"] = "CC-998" }
             return InferenceInput(spec: resource("r\(i)", name: "srv-\(i)", account: "shared", tags: tags))
         }
     }
@@ -94,5 +97,55 @@ import TaggingAPI
         let given = infer(["Team": "search"])
         #expect(given.tag("cost-center")?.value == "CC-101")
         #expect(given.tag("cost-center")?.decision == .apply)
+    }
+
+    @Test func aGuessTheResourcesOtherKeysNeverGoWithIsDoubtedEvenWhenTheyImplyNothing() {
+        let model = EstateInference.learn(estate(splitIdentity: true))
+        let teamToCostCenter = try! #require(model.dependencies.byTarget["cost-center"]?.first { $0.source == "team" })
+        // identity has CC-102 on about eight in ten of its resources: too few to imply it.
+        let identity = try! #require(teamToCostCenter.implied["identity"])
+        #expect(Double(identity.agreeing) < KeyDependencies.minimumAgreement * Double(identity.resources))
+        #expect(model.dependencies.implied(target: "cost-center") { $0 == "team" ? ("identity", 1) : nil } == nil)
+        // The network says CC-100, search's cost centre, which no resource of identity has.
+        let parents = ["vpc-1": RelatedResource(tags: ["cost-center": "CC-100"])]
+        let r = TagInferencer(model: model).infer(InferenceInput(spec: resource(
+            "new", name: "srv-w", account: "shared", tags: ["Team": "identity"], relations: [Relation(type: "InVPC", target: "vpc-1")]))
+        ) { parents[$0] }
+        let cc = try! #require(r.tag("cost-center"))
+        #expect(cc.value == "CC-100" && cc.source == .inherited)
+        let c = try! #require(model.dependencies.contradiction(target: "cost-center", candidate: "CC-100") { $0 == "team" ? ("identity", 1) : nil })
+        #expect(c.together == 0 && c.chance < 0.05)
+        #expect(cc.confidence == c.chance)
+        #expect(cc.decision == .discard)
+        #expect(cc.reason.contains("doubted: team identity has cost-center=CC-100 on 0 of \(identity.resources) resources"), "\(cc.reason)")
+        // Its own second cost centre is one the estate shows with it: not doubted.
+        #expect(model.dependencies.contradiction(target: "cost-center", candidate: "CC-998") { $0 == "team" ? ("identity", 1) : nil } == nil)
+        // A team only inferred at 0.6 leaves the guess the chance that the team is wrong.
+        let unsure = try! #require(model.dependencies.contradiction(target: "cost-center", candidate: "CC-100") { $0 == "team" ? ("identity", 0.6) : nil })
+        #expect(abs(unsure.chance - (0.4 + 0.6 * c.chance)) < 1e-12)
+    }
+
+    /// The owner comes before the application in the keys' order: an owner inherited before the application was
+    /// filled is checked against it once the application is known.
+    @Test func aValueAppliedBeforeTheKeyThatDeterminesItIsCheckedOnceItIsKnown() throws {
+        // ana owns two applications, so the owner determines none; each application determines its owner.
+        let owners = ["ledger": "ana@example.com", "payouts": "ana@example.com", "refunds": "bo@example.com"]
+        let inputs = (0..<600).map { i in
+            let app = ["ledger", "payouts", "refunds"][i % 3]
+            return InferenceInput(spec: resource("r\(i)", name: "srv-\(i)", account: "shared",
+                                                 tags: ["team": "payments", "application": app, "owner": owners[app]!]))
+        }
+        let model = EstateInference.learn(inputs)
+        // The instance says application ledger and owner bo, whom no resource of ledger has.
+        let parents = ["inst-1": RelatedResource(tags: ["application": "ledger", "owner": "bo@example.com"])]
+        let r = TagInferencer(model: model).infer(InferenceInput(spec: resource(
+            "new", name: "srv-x", account: "shared", relations: [Relation(type: "AttachedTo", target: "inst-1")]))
+        ) { parents[$0] }
+        let application = try #require(r.tag("application"))
+        #expect(application.value == "ledger" && application.decision == .apply, "\(application)")
+        let owner = try #require(r.tag("owner"))
+        #expect(owner.value == "bo@example.com" && owner.source == .inherited)
+        #expect(owner.decision != .apply)
+        #expect(owner.reason.contains("doubted: application ledger has owner=bo@example.com on 0 of 200 resources"), "\(owner.reason)")
     }
 }
