@@ -10,7 +10,8 @@ import TaggingAPI
 /// Shared: strings (`StringInterner`), and whole dictionaries and lists that are often equal from one
 /// resource to the next (`ValueInterner`): labels, owner references, native tags, attributes, relations,
 /// missing keys and conditions. A resource's own values (name, uid, id, its virtual tags and history)
-/// stay its own. The result equals the input but for the annotations.
+/// stay its own. The result equals the input but for the annotations. The operator's cache then packs the
+/// resource (`CloudResourcePacking`): what it keeps as a value is the spec shared here.
 public enum CloudResourceCacheTransform {
     public static func make(_ intern: StringInterner = StringInterner()) -> Store<CloudResource>.Transform {
         let maps = ValueInterner<[String: String]>()
