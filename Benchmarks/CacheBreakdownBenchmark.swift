@@ -39,29 +39,80 @@ enum CacheBreakdownBenchmark {
         },
     ]
 
+    /// The store's indexes the operator registers (CloudResourceTagger, RuleScopeIndex, DiscoveryJobReconciler), same values.
+    static let operatorIndexes: [String: Store<CloudResource>.IndexFunction] = [
+        "provider-id": { ["\($0.metadata.namespace ?? "")\u{0}\($0.spec.id)"] },
+        "relation-target": { r in (r.spec.relations ?? []).map { "\(r.metadata.namespace ?? "")\u{0}\($0.target)" } },
+        "scope": { ["\($0.metadata.namespace ?? "")\u{0}\($0.spec.provider)\u{0}\($0.spec.type)"] },
+        "owner": { ($0.metadata.ownerReferences ?? []).map(\.uid) },
+    ]
+
+    /// Case 0: the whole resource through the operator's transform; 1...parts.count: without one part;
+    /// then packed (the operator's cache now), then packed with the operator's indexes.
+    static var caseCount: Int { parts.count + 3 }
+
     /// VTAG_BENCH_CACHE_FILE: the saved estate (see `runtime-cache-memory`); synthetic resources without it.
+    /// Each case runs in a process of its own (this executable again, VTAG_BENCH_BREAKDOWN_CASE set): in one
+    /// process, the heap's holes left by an earlier case would hold part of a later one unseen.
     static func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        if let chosen = environment["VTAG_BENCH_BREAKDOWN_CASE"].flatMap(Int.init) {
+            print("bytes=\(try await measure(case: chosen))")
+            return
+        }
+        print("cache breakdown: \(environment["VTAG_BENCH_CACHE_FILE"] == nil ? "10,000 synthetic CloudResources" : "the CloudResources of VTAG_BENCH_CACHE_FILE"), each case in a process of its own")
+        var bytes: [Double] = []
+        for i in 0..<caseCount {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+            process.arguments = ["runtime-cache-breakdown"]
+            process.environment = environment.merging(["VTAG_BENCH_BREAKDOWN_CASE": String(i)]) { $1 }
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("bytes=") }), let value = Double(line.dropFirst(6)) else {
+                throw EstateCeilingBenchmark.Failure(description: "case \(i) printed no figure: \(output)")
+            }
+            bytes.append(value)
+        }
+        let reference = bytes[0]
+        print("cache breakdown: whole resource, the transform before packing: \(Int(reference)) bytes/object")
+        for (i, part) in parts.enumerated() { print("cache breakdown: \(part.name): \(Int(reference - bytes[i + 1])) bytes/object") }
+        let packed = bytes[parts.count + 1], indexed = bytes[parts.count + 2]
+        print("cache breakdown: packed (the operator's cache now: spec kept, metadata and status packed, the shared table included): \(Int(packed)) bytes/object")
+        print("cache breakdown: the operator's four indexes on top (provider id, relation target, scope, owner): \(Int(indexed - packed)) bytes/object")
+    }
+
+    static func measure(case i: Int) async throws -> Double {
         let saved = try ProcessInfo.processInfo.environment["VTAG_BENCH_CACHE_FILE"].map { path in
             try Data(contentsOf: URL(fileURLWithPath: path)).split(separator: UInt8(ascii: "\n")).map { Data($0) }
         }
         let n = saved?.count ?? 10_000
         let decoder = JSONDecoder()
         let object: (Int) throws -> CloudResource = { i in try saved.map { try decoder.decode(CloudResource.self, from: $0[i]) } ?? benchCloudResource(i) }
-        print("cache breakdown: \(n) \(saved == nil ? "synthetic CloudResources" : "CloudResources of VTAG_BENCH_CACHE_FILE"), the operator's cache transform")
-        let reference = try await measure(n: n, object: object, transform: CloudResourceCacheTransform.make())
-        print("cache breakdown: whole resource \(Int(reference)) bytes/object")
-        for part in parts {
-            let operatorTransform = CloudResourceCacheTransform.make()
-            let without = part.without
-            let bytes = try await measure(n: n, object: object) { operatorTransform(without($0)) }
-            print("cache breakdown: \(part.name): \(Int(reference - bytes)) bytes/object")
+        let transform = CloudResourceCacheTransform.make()
+        switch i {
+        case 0:
+            return try await measure(n: n, object: object, transform: transform)
+        case 1...parts.count:
+            let without = parts[i - 1].without
+            return try await measure(n: n, object: object) { transform(without($0)) }
+        case parts.count + 1:
+            return try await measure(n: n, object: object, transform: transform, packing: CloudResourcePacking.make())
+        default:
+            return try await measure(n: n, object: object, transform: transform, packing: CloudResourcePacking.make(), indexes: operatorIndexes)
         }
     }
 
     /// Resident bytes per object of a store holding `n` objects, each decoded on its own, through `transform`.
-    static func measure(n: Int, object: (Int) throws -> CloudResource, transform: @escaping Store<CloudResource>.Transform) async throws -> Double {
+    static func measure(
+        n: Int, object: (Int) throws -> CloudResource, transform: @escaping Store<CloudResource>.Transform,
+        packing: Store<CloudResource>.Packing? = nil, indexes: [String: Store<CloudResource>.IndexFunction] = [:]
+    ) async throws -> Double {
         guard let before = residentBytesAfterTrim() else { throw EstateCeilingBenchmark.Failure(description: "/proc/self/statm unavailable") }
-        let informer = Informer<CloudResource>(store: Store(transform: transform)) { AsyncThrowingStream { $0.finish() } }
+        let informer = Informer<CloudResource>(store: Store(transform: transform, packing: packing, indexes: indexes)) { AsyncThrowingStream { $0.finish() } }
         await informer.handle(.restarted([]))
         for i in 0..<n { await informer.handle(.applied(try object(i))) }
         let after = residentBytesAfterTrim() ?? before

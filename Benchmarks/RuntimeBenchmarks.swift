@@ -82,9 +82,10 @@ func runtimeCacheMemoryBenchmark() async throws {
     let object: (Int) throws -> CloudResource = { i in try saved.map { try decoder.decode(CloudResource.self, from: $0[i]) } ?? benchCloudResource(i) }
     print("cache memory: \(saved == nil ? "synthetic CloudResources" : "the CloudResources of VTAG_BENCH_CACHE_FILE")")
     let cases: [(String, Store<CloudResource>.Transform?, Store<CloudResource>.Packing?)] = [
+        // The smallest first: a later case may fill holes an earlier one left in the heap, unseen by the resident set.
+        ("the operator's: annotations dropped, what repeats shared, metadata and status packed", CloudResourceCacheTransform.make(), CloudResourcePacking.make()),
         ("no transform", nil, nil), ("transform", benchCloudResourceTransform, nil),
-        ("annotations dropped, repeated strings and values shared", CloudResourceCacheTransform.make(), nil),
-        ("the operator's: annotations dropped, packed", CloudResourceCacheTransform.make(), CloudResourcePacking.make()),
+        ("annotations dropped, repeated strings and values shared (not packed)", CloudResourceCacheTransform.make(), nil),
     ]
     for (label, transform, packing) in cases {
         guard let before = residentBytesAfterTrim() else { print("cache memory: /proc/self/statm unavailable on this platform"); return }

@@ -17,7 +17,7 @@ import Testing
 
     @Test func numbersDatesAndStringsReadBackTheSame() {
         let strings = SharedStrings()
-        var w = PackedWriter(strings: strings)
+        var w = PackedWriter(strings: strings, owner: 1)
         let ints: [Int64] = [0, 1, -1, 63, -64, 64, 300, -300, .max, .min]
         for i in ints { w.int(i) }
         let dates = [Date(timeIntervalSince1970: 1_800_000_000), Date(timeIntervalSince1970: 1_800_000_000.25), Date(timeIntervalSince1970: -5)]
@@ -43,33 +43,40 @@ import Testing
                              noOwn: nil, shared: "team", map: ["team": "payments", "env": ""], list: []))
     }
 
-    @Test func aStringSeenTwiceIsWrittenAsItsNumber() {
+    @Test func aStringTwoObjectsHaveIsWrittenAsItsNumber() {
         let strings = SharedStrings()
         let reason = "matched rule team-from-account on the account's owner"
-        func packed() -> [UInt8] {
-            var w = PackedWriter(strings: strings)
+        func packed(by owner: Int) -> [UInt8] {
+            var w = PackedWriter(strings: strings, owner: owner)
             w.shared(reason)
             return w.finish()
         }
-        let first = packed(), second = packed()
-        #expect(first.count > reason.utf8.count)  // first sighting: the bytes
-        #expect(second.count <= 3)  // then its number
+        // One object packed again and again keeps it as bytes (a value of its own never fills the table).
+        let first = packed(by: 1), again = packed(by: 1)
+        #expect(first.count > reason.utf8.count && again.count > reason.utf8.count)
+        #expect(strings.count == 0)
+        // A second object has it: from then on it is its number, for every object.
+        let second = packed(by: 2), third = packed(by: 1)
+        #expect(second.count <= 3 && third.count <= 3)
         #expect(strings.count == 1)
-        #expect(read(first, strings) { $0.shared() } == reason)
-        #expect(read(second, strings) { $0.shared() } == reason)
+        for bytes in [first, again, second, third] { #expect(read(bytes, strings) { $0.shared() } == reason) }
         // An object's own strings never enter the table.
-        var w = PackedWriter(strings: strings)
+        var w = PackedWriter(strings: strings, owner: 3)
         w.own("uid-0123456789")
-        w.own("uid-0123456789")
+        var v = PackedWriter(strings: strings, owner: 4)
+        v.own("uid-0123456789")
         #expect(strings.count == 1)
     }
 
     @Test func aFullTableWritesStringsOut() {
         let strings = SharedStrings(capacity: 2)
-        var w = PackedWriter(strings: strings)
-        for s in ["a", "a", "b", "b", "c", "c", "c"] { w.shared(s) }
+        var bytes: [[UInt8]] = []
+        for (owner, s) in [(1, "a"), (2, "a"), (1, "b"), (2, "b"), (1, "c"), (2, "c"), (3, "c")] {
+            var w = PackedWriter(strings: strings, owner: owner)
+            w.shared(s)
+            bytes.append(w.finish())
+        }
         #expect(strings.count == 2)
-        let bytes = w.finish()
-        #expect(read(bytes, strings) { r in (0..<7).map { _ in r.shared() } } == ["a", "a", "b", "b", "c", "c", "c"])
+        #expect(bytes.map { b in read(b, strings) { $0.shared() } } == ["a", "a", "b", "b", "c", "c", "c"])
     }
 }

@@ -8,9 +8,12 @@ import KubeCore
 public struct PackedWriter {
     public private(set) var bytes: [UInt8] = []
     let strings: SharedStrings
+    /// Which object is being packed (e.g. its uid's hash): a string is numbered once two objects have it.
+    let owner: Int
 
-    public init(strings: SharedStrings, capacity: Int = 512) {
+    public init(strings: SharedStrings, owner: Int, capacity: Int = 512) {
         self.strings = strings
+        self.owner = owner
         bytes.reserveCapacity(capacity)
     }
 
@@ -53,10 +56,10 @@ public struct PackedWriter {
         if let value = presence(value) { date(value) }
     }
 
-    /// A string that recurs across objects (a tag key or value, a reason): its number in the table once it
-    /// has been seen before, else its bytes.
+    /// A string that recurs across objects (a tag key or value, a reason): its number in the table once
+    /// another object has had it, else its bytes.
     public mutating func shared(_ value: String) {
-        if let id = strings.id(for: value) {
+        if let id = strings.id(for: value, owner: owner) {
             int(Int64(id) << 1 | 1)
         } else {
             own(value, tagged: true)

@@ -54,11 +54,13 @@ public final class Store<T: KubernetesObject>: Sendable {
     /// the cache holds what the packing keeps (e.g. bytes, see `PackedWriter`) rather than a decoded value's
     /// strings, optionals and lists. `unpack(pack(x))` must equal `x` (readers and event handlers see the
     /// unpacked object), and a packed object must never change (it is shared by concurrent readers).
+    /// `unpack` is given the object's key: the name and namespace need not be packed, and the unpacked object
+    /// shares the key's strings instead of a copy of its own.
     public struct Packing: Sendable {
         public var pack: @Sendable (T) -> AnyObject
-        public var unpack: @Sendable (AnyObject) -> T
+        public var unpack: @Sendable (AnyObject, ObjectKey) -> T
 
-        public init(pack: @escaping @Sendable (T) -> AnyObject, unpack: @escaping @Sendable (AnyObject) -> T) {
+        public init(pack: @escaping @Sendable (T) -> AnyObject, unpack: @escaping @Sendable (AnyObject, ObjectKey) -> T) {
             self.pack = pack
             self.unpack = unpack
         }
@@ -103,7 +105,7 @@ public final class Store<T: KubernetesObject>: Sendable {
 
     // MARK: Reads
 
-    public func get(_ key: ObjectKey) -> T? { state.withLock { $0.objects[key] }.map(unpacked) }
+    public func get(_ key: ObjectKey) -> T? { state.withLock { $0.objects[key] }.map { unpacked($0, key) } }
 
     public func get(name: String, namespace: String? = nil) -> T? { get(ObjectKey(namespace: namespace, name: name)) }
 
@@ -113,14 +115,14 @@ public final class Store<T: KubernetesObject>: Sendable {
     /// derives something from the cache (compiled rules) rebuilds it only when this moved.
     public var revision: UInt64 { state.withLock { $0.revision } }
 
-    public func list() -> [T] { state.withLock { Array($0.objects.values) }.map(unpacked) }
+    public func list() -> [T] { state.withLock { Array($0.objects) }.map { unpacked($0.value, $0.key) } }
 
     /// Visits every cached object without copying them into an array first (a scan of 100,000 objects
     /// through `list()` holds a second copy of the table while it runs). `body` runs under the cache's
     /// lock: it must be quick and must not call the store.
     public func forEach(_ body: (T) -> Void) {
         state.withLock { s in
-            for entry in s.objects.values { body(unpacked(entry)) }
+            for (key, entry) in s.objects { body(unpacked(entry, key)) }
         }
     }
 
@@ -130,11 +132,11 @@ public final class Store<T: KubernetesObject>: Sendable {
 
     /// Objects filed under `value` in index `name` (empty for an unknown index).
     public func byIndex(_ name: String, _ value: String) -> [T] {
-        let entries = state.withLock { s -> [Entry] in
+        let entries = state.withLock { s -> [(key: ObjectKey, value: Entry)] in
             guard let keys = s.indexes[name]?[value] else { return [] }
-            return keys.compactMap { s.objects[$0] }
+            return keys.compactMap { key in s.objects[key].map { (key, $0) } }
         }
-        return entries.map(unpacked)
+        return entries.map { unpacked($0.value, $0.key) }
     }
 
     public func keys(index name: String, value: String) -> [ObjectKey] {
@@ -152,7 +154,7 @@ public final class Store<T: KubernetesObject>: Sendable {
             s.indexFunctions[name] = function
             s.indexes[name] = [:]
             for (key, entry) in s.objects {
-                for v in function(unpacked(entry)) { s.indexes[name, default: [:]][v, default: []].insert(key) }
+                for v in function(unpacked(entry, key)) { s.indexes[name, default: [:]][v, default: []].insert(key) }
             }
         }
     }
@@ -183,7 +185,7 @@ public final class Store<T: KubernetesObject>: Sendable {
                 if gone.matches(obj) { return false }
                 s.deleted.removeValue(forKey: key)
             }
-            if let current = s.objects[key].map(unpacked), !ResourceVersion.isOlder(current.metadata.resourceVersion, than: rv) { return false }
+            if let current = cached(key, in: s), !ResourceVersion.isOlder(current.metadata.resourceVersion, than: rv) { return false }
             store(obj, key: key, in: &s)
             s.written[key] = rv
             return true
@@ -197,7 +199,7 @@ public final class Store<T: KubernetesObject>: Sendable {
     package func noteDelete(_ object: T) {
         let key = ObjectKey(object)
         state.withLock { s in
-            let current = s.objects[key].map(unpacked)
+            let current = cached(key, in: s)
             if let current, let gone = object.metadata.uid, let now = current.metadata.uid, gone != now { return }
             var version = object.metadata.resourceVersion
             if ResourceVersion.isOlder(version, than: current?.metadata.resourceVersion) { version = current?.metadata.resourceVersion }
@@ -230,7 +232,7 @@ public final class Store<T: KubernetesObject>: Sendable {
                     if ResourceVersion.isOlder(obj.metadata.resourceVersion, than: w) { continue }
                     s.written.removeValue(forKey: key)
                 }
-                let old = s.objects[key].map(unpacked)
+                let old = cached(key, in: s)
                 if let old, old.metadata.resourceVersion == obj.metadata.resourceVersion, old.metadata.resourceVersion != nil { continue }
                 store(obj, key: key, in: &s)
                 events.append(old.map { .updated(old: $0, new: obj, fromList: true) } ?? .added(obj, fromList: true))
@@ -239,7 +241,7 @@ public final class Store<T: KubernetesObject>: Sendable {
             for key in s.deleted.keys where !seen.contains(key) { s.deleted.removeValue(forKey: key) }
             let gone = s.objects.filter { !seen.contains($0.key) }
             for (key, entry) in gone {
-                let old = unpacked(entry)
+                let old = unpacked(entry, key)
                 if let w = s.written[key], let newestListed, let wv = UInt64(w), wv > newestListed { continue }
                 s.written.removeValue(forKey: key)
                 remove(key, in: &s)
@@ -263,7 +265,7 @@ public final class Store<T: KubernetesObject>: Sendable {
                 if ResourceVersion.isOlder(obj.metadata.resourceVersion, than: w) { return nil }
                 s.written.removeValue(forKey: key)
             }
-            let old = s.objects[key].map(unpacked)
+            let old = cached(key, in: s)
             store(obj, key: key, in: &s)
             return old.map { .updated(old: $0, new: obj, fromList: false) } ?? .added(obj, fromList: false)
         }
@@ -279,12 +281,12 @@ public final class Store<T: KubernetesObject>: Sendable {
                 // Our own delete, already applied to the cache: handlers still hear of it, as from any watch.
                 if s.objects[key] == nil { return .deleted(transform?(object) ?? object) }
             }
-            if let current = s.objects[key].map(unpacked) {
+            if let current = cached(key, in: s) {
                 if let gone = object.metadata.uid, let now = current.metadata.uid, gone != now { return nil }
                 if let w = s.written[key], ResourceVersion.isOlder(object.metadata.resourceVersion, than: w) { return nil }
             }
             s.written.removeValue(forKey: key)
-            guard let old = s.objects[key].map(unpacked) else { return nil }
+            guard let old = cached(key, in: s) else { return nil }
             remove(key, in: &s)
             return .deleted(old)
         }
@@ -292,16 +294,20 @@ public final class Store<T: KubernetesObject>: Sendable {
 
     // MARK: Internals
 
-    private func unpacked(_ entry: Entry) -> T {
+    private func cached(_ key: ObjectKey, in s: borrowing State) -> T? {
+        s.objects[key].map { unpacked($0, key) }
+    }
+
+    private func unpacked(_ entry: Entry, _ key: ObjectKey) -> T {
         switch entry {
         case .object(let box): return box.object
-        case .packed(let packed): return packing!.unpack(packed)
+        case .packed(let packed): return packing!.unpack(packed, key)
         }
     }
 
     private func store(_ obj: T, key: ObjectKey, in s: inout State) {
         s.revision &+= 1
-        if let old = s.objects[key].map(unpacked) { unindex(old, key: key, in: &s) }
+        if let old = cached(key, in: s) { unindex(old, key: key, in: &s) }
         s.objects[key] = packing.map { .packed($0.pack(obj)) } ?? .object(Box(obj))
         for (name, fn) in s.indexFunctions {
             for v in fn(obj) { s.indexes[name, default: [:]][v, default: []].insert(key) }
@@ -309,7 +315,7 @@ public final class Store<T: KubernetesObject>: Sendable {
     }
 
     private func remove(_ key: ObjectKey, in s: inout State) {
-        guard let old = s.objects.removeValue(forKey: key).map(unpacked) else { return }
+        guard let old = s.objects.removeValue(forKey: key).map({ unpacked($0, key) }) else { return }
         s.revision &+= 1
         unindex(old, key: key, in: &s)
     }

@@ -5,11 +5,12 @@ import TaggingAPI
 
 /// How the operator's cache holds a CloudResource: the spec as a value (what inference and the model's
 /// training read, so a training snapshot of the estate shares it instead of unpacking a copy; the cache
-/// transform shares what repeats in it), and metadata and status, every field of them, packed into one
-/// byte buffer (`PackedWriter`). It unpacks to a value equal to the one stored: the tagger writes the whole
-/// status back from it. Strings of this resource alone (name, uid, resourceVersion) are written out;
-/// what recurs across an estate (tag keys and values, reasons, history actors, condition messages, labels)
-/// becomes a number in the shared table once seen twice. Dates are whole seconds in a varint.
+/// transform shares what repeats in it), and metadata and status, every field but name and namespace (the
+/// store's key has them), packed into one byte buffer (`PackedWriter`). It unpacks to a value equal to the
+/// one stored: the tagger writes the whole status back from it. Strings of this resource alone (uid,
+/// resourceVersion) are written out; what recurs across an estate (tag keys and values, reasons, history
+/// actors, condition messages, labels) becomes a number in the shared table once two resources have it. Dates are
+/// whole seconds in a varint.
 ///
 /// Every field is listed here: a field added to CloudResource (or its parts) must be added to `pack` and
 /// `unpack` too (`CloudResourcePackingTests` counts the fields so it is not forgotten).
@@ -28,15 +29,15 @@ public enum CloudResourcePacking {
     public static func make(strings: SharedStrings = SharedStrings()) -> Store<CloudResource>.Packing {
         Store<CloudResource>.Packing(
             pack: { resource in
-                var w = PackedWriter(strings: strings)
+                var w = PackedWriter(strings: strings, owner: ObjectKey(resource).hashValue)
                 pack(resource, into: &w)
                 return Packed(spec: resource.spec, bytes: w.finish())
             },
-            unpack: { object in
+            unpack: { object, key in
                 let packed = unsafeDowncast(object, to: Packed.self)
                 return strings.withTable { table in
                     var r = PackedReader(packed.bytes, strings: table)
-                    return unpack(&r, spec: packed.spec)
+                    return unpack(&r, key: key, spec: packed.spec)
                 }
             })
     }
@@ -46,9 +47,9 @@ public enum CloudResourcePacking {
         w.shared(resource.apiVersion)
         w.shared(resource.kind)
         let m = resource.metadata
-        w.own(m.name)
+        // Name and namespace are the store's key (whether there is a name: its key has "" without one).
+        w.bool(m.name != nil)
         w.own(m.generateName)
-        w.shared(m.namespace)
         w.own(m.uid)
         w.own(m.resourceVersion)
         int(m.generation, &w)
@@ -134,13 +135,13 @@ public enum CloudResourcePacking {
         int(status.observedGeneration, &w)
     }
 
-    static func unpack(_ r: inout PackedReader, spec: CloudResourceSpec) -> CloudResource {
+    static func unpack(_ r: inout PackedReader, key: ObjectKey, spec: CloudResourceSpec) -> CloudResource {
         let apiVersion = r.optionalShared()
         let kind = r.optionalShared()
         var m = ObjectMeta()
-        m.name = r.optionalOwn()
+        m.name = r.bool() ? key.name : nil
         m.generateName = r.optionalOwn()
-        m.namespace = r.optionalShared()
+        m.namespace = key.namespace
         m.uid = r.optionalOwn()
         m.resourceVersion = r.optionalOwn()
         m.generation = int(&r)
