@@ -100,9 +100,10 @@ enum CacheBreakdownBenchmark {
             let without = parts[i - 1].without
             return try await measure(n: n, object: object) { transform(without($0)) }
         case parts.count + 1:
-            return try await measure(n: n, object: object, transform: transform, packing: CloudResourcePacking.make())
+            return try await measure(n: n, object: object, transform: CloudResourceCacheTransform.beforePacking(), packing: CloudResourcePacking.make())
         default:
-            return try await measure(n: n, object: object, transform: transform, packing: CloudResourcePacking.make(), indexes: operatorIndexes)
+            return try await measure(
+                n: n, object: object, transform: CloudResourceCacheTransform.beforePacking(), packing: CloudResourcePacking.make(), indexes: operatorIndexes)
         }
     }
 

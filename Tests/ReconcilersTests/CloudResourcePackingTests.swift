@@ -101,14 +101,14 @@ import Testing
     }
 
     @Test func theStoreReadsIndexesAndEventsSeeWholeResources() async throws {
-        let store = Store<CloudResource>(transform: CloudResourceCacheTransform.make(), packing: CloudResourcePacking.make())
+        let store = Store<CloudResource>(transform: CloudResourceCacheTransform.beforePacking(), packing: CloudResourcePacking.make())
         store.addIndex("team") { [$0.spec.nativeTags?["Team"] ?? ""] }
         let informer = Informer(store: store) { AsyncThrowingStream { _ in } }
         let seen = Locked<[InformerEvent<CloudResource>]>([])
         informer.addHandler { event in seen.withLock { $0.append(event) } }
         await informer.handle(.restarted([everyField("web-1"), everyField("web-2")]))
-        // What the transform keeps (no annotations; it recounts tagCount), whole.
-        let transform = CloudResourceCacheTransform.make()
+        // What the transform keeps (no annotations), whole.
+        let transform = CloudResourceCacheTransform.beforePacking()
         let expected = transform(everyField("web-1"))
         #expect(expected.metadata.annotations == nil)
         #expect(store.get(name: "web-1", namespace: "finops") == expected)

@@ -62,7 +62,7 @@ public final class VTagManager: Sendable {
         self.manager = manager
         jobs = manager.informer(DiscoveryJob.self)
         resources = manager.informer(
-            CloudResource.self, transform: CloudResourceCacheTransform.make(), packing: CloudResourcePacking.make())
+            CloudResource.self, transform: CloudResourceCacheTransform.beforePacking(), packing: CloudResourcePacking.make())
         rules = manager.informer(TaggingRule.self)
         approvals = manager.informer(TagApproval.self)
         let events = EventRecorder(client: client, .init(
