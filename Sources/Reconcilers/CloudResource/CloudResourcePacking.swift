@@ -58,77 +58,59 @@ public enum CloudResourcePacking {
         int(m.deletionGracePeriodSeconds, &w)
         w.sharedMap(m.labels)
         w.sharedMap(m.annotations)
-        if let owners = w.presence(m.ownerReferences) {
-            w.int(owners.count)
-            for o in owners {
-                w.shared(o.apiVersion)
-                w.shared(o.kind)
-                w.shared(o.name)
-                w.shared(o.uid)
-                bool(o.controller, &w)
-                bool(o.blockOwnerDeletion, &w)
-            }
+        list(m.ownerReferences, &w) { w, o in
+            w.shared(o.apiVersion)
+            w.shared(o.kind)
+            w.shared(o.name)
+            w.shared(o.uid)
+            bool(o.controller, &w)
+            bool(o.blockOwnerDeletion, &w)
         }
         w.sharedList(m.finalizers)
 
         guard let status = w.presence(resource.status) else { return }
         w.shared(status.phase?.rawValue)
         w.date(status.vanishedAt)
-        if let tags = w.presence(status.virtualTags) {
-            w.int(tags.count)
-            for t in tags {
-                w.shared(t.key)
-                w.shared(t.value)
-                w.shared(t.source.rawValue)
-                w.double(t.confidence)
-                w.shared(t.rule)
-                w.shared(t.approval)
-                w.shared(t.reason)
-                w.date(t.appliedAt)
-            }
+        list(status.virtualTags, &w) { w, t in
+            w.shared(t.key)
+            w.shared(t.value)
+            w.shared(t.source.rawValue)
+            w.double(t.confidence)
+            w.shared(t.rule)
+            w.shared(t.approval)
+            w.shared(t.reason)
+            w.date(t.appliedAt)
         }
         int(status.tagCount.map(Int64.init), &w)
         w.sharedList(status.missingKeys)
-        if let rejected = w.presence(status.rejected) {
-            w.int(rejected.count)
-            for t in rejected {
-                w.shared(t.key)
-                w.shared(t.value)
-                w.shared(t.approval)
-                w.shared(t.reason)
-                w.date(t.rejectedAt)
-            }
+        list(status.rejected, &w) { w, t in
+            w.shared(t.key)
+            w.shared(t.value)
+            w.shared(t.approval)
+            w.shared(t.reason)
+            w.date(t.rejectedAt)
         }
-        if let history = w.presence(status.history) {
-            w.int(history.count)
-            for h in history {
-                w.date(h.time)
-                w.shared(h.action.rawValue)
-                w.shared(h.key)
-                w.shared(h.old)
-                w.shared(h.new)
-                w.shared(h.actor)
-            }
+        list(status.history, &w) { w, h in
+            w.date(h.time)
+            w.shared(h.action.rawValue)
+            w.shared(h.key)
+            w.shared(h.old)
+            w.shared(h.new)
+            w.shared(h.actor)
         }
-        if let written = w.presence(status.writtenBack) {
-            w.int(written.count)
-            for t in written {
-                w.shared(t.key)
-                w.shared(t.value)
-                w.date(t.writtenAt)
-                w.shared(t.job)
-            }
+        list(status.writtenBack, &w) { w, t in
+            w.shared(t.key)
+            w.shared(t.value)
+            w.date(t.writtenAt)
+            w.shared(t.job)
         }
-        if let conditions = w.presence(status.conditions) {
-            w.int(conditions.count)
-            for c in conditions {
-                w.shared(c.type)
-                w.shared(c.status.rawValue)
-                int(c.observedGeneration, &w)
-                w.date(c.lastTransitionTime)
-                w.shared(c.reason)
-                w.shared(c.message)
-            }
+        list(status.conditions, &w) { w, c in
+            w.shared(c.type)
+            w.shared(c.status.rawValue)
+            int(c.observedGeneration, &w)
+            w.date(c.lastTransitionTime)
+            w.shared(c.reason)
+            w.shared(c.message)
         }
         w.date(status.evaluatedAt)
         w.shared(status.modelVersion)
@@ -186,6 +168,13 @@ public enum CloudResourcePacking {
         status.observedGeneration = int(&r)
         resource.status = status
         return resource
+    }
+
+    /// An optional list: its presence, its count, then each element (what `PackedReader.optionalList` reads).
+    private static func list<E>(_ items: [E]?, _ w: inout PackedWriter, _ element: (inout PackedWriter, E) -> Void) {
+        guard let items = w.presence(items) else { return }
+        w.int(items.count)
+        for e in items { element(&w, e) }
     }
 
     private static func int(_ value: Int64?, _ w: inout PackedWriter) {
