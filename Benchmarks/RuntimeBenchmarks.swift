@@ -10,7 +10,7 @@ import TaggingAPI
 /// malloc_trim(0) has handed freed memory back to the kernel (so an earlier case's freed objects
 /// do not hide a later case's growth). Nil elsewhere. (glibc's mallinfo2 is not visible to Swift's
 /// Glibc module, so the resident-set delta is the measure.)
-private func residentBytes() -> Int? {
+func residentBytesAfterTrim() -> Int? {
     typealias MallocTrim = @convention(c) (Int) -> Int32
     if let sym = dlsym(nil, "malloc_trim") {  // nil = RTLD_DEFAULT on glibc
         _ = unsafeBitCast(sym, to: MallocTrim.self)(0)
@@ -81,16 +81,18 @@ func runtimeCacheMemoryBenchmark() async throws {
     // Decoded as each event arrives, so the objects share nothing but what the transform shares.
     let object: (Int) throws -> CloudResource = { i in try saved.map { try decoder.decode(CloudResource.self, from: $0[i]) } ?? benchCloudResource(i) }
     print("cache memory: \(saved == nil ? "synthetic CloudResources" : "the CloudResources of VTAG_BENCH_CACHE_FILE")")
-    let cases: [(String, Store<CloudResource>.Transform?)] = [
-        ("no transform", nil), ("transform", benchCloudResourceTransform),
-        ("the operator's transform: annotations dropped, repeated strings and values shared", CloudResourceCacheTransform.make()),
+    let cases: [(String, Store<CloudResource>.Transform?, Store<CloudResource>.Packing?)] = [
+        // The smallest first: a later case may fill holes an earlier one left in the heap, unseen by the resident set.
+        ("the operator's: annotations dropped, what repeats in the spec shared, metadata and status packed", CloudResourceCacheTransform.beforePacking(), CloudResourcePacking.make()),
+        ("no transform", nil, nil), ("transform", benchCloudResourceTransform, nil),
+        ("annotations dropped, repeated strings and values shared (not packed)", CloudResourceCacheTransform.make(), nil),
     ]
-    for (label, transform) in cases {
-        guard let before = residentBytes() else { print("cache memory: /proc/self/statm unavailable on this platform"); return }
-        let informer = Informer<CloudResource>(store: Store(transform: transform)) { AsyncThrowingStream { $0.finish() } }
+    for (label, transform, packing) in cases {
+        guard let before = residentBytesAfterTrim() else { print("cache memory: /proc/self/statm unavailable on this platform"); return }
+        let informer = Informer<CloudResource>(store: Store(transform: transform, packing: packing)) { AsyncThrowingStream { $0.finish() } }
         await informer.handle(.restarted([]))
         for i in 0..<n { await informer.handle(.applied(try object(i))) }
-        let after = residentBytes() ?? before
+        let after = residentBytesAfterTrim() ?? before
         let perObject = Double(after - before) / Double(n)
         print("cache memory (\(label)): \(Int(perObject)) bytes/object, \(String(format: "%.1f", perObject * 10_000 / 1_048_576)) MiB per 10,000 objects (\(informer.store.count) cached; resident set delta, /proc/self/statm)")
         withExtendedLifetime(informer) {}

@@ -7,6 +7,7 @@ import Foundation
 /// Add yours here (keep one line each so parallel work merges cleanly).
 let benchmarks: [(name: String, summary: String, run: () async throws -> Void)] = [
     ("runtime-cache-memory", "informer cache bytes per CloudResource, with/without transform", runtimeCacheMemoryBenchmark),
+    ("runtime-cache-breakdown", "bytes per cached CloudResource by part (history, virtual tags, spec maps, ...), operator's transform", CacheBreakdownBenchmark.run),
     ("runtime-queue-throughput", "keys/s through a 4-worker controller with a no-op reconcile", runtimeQueueThroughputBenchmark),
     ("inference-evaluate", "100,000 resources x 200 rules (+ model, inheritance), CPU seconds on one thread", InferenceBenchmarks.evaluate),
     ("inference-rules", "the rules-only pass of inference-evaluate, 5 runs (min, all), no training: for profiling", InferenceBenchmarks.rulesOnly),

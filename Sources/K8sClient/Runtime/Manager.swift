@@ -101,12 +101,14 @@ public final class Manager: Sendable {
     // MARK: The shared cache
 
     /// The informer of kind `T`: made on first ask, shared by every later one. Ask before `run()`.
-    /// `transform` (what the cache keeps of each object) is taken from the first ask, so the owner of the
-    /// kind asks first.
-    public func informer<T: KubernetesObject>(_ type: T.Type = T.self, transform: Store<T>.Transform? = nil) -> Informer<T> {
+    /// `transform` (what the cache keeps of each object) and `packing` (how it holds it) are taken from the
+    /// first ask, so the owner of the kind asks first.
+    public func informer<T: KubernetesObject>(
+        _ type: T.Type = T.self, transform: Store<T>.Transform? = nil, packing: Store<T>.Packing? = nil
+    ) -> Informer<T> {
         state.withLock { s in
             if let existing = s.informers[ObjectIdentifier(T.self)] as? Informer<T> { return existing }
-            let store = Store<T>(transform: transform)
+            let store = Store<T>(transform: transform, packing: packing)
             let informer = Informer(
                 store: store, logger: configuration.logger,
                 events: NamespacedEventSource.make(client: client, namespaces: configuration.namespaces, config: configuration.watcher, store: store))

@@ -39,10 +39,31 @@ public final class Store<T: KubernetesObject>: Sendable {
 
     /// A cached object, on the heap: the table holds a pointer per slot rather than the object inline (a
     /// CloudResource is about 500 bytes inline, a table has up to 2.7 slots per object, and while it grows the
-    /// old and the new table are both alive).
-    private final class Entry: Sendable {
+    /// old and the new table are both alive). With a `Packing`, the packing's own immutable object instead.
+    private enum Entry: @unchecked Sendable {
+        case object(Box)
+        case packed(AnyObject)
+    }
+
+    private final class Box: Sendable {
         let object: T
         init(_ object: T) { self.object = object }
+    }
+
+    /// A compact stored form of the objects: each one is packed when stored and unpacked on every read, so
+    /// the cache holds what the packing keeps (e.g. bytes, see `PackedWriter`) rather than a decoded value's
+    /// strings, optionals and lists. `unpack(pack(x))` must equal `x` (readers and event handlers see the
+    /// unpacked object), and a packed object must never change (it is shared by concurrent readers).
+    /// `unpack` is given the object's key: the name and namespace need not be packed, and the unpacked object
+    /// shares the key's strings instead of a copy of its own.
+    public struct Packing: Sendable {
+        public var pack: @Sendable (T) -> AnyObject
+        public var unpack: @Sendable (AnyObject, ObjectKey) -> T
+
+        public init(pack: @escaping @Sendable (T) -> AnyObject, unpack: @escaping @Sendable (AnyObject, ObjectKey) -> T) {
+            self.pack = pack
+            self.unpack = unpack
+        }
     }
 
     private struct State {
@@ -70,10 +91,12 @@ public final class Store<T: KubernetesObject>: Sendable {
 
     private let state: Locked<State>
     private let transform: Transform?
+    private let packing: Packing?
     private let synced = AsyncSignal()
 
-    public init(transform: Transform? = nil, indexes: [String: IndexFunction] = [:]) {
+    public init(transform: Transform? = nil, packing: Packing? = nil, indexes: [String: IndexFunction] = [:]) {
         self.transform = transform
+        self.packing = packing
         var s = State()
         s.indexFunctions[Self.namespaceIndex] = { [$0.metadata.namespace ?? ""] }
         for (name, fn) in indexes { s.indexFunctions[name] = fn }
@@ -82,7 +105,7 @@ public final class Store<T: KubernetesObject>: Sendable {
 
     // MARK: Reads
 
-    public func get(_ key: ObjectKey) -> T? { state.withLock { $0.objects[key]?.object } }
+    public func get(_ key: ObjectKey) -> T? { state.withLock { $0.objects[key] }.map { unpacked($0, key) } }
 
     public func get(name: String, namespace: String? = nil) -> T? { get(ObjectKey(namespace: namespace, name: name)) }
 
@@ -92,14 +115,14 @@ public final class Store<T: KubernetesObject>: Sendable {
     /// derives something from the cache (compiled rules) rebuilds it only when this moved.
     public var revision: UInt64 { state.withLock { $0.revision } }
 
-    public func list() -> [T] { state.withLock { $0.objects.values.map(\.object) } }
+    public func list() -> [T] { state.withLock { Array($0.objects) }.map { unpacked($0.value, $0.key) } }
 
     /// Visits every cached object without copying them into an array first (a scan of 100,000 objects
     /// through `list()` holds a second copy of the table while it runs). `body` runs under the cache's
     /// lock: it must be quick and must not call the store.
     public func forEach(_ body: (T) -> Void) {
         state.withLock { s in
-            for entry in s.objects.values { body(entry.object) }
+            for (key, entry) in s.objects { body(unpacked(entry, key)) }
         }
     }
 
@@ -109,10 +132,11 @@ public final class Store<T: KubernetesObject>: Sendable {
 
     /// Objects filed under `value` in index `name` (empty for an unknown index).
     public func byIndex(_ name: String, _ value: String) -> [T] {
-        state.withLock { s in
+        let entries = state.withLock { s -> [(key: ObjectKey, value: Entry)] in
             guard let keys = s.indexes[name]?[value] else { return [] }
-            return keys.compactMap { s.objects[$0]?.object }
+            return keys.compactMap { key in s.objects[key].map { (key, $0) } }
         }
+        return entries.map { unpacked($0.value, $0.key) }
     }
 
     public func keys(index name: String, value: String) -> [ObjectKey] {
@@ -130,7 +154,7 @@ public final class Store<T: KubernetesObject>: Sendable {
             s.indexFunctions[name] = function
             s.indexes[name] = [:]
             for (key, entry) in s.objects {
-                for v in function(entry.object) { s.indexes[name, default: [:]][v, default: []].insert(key) }
+                for v in function(unpacked(entry, key)) { s.indexes[name, default: [:]][v, default: []].insert(key) }
             }
         }
     }
@@ -161,8 +185,8 @@ public final class Store<T: KubernetesObject>: Sendable {
                 if gone.matches(obj) { return false }
                 s.deleted.removeValue(forKey: key)
             }
-            if let current = s.objects[key]?.object, !ResourceVersion.isOlder(current.metadata.resourceVersion, than: rv) { return false }
-            Self.store(obj, key: key, in: &s)
+            if let current = cached(key, in: s), !ResourceVersion.isOlder(current.metadata.resourceVersion, than: rv) { return false }
+            store(obj, key: key, in: &s)
             s.written[key] = rv
             return true
         }
@@ -175,13 +199,13 @@ public final class Store<T: KubernetesObject>: Sendable {
     package func noteDelete(_ object: T) {
         let key = ObjectKey(object)
         state.withLock { s in
-            let current = s.objects[key]?.object
+            let current = cached(key, in: s)
             if let current, let gone = object.metadata.uid, let now = current.metadata.uid, gone != now { return }
             var version = object.metadata.resourceVersion
             if ResourceVersion.isOlder(version, than: current?.metadata.resourceVersion) { version = current?.metadata.resourceVersion }
             s.deleted[key] = DeletedCopy(uid: object.metadata.uid ?? current?.metadata.uid, version: version)
             s.written.removeValue(forKey: key)
-            Self.remove(key, in: &s)
+            remove(key, in: &s)
         }
     }
 
@@ -208,19 +232,19 @@ public final class Store<T: KubernetesObject>: Sendable {
                     if ResourceVersion.isOlder(obj.metadata.resourceVersion, than: w) { continue }
                     s.written.removeValue(forKey: key)
                 }
-                let old = s.objects[key]?.object
+                let old = cached(key, in: s)
                 if let old, old.metadata.resourceVersion == obj.metadata.resourceVersion, old.metadata.resourceVersion != nil { continue }
-                Self.store(obj, key: key, in: &s)
+                store(obj, key: key, in: &s)
                 events.append(old.map { .updated(old: $0, new: obj, fromList: true) } ?? .added(obj, fromList: true))
             }
             // Deletions the list confirms need no remembering any more.
             for key in s.deleted.keys where !seen.contains(key) { s.deleted.removeValue(forKey: key) }
             let gone = s.objects.filter { !seen.contains($0.key) }
             for (key, entry) in gone {
-                let old = entry.object
+                let old = unpacked(entry, key)
                 if let w = s.written[key], let newestListed, let wv = UInt64(w), wv > newestListed { continue }
                 s.written.removeValue(forKey: key)
-                Self.remove(key, in: &s)
+                remove(key, in: &s)
                 events.append(.deleted(old))
             }
         }
@@ -241,8 +265,8 @@ public final class Store<T: KubernetesObject>: Sendable {
                 if ResourceVersion.isOlder(obj.metadata.resourceVersion, than: w) { return nil }
                 s.written.removeValue(forKey: key)
             }
-            let old = s.objects[key]?.object
-            Self.store(obj, key: key, in: &s)
+            let old = cached(key, in: s)
+            store(obj, key: key, in: &s)
             return old.map { .updated(old: $0, new: obj, fromList: false) } ?? .added(obj, fromList: false)
         }
     }
@@ -257,35 +281,46 @@ public final class Store<T: KubernetesObject>: Sendable {
                 // Our own delete, already applied to the cache: handlers still hear of it, as from any watch.
                 if s.objects[key] == nil { return .deleted(transform?(object) ?? object) }
             }
-            if let current = s.objects[key]?.object {
+            if let current = cached(key, in: s) {
                 if let gone = object.metadata.uid, let now = current.metadata.uid, gone != now { return nil }
                 if let w = s.written[key], ResourceVersion.isOlder(object.metadata.resourceVersion, than: w) { return nil }
             }
             s.written.removeValue(forKey: key)
-            guard let old = s.objects[key]?.object else { return nil }
-            Self.remove(key, in: &s)
+            guard let old = cached(key, in: s) else { return nil }
+            remove(key, in: &s)
             return .deleted(old)
         }
     }
 
     // MARK: Internals
 
-    private static func store(_ obj: T, key: ObjectKey, in s: inout State) {
+    private func cached(_ key: ObjectKey, in s: borrowing State) -> T? {
+        s.objects[key].map { unpacked($0, key) }
+    }
+
+    private func unpacked(_ entry: Entry, _ key: ObjectKey) -> T {
+        switch entry {
+        case .object(let box): return box.object
+        case .packed(let packed): return packing!.unpack(packed, key)
+        }
+    }
+
+    private func store(_ obj: T, key: ObjectKey, in s: inout State) {
         s.revision &+= 1
-        if let old = s.objects[key]?.object { unindex(old, key: key, in: &s) }
-        s.objects[key] = Entry(obj)
+        if let old = cached(key, in: s) { unindex(old, key: key, in: &s) }
+        s.objects[key] = packing.map { .packed($0.pack(obj)) } ?? .object(Box(obj))
         for (name, fn) in s.indexFunctions {
             for v in fn(obj) { s.indexes[name, default: [:]][v, default: []].insert(key) }
         }
     }
 
-    private static func remove(_ key: ObjectKey, in s: inout State) {
-        guard let old = s.objects.removeValue(forKey: key)?.object else { return }
+    private func remove(_ key: ObjectKey, in s: inout State) {
+        guard let old = s.objects.removeValue(forKey: key).map({ unpacked($0, key) }) else { return }
         s.revision &+= 1
         unindex(old, key: key, in: &s)
     }
 
-    private static func unindex(_ obj: T, key: ObjectKey, in s: inout State) {
+    private func unindex(_ obj: T, key: ObjectKey, in s: inout State) {
         for (name, fn) in s.indexFunctions {
             for v in fn(obj) {
                 s.indexes[name]?[v]?.remove(key)

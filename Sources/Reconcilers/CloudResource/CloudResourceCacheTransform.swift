@@ -12,6 +12,35 @@ import TaggingAPI
 /// missing keys and conditions. A resource's own values (name, uid, id, its virtual tags and history)
 /// stay its own. The result equals the input but for the annotations.
 public enum CloudResourceCacheTransform {
+    /// For a cache that packs resources (`CloudResourcePacking`, the operator's): only the spec stays a value,
+    /// so only it is shared here (and the annotations dropped). Sharing metadata and status too would keep a
+    /// second copy of their strings and lists alive in the interners' tables, beside the packed bytes.
+    public static func beforePacking(_ intern: StringInterner = StringInterner()) -> Store<CloudResource>.Transform {
+        let maps = ValueInterner<[String: String]>()
+        let relations = ValueInterner<[Relation]>()
+        return { resource in
+            var r = resource
+            r.metadata.annotations = nil
+            r.metadata.namespace = intern(r.metadata.namespace)
+            share(&r.spec, intern, maps, relations)
+            return r
+        }
+    }
+
+    /// The spec's recurring strings, maps and relations, shared.
+    private static func share(
+        _ spec: inout CloudResourceSpec, _ intern: StringInterner, _ maps: ValueInterner<[String: String]>, _ relations: ValueInterner<[Relation]>
+    ) {
+        spec.provider = intern(spec.provider)
+        spec.type = intern(spec.type)
+        spec.account = intern(spec.account)
+        spec.region = intern(spec.region)
+        spec.nativeTags = maps(spec.nativeTags) { intern($0) ?? [:] }
+        spec.attributes = maps(spec.attributes) { intern($0) ?? [:] }
+        spec.relations = relations(spec.relations) { list in list.map { Relation(type: intern($0.type), target: intern($0.target)) } }
+    }
+
+
     public static func make(_ intern: StringInterner = StringInterner()) -> Store<CloudResource>.Transform {
         let maps = ValueInterner<[String: String]>()
         let owners = ValueInterner<[OwnerReference]>(capacity: 1_000)
@@ -32,13 +61,7 @@ public enum CloudResourceCacheTransform {
                                    controller: $0.controller, blockOwnerDeletion: $0.blockOwnerDeletion)
                 }
             }
-            r.spec.provider = intern(r.spec.provider)
-            r.spec.type = intern(r.spec.type)
-            r.spec.account = intern(r.spec.account)
-            r.spec.region = intern(r.spec.region)
-            r.spec.nativeTags = map(r.spec.nativeTags)
-            r.spec.attributes = map(r.spec.attributes)
-            r.spec.relations = relations(r.spec.relations) { list in list.map { Relation(type: intern($0.type), target: intern($0.target)) } }
+            share(&r.spec, intern, maps, relations)
             if var status = r.status {
                 status.virtualTags = status.virtualTags?.map { t in
                     var t = t

@@ -61,7 +61,8 @@ public final class VTagManager: Sendable {
             drainTimeout: settings.drainTimeout, metricsFactory: settings.metricsFactory, logger: logger), elector: elector)
         self.manager = manager
         jobs = manager.informer(DiscoveryJob.self)
-        resources = manager.informer(CloudResource.self, transform: CloudResourceCacheTransform.make())
+        resources = manager.informer(
+            CloudResource.self, transform: CloudResourceCacheTransform.beforePacking(), packing: CloudResourcePacking.make())
         rules = manager.informer(TaggingRule.self)
         approvals = manager.informer(TagApproval.self)
         let events = EventRecorder(client: client, .init(

@@ -1,0 +1,214 @@
+import Foundation
+import KubeCore
+
+/// Writes a cached object's fields into one byte buffer (see `Store.Packing`): integers as varints,
+/// strings either as UTF-8 bytes or as a number in a `SharedStrings` table, dates as whole seconds when
+/// they are whole. A decoded object spends 16 bytes on every String, an optional's padding on every
+/// field and a heap block on every list and dictionary; here a field costs its bytes.
+public struct PackedWriter {
+    public private(set) var bytes: [UInt8] = []
+    let strings: SharedStrings
+    /// Which object is being packed (e.g. its uid's hash): a string is numbered once two objects have it.
+    let owner: Int
+
+    public init(strings: SharedStrings, owner: Int, capacity: Int = 512) {
+        self.strings = strings
+        self.owner = owner
+        bytes.reserveCapacity(capacity)
+    }
+
+    public mutating func int(_ value: Int64) {
+        // Zigzag: small negative numbers stay short too.
+        var v = UInt64(bitPattern: (value << 1) ^ (value >> 63))
+        while v >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    public mutating func int(_ value: Int) { int(Int64(value)) }
+
+    public mutating func bool(_ value: Bool) { bytes.append(value ? 1 : 0) }
+
+    /// Present (1) or absent (0), written before an optional's value.
+    public mutating func presence<V>(_ value: V?) -> V? {
+        bytes.append(value == nil ? 0 : 1)
+        return value
+    }
+
+    public mutating func double(_ value: Double) {
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    /// Whole seconds as one varint (what the API server stores); anything finer as the exact Double.
+    public mutating func date(_ value: Date) {
+        let t = value.timeIntervalSince1970
+        if t.rounded() == t, abs(t) < 1e15 {
+            int(Int64(t) << 1)
+        } else {
+            int(Int64(1))
+            double(t)
+        }
+    }
+
+    public mutating func date(_ value: Date?) {
+        if let value = presence(value) { date(value) }
+    }
+
+    /// A string that recurs across objects (a tag key or value, a reason): its number in the table once
+    /// another object has had it, else its bytes.
+    public mutating func shared(_ value: String) {
+        if let id = strings.id(for: value, owner: owner) {
+            int(Int64(id) << 1 | 1)
+        } else {
+            own(value, tagged: true)
+        }
+    }
+
+    public mutating func shared(_ value: String?) {
+        if let value = presence(value) { shared(value) }
+    }
+
+    /// A string of this object alone (its name, uid, provider id): its bytes.
+    public mutating func own(_ value: String) { own(value, tagged: false) }
+
+    public mutating func own(_ value: String?) {
+        if let value = presence(value) { own(value) }
+    }
+
+    private mutating func own(_ value: String, tagged: Bool) {
+        var value = value
+        value.withUTF8 { utf8 in
+            int(Int64(utf8.count) << (tagged ? 1 : 0))
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    public mutating func sharedMap(_ map: [String: String]?) {
+        guard let map = presence(map) else { return }
+        int(map.count)
+        for (k, v) in map {
+            shared(k)
+            shared(v)
+        }
+    }
+
+    public mutating func sharedList(_ list: [String]?) {
+        guard let list = presence(list) else { return }
+        int(list.count)
+        for s in list { shared(s) }
+    }
+
+    /// The bytes, in a buffer of their own size (the writer's grew in steps).
+    public func finish() -> [UInt8] {
+        Array(unsafeUninitializedCapacity: bytes.count) { buffer, count in
+            _ = buffer.initialize(from: bytes)
+            count = bytes.count
+        }
+    }
+}
+
+/// Reads what a `PackedWriter` wrote, in the same order. The bytes come from this process's own writer,
+/// so a short or malformed buffer is a programming error and traps.
+public struct PackedReader {
+    let bytes: [UInt8]
+    var offset = 0
+    let strings: [String]
+
+    /// `strings`: the table of the `SharedStrings` the writer used (`SharedStrings.withTable`).
+    public init(_ bytes: [UInt8], strings: [String]) {
+        self.bytes = bytes
+        self.strings = strings
+    }
+
+    public mutating func int64() -> Int64 {
+        var v: UInt64 = 0, shift: UInt64 = 0
+        while true {
+            let b = bytes[offset]
+            offset += 1
+            v |= UInt64(b & 0x7f) << shift
+            if b < 0x80 { break }
+            shift += 7
+        }
+        return Int64(bitPattern: v >> 1) ^ -Int64(bitPattern: v & 1)
+    }
+
+    public mutating func int() -> Int { Int(int64()) }
+
+    public mutating func bool() -> Bool {
+        offset += 1
+        return bytes[offset - 1] != 0
+    }
+
+    public mutating func isPresent() -> Bool { bool() }
+
+    public mutating func double() -> Double {
+        var bits: UInt64 = 0
+        for i in 0..<8 { bits |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
+        offset += 8
+        return Double(bitPattern: bits)
+    }
+
+    public mutating func date() -> Date {
+        let head = int64()
+        if head & 1 == 0 { return Date(timeIntervalSince1970: TimeInterval(head >> 1)) }
+        return Date(timeIntervalSince1970: double())
+    }
+
+    public mutating func optionalDate() -> Date? { isPresent() ? date() : nil }
+
+    public mutating func shared() -> String {
+        let head = int64()
+        if head & 1 == 1 { return strings[Int(head >> 1)] }
+        return utf8(count: Int(head >> 1))
+    }
+
+    public mutating func optionalShared() -> String? { isPresent() ? shared() : nil }
+
+    public mutating func own() -> String { utf8(count: int()) }
+
+    public mutating func optionalOwn() -> String? { isPresent() ? own() : nil }
+
+    private mutating func utf8(count: Int) -> String {
+        let s = bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[offset..<offset + count]), as: UTF8.self) }
+        offset += count
+        return s
+    }
+
+    public mutating func sharedMap() -> [String: String]? {
+        guard isPresent() else { return nil }
+        let n = int()
+        var map = [String: String](minimumCapacity: n)
+        for _ in 0..<n {
+            let k = shared()
+            map[k] = shared()
+        }
+        return map
+    }
+
+    public mutating func sharedList() -> [String]? {
+        guard isPresent() else { return nil }
+        let n = int()
+        var list: [String] = []
+        list.reserveCapacity(n)
+        for _ in 0..<n { list.append(shared()) }
+        return list
+    }
+
+    /// A list of `n` elements read by `element` (n written first by the writer's `int`).
+    public mutating func list<E>(_ element: (inout PackedReader) -> E) -> [E] {
+        let n = int()
+        var out: [E] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(element(&self)) }
+        return out
+    }
+
+    public mutating func optionalList<E>(_ element: (inout PackedReader) -> E) -> [E]? {
+        isPresent() ? list(element) : nil
+    }
+
+    /// Whether every byte was read (what a round trip checks).
+    public var isAtEnd: Bool { offset == bytes.count }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import K8sClient
+import KubeCore
+import TaggingAPI
+
+/// How the operator's cache holds a CloudResource: the spec as a value (what inference and the model's
+/// training read, so a training snapshot of the estate shares it instead of unpacking a copy; the cache
+/// transform shares what repeats in it), and metadata and status, every field but name and namespace (the
+/// store's key has them), packed into one byte buffer (`PackedWriter`). It unpacks to a value equal to the
+/// one stored: the tagger writes the whole status back from it. Strings of this resource alone (uid,
+/// resourceVersion) are written out; what recurs across an estate (tag keys and values, reasons, history
+/// actors, condition messages, labels) becomes a number in the shared table once two resources have it. Dates are
+/// whole seconds in a varint.
+///
+/// Every field is listed here: a field added to CloudResource (or its parts) must be added to `pack` and
+/// `unpack` too (`CloudResourcePackingTests` counts the fields so it is not forgotten).
+public enum CloudResourcePacking {
+    /// A cached CloudResource: its spec, and the rest packed.
+    final class Packed: Sendable {
+        let spec: CloudResourceSpec
+        let bytes: [UInt8]
+
+        init(spec: CloudResourceSpec, bytes: [UInt8]) {
+            self.spec = spec
+            self.bytes = bytes
+        }
+    }
+
+    public static func make(strings: SharedStrings = SharedStrings()) -> Store<CloudResource>.Packing {
+        Store<CloudResource>.Packing(
+            pack: { resource in
+                var w = PackedWriter(strings: strings, owner: ObjectKey(resource).hashValue)
+                pack(resource, into: &w)
+                return Packed(spec: resource.spec, bytes: w.finish())
+            },
+            unpack: { object, key in
+                let packed = unsafeDowncast(object, to: Packed.self)
+                return strings.withTable { table in
+                    var r = PackedReader(packed.bytes, strings: table)
+                    return unpack(&r, key: key, spec: packed.spec)
+                }
+            })
+    }
+
+    /// Everything but the spec.
+    static func pack(_ resource: CloudResource, into w: inout PackedWriter) {
+        w.shared(resource.apiVersion)
+        w.shared(resource.kind)
+        let m = resource.metadata
+        // Name and namespace are the store's key (whether there is a name: its key has "" without one).
+        w.bool(m.name != nil)
+        w.own(m.generateName)
+        w.own(m.uid)
+        w.own(m.resourceVersion)
+        int(m.generation, &w)
+        w.date(m.creationTimestamp)
+        w.date(m.deletionTimestamp)
+        int(m.deletionGracePeriodSeconds, &w)
+        w.sharedMap(m.labels)
+        w.sharedMap(m.annotations)
+        list(m.ownerReferences, &w) { w, o in
+            w.shared(o.apiVersion)
+            w.shared(o.kind)
+            w.shared(o.name)
+            w.shared(o.uid)
+            bool(o.controller, &w)
+            bool(o.blockOwnerDeletion, &w)
+        }
+        w.sharedList(m.finalizers)
+
+        guard let status = w.presence(resource.status) else { return }
+        w.shared(status.phase?.rawValue)
+        w.date(status.vanishedAt)
+        list(status.virtualTags, &w) { w, t in
+            w.shared(t.key)
+            w.shared(t.value)
+            w.shared(t.source.rawValue)
+            w.double(t.confidence)
+            w.shared(t.rule)
+            w.shared(t.approval)
+            w.shared(t.reason)
+            w.date(t.appliedAt)
+        }
+        int(status.tagCount.map(Int64.init), &w)
+        w.sharedList(status.missingKeys)
+        list(status.rejected, &w) { w, t in
+            w.shared(t.key)
+            w.shared(t.value)
+            w.shared(t.approval)
+            w.shared(t.reason)
+            w.date(t.rejectedAt)
+        }
+        list(status.history, &w) { w, h in
+            w.date(h.time)
+            w.shared(h.action.rawValue)
+            w.shared(h.key)
+            w.shared(h.old)
+            w.shared(h.new)
+            w.shared(h.actor)
+        }
+        list(status.writtenBack, &w) { w, t in
+            w.shared(t.key)
+            w.shared(t.value)
+            w.date(t.writtenAt)
+            w.shared(t.job)
+        }
+        list(status.conditions, &w) { w, c in
+            w.shared(c.type)
+            w.shared(c.status.rawValue)
+            int(c.observedGeneration, &w)
+            w.date(c.lastTransitionTime)
+            w.shared(c.reason)
+            w.shared(c.message)
+        }
+        w.date(status.evaluatedAt)
+        w.shared(status.modelVersion)
+        int(status.observedGeneration, &w)
+    }
+
+    static func unpack(_ r: inout PackedReader, key: ObjectKey, spec: CloudResourceSpec) -> CloudResource {
+        let apiVersion = r.optionalShared()
+        let kind = r.optionalShared()
+        var m = ObjectMeta()
+        m.name = r.bool() ? key.name : nil
+        m.generateName = r.optionalOwn()
+        m.namespace = key.namespace
+        m.uid = r.optionalOwn()
+        m.resourceVersion = r.optionalOwn()
+        m.generation = int(&r)
+        m.creationTimestamp = r.optionalDate()
+        m.deletionTimestamp = r.optionalDate()
+        m.deletionGracePeriodSeconds = int(&r)
+        m.labels = r.sharedMap()
+        m.annotations = r.sharedMap()
+        m.ownerReferences = r.optionalList { r in
+            OwnerReference(apiVersion: r.shared(), kind: r.shared(), name: r.shared(), uid: r.shared(), controller: bool(&r), blockOwnerDeletion: bool(&r))
+        }
+        m.finalizers = r.sharedList()
+
+        var resource = CloudResource(metadata: m, spec: spec)
+        resource.apiVersion = apiVersion
+        resource.kind = kind
+        guard r.isPresent() else { return resource }
+        var status = CloudResourceStatus()
+        status.phase = r.optionalShared().map { ResourcePhase(rawValue: $0)! }
+        status.vanishedAt = r.optionalDate()
+        status.virtualTags = r.optionalList { r in
+            VirtualTag(key: r.shared(), value: r.shared(), source: TagSource(rawValue: r.shared())!, confidence: r.double(), rule: r.optionalShared(),
+                       approval: r.optionalShared(), reason: r.shared(), appliedAt: r.optionalDate())
+        }
+        // As stored (setting `virtualTags` recounted it).
+        status.tagCount = int(&r).map(Int.init)
+        status.missingKeys = r.sharedList()
+        status.rejected = r.optionalList { r in
+            RejectedTag(key: r.shared(), value: r.shared(), approval: r.optionalShared(), reason: r.optionalShared(), rejectedAt: r.optionalDate())
+        }
+        status.history = r.optionalList { r in
+            TagHistoryEntry(time: r.date(), action: TagHistoryEntry.Action(rawValue: r.shared())!, key: r.shared(), old: r.optionalShared(),
+                            new: r.optionalShared(), actor: r.shared())
+        }
+        status.writtenBack = r.optionalList { r in WrittenBackTag(key: r.shared(), value: r.shared(), writtenAt: r.date(), job: r.shared()) }
+        status.conditions = r.optionalList { r in
+            Condition(type: r.shared(), status: Condition.Status(rawValue: r.shared())!, observedGeneration: int(&r),
+                      lastTransitionTime: r.date(), reason: r.shared(), message: r.shared())
+        }
+        status.evaluatedAt = r.optionalDate()
+        status.modelVersion = r.optionalShared()
+        status.observedGeneration = int(&r)
+        resource.status = status
+        return resource
+    }
+
+    /// An optional list: its presence, its count, then each element (what `PackedReader.optionalList` reads).
+    private static func list<E>(_ items: [E]?, _ w: inout PackedWriter, _ element: (inout PackedWriter, E) -> Void) {
+        guard let items = w.presence(items) else { return }
+        w.int(items.count)
+        for e in items { element(&w, e) }
+    }
+
+    private static func int(_ value: Int64?, _ w: inout PackedWriter) {
+        if let value = w.presence(value) { w.int(value) }
+    }
+
+    private static func int(_ r: inout PackedReader) -> Int64? { r.isPresent() ? r.int64() : nil }
+
+    /// nil, false, true as 0, 1, 2.
+    private static func bool(_ value: Bool?, _ w: inout PackedWriter) { w.int(value.map { $0 ? 2 : 1 } ?? 0) }
+
+    private static func bool(_ r: inout PackedReader) -> Bool? {
+        switch r.int() {
+        case 0: return nil
+        case 1: return false
+        default: return true
+        }
+    }
+}

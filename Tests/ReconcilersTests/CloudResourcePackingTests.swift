@@ -1,0 +1,141 @@
+import Foundation
+import K8sClient
+import KubeCore
+import TaggingAPI
+import Testing
+
+@testable import Reconcilers
+
+/// The operator's packed CloudResource cache: every field unpacks as it was stored (the tagger writes the
+/// whole status back from it), through the store's reads, indexes and events too, and it is smaller.
+@Suite struct CloudResourcePackingTests {
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    /// Every field of the resource and its parts set (and a tagCount that disagrees with its list, as a
+    /// status from elsewhere may have).
+    func everyField(_ name: String = "web-1") -> CloudResource {
+        let meta = ObjectMeta(
+            name: name, generateName: "web-", namespace: "finops", uid: "uid-\(name)-0123456789", resourceVersion: "4242", generation: 3,
+            creationTimestamp: t0, deletionTimestamp: t0.addingTimeInterval(60.5), labels: ["vtag.dev/provider": "aws", "vtag.dev/type": "ec2-instance"],
+            annotations: ["note": "kept when the transform keeps it"],
+            ownerReferences: [OwnerReference(apiVersion: "vtag.dev/v1alpha1", kind: "DiscoveryJob", name: "estate", uid: "uid-of-the-job",
+                                             controller: true, blockOwnerDeletion: false),
+                              OwnerReference(apiVersion: "v1", kind: "ConfigMap", name: "x", uid: "u")],
+            finalizers: ["vtag.dev/cleanup"])
+        var m = meta
+        m.deletionGracePeriodSeconds = 30
+        let spec = CloudResourceSpec(
+            provider: "aws", id: "arn:aws:ec2:eu-west-1:123456789012:instance/i-\(name)", type: "ec2:instance", name: name,
+            account: "123456789012", region: "eu-west-1", nativeTags: ["Team": "payments", "Empty": ""],
+            attributes: ["instanceType": "m5.large"], relations: [Relation(type: "InVPC", target: "arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-0abc")],
+            manualTags: ["owner": "ana", "env": ""])
+        var status = CloudResourceStatus(
+            phase: .vanished, vanishedAt: t0.addingTimeInterval(0.125),
+            virtualTags: [
+                VirtualTag(key: "team", value: "payments", source: .rule, confidence: 0.935, rule: "team-from-account",
+                           reason: "matched rule team-from-account", appliedAt: t0),
+                VirtualTag(key: "owner", value: "ana", source: .approval, confidence: 1, approval: "tap-owner-ana", reason: "approved by bo", appliedAt: nil),
+            ],
+            missingKeys: ["cost-center"],
+            rejected: [RejectedTag(key: "env", value: "dev", approval: "tap-1", reason: "wrong", rejectedAt: t0), RejectedTag(key: "app", value: "x")],
+            history: [TagHistoryEntry(time: t0, action: .applied, key: "team", new: "payments", actor: "rule/team-from-account"),
+                      TagHistoryEntry(time: t0, action: .changed, key: "owner", old: "bo", new: "ana", actor: "approval/tap-owner-ana by bo")],
+            writtenBack: [WrittenBackTag(key: "team", value: "payments", writtenAt: t0, job: "estate")],
+            conditions: [Condition(type: "Compliant", status: .false, observedGeneration: 3, lastTransitionTime: t0, reason: "MissingKeys",
+                                   message: "missing required keys: cost-center")],
+            evaluatedAt: t0, modelVersion: "model-generation-7", observedGeneration: 3)
+        status.tagCount = 5
+        var r = CloudResource(metadata: m, spec: spec, status: status)
+        r.apiVersion = "vtag.dev/v1alpha1"
+        return r
+    }
+
+    @Test func everyFieldUnpacksAsItWasStored() {
+        let packing = CloudResourcePacking.make()
+        let full = everyField()
+        #expect(packing.unpack(packing.pack(full), ObjectKey(full)) == full)
+        #expect(packing.unpack(packing.pack(full), ObjectKey(full)).status?.tagCount == 5)
+        // And with nothing optional set.
+        var bare = CloudResource(metadata: ObjectMeta(name: "bare"), spec: CloudResourceSpec(provider: "gcp", id: "projects/p/x", type: "compute:instance"))
+        bare.apiVersion = nil
+        bare.kind = nil
+        #expect(packing.unpack(packing.pack(bare), ObjectKey(bare)) == bare)
+        var emptyStatus = bare
+        emptyStatus.status = CloudResourceStatus()
+        #expect(packing.unpack(packing.pack(emptyStatus), ObjectKey(emptyStatus)) == emptyStatus)
+        // Packed again and again (its recurring strings become numbers), it still unpacks the same.
+        for _ in 0..<3 { #expect(packing.unpack(packing.pack(full), ObjectKey(full)) == full) }
+    }
+
+    /// `CloudResourcePacking` lists every field by hand: a new field must be packed too.
+    @Test func thePackingKnowsEveryField() {
+        func fields(_ value: Any) -> Int { Mirror(reflecting: value).children.count }
+        let r = everyField()
+        let status = r.status!
+        #expect(fields(r) == 5)
+        #expect(fields(r.metadata) == 13)
+        #expect(fields(r.spec) == 10)
+        #expect(fields(status) == 12)
+        #expect(fields(status.virtualTags![0]) == 8)
+        #expect(fields(status.rejected![0]) == 5)
+        #expect(fields(status.history![0]) == 6)
+        #expect(fields(status.writtenBack![0]) == 4)
+        #expect(fields(status.conditions![0]) == 6)
+        #expect(fields(r.metadata.ownerReferences![0]) == 6)
+        #expect(fields(r.spec.relations![0]) == 2)
+    }
+
+    /// What is packed (all but the spec) takes a third of its JSON at most, once the recurring strings are numbered.
+    @Test func aPackedResourceIsSmallerThanItsJSON() throws {
+        let packing = CloudResourcePacking.make()
+        func packedBytes(_ r: CloudResource) throws -> Int { try #require(packing.pack(r) as? CloudResourcePacking.Packed).bytes.count }
+        _ = try packedBytes(everyField("web-1"))
+        var second = everyField("web-2")
+        let packed = try packedBytes(second)
+        second.spec = CloudResourceSpec(provider: "", id: "", type: "")
+        let json = try JSONEncoder().encode(second)
+        #expect(packed * 3 < json.count)
+        // The spec is kept as it was given, not copied.
+        let spec = try #require(packing.pack(second) as? CloudResourcePacking.Packed).spec
+        #expect(spec == second.spec)
+    }
+
+    @Test func theStoreReadsIndexesAndEventsSeeWholeResources() async throws {
+        let store = Store<CloudResource>(transform: CloudResourceCacheTransform.beforePacking(), packing: CloudResourcePacking.make())
+        store.addIndex("team") { [$0.spec.nativeTags?["Team"] ?? ""] }
+        let informer = Informer(store: store) { AsyncThrowingStream { _ in } }
+        let seen = Locked<[InformerEvent<CloudResource>]>([])
+        informer.addHandler { event in seen.withLock { $0.append(event) } }
+        await informer.handle(.restarted([everyField("web-1"), everyField("web-2")]))
+        // What the transform keeps (no annotations), whole.
+        let transform = CloudResourceCacheTransform.beforePacking()
+        let expected = transform(everyField("web-1"))
+        #expect(expected.metadata.annotations == nil)
+        #expect(store.get(name: "web-1", namespace: "finops") == expected)
+        #expect(store.byIndex("team", "payments").count == 2)
+        #expect(Set(store.list().compactMap(\.metadata.name)) == ["web-1", "web-2"])
+
+        // An update: re-indexed, and its event carries the old and the new resource whole.
+        var moved = everyField("web-1")
+        moved.metadata.resourceVersion = "4243"
+        moved.spec.nativeTags?["Team"] = "search"
+        moved.status?.history?.append(TagHistoryEntry(time: t0, action: .changed, key: "team", old: "payments", new: "search", actor: "native"))
+        await informer.handle(.applied(moved))
+        #expect(store.byIndex("team", "payments").map(\.metadata.name) == ["web-2"])
+        #expect(store.byIndex("team", "search").first?.status?.history?.count == 3)
+        let update = try #require(seen.withLock { $0.last })
+        guard case .updated(let old, let new, _) = update else {
+            Issue.record("expected an update, got \(update)")
+            return
+        }
+        #expect(old == expected)
+        #expect(new == transform(moved))
+        var count = 0
+        store.forEach { r in if r.status?.history?.count == 3 { count += 1 } }
+        #expect(count == 1)
+
+        await informer.handle(.deleted(moved))
+        #expect(store.get(name: "web-1", namespace: "finops") == nil)
+        #expect(store.byIndex("team", "search").isEmpty)
+    }
+}
