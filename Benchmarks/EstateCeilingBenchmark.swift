@@ -147,7 +147,10 @@ struct BenchTarget: Sendable {
     let kubeconfigPath: String
     let server: KubeAPITestServer?
 
-    var description: String { server == nil ? "the cluster of VTAG_E2E_KUBECONFIG" : "in-process test server" }
+    var description: String {
+        guard server != nil else { return "the cluster of VTAG_E2E_KUBECONFIG" }
+        return EstateCeilingBenchmark.environment["VTAG_BENCH_HTTP1"] == "1" ? "in-process test server, HTTP/1.1 only" : "in-process test server"
+    }
 
     static func start(root: URL) async throws -> BenchTarget {
         let unlimited: (inout ClientConfiguration) -> Void = { c in
@@ -168,8 +171,11 @@ struct BenchTarget: Sendable {
         let crds = ["cloudresources", "discoveryjobs", "taggingrules", "tagapprovals"].map {
             root.appendingPathComponent("crds/\($0).vtag.dev.yaml").path
         }
-        let server = try await KubeAPITestServer.start(.init(
-            crdFiles: crds, watchWindow: 500_000, namespaces: ["default"], recordRequests: false))
+        var options = KubeAPITestServer.Options(crdFiles: crds, watchWindow: 500_000, namespaces: ["default"], recordRequests: false)
+        // VTAG_BENCH_HTTP1=1: the server offers only HTTP/1.1 (so the raw clients and the operator speak it), to
+        // tell what HTTP/2 costs on both sides.
+        options.http2 = EstateCeilingBenchmark.environment["VTAG_BENCH_HTTP1"] != "1"
+        let server = try await KubeAPITestServer.start(options)
         var configuration = try ClientConfiguration.load(kubeconfigPath: server.kubeconfigPath, environment: [:])
         unlimited(&configuration)
         return BenchTarget(client: try KubeClient(configuration: configuration), kubeconfigPath: server.kubeconfigPath, server: server)
