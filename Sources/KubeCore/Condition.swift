@@ -45,6 +45,8 @@ extension Array where Element == Condition {
     }
 }
 
+extension Condition.Status: JSONWritable {}
+
 /// Written by hand for status writes (see `JSONWriter`), keys in JSONEncoder's sorted order.
 extension Condition: JSONWritable {
     public func writeJSON(to json: inout JSONWriter) {

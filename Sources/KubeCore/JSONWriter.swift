@@ -121,76 +121,16 @@ public struct JSONWriter {
     /// metav1.Time: RFC 3339 in whole seconds.
     public mutating func value(_ date: Date) { value(KubeTime.format(date)) }
 
-    public mutating func value<R: RawRepresentable>(_ r: R) where R.RawValue == String { value(r.rawValue) }
+    // MARK: Fields
 
-    public mutating func value(_ w: some JSONWritable) { w.writeJSON(to: &self) }
-
-    public mutating func value(_ list: [String]) {
-        beginArray()
-        for s in list { value(s) }
-        endArray()
-    }
-
-    public mutating func value<W: JSONWritable>(_ list: [W]) {
-        beginArray()
-        for w in list { w.writeJSON(to: &self) }
-        endArray()
-    }
-
-    /// A map of strings, keys sorted (as `KubeJSON.encoder()` sorts them).
-    public mutating func value(_ map: [String: String]) {
-        beginObject()
-        for k in map.keys.sorted() {
-            mapKey(k)
-            value(map[k]!)
-        }
-        endObject()
-    }
-
-    // MARK: Fields (an absent optional is left out, or null inside `writeWhole`)
-
-    public mutating func field(_ name: StaticString, _ v: String?) {
-        if let v { key(name); value(v) } else { absent(name) }
-    }
-
-    public mutating func field(_ name: StaticString, _ v: Bool?) {
-        if let v { key(name); value(v) } else { absent(name) }
-    }
-
-    public mutating func field(_ name: StaticString, _ v: Int?) {
-        if let v { key(name); value(v) } else { absent(name) }
-    }
-
-    public mutating func field(_ name: StaticString, _ v: Int64?) {
-        if let v { key(name); value(v) } else { absent(name) }
-    }
-
-    public mutating func field(_ name: StaticString, _ v: Double?) {
-        if let v { key(name); value(v) } else { absent(name) }
-    }
-
-    public mutating func field(_ name: StaticString, _ v: Date?) {
-        if let v { key(name); value(v) } else { absent(name) }
-    }
-
-    public mutating func field<R: RawRepresentable>(_ name: StaticString, _ v: R?) where R.RawValue == String {
-        if let v { key(name); value(v) } else { absent(name) }
-    }
-
+    /// A field: its key and value, or nothing when absent (null inside `writeWhole`).
     public mutating func field(_ name: StaticString, _ v: (some JSONWritable)?) {
-        if let v { key(name); value(v) } else { absent(name) }
-    }
-
-    public mutating func field(_ name: StaticString, _ v: [String]?) {
-        if let v { key(name); value(v) } else { absent(name) }
-    }
-
-    public mutating func field<W: JSONWritable>(_ name: StaticString, _ v: [W]?) {
-        if let v { key(name); value(v) } else { absent(name) }
-    }
-
-    public mutating func field(_ name: StaticString, _ v: [String: String]?) {
-        if let v { key(name); value(v) } else { absent(name) }
+        if let v {
+            key(name)
+            v.writeJSON(to: &self)
+        } else {
+            absent(name)
+        }
     }
 
     // MARK: Internals
@@ -203,5 +143,56 @@ public struct JSONWriter {
 
     private mutating func separate() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+}
+
+// The values fields hold, written as `KubeJSON.encoder()` writes them.
+
+extension String: JSONWritable {
+    public func writeJSON(to json: inout JSONWriter) { json.value(self) }
+}
+
+extension Bool: JSONWritable {
+    public func writeJSON(to json: inout JSONWriter) { json.value(self) }
+}
+
+extension Int: JSONWritable {
+    public func writeJSON(to json: inout JSONWriter) { json.value(self) }
+}
+
+extension Int64: JSONWritable {
+    public func writeJSON(to json: inout JSONWriter) { json.value(self) }
+}
+
+extension Double: JSONWritable {
+    public func writeJSON(to json: inout JSONWriter) { json.value(self) }
+}
+
+extension Date: JSONWritable {
+    public func writeJSON(to json: inout JSONWriter) { json.value(self) }
+}
+
+/// A string enum (declare the conformance: `extension Phase: JSONWritable {}`).
+extension JSONWritable where Self: RawRepresentable, RawValue == String {
+    public func writeJSON(to json: inout JSONWriter) { json.value(rawValue) }
+}
+
+extension Array: JSONWritable where Element: JSONWritable {
+    public func writeJSON(to json: inout JSONWriter) {
+        json.beginArray()
+        for element in self { element.writeJSON(to: &json) }
+        json.endArray()
+    }
+}
+
+/// A map, keys sorted (as `KubeJSON.encoder()` sorts them).
+extension Dictionary: JSONWritable where Key == String, Value: JSONWritable {
+    public func writeJSON(to json: inout JSONWriter) {
+        json.beginObject()
+        for key in keys.sorted() {
+            json.mapKey(key)
+            self[key]!.writeJSON(to: &json)
+        }
+        json.endObject()
     }
 }

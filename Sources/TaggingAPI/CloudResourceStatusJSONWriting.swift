@@ -6,6 +6,10 @@ import KubeCore
 // A field added to one of these types must be added here too (CloudResourceStatusJSONWritingTests fails
 // until it is).
 
+extension ResourcePhase: JSONWritable {}
+extension TagSource: JSONWritable {}
+extension TagHistoryEntry.Action: JSONWritable {}
+
 extension CloudResourceStatus: JSONWritable, WholeStatusPatchable {
     public func writeJSON(to json: inout JSONWriter) {
         json.beginObject()
