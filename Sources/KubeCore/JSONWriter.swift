@@ -148,29 +148,12 @@ public struct JSONWriter {
 
 // The values fields hold, written as `KubeJSON.encoder()` writes them.
 
-extension String: JSONWritable {
-    public func writeJSON(to json: inout JSONWriter) { json.value(self) }
-}
-
-extension Bool: JSONWritable {
-    public func writeJSON(to json: inout JSONWriter) { json.value(self) }
-}
-
-extension Int: JSONWritable {
-    public func writeJSON(to json: inout JSONWriter) { json.value(self) }
-}
-
-extension Int64: JSONWritable {
-    public func writeJSON(to json: inout JSONWriter) { json.value(self) }
-}
-
-extension Double: JSONWritable {
-    public func writeJSON(to json: inout JSONWriter) { json.value(self) }
-}
-
-extension Date: JSONWritable {
-    public func writeJSON(to json: inout JSONWriter) { json.value(self) }
-}
+extension String: JSONWritable { public func writeJSON(to json: inout JSONWriter) { json.value(self) } }
+extension Bool: JSONWritable { public func writeJSON(to json: inout JSONWriter) { json.value(self) } }
+extension Int: JSONWritable { public func writeJSON(to json: inout JSONWriter) { json.value(self) } }
+extension Int64: JSONWritable { public func writeJSON(to json: inout JSONWriter) { json.value(self) } }
+extension Double: JSONWritable { public func writeJSON(to json: inout JSONWriter) { json.value(self) } }
+extension Date: JSONWritable { public func writeJSON(to json: inout JSONWriter) { json.value(self) } }
 
 /// A string enum (declare the conformance: `extension Phase: JSONWritable {}`).
 extension JSONWritable where Self: RawRepresentable, RawValue == String {
