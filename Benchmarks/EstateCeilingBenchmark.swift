@@ -112,7 +112,21 @@ enum EstateCeilingBenchmark {
             print("ratio (ceiling time / operator time): \(String(format: "%.3f", ceilingSeconds / operatorSeconds))")
             let total = requests.values.reduce(0, +)
             let byMethod = requests.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            print("operator requests until all evaluated: \(total), \(String(format: "%.2f", Double(total) / Double(resources))) per resource (\(byMethod))")
+            print("operator requests until all evaluated: \(total), \(String(format: "%.3f", Double(total) / Double(resources))) per resource (\(byMethod))")
+            // Suggestions are written once the tagger's filings pause (`ApprovalBatcher`), so most TagApproval writes
+            // come after the last evaluation: count them too, once requests fall to the lease's renewals.
+            var settled = requests
+            let settleDeadline = ContinuousClock.now + .seconds(40)
+            while ContinuousClock.now < settleDeadline {
+                try await Task.sleep(for: .seconds(5))
+                let now = try await operatorProcess.requestCounts()
+                let quiet = now.values.reduce(0, +) - settled.values.reduce(0, +) < 5
+                settled = now
+                if quiet { break }
+            }
+            let settledTotal = settled.values.reduce(0, +)
+            let settledByMethod = settled.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            print("with the TagApproval writes that followed (until fewer than 5 requests in 5 s): \(settledTotal), \(String(format: "%.3f", Double(settledTotal) / Double(resources))) per resource (\(settledByMethod))")
             if let tally = target.server?.requestTally() {
                 let parts = tally.breakdown(namespace: namespace).prefix(12).map { "\($0.what) \($0.count)" }.joined(separator: ", ")
                 print("  in the estate's namespace, as the server saw them (the benchmark's own list and watch included): \(parts)")
@@ -147,7 +161,10 @@ struct BenchTarget: Sendable {
     let kubeconfigPath: String
     let server: KubeAPITestServer?
 
-    var description: String { server == nil ? "the cluster of VTAG_E2E_KUBECONFIG" : "in-process test server" }
+    var description: String {
+        guard server != nil else { return "the cluster of VTAG_E2E_KUBECONFIG" }
+        return EstateCeilingBenchmark.environment["VTAG_BENCH_HTTP1"] == "1" ? "in-process test server, HTTP/1.1 only" : "in-process test server"
+    }
 
     static func start(root: URL) async throws -> BenchTarget {
         let unlimited: (inout ClientConfiguration) -> Void = { c in
@@ -168,8 +185,11 @@ struct BenchTarget: Sendable {
         let crds = ["cloudresources", "discoveryjobs", "taggingrules", "tagapprovals"].map {
             root.appendingPathComponent("crds/\($0).vtag.dev.yaml").path
         }
-        let server = try await KubeAPITestServer.start(.init(
-            crdFiles: crds, watchWindow: 500_000, namespaces: ["default"], recordRequests: false))
+        var options = KubeAPITestServer.Options(crdFiles: crds, watchWindow: 500_000, namespaces: ["default"], recordRequests: false)
+        // VTAG_BENCH_HTTP1=1: the server offers only HTTP/1.1 (so the raw clients and the operator speak it), to
+        // tell what HTTP/2 costs on both sides.
+        options.http2 = EstateCeilingBenchmark.environment["VTAG_BENCH_HTTP1"] != "1"
+        let server = try await KubeAPITestServer.start(options)
         var configuration = try ClientConfiguration.load(kubeconfigPath: server.kubeconfigPath, environment: [:])
         unlimited(&configuration)
         return BenchTarget(client: try KubeClient(configuration: configuration), kubeconfigPath: server.kubeconfigPath, server: server)

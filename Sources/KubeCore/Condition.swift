@@ -44,3 +44,19 @@ extension Array where Element == Condition {
         return true
     }
 }
+
+extension Condition.Status: JSONWritable {}
+
+/// Written by hand for status writes (see `JSONWriter`), keys in JSONEncoder's sorted order.
+extension Condition: JSONWritable {
+    public func writeJSON(to json: inout JSONWriter) {
+        json.beginObject()
+        json.field("lastTransitionTime", lastTransitionTime)
+        json.field("message", message)
+        json.field("observedGeneration", observedGeneration)
+        json.field("reason", reason)
+        json.field("status", status)
+        json.field("type", type)
+        json.endObject()
+    }
+}

@@ -55,6 +55,12 @@ public protocol HasStatus: KubernetesObject {
     var status: Status? { get set }
 }
 
+/// A status a merge patch can replace whole: each top-level field is a scalar or a list (which a merge
+/// patch replaces whole), none a map (which it would merge into the old one). So its JSON with `null` for
+/// each absent field (`JSONWriter.writeWhole`) is the whole new status, sent without the rest of the
+/// object (`Api.patchStatus(of:)`).
+public protocol WholeStatusPatchable: JSONWritable {}
+
 /// A list answer: `{"kind": "XList", "metadata": {...}, "items": [...]}`.
 public struct ObjectList<Item: Codable & Sendable>: Codable, Sendable {
     public var apiVersion: String?

@@ -25,7 +25,6 @@ struct OperatorRBACTests {
         "get cloudresources.vtag.dev": "discovery and the approval reconciler re-read a resource after a conflict",
         "patch cloudresources.vtag.dev": "a later run merge-patches a resource whose cloud facts changed",
         "delete cloudresources.vtag.dev": "a vanished resource is deleted only after its job's vanishedTTL",
-        "patch cloudresources/status.vtag.dev": "a resource that vanished (or came back) has its phase merge-patched",
         "delete tagapprovals.vtag.dev": "an emptied pending approval is deleted when every suggestion in it changed",
         "update discoveryjobs/finalizers.vtag.dev":
             "owner references with blockOwnerDeletion need it on clusters with OwnerReferencesPermissionEnforcement",

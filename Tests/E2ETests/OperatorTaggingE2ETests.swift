@@ -123,7 +123,7 @@ struct OperatorTaggingE2ETests {
                 if let server = env.server {
                     // On the test server the request log says the same: status writes only for the touched ones.
                     let statusWrites = Set(server.requests().filter {
-                        $0.resource == "cloudresources" && $0.subresource == "status" && $0.namespace == ns && $0.verb == "update"
+                        $0.resource == "cloudresources" && $0.subresource == "status" && $0.namespace == ns && $0.verb == "patch"
                     }.compactMap(\.name))
                     #expect(touched.isSubset(of: statusWrites))
                 }

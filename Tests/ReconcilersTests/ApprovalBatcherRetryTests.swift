@@ -72,4 +72,32 @@ import Testing
             #expect(h.tagger.batcher.pendingCount == 0)
         }
     }
+
+    /// Filings that never stop (a long first discovery) still get written: a round starts `maxLinger` after
+    /// the first filing at the latest, while the loop would otherwise wait for a quiet `linger`.
+    @Test func aRoundIsWrittenWhileFilingsKeepComing() async throws {
+        try await TaggingHarness.run { h in
+            let batcher = ApprovalBatcher(client: h.client, approvals: h.approvals.store, linger: .milliseconds(200), maxLinger: .milliseconds(600))
+            let group = ApprovalGroup(namespace: h.namespace, key: "owner", value: "team-a", source: .model, rule: nil)
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { await batcher.run() }
+                tasks.addTask {
+                    // A filing every 20 ms, far more often than `linger`, until cancelled.
+                    var i = 0
+                    while !Task.isCancelled {
+                        let entry = ApprovalResource(name: "r-\(i)", confidence: 0.8, reason: "learned")
+                        batcher.file(SuggestionWant(
+                            namespace: h.namespace, resource: entry.name,
+                            suggested: [group: .init(entry: entry, addable: true)], modelLoaded: true))
+                        i += 1
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                }
+                defer { tasks.cancelAll() }
+                try await eventually("an approval written while filings keep coming", timeout: .seconds(60)) {
+                    !(try await h.approvalApi.listAll().items.isEmpty)
+                }
+            }
+        }
+    }
 }

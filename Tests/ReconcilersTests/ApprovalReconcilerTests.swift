@@ -340,7 +340,8 @@ func approvalTestModel() -> TagModel {
             h.server.clearRequests()
             #expect(try await h.reconcile("team-busy") == .done)
 
-            let statusWrites = h.server.requests().filter { $0.resource == "cloudresources" && $0.subresource == "status" && $0.verb == "update" }
+            // Status writes are merge patches guarded by the resourceVersion (`patchStatus(of:)`).
+            let statusWrites = h.server.requests().filter { $0.resource == "cloudresources" && $0.subresource == "status" && $0.verb == "patch" }
             #expect(statusWrites.map(\.responseStatus) == [409, 200])
             let status = try #require(try await h.resourceApi.get("busy-0").status)
             #expect(Set(status.virtualTags?.map(\.key) ?? []) == ["env", "team"])

@@ -30,6 +30,24 @@ public struct Patch: Sendable, Hashable {
         Patch(kind: .merge, body: try KubeJSON.encoder().encode(value))
     }
 
+    /// A merge patch of /status that makes `status` the whole status, guarded by `resourceVersion`:
+    /// `{"metadata":{"resourceVersion":...},"status":{...}}`, absent status fields as `null`. The API server
+    /// treats a resourceVersion in a patch as a precondition, as in a PUT: 409 Conflict when the object
+    /// changed since it was read.
+    public static func wholeStatus(_ status: (some WholeStatusPatchable)?, resourceVersion: String) -> Patch {
+        var json = JSONWriter()
+        json.beginObject()
+        json.key("metadata")
+        json.beginObject()
+        json.key("resourceVersion")
+        json.value(resourceVersion)
+        json.endObject()
+        json.key("status")
+        if let status { json.writeWhole(status, absentFieldsAsNull: true) } else { json.null() }
+        json.endObject()
+        return Patch(kind: .merge, body: Data(json.bytes))
+    }
+
     public static func json(_ operations: [JSONPatchOperation]) -> Patch {
         Patch(kind: .json, body: (try? KubeJSON.encoder().encode(operations)) ?? Data("[]".utf8))
     }

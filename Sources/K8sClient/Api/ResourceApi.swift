@@ -140,7 +140,8 @@ public struct ResourceApi<Object: Codable & Sendable>: Sendable {
         return try await sendPatch(path(name: name), patch, params)
     }
 
-    func sendPatch(_ path: String, _ patch: Patch, _ params: PatchParams) async throws -> Object {
+    /// - Parameter idempotent: safe to repeat after a lost answer (default: only server-side apply).
+    func sendPatch(_ path: String, _ patch: Patch, _ params: PatchParams, idempotent: Bool? = nil) async throws -> Object {
         if patch.kind == .apply && (params.fieldManager ?? "").isEmpty {
             throw KubeClientError.invalidRequest("server-side apply needs a fieldManager (PatchParams.apply(\"name\"))")
         }
@@ -149,7 +150,7 @@ public struct ResourceApi<Object: Codable & Sendable>: Sendable {
         }
         let r = try await client.send(.init(
             method: .PATCH, path: path, query: params.query, body: ByteBuffer(data: patch.body),
-            contentType: patch.kind.rawValue, verb: "patch", idempotent: patch.kind == .apply))
+            contentType: patch.kind.rawValue, verb: "patch", idempotent: idempotent ?? (patch.kind == .apply)))
         return try decode(Object.self, r.body)
     }
 
@@ -175,6 +176,22 @@ public struct ResourceApi<Object: Codable & Sendable>: Sendable {
     public func patchStatus(_ name: String, _ patch: Patch, _ params: PatchParams = PatchParams()) async throws -> Object {
         try requireName(name, "patch status of")
         return try await sendPatch(path(name: name, subresource: "status"), patch, params)
+    }
+
+    /// Makes `object.status` the object's whole status, sending only the status (`Patch.wholeStatus`):
+    /// what `replaceStatus` does, without encoding and sending the spec and metadata. 409 Conflict when the
+    /// object changed since `object` was read; the object must therefore carry its resourceVersion.
+    public func patchStatus(of object: Object) async throws -> Object where Object: HasStatus, Object.Status: WholeStatusPatchable {
+        let name = object.metadata.name ?? ""
+        try requireName(name, "patch status of")
+        guard let resourceVersion = object.metadata.resourceVersion, !resourceVersion.isEmpty else {
+            throw KubeClientError.invalidRequest(
+                "patch status of \(resource) \"\(name)\": the object has no resourceVersion (write the status of an object read from the server)")
+        }
+        // Guarded by the resourceVersion, a repeat after a lost answer cannot undo a newer write: safe to retry.
+        return try await sendPatch(
+            path(name: name, subresource: "status"), .wholeStatus(object.status, resourceVersion: resourceVersion), PatchParams(),
+            idempotent: true)
     }
 
     // MARK: Watch

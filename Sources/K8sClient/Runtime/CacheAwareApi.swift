@@ -47,6 +47,13 @@ public struct CacheAwareApi<T: KubernetesObject>: Sendable {
         try await recorded(name) { try await api.patchStatus(name, patch, params) }
     }
 
+    /// Makes `object.status` its whole status, sending only the status (`Api.patchStatus(of:)`): 409
+    /// Conflict when the object changed since `object` was read, as `replaceStatus`.
+    @discardableResult
+    public func patchStatus(of object: T) async throws -> T where T: HasStatus, T.Status: WholeStatusPatchable {
+        try await recorded(object.metadata.name) { try await api.patchStatus(of: object) }
+    }
+
     /// Deletes the object `name`. Gone at once: its cached copy leaves the cache now. Still held by
     /// finalizers: the answer, with its deletionTimestamp, replaces the cached copy.
     @discardableResult

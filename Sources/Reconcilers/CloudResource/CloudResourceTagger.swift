@@ -17,8 +17,8 @@ import TaggingAPI
 /// that inherit from one whose applied tags changed) and `ruleMatchesChanged` (rules whose matched
 /// count moved). Its own status writes are recorded in `ownWrites`, so their echo costs nothing.
 ///
-/// The tagger writes the whole status back (replaceStatus with the cached resourceVersion), so the
-/// resources cache must hold complete statuses: a Store transform may drop metadata.managedFields or
+/// The tagger writes the whole status back (a merge patch of the status alone, guarded by the cached
+/// resourceVersion: `CacheAwareApi.patchStatus(of:)`), so the resources cache must hold complete statuses: a Store transform may drop metadata.managedFields or
 /// annotations, never status fields. It registers indexes on the three caches (see the `*Index` names).
 ///
 /// Per reconcile the cost is a few cache lookups, one inference and (only on change) one status write:
@@ -174,7 +174,7 @@ public final class CloudResourceTagger: Sendable {
             status.evaluatedAt = now
             var updated = resource
             updated.status = status
-            try await CacheAwareApi(client: client, namespace: namespace, cache: resources, ownWrites: ownWrites).replaceStatus(updated)
+            try await CacheAwareApi(client: client, namespace: namespace, cache: resources, ownWrites: ownWrites).patchStatus(of: updated)
             metrics.statusWrites.increment()
             metrics.count(changes)
             if !changes.isEmpty {

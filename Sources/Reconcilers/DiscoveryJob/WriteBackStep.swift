@@ -92,7 +92,7 @@ struct WriteBackStep: Sendable {
             status.history = Array(history.suffix(CloudResourceStatus.historyLimit))
             current.status = status
             do {
-                try await api.replaceStatus(current)
+                try await api.patchStatus(of: current)
                 events?.record(current, reason: "WrittenBack", message: "wrote \(write.tags.keys.sorted().joined(separator: ", ")) onto \(write.arn) (DiscoveryJob \(job))")
                 return
             } catch let error as KubeClientError where error.isConflict {

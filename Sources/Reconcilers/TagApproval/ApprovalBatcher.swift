@@ -3,6 +3,7 @@ import K8sClient
 import KubeCore
 import Logging
 import Metrics
+import Synchronization
 import TaggingAPI
 
 /// One suggestion group: every resource for which the same (key, value, source, rule) is suggested, in
@@ -65,9 +66,10 @@ public struct SuggestionWant: Sendable {
 /// Writes the suggestions of all tagger workers into TagApprovals, in the background and in batches.
 ///
 /// A tagger worker files what its resource wants (`file`) and goes on: it never waits for a TagApproval
-/// write. The batcher's loop (`run`, a leader runnable) waits `linger` after the first filing, then writes
-/// everything filed meanwhile in one round (`flush`), so a group's approval is written once per round with
-/// all its new resources, not once per resource. A later filing for the same resource replaces an
+/// write. The batcher's loop (`run`, a leader runnable) collects filings until `linger` passes without a
+/// new one (or `maxLinger` after the first), then writes everything filed meanwhile in one round (`flush`),
+/// so a group's approval is written once per round with all its new resources, not once per resource, and
+/// a first discovery, whose filings keep coming while its resources are evaluated, makes few rounds. A later filing for the same resource replaces an
 /// unwritten one (the newest evaluation wins).
 ///
 /// A round computes from the cache what each filed resource needs: withdrawals from pending approvals of
@@ -127,8 +129,10 @@ public actor ApprovalBatcher {
 
     let client: KubeClient
     let approvals: Store<TagApproval>
-    /// How long the loop collects filings before a round.
+    /// How long the loop waits for a further filing before a round.
     public nonisolated let linger: Duration
+    /// How long the loop collects filings at most before a round, however many keep coming.
+    public nonisolated let maxLinger: Duration
     /// Groups written at once within a round.
     nonisolated let concurrency: Int
     let logger: Logger
@@ -143,18 +147,21 @@ public actor ApprovalBatcher {
     /// reconciles on it, so they are filed again).
     public nonisolated let retry = ReconcileTrigger()
     private nonisolated let filed = Locked<[ObjectKey: SuggestionWant]>([:])
+    /// Filings so far (the loop tells from it whether filings are still coming).
+    private nonisolated let filings = Atomic<Int>(0)
     private nonisolated let wakeups: AsyncStream<Void>
     private nonisolated let wake: AsyncStream<Void>.Continuation
     private var flushing = false
     private var flushWaiters: [CheckedContinuation<Void, Never>] = []
 
     public init(
-        client: KubeClient, approvals: Store<TagApproval>, linger: Duration = .seconds(1), concurrency: Int = 4,
-        logger: Logger = Logger(label: "vtag.approvals.batcher")
+        client: KubeClient, approvals: Store<TagApproval>, linger: Duration = .seconds(1), maxLinger: Duration = .seconds(10),
+        concurrency: Int = 4, logger: Logger = Logger(label: "vtag.approvals.batcher")
     ) {
         self.client = client
         self.approvals = approvals
         self.linger = linger
+        self.maxLinger = max(linger, maxLinger)
         self.concurrency = max(1, concurrency)
         self.logger = logger
         var suggested: [TagSource: Counter] = [:]
@@ -200,7 +207,10 @@ public actor ApprovalBatcher {
             f[key] = want
             return true
         }
-        if filedNow { wake.yield() }
+        if filedNow {
+            filings.add(1, ordering: .relaxed)
+            wake.yield()
+        }
     }
 
     /// What the cache says a round must write for `want`.
@@ -222,12 +232,18 @@ public actor ApprovalBatcher {
 
     // MARK: Writing
 
-    /// The loop: after each filing, waits `linger`, then writes a round. Returns when cancelled.
+    /// The loop: after a filing, waits until `linger` passes without another (at most `maxLinger`), then
+    /// writes a round. Returns when cancelled.
     public nonisolated func run() async {
         var wakeups = self.wakeups.makeAsyncIterator()
         while !Task.isCancelled {
             guard await wakeups.next() != nil else { return }
-            do { try await Task.sleep(for: linger) } catch { return }
+            let first = ContinuousClock.now
+            while true {
+                let seen = filings.load(ordering: .relaxed)
+                do { try await Task.sleep(for: linger) } catch { return }
+                if filings.load(ordering: .relaxed) == seen || ContinuousClock.now - first + linger > maxLinger { break }
+            }
             await flush()
         }
     }

@@ -2,8 +2,8 @@ import Foundation
 import K8sClient
 import TaggingAPI
 
-/// Writes a change to one CloudResource's status with optimistic concurrency (replaceStatus with the
-/// resourceVersion it was computed from). On 409 Conflict it re-reads the object from the server and
+/// Writes a change to one CloudResource's status with optimistic concurrency (the status alone, guarded by
+/// the resourceVersion it was computed from: `CacheAwareApi.patchStatus(of:)`). On 409 Conflict it re-reads the object from the server and
 /// recomputes, a bounded number of times; then it gives up with an error, so the work queue retries later.
 struct ResourceStatusUpdater: Sendable {
     let client: KubeClient
@@ -35,7 +35,7 @@ struct ResourceStatusUpdater: Sendable {
                 var updated = current
                 updated.status = status
                 do {
-                    let written = try await api.replaceStatus(updated)
+                    let written = try await api.patchStatus(of: updated)
                     return .written(written)
                 } catch let error as KubeClientError where error.isConflict && attempt < attempts {
                     guard let fresh = try await api.api.getOptional(name) else { return .notFound }
