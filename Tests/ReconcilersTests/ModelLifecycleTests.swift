@@ -278,6 +278,35 @@ func encoded(_ model: TagModel?) throws -> Data {
         }
     }
 
+    /// The first model waits while this process's discovery has a run in flight, though the estate stopped
+    /// growing (a run between two pages), and comes at the next short look once the run ended, not a tick
+    /// (here an hour) later.
+    @Test func theFirstModelWaitsForADiscoveryRunInFlightAndComesRightAfterIt() async throws {
+        try await ModelHarness.run { h in
+            try await h.seed(8)
+            let holder = ModelHolder()
+            let lifecycle = h.lifecycle(holder: holder)
+            let inFlight = Locked(true)
+            let asked = Locked(0)
+            let discoveryInFlight: @Sendable () async -> Bool = {
+                asked.withLock { $0 += 1 }
+                return inFlight.withLock { $0 }
+            }
+            let loop = Task {
+                await lifecycle.run(
+                    every: .seconds(3600), catchUp: .seconds(3600), firstModelPatience: .seconds(3600),
+                    firstModelLook: .milliseconds(50), discoveryInFlight: discoveryInFlight)
+            }
+            defer { loop.cancel() }
+
+            try await eventually("the loop looked several times while the run was in flight") { asked.withLock { $0 } >= 5 }
+            #expect(holder.current == nil)
+            inFlight.withLock { $0 = false }
+            try await eventually("a first model once the run ended", timeout: .seconds(60)) { holder.current != nil }
+            #expect(holder.current?.keys["team"] != nil)
+        }
+    }
+
     @Test func decisionsOnResourcesAreTrainingInput() async throws {
         try await ModelHarness.run { h in
             let decided = CloudResourceStatus(

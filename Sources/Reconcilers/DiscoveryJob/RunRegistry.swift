@@ -7,6 +7,9 @@ actor RunRegistry {
 
     func isRunning(_ key: ObjectKey) -> Bool { tasks[key] != nil }
 
+    /// Whether any run is in flight (the first model waits for it: `ModelLifecycle.run`).
+    var anyRunning: Bool { !tasks.isEmpty }
+
     /// Starts `body` unless a run of `key` is already in flight. Returns whether it started.
     @discardableResult
     func start(_ key: ObjectKey, _ body: @escaping @Sendable () async -> Void) -> Bool {

@@ -73,7 +73,7 @@ public final class VTagManager: Sendable {
 
         // Each kind registers itself (its folder's *Controller.swift).
         discovery = DiscoveryJobReconciler.register(with: manager, settings: settings, events: events)
-        let model = ModelRunnable.register(with: manager, settings: settings)
+        let model = ModelRunnable.register(with: manager, settings: settings, discovery: discovery)
         modelRunnable = model
         tagger = CloudResourceTagger.register(with: manager, model: model, settings: settings, events: events, stopping: stopping)
         TaggingRuleReconciler.register(with: manager, tagger: tagger, events: events)

@@ -177,7 +177,11 @@ public final class ModelLifecycle: Sendable {
     /// estate changed; the doubling rule trains at most about log2(estate) times while an estate grows, and
     /// a model that knows no key is trained again at most once per tick, only while the estate changes. The very
     /// first model (none loaded or trained yet) waits while the estate grows from one look to the next (a first
-    /// discovery in flight), at most `firstModelPatience`.
+    /// discovery in flight), at most `firstModelPatience`. `discoveryInFlight` (this process's discovery runs)
+    /// makes that wait exact: the first model also waits while a run is in flight, the loop looks every
+    /// `firstModelLook` meanwhile, and once a run it saw has ended, a look without growth (the cache has the run's
+    /// last creations) is enough, instead of a whole tick without growth: on a fresh install the tags come about
+    /// a second sooner. Growth it cannot attribute to a run of its own still needs a tick without growth.
     /// After a catch-up training (`RetrainReason.isCatchUp`) `onCatchUp` runs: the operator re-evaluates the
     /// estate with the new model then, not at the next periodic re-evaluation. Every training logs its
     /// reason. Returns when the task is cancelled; a failed training is logged and tried again at the next look
@@ -185,23 +189,36 @@ public final class ModelLifecycle: Sendable {
     /// waits for a model that failed).
     public func run(
         every interval: Duration, catchUp: Duration = .seconds(15), firstModelPatience: Duration = .seconds(10),
-        onCatchUp: (@Sendable () async -> Void)? = nil
+        firstModelLook: Duration = .milliseconds(100), onCatchUp: (@Sendable () async -> Void)? = nil,
+        discoveryInFlight: (@Sendable () async -> Bool)? = nil
     ) async {
         await resources.waitForSync()
         let tick = min(interval, catchUp)
+        // While there is no model yet, with this process's discovery runs in view: look often (a look without
+        // growth costs a count and, with no model, one pass over the cache).
+        let firstLook = discoveryInFlight == nil ? tick : min(firstModelLook, tick)
         var lastCount = resources.count
         var growingSince: ContinuousClock.Instant?
+        var lastGrowth: ContinuousClock.Instant?
+        var followsDiscovery = false
         while !Task.isCancelled {
             let count = resources.count
             defer { lastCount = count }
-            if holder.current == nil, count > lastCount {
-                // No model yet and the estate still growing: a first discovery is in flight. The first model
-                // waits until it settles (one look without growth, at most `firstModelPatience`: a slow discovery is
-                // tagged while it runs), so it knows the estate and what it applies is written once, not once per doubling.
-                let since = growingSince ?? .now
-                growingSince = since
-                if ContinuousClock.now - since < firstModelPatience {
-                    do { try await Task.sleep(for: tick) } catch { return }
+            if holder.current == nil {
+                // No model yet and a first discovery in flight (the estate grows, or a run says so). The first model
+                // waits until it settles (at most `firstModelPatience`: a slow discovery is tagged while it runs), so
+                // it knows the estate and what it applies is written once, not once per doubling.
+                let inFlight = await discoveryInFlight?() ?? false
+                if inFlight { followsDiscovery = true }
+                if count > lastCount || inFlight {
+                    lastGrowth = .now
+                    if growingSince == nil { growingSince = .now }
+                }
+                let settle = followsDiscovery ? firstLook : tick
+                let nothingYet = count == 0 && !inFlight
+                if nothingYet || (growingSince.map { ContinuousClock.now - $0 < firstModelPatience } ?? false
+                    && (inFlight || lastGrowth.map { ContinuousClock.now - $0 < settle } ?? false)) {
+                    do { try await Task.sleep(for: firstLook) } catch { return }
                     continue
                 }
             }
@@ -221,7 +238,8 @@ public final class ModelLifecycle: Sendable {
             }
             let due = ContinuousClock.now + interval
             repeat {
-                do { try await Task.sleep(for: tick) } catch { return }
+                let look = holder.current == nil && !firstTrainingFailed.withLock({ $0 }) ? firstLook : tick
+                do { try await Task.sleep(for: look) } catch { return }
             } while ContinuousClock.now < due && !isCatchingUp
         }
     }

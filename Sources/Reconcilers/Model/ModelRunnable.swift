@@ -15,6 +15,8 @@ struct ModelRunnable: Runnable {
     let holder: ModelHolder
     let resources: Store<CloudResource>
     let retrainInterval: Duration
+    /// Whether this process's discovery has a run in flight (the first model waits for it to end).
+    let discoveryInFlight: @Sendable () async -> Bool
     let ready = AsyncSignal()
     let caughtUp = ReconcileTrigger()
     let logger: Logger
@@ -26,13 +28,14 @@ struct ModelRunnable: Runnable {
     static let catchUpTick = Duration.seconds(1)
 
     /// Makes the model's lifecycle and adds it to `manager` as a leader runnable.
-    static func register(with manager: Manager, settings: VTagManager.Settings) -> ModelRunnable {
+    static func register(with manager: Manager, settings: VTagManager.Settings, discovery: DiscoveryJobReconciler) -> ModelRunnable {
         let resources = manager.cache(CloudResource.self)
         let holder = ModelHolder()
         let runnable = ModelRunnable(
             lifecycle: ModelLifecycle(
                 client: manager.client, resources: resources, holder: holder, settings: settings.tagging, logger: Logger(label: "vtag.model")),
-            holder: holder, resources: resources, retrainInterval: settings.modelRetrainInterval, logger: settings.logger)
+            holder: holder, resources: resources, retrainInterval: settings.modelRetrainInterval,
+            discoveryInFlight: { [runs = discovery.runs] in await runs.anyRunning }, logger: settings.logger)
         manager.add(runnable)
         return runnable
     }
@@ -49,11 +52,12 @@ struct ModelRunnable: Runnable {
             logger.error("no model at start (tagging goes on without one; retried periodically)", metadata: ["error": "\(error)"])
         }
         ready.signal()
-        await lifecycle.run(every: retrainInterval, catchUp: Self.catchUpTick) { [resources, caughtUp, logger] in
+        let onCatchUp: @Sendable () async -> Void = { [resources, caughtUp, logger] in
             let keys = resources.keys()
             logger.info("model caught up with the estate: evaluating it again", metadata: ["resources": "\(keys.count)"])
             caughtUp.fire(keys, lane: .low)
         }
+        await lifecycle.run(every: retrainInterval, catchUp: Self.catchUpTick, onCatchUp: onCatchUp, discoveryInFlight: discoveryInFlight)
     }
 
     func stop() async {}
