@@ -32,6 +32,8 @@ struct OperatorRBACTests {
         "delete configmaps.core": "a model chunk is deleted only when a smaller model needs fewer chunks",
         "update configmaps.core": "a retrained model replaces the stored one (a fresh install's first model is trained once the estate settles)",
         "get tagapprovals.vtag.dev": "the approval batcher re-reads a chunk after a conflict (another writer, a restart)",
+        "update tagapprovals.vtag.dev":
+            "the approval batcher appends to an approval an earlier round wrote (a round waits for filings to pause, so a short scenario may create each whole)",
     ]
 
     /// A server enforcing RBAC from manifests/ (each object passed through `edit`), the operator in
