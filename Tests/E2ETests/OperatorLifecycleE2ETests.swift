@@ -73,7 +73,9 @@ struct OperatorLifecycleE2ETests {
             _ = try await Api<TaggingRule>(client: env.client, namespace: ns).create(OperatorE2E.applicationSuggestion(namespace: ns))
             let approvals = Api<TagApproval>(client: env.client, namespace: ns)
             let election = OperatorE2E.election(ns, releaseOnCancel: false)
-            let slow = PacedProvider.factory(pageSize: 25, pause: .milliseconds(150))
+            // A's run outlasts the first model's patience (10 s: while this process's discovery runs, resources
+            // wait for the first model that long at most), so suggestions come while it is still going.
+            let slow = PacedProvider.factory(pageSize: 25, pause: .milliseconds(1500))
             let a = try RunningManager(client: env.client, settings: OperatorE2E.settings(
                 namespace: ns, identity: "doomed", election: election, providers: slow))
             let jobs = Api<DiscoveryJob>(client: env.client, namespace: ns)
@@ -98,7 +100,7 @@ struct OperatorLifecycleE2ETests {
 
             // B waits for A's unreleased lease to expire, then resumes the run from the start.
             let b = try RunningManager(client: env.client, settings: OperatorE2E.settings(
-                namespace: ns, identity: "successor", election: election, providers: slow))
+                namespace: ns, identity: "successor", election: election, providers: PacedProvider.factory(pageSize: 25, pause: .milliseconds(150))))
             #expect(try await env.eventually(timeout: .seconds(240)) { try await jobs.get("estate").status?.lastRun != nil })
             let job = try await jobs.get("estate")
             let run = try #require(job.status?.lastRun)

@@ -76,7 +76,11 @@ public enum ResourceSync {
 
     /// After a complete run: which of the job's objects vanished, came back, or are due for deletion.
     /// A run that had errors must not call this: a failed service is not proof that resources vanished.
-    public static func vanishing(owned: [CloudResource], seen: Set<String>, now: Date, ttl: TimeInterval, prune: Bool) -> Vanishing {
+    /// `owned` is read once, in order: a lazy sequence keeps one object at a time (the cache packs its objects,
+    /// so an array of a 100,000-resource job's objects, unpacked at once, is hundreds of MiB).
+    public static func vanishing<Owned: Sequence<CloudResource>>(
+        owned: Owned, seen: Set<String>, now: Date, ttl: TimeInterval, prune: Bool
+    ) -> Vanishing {
         var out = Vanishing()
         for object in owned {
             let name = object.name
