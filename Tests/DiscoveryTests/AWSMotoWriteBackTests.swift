@@ -156,6 +156,20 @@ struct AWSMotoWriteBackTests {
         #expect(plan.writes == [TagWrite(arn: "arn:aws:s3:::bucket", region: "us-east-1", tags: ["owner": "b"])])
     }
 
+    /// The cache hands resources over in no order: the plan is the same whatever order they come in.
+    @Test func thePlanIsInARNOrderWhateverOrderTheResourcesComeIn() {
+        let resources = (0..<6).map { i in
+            Self.resource("arn:aws:ec2:eu-west-1:1:instance/i-\(i)", native: [:], virtual: [("owner", "o\(i)", .rule), ("aws:x", "y", .rule)])
+        }
+        let settings = AWSWriteBackSettings(keys: ["owner", "aws:x"])
+        let sorted = WriteBackPlan.make(resources, settings: settings, defaultRegion: "us-east-1")
+        let shuffled = WriteBackPlan.make([3, 0, 5, 1, 4, 2].lazy.map { resources[$0] }, settings: settings, defaultRegion: "us-east-1")
+        #expect(sorted.writes.map(\.arn) == resources.map(\.spec.id))
+        #expect(shuffled.writes == sorted.writes)
+        #expect(shuffled.skipped == sorted.skipped)
+        #expect(sorted.skipped.map(\.arn) == resources.map(\.spec.id))
+    }
+
     @Test func aResourceThatWouldPassAWSsFiftyTagLimitIsSkippedAndSaidSo() {
         let native = Dictionary(uniqueKeysWithValues: (0..<50).map { ("k\($0)", "v") })
         let r = Self.resource("arn:aws:ec2:eu-west-1:1:instance/i-3", native: native, virtual: [("owner", "b", .rule)])

@@ -22,11 +22,14 @@ public enum WriteBackPlan {
     static let maxKeyLength = 128
     static let maxValueLength = 256
 
+    /// - Parameter resources: read once, in any order (a lazy sequence over a cache keeps one object at a time).
     /// - Parameter defaultRegion: for resources whose ARN and spec name no region (S3 buckets listed without one).
-    public static func make(_ resources: [CloudResource], settings: AWSWriteBackSettings, defaultRegion: String) -> Result {
+    public static func make<Resources: Sequence<CloudResource>>(
+        _ resources: Resources, settings: AWSWriteBackSettings, defaultRegion: String
+    ) -> Result {
         var result = Result()
         let keys = Set(settings.keys)
-        for r in resources.sorted(by: { $0.spec.id < $1.spec.id }) {
+        for r in resources {
             guard r.spec.provider == "aws", r.spec.id.hasPrefix("arn:"), r.status?.phase != .vanished else { continue }
             let native = r.spec.nativeTags ?? [:]
             let nativeKeysFolded = Set(native.keys.map { $0.lowercased() })
@@ -56,6 +59,12 @@ public enum WriteBackPlan {
             }
             result.writes.append(TagWrite(arn: r.spec.id, region: region(of: r) ?? defaultRegion, tags: tags))
         }
+        // In ARN order whatever order the resources came in: the same plan every time. A resource's skipped
+        // tags keep their order.
+        result.writes.sort { $0.arn < $1.arn }
+        result.skipped = result.skipped.indices
+            .sorted { a, b in result.skipped[a].arn != result.skipped[b].arn ? result.skipped[a].arn < result.skipped[b].arn : a < b }
+            .map { result.skipped[$0] }
         return result
     }
 
