@@ -194,8 +194,8 @@ public final class ModelLifecycle: Sendable {
     ) async {
         await resources.waitForSync()
         let tick = min(interval, catchUp)
-        // While there is no model yet, with this process's discovery runs in view: look often (a look without
-        // growth costs a count and, with no model, one pass over the cache).
+        // While there is no model yet, with this process's discovery runs in view: look often (a look while the
+        // estate is unsettled costs a count and a question to the run registry).
         let firstLook = discoveryInFlight == nil ? tick : min(firstModelLook, tick)
         var lastCount = resources.count
         var growingSince: ContinuousClock.Instant?
@@ -214,10 +214,12 @@ public final class ModelLifecycle: Sendable {
                     lastGrowth = .now
                     if growingSince == nil { growingSince = .now }
                 }
+                // Settled: no run in flight and no growth for a look (after a run of its own) or a tick (otherwise).
                 let settle = followsDiscovery ? firstLook : tick
                 let nothingYet = count == 0 && !inFlight
-                if nothingYet || (growingSince.map { ContinuousClock.now - $0 < firstModelPatience } ?? false
-                    && (inFlight || lastGrowth.map { ContinuousClock.now - $0 < settle } ?? false)) {
+                let patient = growingSince.map { ContinuousClock.now - $0 < firstModelPatience } ?? false
+                let unsettled = inFlight || (lastGrowth.map { ContinuousClock.now - $0 < settle } ?? false)
+                if nothingYet || (patient && unsettled) {
                     do { try await Task.sleep(for: firstLook) } catch { return }
                     continue
                 }
