@@ -65,6 +65,16 @@ public struct ResourceFeatures: Sendable, Hashable {
                 base.append("w:" + w)
             }
         }
+        // Letters standing alone (`d` in `STREAMING-D-WEB01`): `l:d`, after the words (see `NameTokenizer.letters`).
+        var letters: [String] = []
+        func addLetters(of name: String) {
+            for l in NameTokenizer.letters(name) where !letters.contains(l) {
+                letters.append(l)
+                base.append("l:" + l)
+            }
+        }
+        if let name = spec.name { addLetters(of: name) }
+        for related in relatedNames { addLetters(of: related) }
         self.base = base
         self.opaqueName = spec.name.map(NameTokenizer.hasIdLikeChunk) ?? false
         self.tags = knownTags.sorted { $0.key < $1.key }.map { (key: $0.key, feature: Self.tagPrefix + $0.key + "=" + $0.value) }

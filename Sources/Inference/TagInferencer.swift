@@ -450,6 +450,7 @@ public struct TagInferencer: Sendable {
         switch Unicode.Scalar(kind) {
         case "w": return "name word \"\(v)\""
         case "f": return "name starting \"\(v)\""
+        case "l": return "name letter \"\(v)\""
         case "b": return "name words \"\(String(v.map { $0 == "_" ? " " : $0 }))\""
         case "t": return "type \(v)"
         case "s": return "service \(v)"

@@ -24,9 +24,10 @@ public struct TellingWords: Codable, Sendable, Hashable {
     /// much for different values cancel each other (`dev` in the name of a resource in a `prod` project).
     static let minimumConfidence = 0.7
 
-    /// Feature kinds that are words of a name: the resource's, a related one's, the account's.
+    /// Feature kinds that are words of a name: the resource's, a related one's, the account's, and letters
+    /// standing alone in a name (`l:d`, see `NameTokenizer.letters`), checked like words.
     static func isWord(_ feature: String) -> Bool {
-        feature.hasPrefix("w:") || feature.hasPrefix("b:") || feature.hasPrefix("n:")
+        feature.hasPrefix("w:") || feature.hasPrefix("b:") || feature.hasPrefix("n:") || feature.hasPrefix("l:")
     }
 
     /// Learns from the training examples (their labels, after relabelling), folding accounts into `folds`.

@@ -28,4 +28,20 @@ struct NameTokenizerTests {
         }
         #expect(NameTokenizer.tokens("café-prod-01") == ["café", "prod"])
     }
+
+    @Test func lettersStandingAloneAreFoundWhereWordsDropThem() {
+        #expect(NameTokenizer.letters("STREAMING-D-WEB01") == ["d"])
+        #expect(NameTokenizer.letters("p_ledger_api_03") == ["p"])
+        #expect(NameTokenizer.letters("ledgerApiD03") == ["d"])
+        #expect(NameTokenizer.letters("ledgerApiT") == ["t"])
+        #expect(NameTokenizer.letters("RG-LEDGER-T") == ["t"])
+        // Part of a code or a word: `s3`, `v2`, `iPhone`, a capital that starts a word (`ApiServer`).
+        #expect(NameTokenizer.letters("assets-s3-bucket").isEmpty)
+        #expect(NameTokenizer.letters("api-v2-prod").isEmpty)
+        #expect(NameTokenizer.letters("iPhone-ApiServer").isEmpty)
+        // Each letter once; an id-like chunk stays out; words drop them still.
+        #expect(NameTokenizer.letters("d-x-D-7f3a9c2d") == ["d", "x"])
+        #expect(NameTokenizer.tokens("STREAMING-D-WEB01") == ["streaming", "web"])
+        #expect(NameTokenizer.letters("").isEmpty && NameTokenizer.letters("-").isEmpty)
+    }
 }
