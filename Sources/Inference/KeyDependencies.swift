@@ -233,8 +233,11 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
         var reason: String {
             let d = dependency
             let percent = (d.reliability * 1000).rounded() / 10
+            // A confidence above the value's own lower bound came from its support bucket (see `HeldOut`).
+            let own = IsotonicCalibration.wilsonLower(correct: Double(implied.agreeing), of: Double(implied.resources))
+            let pooled = implied.confidence > own + 1e-9 ? "; values seen as rarely held on other accounts' resources" : ""
             return "\(d.source) \(sourceValue) has \(d.target)=\(implied.value) on \(implied.agreeing) of \(implied.resources) resources "
-                + "(\(d.source) -> \(d.target) holds on \(percent)% of \(d.resources) resources in the estate)"
+                + "(\(d.source) -> \(d.target) holds on \(percent)% of \(d.resources) resources in the estate\(pooled))"
         }
     }
 

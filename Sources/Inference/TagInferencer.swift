@@ -408,7 +408,7 @@ public struct TagInferencer: Sendable {
     /// `above`: nil unless more confident than this.
     private func told(_ key: String, model: TagModel, features: ResourceFeatures, above floor: Double?,
                       isRejected: (String, String) -> Bool) -> InferredTag? {
-        guard let found = model.tellingWords.implied(key: key, features: features.base), !isRejected(key, found.word.value),
+        guard let found = model.tellingWords.implied(key: key, features: features.base, letters: features.letters), !isRejected(key, found.word.value),
               floor.map({ found.word.confidence > $0 }) ?? true
         else { return nil }
         return InferredTag(

@@ -178,6 +178,8 @@ import TaggingAPI
         #expect(thin.value == "owner-7@example.com" && thin.resources == 3)
         #expect(thin.confidence > 0.9)
         #expect(thin.confidence > IsotonicCalibration.wilsonLower(correct: 3, of: 3))
+        let implication = KeyDependencies.Implication(dependency: dependency, sourceValue: "app-7", implied: thin, confidence: thin.confidence)
+        #expect(implication.reason.hasSuffix("values seen as rarely held on other accounts' resources)"), "\(implication.reason)")
         // Without accounts nothing is measured: three resources are too few to imply anything.
         let alone = KeyDependencies.learn(from: known, keys: ["application", "owner"])
         #expect(alone.byTarget["owner"]?.first { $0.source == "application" }?.implied[Fold.fold("app-7")] == nil)
