@@ -32,7 +32,8 @@ public enum EstateInference {
         }
 
         let lexicon = NameLexicon.learn(names: inputs.lazy.map { $0.spec.name })
-        let dependencies = KeyDependencies.learn(from: known, keys: required)
+        let dependencies = KeyDependencies.learn(
+            from: known, keys: required, accounts: inputs.map { $0.spec.account ?? $0.spec.id }, folds: options.folds)
         // Each resource's features numbered as they are read: the estate's features are never all held as strings.
         var set = TrainingSet(keys: required, folds: options.folds)
         // Resources repeat a few combinations of values: each is relabelled once.

@@ -42,15 +42,18 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
     /// (a cost centre of two teams), and the model, which sees the rest of the resource, decides better.
     static let minimumAgreement = 0.95
 
-    /// Learns from canonical key -> value maps (the values the estate knows before inference).
-    public static func learn(from known: [[String: String]], keys: [String]) -> KeyDependencies {
+    /// Learns from canonical key -> value maps (the values the estate knows before inference). `accounts`: each
+    /// map's account, when known, folded into `folds` to measure how often a thinly supported source value's
+    /// implication held on other accounts' resources (see `HeldOut`).
+    public static func learn(from known: [[String: String]], keys: [String], accounts: [String]? = nil, folds: Int = 5) -> KeyDependencies {
         // Each key's values numbered, and (source key, target key, source value, target value) counted as four
         // numbers: an estate repeats a few values thousands of times, each is hashed as a string once per resource.
         var numbers = [[String: Int32]](repeating: [:], count: keys.count)
         var values = [[String]](repeating: [], count: keys.count)
         var quads: [Quad: Int] = [:]
         var present = [Int32](repeating: -1, count: keys.count)
-        for tags in known where tags.count > 1 {
+        for (r, tags) in known.enumerated() where tags.count > 1 {
+            let fold = accounts.map { Int32(FNV.hash($0[r]) % UInt64(max(folds, 1))) } ?? -1
             for (k, key) in keys.enumerated() {
                 present[k] = -1
                 guard let v = tags[key] else { continue }
@@ -65,20 +68,27 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
             }
             for s in keys.indices where present[s] >= 0 {
                 for t in keys.indices where keys[t] != keys[s] && present[t] >= 0 {
-                    quads[Quad(source: Int32(s), target: Int32(t), sourceValue: present[s], targetValue: present[t]), default: 0] += 1
+                    quads[Quad(source: Int32(s), target: Int32(t), sourceValue: present[s], targetValue: present[t], fold: fold), default: 0] += 1
                 }
             }
         }
         // (source, target) -> folded source value -> target value -> count
         let folded = values.map { $0.map(Fold.fold) }
         var counts: [Pair: [String: [String: Int]]] = [:]
+        // (source, target) -> folded source value -> target value -> count per account fold.
+        var byFold: [Pair: [String: [String: [Int]]]] = [:]
         for (q, n) in quads {
             let s = Int(q.source), t = Int(q.target)
-            counts[Pair(source: keys[s], target: keys[t]), default: [:]][folded[s][Int(q.sourceValue)], default: [:]][
-                values[t][Int(q.targetValue)], default: 0] += n
+            let pair = Pair(source: keys[s], target: keys[t])
+            counts[pair, default: [:]][folded[s][Int(q.sourceValue)], default: [:]][values[t][Int(q.targetValue)], default: 0] += n
+            if q.fold >= 0 {
+                byFold[pair, default: [:]][folded[s][Int(q.sourceValue)], default: [:]][
+                    values[t][Int(q.targetValue)], default: [Int](repeating: 0, count: folds)][Int(q.fold)] += n
+            }
         }
         var byTarget: [String: [Dependency]] = [:]
         for (pair, bySource) in counts {
+            let heldOut = byFold[pair].map { HeldOut.measure($0, folds: folds) } ?? HeldOut()
             var agreeing = 0, total = 0
             var implied: [String: Implied] = [:]
             var seen: [String: [String: Int]] = [:]
@@ -88,10 +98,10 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
                 agreeing += top.value
                 total += n
                 if n >= minimumSeen { for (t, c) in targets { seen[folded, default: [:]][Fold.fold(t), default: 0] += c } }
-                guard n >= minimumSupport else { continue }
-                implied[folded] = Implied(
-                    value: top.key, agreeing: top.value, resources: n,
-                    confidence: IsotonicCalibration.wilsonLower(correct: Double(top.value), of: Double(n)))
+                let own = IsotonicCalibration.wilsonLower(correct: Double(top.value), of: Double(n))
+                let pooled = heldOut.confidence(support: n)
+                guard n >= minimumSupport || pooled != nil else { continue }
+                implied[folded] = Implied(value: top.key, agreeing: top.value, resources: n, confidence: max(own, pooled ?? 0))
             }
             let reliability = total == 0 ? 0 : Double(agreeing) / Double(total)
             guard total >= minimumResources, reliability >= minimumReliability, !implied.isEmpty else { continue }
@@ -136,7 +146,20 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
         let folded = Fold.fold(candidate)
         var strongest: Contradiction?
         for d in dependencies {
-            guard let source = value(d.source), let pairs = d.seen?[Fold.fold(source.value)] else { continue }
+            guard let source = value(d.source), let seen = d.seen else { continue }
+            guard let pairs = seen[Fold.fold(source.value)] else {
+                // No tagged resource shows the source value's target (`cdn-origin`, whose owner nobody tagged):
+                // the guess is the value of resources like it (the team lead), which for this source value is
+                // right only as often as it shares the others' (seed 9004: 35% at 0.6-0.7). Only when it is the
+                // key's one determinant: a team's cost centre holds for an application nobody tagged with it,
+                // and a team has other determinants (its cost centre, its owners) and its account to say it.
+                guard dependencies.count == 1 else { continue }
+                let chance = (1 - source.confidence) + source.confidence * Self.unshownShare
+                if strongest == nil || chance < strongest!.chance {
+                    strongest = Contradiction(dependency: d, sourceValue: source.value, together: 0, resources: 0, chance: chance)
+                }
+                continue
+            }
             let together = pairs[folded] ?? 0
             let resources = pairs.values.reduce(0, +)
             guard Double(together) <= (1 - Self.minimumAgreement) * Double(resources) else { continue }
@@ -148,6 +171,10 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
         }
         return strongest
     }
+
+    /// What a value of a key is worth at most when the key that determines it has a value no tagged resource
+    /// shows with the key: less than even odds, since nothing the estate tagged says which it is.
+    static let unshownShare = 0.45
 
     /// A value the resource's other keys say it (almost) never has (see `contradiction`).
     struct Contradiction {
@@ -161,6 +188,7 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
 
         func reason(value: String) -> String {
             let d = dependency
+            if resources == 0 { return "doubted: no tagged resource of \(d.source) \(sourceValue) shows its \(d.target)" }
             return "doubted: \(d.source) \(sourceValue) has \(d.target)=\(value) on \(together) of \(resources) resources"
         }
     }
@@ -181,7 +209,7 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
             var sources = 0
             var agree = true
             for d in dependencies {
-                guard let source = tags[d.source], let i = d.implied[Fold.fold(source)],
+                guard let source = tags[d.source], let i = d.implied[Fold.fold(source)], i.resources >= Self.minimumSupport,
                       Double(i.agreeing) >= Self.relabelAgreement * Double(i.resources)
                 else { continue }
                 sources += 1
@@ -205,8 +233,11 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
         var reason: String {
             let d = dependency
             let percent = (d.reliability * 1000).rounded() / 10
+            // A confidence above the value's own lower bound came from its support bucket (see `HeldOut`).
+            let own = IsotonicCalibration.wilsonLower(correct: Double(implied.agreeing), of: Double(implied.resources))
+            let pooled = implied.confidence > own + 1e-9 ? "; values seen as rarely held on other accounts' resources" : ""
             return "\(d.source) \(sourceValue) has \(d.target)=\(implied.value) on \(implied.agreeing) of \(implied.resources) resources "
-                + "(\(d.source) -> \(d.target) holds on \(percent)% of \(d.resources) resources in the estate)"
+                + "(\(d.source) -> \(d.target) holds on \(percent)% of \(d.resources) resources in the estate\(pooled))"
         }
     }
 
@@ -215,11 +246,63 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
         var target: String
     }
 
-    /// A source key's value seen with a target key's value (keys and values as numbers).
+    /// A source key's value seen with a target key's value (keys and values as numbers), in an account fold
+    /// (-1 when accounts are not known).
     private struct Quad: Hashable {
         var source: Int32
         var target: Int32
         var sourceValue: Int32
         var targetValue: Int32
+        var fold: Int32
+    }
+
+    /// How often a dependency's implication held on resources of accounts its source value's support did not
+    /// come from, by how many resources supported it: a source value seen with the target on a few resources
+    /// (an application whose owner three tags show) says little on its own (Wilson's lower bound of 3 of 3 is
+    /// 0.44), but the dependency's other thinly supported values, each judged by the other accounts' resources,
+    /// measure how often such a value holds. Only values whose support agrees (`minimumAgreement`) count, as when
+    /// predicting.
+    struct HeldOut {
+        /// Per support bucket (`supportEdges`): resources whose held-out implication agreed, and all judged.
+        var agreeing = [Int](repeating: 0, count: supportEdges.count)
+        var resources = [Int](repeating: 0, count: supportEdges.count)
+
+        /// Lower edges of the support buckets (resources of the source value with the target); the last is open.
+        static let supportEdges = [minimumSeen, 5, 10]
+        /// A bucket with fewer judged resources says nothing.
+        static let minimumJudged = 50
+
+        static func bucket(_ support: Int) -> Int? { supportEdges.lastIndex { support >= $0 } }
+
+        /// `bySource`: folded source value -> target value -> count per account fold.
+        static func measure(_ bySource: [String: [String: [Int]]], folds: Int) -> HeldOut {
+            var out = HeldOut()
+            for targets in bySource.values {
+                let totals = targets.mapValues { $0.reduce(0, +) }
+                for fold in 0..<folds {
+                    // The other folds' support and their value.
+                    var n = 0
+                    var top: (value: String, count: Int)?
+                    for (value, perFold) in targets {
+                        let c = totals[value]! - perFold[fold]
+                        n += c
+                        if c > 0, top == nil || c > top!.count || (c == top!.count && value < top!.value) { top = (value, c) }
+                    }
+                    guard let top, let b = bucket(n), Double(top.count) >= minimumAgreement * Double(n) else { continue }
+                    for (value, perFold) in targets where perFold[fold] > 0 {
+                        out.resources[b] += perFold[fold]
+                        if value == top.value { out.agreeing[b] += perFold[fold] }
+                    }
+                }
+            }
+            return out
+        }
+
+        /// The lower bound (Wilson, 95%) of how often an implication with this support held on other accounts;
+        /// nil when too few were judged.
+        func confidence(support: Int) -> Double? {
+            guard let b = Self.bucket(support), resources[b] >= Self.minimumJudged else { return nil }
+            return IsotonicCalibration.wilsonLower(correct: Double(agreeing[b]), of: Double(resources[b]))
+        }
     }
 }

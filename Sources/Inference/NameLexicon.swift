@@ -40,6 +40,22 @@ public struct NameLexicon: Codable, Sendable, Hashable {
         return out
     }
 
+    /// Letters left over at the end of a name's run-together words (`d` in `sessionsdbd`, `userprofileappd01`):
+    /// a camelCase name's one-letter environment (`sessionsDbD`) once a cloud wrote the name in lower case. A
+    /// token counts when all of it but its last letter is known words (`sessions`, `db`); each letter once.
+    public func endingLetters(_ name: String) -> [String] {
+        var out: [String] = []
+        guard !words.isEmpty else { return out }
+        for t in NameTokenizer.tokens(name) where t.count > Self.splitLength {
+            guard let last = t.unicodeScalars.last, NameTokenizer.isLower(last) else { continue }
+            let stem = String(t.unicodeScalars.dropLast())
+            let whole = words.contains(stem) || (split(stem).map { $0.count >= 2 && $0.reduce(0) { $0 + $1.count } == stem.count } ?? false)
+            let letter = String(Character(last))
+            if whole, !out.contains(letter) { out.append(letter) }
+        }
+        return out
+    }
+
     /// Best segmentation of `token` into known words (longer words preferred, unknown letters penalised),
     /// or nil when known words cover less than two thirds of it.
     func split(_ token: String) -> [String]? {

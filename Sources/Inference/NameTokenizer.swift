@@ -6,6 +6,36 @@ public enum NameTokenizer {
         asciiTokens(name) ?? scalarTokens(name)
     }
 
+    /// Letters standing alone in a name, lower-cased, each once: a whole chunk between separators (`d` in
+    /// `STREAMING-D-WEB01`, `p` in `p_ledger_api`) or a capital between a lower-case letter and a digit or
+    /// separator in camelCase (`ledgerApiD03`). Too short to be words, but naming conventions write the
+    /// environment (and other codes) as one letter (Azure's Cloud Adoption Framework: `p`, `d`, `t`). A letter
+    /// that starts a chunk with digits (`s3`, `v2`) is part of a code, not a letter on its own.
+    public static func letters(_ name: String) -> [String] {
+        var out: [String] = []
+        var chunk: [Unicode.Scalar] = []
+        func flushChunk() {
+            defer { chunk.removeAll(keepingCapacity: true) }
+            guard !chunk.isEmpty, !isIdLike(chunk) else { return }
+            func add(_ u: Unicode.Scalar) {
+                let letter = String(Character(lower(u)))
+                if !out.contains(letter) { out.append(letter) }
+            }
+            if chunk.count == 1 {
+                if !isDigit(chunk[0]) { add(chunk[0]) }
+                return
+            }
+            for i in 1..<chunk.count where isUpper(chunk[i]) && isLower(chunk[i - 1]) {
+                if i + 1 == chunk.count || isDigit(chunk[i + 1]) { add(chunk[i]) }
+            }
+        }
+        for u in name.unicodeScalars {
+            if isAlnum(u) { chunk.append(u) } else { flushChunk() }
+        }
+        flushChunk()
+        return out
+    }
+
     /// `tokens` for any name, scalar by scalar.
     static func scalarTokens(_ name: String) -> [String] {
         var out: [String] = []

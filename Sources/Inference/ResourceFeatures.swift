@@ -9,6 +9,9 @@ public struct ResourceFeatures: Sendable, Hashable {
 
     /// Features that do not depend on the key being predicted.
     public var base: [String]
+    /// Letters of the name (`l:d` standing alone, `e:d` ending run-together words): read as telling words only
+    /// (see `TellingWords`), kept out of naive Bayes, where a letter is one more correlated hint for every key.
+    public var letters: [String]
     /// Known tags as features, with their key so the predicted key's own tag can be left out.
     public var tags: [(key: String, feature: String)]
     /// The name is, or carries, a generated id (`srv-7f3a9c2d`): a part of what identifies the resource
@@ -17,11 +20,12 @@ public struct ResourceFeatures: Sendable, Hashable {
     public var opaqueName: Bool
 
     public static func == (a: Self, b: Self) -> Bool {
-        a.base == b.base && a.opaqueName == b.opaqueName && a.tags.map(\.key) == b.tags.map(\.key)
+        a.base == b.base && a.letters == b.letters && a.opaqueName == b.opaqueName && a.tags.map(\.key) == b.tags.map(\.key)
             && a.tags.map(\.feature) == b.tags.map(\.feature)
     }
     public func hash(into h: inout Hasher) {
         h.combine(base)
+        h.combine(letters)
         h.combine(opaqueName)
         for t in tags { h.combine(t.key); h.combine(t.feature) }
     }
@@ -65,7 +69,18 @@ public struct ResourceFeatures: Sendable, Hashable {
                 base.append("w:" + w)
             }
         }
+        // Letters standing alone (`d` in `STREAMING-D-WEB01`): `l:d`; letters left at the end of run-together
+        // words (`sessionsdbd`): `e:d`, apart, since a plural's `s` is one too. Each checked on its own (see
+        // `NameTokenizer.letters`, `NameLexicon.endingLetters`).
+        var letters: [String] = []
+        func addLetters(of name: String) {
+            for l in NameTokenizer.letters(name) where !letters.contains("l:" + l) { letters.append("l:" + l) }
+            for l in lexicon.endingLetters(name) where !letters.contains("e:" + l) { letters.append("e:" + l) }
+        }
+        if let name = spec.name { addLetters(of: name) }
+        for related in relatedNames { addLetters(of: related) }
         self.base = base
+        self.letters = letters
         self.opaqueName = spec.name.map(NameTokenizer.hasIdLikeChunk) ?? false
         self.tags = knownTags.sorted { $0.key < $1.key }.map { (key: $0.key, feature: Self.tagPrefix + $0.key + "=" + $0.value) }
     }

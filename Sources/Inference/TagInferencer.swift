@@ -408,7 +408,7 @@ public struct TagInferencer: Sendable {
     /// `above`: nil unless more confident than this.
     private func told(_ key: String, model: TagModel, features: ResourceFeatures, above floor: Double?,
                       isRejected: (String, String) -> Bool) -> InferredTag? {
-        guard let found = model.tellingWords.implied(key: key, features: features.base), !isRejected(key, found.word.value),
+        guard let found = model.tellingWords.implied(key: key, features: features.base, letters: features.letters), !isRejected(key, found.word.value),
               floor.map({ found.word.confidence > $0 }) ?? true
         else { return nil }
         return InferredTag(
@@ -450,6 +450,8 @@ public struct TagInferencer: Sendable {
         switch Unicode.Scalar(kind) {
         case "w": return "name word \"\(v)\""
         case "f": return "name starting \"\(v)\""
+        case "l": return "name letter \"\(v)\""
+        case "e": return "name words ending in the letter \"\(v)\""
         case "b": return "name words \"\(String(v.map { $0 == "_" ? " " : $0 }))\""
         case "t": return "type \(v)"
         case "s": return "service \(v)"

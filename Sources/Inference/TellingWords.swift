@@ -24,7 +24,8 @@ public struct TellingWords: Codable, Sendable, Hashable {
     /// much for different values cancel each other (`dev` in the name of a resource in a `prod` project).
     static let minimumConfidence = 0.7
 
-    /// Feature kinds that are words of a name: the resource's, a related one's, the account's.
+    /// Feature kinds that are words of a name: the resource's, a related one's, the account's. The name's
+    /// letters (`ResourceFeatures.letters`: `l:d`, `e:d`) are checked like words too.
     static func isWord(_ feature: String) -> Bool {
         feature.hasPrefix("w:") || feature.hasPrefix("b:") || feature.hasPrefix("n:")
     }
@@ -49,7 +50,10 @@ public struct TellingWords: Codable, Sendable, Hashable {
         var resourcesOf: [[Int32]] = []
         if set.keys.contains(where: { !(dependencies.byTarget[$0] ?? []).isEmpty }) {
             resourcesOf = [[Int32]](repeating: [], count: set.names.count)
-            for i in 0..<set.count { for f in set.base(i) where word[Int(f)] { resourcesOf[Int(f)].append(Int32(i)) } }
+            for i in 0..<set.count {
+                for f in set.base(i) where word[Int(f)] { resourcesOf[Int(f)].append(Int32(i)) }
+                for f in set.letters(i) { resourcesOf[Int(f)].append(Int32(i)) }
+            }
         }
         var byKey: [String: [String: Word]] = [:]
         for (k, key) in set.keys.enumerated() where only?.contains(key) ?? true {
@@ -62,7 +66,7 @@ public struct TellingWords: Codable, Sendable, Hashable {
                 let v = labels[i]
                 guard v >= 0 else { continue }
                 let fold = Int(set.accountFolds[i])
-                for f in set.base(i) where word[Int(f)] {
+                func count(_ f: Int32) {
                     let slot = Int64(f) << 32 | Int64(v)
                     if counts[slot] == nil {
                         counts[slot] = [Int](repeating: 0, count: folds)
@@ -70,6 +74,8 @@ public struct TellingWords: Codable, Sendable, Hashable {
                     }
                     counts[slot]![fold] += 1
                 }
+                for f in set.base(i) where word[Int(f)] { count(f) }
+                for f in set.letters(i) { count(f) }
             }
             var valueNumbers: [String: Int32] = [:]
             for (v, value) in keyValues.enumerated() { valueNumbers[value] = Int32(v) }
@@ -141,16 +147,18 @@ public struct TellingWords: Codable, Sendable, Hashable {
     /// Share of a group's resources with another value that makes it a group of its own.
     static let splitShare = 2.0 / 3
 
-    /// What the words of a resource (`features`: its `ResourceFeatures.base`) say about `key`: the most
-    /// confident word, unless another word claims a different value (then nothing).
-    func implied(key: String, features: [String]) -> Implication? {
+    /// What the words of a resource (`features`: its `ResourceFeatures.base`, `letters` its letters) say about
+    /// `key`: the most confident word, unless another word claims a different value (then nothing).
+    func implied(key: String, features: [String], letters: [String] = []) -> Implication? {
         guard let words = byKey[key] else { return nil }
         var best: Implication?
         var values = Set<String>()
-        for f in features {
-            guard let w = words[f] else { continue }
-            values.insert(Fold.fold(w.value))
-            if best == nil || w.confidence > best!.word.confidence { best = Implication(feature: f, word: w) }
+        for list in [features, letters] {
+            for f in list {
+                guard let w = words[f] else { continue }
+                values.insert(Fold.fold(w.value))
+                if best == nil || w.confidence > best!.word.confidence { best = Implication(feature: f, word: w) }
+            }
         }
         return values.count == 1 ? best : nil
     }

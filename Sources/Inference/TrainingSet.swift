@@ -12,6 +12,9 @@ struct TrainingSet {
     /// Example i's base features (`ResourceFeatures.base`) are `baseIds[baseStarts[i]..<baseStarts[i + 1]]`.
     private(set) var baseStarts: [Int] = [0]
     private(set) var baseIds: [Int32] = []
+    /// Its letters (`ResourceFeatures.letters`), likewise.
+    private(set) var letterStarts: [Int] = [0]
+    private(set) var letterIds: [Int32] = []
     /// Its known tags' features, likewise, with each tag's key as a number of `tagKeyNumbers`.
     private(set) var tagStarts: [Int] = [0]
     private(set) var tagIds: [Int32] = []
@@ -47,6 +50,8 @@ struct TrainingSet {
     mutating func append(_ features: ResourceFeatures, labels: [String: String], groupHash: UInt64, account: String) {
         for f in features.base { baseIds.append(number(f)) }
         baseStarts.append(baseIds.count)
+        for f in features.letters { letterIds.append(number(f)) }
+        letterStarts.append(letterIds.count)
         for t in features.tags {
             tagIds.append(number(t.feature))
             tagKeys.append(tagKeyNumber(t.key))
@@ -76,6 +81,7 @@ struct TrainingSet {
 
     /// Example i's base features.
     @inline(__always) func base(_ i: Int) -> ArraySlice<Int32> { baseIds[baseStarts[i]..<baseStarts[i + 1]] }
+    @inline(__always) func letters(_ i: Int) -> ArraySlice<Int32> { letterIds[letterStarts[i]..<letterStarts[i + 1]] }
 
     /// The numbers of example i's `ResourceFeatures.features(for: key)`, in its order; `tagKey` is `tagKey(key)`.
     func ids(_ i: Int, tagKey: Int32, into out: inout [Int32]) {

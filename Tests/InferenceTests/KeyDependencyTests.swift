@@ -148,4 +148,89 @@ import TaggingAPI
         #expect(owner.decision != .apply)
         #expect(owner.reason.contains("doubted: application ledger has owner=bo@example.com on 0 of 200 resources"), "\(owner.reason)")
     }
+
+    /// Forty applications, each with its owner tagged on three resources in three accounts (`consistent`), or with
+    /// a different owner in one of its accounts than in the other two (`inconsistent` of them).
+    func thinlySupported(consistent: Int, inconsistent: Int) -> (known: [[String: String]], accounts: [String]) {
+        var known: [[String: String]] = [], accounts: [String] = []
+        for a in 0..<(consistent + inconsistent) {
+            for r in 0..<3 {
+                let owner = a >= consistent && r == 2 ? "other-\(a)@example.com" : "owner-\(a)@example.com"
+                known.append(["application": "app-\(a)", "owner": owner])
+                accounts.append("acct-\(a)-\(r)")
+            }
+        }
+        // The dependency itself is measured on well supported applications too.
+        for r in 0..<200 {
+            known.append(["application": "big-\(r % 4)", "owner": "lead-\(r % 4)@example.com"])
+            accounts.append("big-\(r % 10)")
+        }
+        return (known, accounts)
+    }
+
+    /// Three resources say little of one application (Wilson's lower bound of 3 of 3 is 0.44), but how often the
+    /// dependency's thinly supported values held on other accounts' resources says how far such a value holds.
+    @Test func thinlySupportedValuesImplyWhatTheirKindHeldOnOtherAccounts() throws {
+        let (known, accounts) = thinlySupported(consistent: 40, inconsistent: 0)
+        let pooled = KeyDependencies.learn(from: known, keys: ["application", "owner"], accounts: accounts, folds: 5)
+        let dependency = try #require(pooled.byTarget["owner"]?.first { $0.source == "application" })
+        let thin = try #require(dependency.implied[Fold.fold("app-7")])
+        #expect(thin.value == "owner-7@example.com" && thin.resources == 3)
+        #expect(thin.confidence > 0.9)
+        #expect(thin.confidence > IsotonicCalibration.wilsonLower(correct: 3, of: 3))
+        let implication = KeyDependencies.Implication(dependency: dependency, sourceValue: "app-7", implied: thin, confidence: thin.confidence)
+        #expect(implication.reason.hasSuffix("values seen as rarely held on other accounts' resources)"), "\(implication.reason)")
+        // Without accounts nothing is measured: three resources are too few to imply anything.
+        let alone = KeyDependencies.learn(from: known, keys: ["application", "owner"])
+        #expect(alone.byTarget["owner"]?.first { $0.source == "application" }?.implied[Fold.fold("app-7")] == nil)
+        #expect(alone.byTarget["owner"]?.first { $0.source == "application" }?.implied[Fold.fold("big-1")] != nil)
+        // When thinly supported applications' owners often differ from account to account, theirs do not hold.
+        let (mixed, mixedAccounts) = thinlySupported(consistent: 40, inconsistent: 40)
+        let doubtful = KeyDependencies.learn(from: mixed, keys: ["application", "owner"], accounts: mixedAccounts, folds: 5)
+        let held = doubtful.byTarget["owner"]?.first { $0.source == "application" }?.implied[Fold.fold("app-7")]
+        #expect((held?.confidence ?? 0) < 0.7)
+    }
+
+    /// `tax`, whose owner no tagged resource shows: a guess at its owner is worth less than even odds when the
+    /// application is the owner's one determinant, and nothing is doubted when another key determines it too.
+    @Test func aGuessForASourceValueNoTaggedResourceShowsIsDoubtedWhenItIsTheOneDeterminant() throws {
+        let applicationToOwner = KeyDependencies.Dependency(
+            source: "application", target: "owner", reliability: 0.97, resources: 300,
+            implied: ["invoicing": AgreedValue(value: "lead@example.com", agreeing: 150, resources: 150, confidence: 0.98)],
+            seen: ["invoicing": [Fold.fold("lead@example.com"): 150]])
+        let one = KeyDependencies(byTarget: ["owner": [applicationToOwner]])
+        let c = try #require(one.contradiction(target: "owner", candidate: "lead@example.com") { $0 == "application" ? ("tax", 1) : nil })
+        #expect(c.chance == KeyDependencies.unshownShare && c.resources == 0)
+        #expect(c.reason(value: "lead@example.com") == "doubted: no tagged resource of application tax shows its owner")
+        // An inferred application leaves the chance it is wrong besides.
+        let unsure = try #require(one.contradiction(target: "owner", candidate: "lead@example.com") { $0 == "application" ? ("tax", 0.9) : nil })
+        #expect(abs(unsure.chance - (0.1 + 0.9 * KeyDependencies.unshownShare)) < 1e-12)
+        // A value the estate shows is not doubted; nor one of a key with another determinant.
+        #expect(one.contradiction(target: "owner", candidate: "lead@example.com") { $0 == "application" ? ("invoicing", 1) : nil } == nil)
+        var teamToOwner = applicationToOwner
+        teamToOwner.source = "team"
+        let two = KeyDependencies(byTarget: ["owner": [applicationToOwner, teamToOwner]])
+        #expect(two.contradiction(target: "owner", candidate: "lead@example.com") { $0 == "application" ? ("tax", 1) : nil } == nil)
+    }
+
+    /// The unshown owner's guess through the inferencer: `tax` is tagged with its application and team only.
+    @Test func theInferencerDoubtsAnOwnerNoTaggedResourceOfItsApplicationShows() throws {
+        var inputs: [InferenceInput] = []
+        for i in 0..<300 {
+            let (app, owner) = i % 2 == 0 ? ("invoicing", "lead@example.com") : ("dunning", "bo@example.com")
+            inputs.append(InferenceInput(spec: resource("r\(i)", name: "billing-\(app)-\(i)", account: "billing-\(i % 6)",
+                                                        tags: ["team": "billing", "app": app, "owner": owner])))
+        }
+        for i in 0..<30 {
+            inputs.append(InferenceInput(spec: resource("t\(i)", name: "billing-tax-\(i)", account: "billing-\(i % 6)",
+                                                        tags: ["team": "billing", "app": "tax"])))
+        }
+        let model = EstateInference.learn(inputs)
+        #expect(model.dependencies.byTarget["owner"]?.map(\.source) == ["application"])
+        let r = TagInferencer(model: model).infer(InferenceInput(spec: resource(
+            "new", name: "billing-tax-99", account: "billing-1", tags: ["team": "billing", "app": "tax"])))
+        let owner = r.tag("owner")
+        #expect((owner?.confidence ?? 0) <= KeyDependencies.unshownShare)
+        #expect(owner?.decision != .apply)
+    }
 }

@@ -1,4 +1,5 @@
 import Testing
+import TaggingAPI
 @testable import Inference
 
 @Suite("name tokens: the ASCII byte path splits as the scalar path does")
@@ -27,5 +28,37 @@ struct NameTokenizerTests {
             #expect(NameTokenizer.tokens(name) == NameTokenizer.scalarTokens(name))
         }
         #expect(NameTokenizer.tokens("café-prod-01") == ["café", "prod"])
+    }
+
+    @Test func lettersStandingAloneAreFoundWhereWordsDropThem() {
+        #expect(NameTokenizer.letters("STREAMING-D-WEB01") == ["d"])
+        #expect(NameTokenizer.letters("p_ledger_api_03") == ["p"])
+        #expect(NameTokenizer.letters("ledgerApiD03") == ["d"])
+        #expect(NameTokenizer.letters("ledgerApiT") == ["t"])
+        #expect(NameTokenizer.letters("RG-LEDGER-T") == ["t"])
+        // Part of a code or a word: `s3`, `v2`, `iPhone`, a capital that starts a word (`ApiServer`).
+        #expect(NameTokenizer.letters("assets-s3-bucket").isEmpty)
+        #expect(NameTokenizer.letters("api-v2-prod").isEmpty)
+        #expect(NameTokenizer.letters("iPhone-ApiServer").isEmpty)
+        // Each letter once; an id-like chunk stays out; words drop them still.
+        #expect(NameTokenizer.letters("d-x-D-7f3a9c2d") == ["d", "x"])
+        #expect(NameTokenizer.tokens("STREAMING-D-WEB01") == ["streaming", "web"])
+        #expect(NameTokenizer.letters("").isEmpty && NameTokenizer.letters("-").isEmpty)
+    }
+
+    @Test func lettersEndingRunTogetherWordsAreFoundWhenTheRestIsKnownWords() {
+        let lexicon = NameLexicon(words: ["sessions", "db", "user", "profile", "app", "worker"])
+        #expect(lexicon.endingLetters("sessionsdbd") == ["d"])
+        #expect(lexicon.endingLetters("userprofileappd01") == ["d"])
+        #expect(lexicon.endingLetters("sessionsworkert-2") == ["t"])
+        // The rest is not all known words, the token is too short, or it ends in a known word.
+        #expect(lexicon.endingLetters("sessionsxyzd").isEmpty)
+        #expect(lexicon.endingLetters("appd").isEmpty)
+        #expect(lexicon.endingLetters("sessionsdb").isEmpty)
+        #expect(NameLexicon().endingLetters("sessionsdbd").isEmpty)
+        // Read as letters `e:` beside the standing-alone letters `l:`, kept out of naive Bayes' features.
+        let features = ResourceFeatures(spec: resource("r", name: "sessionsdbd-P-1"), knownTags: [:], lexicon: lexicon)
+        #expect(features.letters == ["l:p", "e:d"])
+        #expect(!features.base.contains { $0.hasPrefix("l:") || $0.hasPrefix("e:") })
     }
 }

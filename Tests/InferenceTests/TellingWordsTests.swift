@@ -103,4 +103,28 @@ import TaggingAPI
         #expect(denied.tag("env") == nil)
         #expect(inferencer.infer(InferenceInput(spec: resource("new", name: "prd-dev-x", account: "elsewhere"))).tag("env") == nil)
     }
+
+    /// The terse upper-case convention writes the environment as one letter (`LEDGER-D-API03`), which is no
+    /// name word: the letter is checked like a word, across accounts, and named as a letter in the reason.
+    @Test func aLetterStandingAloneTellsLikeAWord() throws {
+        var examples: [TrainingExample] = []
+        for i in 0..<60 {
+            let (env, letter) = i % 3 == 0 ? ("production", "P") : ("development", "D")
+            let spec = resource("r\(i)", name: "LEDGER-\(letter)-API\(i)", account: "acct-\(i % 12)")
+            examples.append(TrainingExample(
+                id: spec.id, features: ResourceFeatures(spec: spec, knownTags: [:]), labels: ["env": env], account: spec.account))
+        }
+        let words = TellingWords.learn(examples, keys: ["env"], folds: 5)
+        let d = try #require(words.byKey["env"]?["l:d"])
+        #expect(d.value == "development" && d.agreeing == 40 && d.resources == 40)
+        #expect(words.byKey["env"]?["l:p"]?.value == "production")
+        #expect(words.byKey["env"]?["w:ledger"] == nil)
+        let inferencer = TagInferencer(model: TagModel(tellingWords: words))
+        let env = try #require(inferencer.infer(InferenceInput(spec: resource("new", name: "BILLING-D-WEB01", account: "elsewhere"))).tag("env"))
+        #expect(env.value == "development")
+        #expect(env.confidence == d.confidence)
+        #expect(env.reason.contains("name letter \"d\" went with env=development on 40 of 40 resources"), "\(env.reason)")
+        // A `d` and a `p` in one name: nothing.
+        #expect(inferencer.infer(InferenceInput(spec: resource("new", name: "BILLING-D-P-WEB01", account: "elsewhere"))).tag("env") == nil)
+    }
 }
