@@ -3,7 +3,7 @@ import Testing
 import VTagTestSupport
 
 /// How the operator binary is linked (Package.swift, the Operator target's linker settings): its relative
-/// relocations are packed (ELF's RELR section, lld's `-z pack-relative-relocs`). Unpacked, gold wrote 1.7 MB
+/// relocations are packed (ELF's RELR section, lld's `-z pack-relative-relocs`). Unpacked, gold wrote 1.3 MB
 /// of them, which the loader reads at every start and which stay resident (issue 16's memory figures).
 @Suite struct OperatorLinkTests {
     /// ELF's section type for packed relative relocations (SHT_RELR).
