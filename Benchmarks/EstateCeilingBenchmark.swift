@@ -57,7 +57,9 @@ enum EstateCeilingBenchmark {
 
         // 1. The ceiling, in a namespace of its own (gone before the operator starts).
         let ceilingNamespace = try await target.makeNamespace("ceiling")
+        let ceilingCPU = ProcessUsage.cpuSeconds()
         let ceiling = try await WriteCeiling.measure(specs: specs, client: target.client, namespace: ceilingNamespace, clients: clients)
+        let serverCPUForCeiling = ProcessUsage.cpuSeconds() - ceilingCPU
         try await target.deleteNamespace(ceilingNamespace)
         let ceilingSeconds = ceiling.creates.seconds + ceiling.statusWrites.seconds
         print("API server write ceiling, \(clients) raw clients: \(resources) creates in \(format(ceiling.creates.seconds)) s (\(Int(ceiling.creates.perSecond))/s), \(resources) status writes in \(format(ceiling.statusWrites.seconds)) s (\(Int(ceiling.statusWrites.perSecond))/s): \(format(ceilingSeconds)) s for one create and one status write each")
@@ -78,6 +80,7 @@ enum EstateCeilingBenchmark {
             try await progress.waitForList()
 
             let idle = operatorProcess.usage()
+            let benchCPU = ProcessUsage.cpuSeconds()
             let jobs = Api<DiscoveryJob>(client: target.client, namespace: namespace)
             let start = ContinuousClock.now
             _ = try await jobs.create(DiscoveryJob(
@@ -101,6 +104,7 @@ enum EstateCeilingBenchmark {
                 try await Task.sleep(for: .milliseconds(100))
             }
             let operatorSeconds = (ContinuousClock.now - start).inSeconds
+            let serverCPUForOperator = ProcessUsage.cpuSeconds() - benchCPU
             let usage = operatorProcess.usage()
             let requests = try await operatorProcess.requestCounts()
             let job = try await jobs.get("estate")
@@ -116,6 +120,11 @@ enum EstateCeilingBenchmark {
                 return format((b - a).inSeconds)
             }
             print("timeline (s after the job's creation, as the benchmark's watch saw it): first create \(at(timeline.firstCreated)), last create \(at(timeline.lastCreated)) (creates \(between(timeline.firstCreated, timeline.lastCreated)) s against the ceiling's \(format(ceiling.creates.seconds)) s); first evaluated \(at(timeline.firstEvaluated)) (\(between(timeline.lastCreated, timeline.firstEvaluated)) s after the last create), last evaluated \(at(timeline.lastEvaluated)) (status writes \(between(timeline.firstEvaluated, timeline.lastEvaluated)) s against the ceiling's \(format(ceiling.statusWrites.seconds)) s)")
+            if target.server != nil {
+                // The in-process server shares this process with the raw clients (ceiling) or the benchmark's own watch
+                // (operator): what it costs per resource in each phase tells the server's share of the operator's time.
+                print("this process (API server, with the raw clients or the benchmark's watch): CPU \(format(serverCPUForCeiling)) s for the ceiling, \(format(serverCPUForOperator)) s while the operator ran")
+            }
             print("ratio (ceiling time / operator time): \(String(format: "%.3f", ceilingSeconds / operatorSeconds))")
             let total = requests.values.reduce(0, +)
             let byMethod = requests.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
