@@ -13,16 +13,6 @@ import Testing
         return r
     }()
 
-    func written(_ value: some JSONWritable) throws -> JSONValue {
-        var json = JSONWriter()
-        json.writeWhole(value, absentFieldsAsNull: false)
-        return try JSONValue.parseFast(Data(json.bytes))
-    }
-
-    func foundation(_ value: some Encodable) throws -> JSONValue {
-        try JSONValue.parseFast(try KubeJSON.encoder().encode(value))
-    }
-
     /// Every stored field of the parts written here is set in the fixture, so a field added to one of them (and
     /// not to its writer) shows up below as a difference, not as two omissions that agree.
     @Test func theFixtureSetsEveryField() {
@@ -31,30 +21,27 @@ import Testing
             ("ownerReference", Self.full.metadata.ownerReferences![0]), ("relation", Self.full.spec.relations![0]),
         ]
         for (part, value) in parts {
-            let unset = Mirror(reflecting: value).children.filter { child in
-                let field = Mirror(reflecting: child.value)
-                return field.displayStyle == .optional && field.children.isEmpty
-            }.map { $0.label ?? "?" }
+            let unset = unsetOptionalFields(of: value)
             #expect(unset.isEmpty, "set these fields of the \(part) in the fixture: \(unset)")
         }
     }
 
     @Test func everyFieldAsJSONEncoderWritesIt() throws {
-        let all = try foundation(Self.full)
-        #expect(try written(Self.full) == all)
+        let all = try foundationJSON(Self.full)
+        #expect(try handWrittenJSON(Self.full) == all)
         // One field of each part at a time (the others absent), so a difference names its field.
         for (key, value) in try #require(all[path: "metadata"]?.objectValue) {
-            var alone = try foundation(ObjectMeta())
+            var alone = try foundationJSON(ObjectMeta())
             alone[key] = value
             let metadata = try KubeJSON.decoder().decode(ObjectMeta.self, from: alone.compactData())
-            #expect(try written(metadata) == (try foundation(metadata)), "metadata.\(key)")
+            #expect(try handWrittenJSON(metadata) == (try foundationJSON(metadata)), "metadata.\(key)")
         }
         let required: Set<String> = ["provider", "id", "type"]
         for (key, value) in try #require(all[path: "spec"]?.objectValue) where !required.contains(key) {
-            var alone = try foundation(CloudResourceSpec(provider: "aws", id: "i", type: "t"))
+            var alone = try foundationJSON(CloudResourceSpec(provider: "aws", id: "i", type: "t"))
             alone[key] = value
             let spec = try KubeJSON.decoder().decode(CloudResourceSpec.self, from: alone.compactData())
-            #expect(try written(spec) == (try foundation(spec)), "spec.\(key)")
+            #expect(try handWrittenJSON(spec) == (try foundationJSON(spec)), "spec.\(key)")
         }
         // What discovery creates (no status, no uid or version yet), and values that need care.
         let tricky = "quote \" back \\ slash / tab \t nl \n ü 😀 \u{2028}"
@@ -65,6 +52,6 @@ import Testing
         var bare = created
         bare.apiVersion = nil
         bare.kind = nil
-        for value in [created, bare] { #expect(try written(value) == (try foundation(value)), "\(value)") }
+        for value in [created, bare] { #expect(try handWrittenJSON(value) == (try foundationJSON(value)), "\(value)") }
     }
 }
