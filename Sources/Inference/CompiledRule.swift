@@ -17,6 +17,8 @@ final class SharedRegex: @unchecked Sendable {
     let requiredLiteral: [UInt8]?
     /// The pattern starts with `^` and the literal, so a match starts with the literal.
     let literalIsPrefix: Bool
+    /// The same pattern as a byte matcher, when it is of a shape that one answers exactly as ICU does.
+    let ascii: ASCIIRegex?
 
     init(_ pattern: String) throws(InferenceError) {
         do {
@@ -29,13 +31,21 @@ final class SharedRegex: @unchecked Sendable {
         requiredLiteral = literal.map { Array($0.utf8) }
         // `^literal...`: the text must start with it, a cheaper test than a search.
         literalIsPrefix = literal.map { pattern.hasPrefix("^" + $0) } ?? false
+        ascii = ASCIIRegex(pattern)
     }
 
-    func firstMatch(_ s: String) -> NSTextCheckingResult? {
+    func firstMatch(_ s: String) -> RegexMatch? {
         if let literal = requiredLiteral {
             if literalIsPrefix ? !s.utf8.starts(with: literal) : !Self.contains(s, literal) { return nil }
         }
-        return regex.firstMatch(in: s, range: NSRange(location: 0, length: s.utf16.count))
+        if let ascii {
+            switch ascii.firstMatch(s) {
+            case .match(let captures): return .bytes(captures: captures, groups: ascii.groupNumbers)
+            case .noMatch: return nil
+            case .unknown: break
+            }
+        }
+        return regex.firstMatch(in: s, range: NSRange(location: 0, length: s.utf16.count)).map(RegexMatch.foundation)
     }
 
     static func contains(_ s: String, _ needle: [UInt8]) -> Bool {
@@ -249,18 +259,34 @@ final class CompiledTag: Sendable {
     }
 }
 
+/// A regex match, from whichever matcher answered (see `SharedRegex.firstMatch`).
+enum RegexMatch {
+    /// From `ASCIIRegex`: byte offsets of each group (the text is ASCII), and the groups' numbers by name.
+    case bytes(captures: [Int], groups: [String: Int])
+    case foundation(NSTextCheckingResult)
+}
+
 /// The named groups of a name regex match, read only when a template uses one (most matched rules use
 /// one or two groups, or none).
 struct NameGroups {
     let name: String
-    let result: NSTextCheckingResult?
+    let result: RegexMatch?
 
     /// The group's text, nil when the group did not take part in the match.
     func value(_ group: String) -> String? {
-        guard let result else { return nil }
-        let r = result.range(withName: group)
-        guard r.location != NSNotFound, let range = Range(r, in: name) else { return nil }
-        return String(name[range])
+        switch result {
+        case nil:
+            return nil
+        case .bytes(let captures, let groups)?:
+            guard let k = groups[group], captures[2 * k - 2] >= 0 else { return nil }
+            let u = name.utf8
+            let from = u.index(u.startIndex, offsetBy: captures[2 * k - 2])
+            return String(name[from..<u.index(from, offsetBy: captures[2 * k - 1] - captures[2 * k - 2])])
+        case .foundation(let result)?:
+            let r = result.range(withName: group)
+            guard r.location != NSNotFound, let range = Range(r, in: name) else { return nil }
+            return String(name[range])
+        }
     }
 }
 

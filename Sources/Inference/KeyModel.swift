@@ -244,22 +244,37 @@ public struct KeyModel: Sendable {
         let n = priorWeight == 0 ? 0 : docs.reduce(0, +)
         let classes = Double(values.count)
         var best = -1, second = -1
-        for c in 0..<scores.count {
-            if docs[c] <= 0 { continue }
-            if !excluded.isEmpty, excluded.contains(values[c]) { continue }
-            // With no prior weight the prior adds a zero: its logarithm is not taken (the sum is the same).
-            let prior = priorWeight == 0 ? 0 : priorWeight * log((docs[c] + 1) / (n + classes))
-            let s = scores[c] + prior - Double(known) * logTotals[c]
-            scores[c] = s
-            if best < 0 || s > scores[best] {
-                second = best
-                best = c
-            } else if second < 0 || s > scores[second] {
-                second = c
+        // The best two scores kept at hand (they equal `scores[best]` and `scores[second]`), the arrays read
+        // through base pointers: training ranks every held-out example over every value.
+        var bestScore = 0.0, secondScore = 0.0
+        let count = scores.count
+        precondition(docs.count >= count && logTotals.count >= count, "a score per value")
+        let knownWeight = Double(known)
+        scores.withUnsafeMutableBufferPointer { scores in
+            docs.withUnsafeBufferPointer { docs in
+                logTotals.withUnsafeBufferPointer { logTotals in
+                    for c in 0..<count {
+                        if docs[c] <= 0 { continue }
+                        if !excluded.isEmpty, excluded.contains(values[c]) { continue }
+                        // With no prior weight the prior adds a zero: its logarithm is not taken (the sum is the same).
+                        let prior = priorWeight == 0 ? 0 : priorWeight * log((docs[c] + 1) / (n + classes))
+                        let s = scores[c] + prior - knownWeight * logTotals[c]
+                        scores[c] = s
+                        if best < 0 || s > bestScore {
+                            second = best
+                            secondScore = bestScore
+                            best = c
+                            bestScore = s
+                        } else if second < 0 || s > secondScore {
+                            second = c
+                            secondScore = s
+                        }
+                    }
+                }
             }
         }
         guard best >= 0 else { return nil }
-        let margin = second >= 0 ? scores[best] - scores[second] : 50
+        let margin = second >= 0 ? bestScore - secondScore : 50
         return Ranking(best: best, margin: margin, known: known)
     }
 

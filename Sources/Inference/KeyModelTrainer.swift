@@ -68,39 +68,47 @@ struct KeyModelTrainer {
         let seenInformative = seenNames.map(EvidenceGroup.isInformative)
         let seenIsTag = seenNames.map { $0.hasPrefix(ResourceFeatures.tagPrefix) }
 
-        // Per-fold counts for each scheme: pairs[(feature, value)] -> slot; counts[scheme].slots[slot * folds + fold].
-        var pairSlot: [Int64: Int] = [:]
+        // Per-fold counts of each scheme (by deployment, by account): pairs[(feature, value)] -> slot;
+        // `slots[slot * folds + fold]`. The two schemes as two locals, so that each count is one indexed add.
         var pairOf: [(feature: Int32, value: Int32)] = []
-        var counts = [FoldCounts](repeating: FoldCounts(values: values.count, folds: folds), count: schemes)
+        var byGroup = FoldCounts(values: values.count, folds: folds), byAccount = byGroup
+        let groupFold = foldOf[0], accountFold = foldOf[1]
+        // A pair's slot from a table by (feature, value) when features x values is small enough (it nearly always
+        // is), else hashed.
+        let pairColumns = values.count
+        let tableSize = featureNames.count * pairColumns
+        var slotTable = [Int32](repeating: -1, count: tableSize <= 1 << 22 ? tableSize : 0)
+        var pairSlot: [Int64: Int] = [:]
         // Member n's kept features, by index in featureNames: `encoded[encodedStarts[n]..<encodedStarts[n + 1]]`.
         var encoded: [Int32] = []
         encoded.reserveCapacity(seenFlat.count)
         var encodedStarts: [Int] = [0]
         encodedStarts.reserveCapacity(members.count + 1)
         for n in members.indices {
-            let v = truthOf[n]
-            for s in 0..<schemes { counts[s].docs[v * folds + foldOf[s][n]] += 1 }
+            let v = truthOf[n], gf = groupFold[n], af = accountFold[n]
+            byGroup.docs[v * folds + gf] += 1
+            byAccount.docs[v * folds + af] += 1
             for g in seenFlat[seenStarts[n]..<seenStarts[n + 1]] {
                 let fi = featureIndex[Int(g)]
                 guard fi >= 0 else { continue }
                 encoded.append(fi)
                 let pk = Int64(fi) << 32 | Int64(v)
-                let slot: Int
-                if let s = pairSlot[pk] {
-                    slot = s
-                } else {
+                var slot = slotTable.isEmpty ? pairSlot[pk] ?? -1 : Int(slotTable[Int(fi) * pairColumns + v])
+                if slot < 0 {
                     slot = pairOf.count
-                    pairSlot[pk] = slot
+                    if slotTable.isEmpty { pairSlot[pk] = slot } else { slotTable[Int(fi) * pairColumns + v] = Int32(slot) }
                     pairOf.append((fi, Int32(v)))
-                    for s in 0..<schemes { counts[s].slots.append(contentsOf: repeatElement(0, count: folds)) }
+                    byGroup.slots.append(contentsOf: repeatElement(0, count: folds))
+                    byAccount.slots.append(contentsOf: repeatElement(0, count: folds))
                 }
-                for s in 0..<schemes {
-                    counts[s].slots[slot * folds + foldOf[s][n]] += 1
-                    counts[s].totals[v * folds + foldOf[s][n]] += 1
-                }
+                byGroup.slots[slot * folds + gf] += 1
+                byGroup.totals[v * folds + gf] += 1
+                byAccount.slots[slot * folds + af] += 1
+                byAccount.totals[v * folds + af] += 1
             }
             encodedStarts.append(encoded.count)
         }
+        let counts = schemes == 0 ? [] : [byGroup, byAccount]
 
         // Postings per feature, with each posting's slot so fold counts can be subtracted.
         var postingSlots = [[Int]](repeating: [], count: featureNames.count)
@@ -239,15 +247,15 @@ struct KeyModelTrainer {
                 for fi in ids[..<split] {
                     add(fi, to: &baseScores, known: &baseKnown, unknown: &baseUnknown, informativeKnown: &baseInformativeKnown)
                 }
+                // Informative features dropped as rare are unknown to any model.
+                let droppedInformative = informativeInList[n] - ids.reduce(0) { $0 + (informative[Int($1)] ? 1 : 0) }
                 for includeTags in withAndWithoutTags {
                     if includeTags && !hasTags[n] { continue }
                     for c in 0..<values.count { scores[c] = baseScores[c] }
                     var known = baseKnown
                     informativeKnown.removeAll(keepingCapacity: true)
                     informativeKnown.append(contentsOf: baseInformativeKnown)
-                    // Informative features dropped as rare are unknown to any model.
-                    var unknown = informativeInList[n] - ids.reduce(0) { $0 + (informative[Int($1)] ? 1 : 0) }
-                        + (set.opaqueName[members[n]] ? 1 : 0) + baseUnknown
+                    var unknown = droppedInformative + (set.opaqueName[members[n]] ? 1 : 0) + baseUnknown
                     if includeTags {
                         for fi in ids[split...] {
                             add(fi, to: &scores, known: &known, unknown: &unknown, informativeKnown: &informativeKnown)

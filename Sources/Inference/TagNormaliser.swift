@@ -36,31 +36,60 @@ public struct TagNormaliser: Sendable {
         for (key, n) in rawKeyCounts { keyCounts[Fold.fold(key), default: 0] += n }
         let keyTypos = ValueVocabulary.keyTypos(keyCounts: keyCounts, tables: tables)
         let plain = TagNormaliser(tables: tables, vocabulary: ValueVocabulary(keyTypos: keyTypos), requiredKeys: requiredKeys)
-        var tagCounts: [ValueVocabulary.KeyValue: Int] = [:]
-        var normalised: [ValueVocabulary.KeyValue: NormalisedTag?] = [:]
-        var canonical: [String: NormalisedTag] = [:]
+        // Each distinct normalised (key, value) numbered when first made, and counted by its number: a resource's
+        // tags are counted without hashing them again.
+        var counted: [ValueVocabulary.KeyValue] = []
+        var counts: [Int] = []
+        var numberOf: [ValueVocabulary.KeyValue: Int] = [:]
+        var normalised: [ValueVocabulary.KeyValue: CountedTag?] = [:]
+        // One resource's tags by canonical key: a handful, so a list searched.
+        var chosen: [CountedTag] = []
         for tags in nativeTags {
             guard let tags, !tags.isEmpty else { continue }
-            canonical.removeAll(keepingCapacity: true)
+            chosen.removeAll(keepingCapacity: true)
             // `canonicalise`, each distinct native tag normalised once.
             for (rawKey, rawValue) in tags {
                 let raw = ValueVocabulary.KeyValue(key: rawKey, value: rawValue)
-                let tag: NormalisedTag?
+                let entry: CountedTag?
                 if let known = normalised[raw] {
-                    tag = known
+                    entry = known
+                } else if let tag = plain.normalise(key: rawKey, value: rawValue, vocabulary: false) {
+                    let kv = ValueVocabulary.KeyValue(key: tag.key, value: tag.value)
+                    let number: Int
+                    if let n = numberOf[kv] {
+                        number = n
+                    } else {
+                        number = counted.count
+                        numberOf[kv] = number
+                        counted.append(kv)
+                        counts.append(0)
+                    }
+                    entry = CountedTag(tag: tag, number: number)
+                    if normalised.count < 50_000 { normalised[raw] = entry }
                 } else {
-                    tag = plain.normalise(key: rawKey, value: rawValue, vocabulary: false)
-                    if normalised.count < 50_000 { normalised[raw] = tag }
+                    entry = nil
+                    if normalised.count < 50_000 { normalised[raw] = .some(nil) }
                 }
-                guard let candidate = tag else { continue }
-                if let existing = canonical[candidate.key], !Self.prefers(candidate, over: existing) { continue }
-                canonical[candidate.key] = candidate
+                guard let candidate = entry else { continue }
+                if let j = chosen.firstIndex(where: { $0.tag.key == candidate.tag.key }) {
+                    if Self.prefers(candidate.tag, over: chosen[j].tag) { chosen[j] = candidate }
+                } else {
+                    chosen.append(candidate)
+                }
             }
-            for (key, tag) in canonical { tagCounts[ValueVocabulary.KeyValue(key: key, value: tag.value), default: 0] += 1 }
+            for c in chosen { counts[c.number] += 1 }
         }
+        var tagCounts: [ValueVocabulary.KeyValue: Int] = [:]
+        for (n, kv) in counted.enumerated() where counts[n] > 0 { tagCounts[kv] = counts[n] }
         var vocabulary = ValueVocabulary.learn(counts: tagCounts, keys: plain.vocabularyKeys)
         vocabulary.keyTypos = keyTypos
         return TagNormaliser(tables: tables, vocabulary: vocabulary, requiredKeys: requiredKeys)
+    }
+
+    /// A normalised native tag and the number of its (key, value) among those `learning` counts.
+    private struct CountedTag {
+        var tag: NormalisedTag
+        var number: Int
     }
 
     /// Canonical key and synonym-mapped value, before the vocabulary. When several native keys map to one
