@@ -57,7 +57,9 @@ enum EstateCeilingBenchmark {
 
         // 1. The ceiling, in a namespace of its own (gone before the operator starts).
         let ceilingNamespace = try await target.makeNamespace("ceiling")
+        let ceilingCPU = ProcessUsage.cpuSeconds()
         let ceiling = try await WriteCeiling.measure(specs: specs, client: target.client, namespace: ceilingNamespace, clients: clients)
+        let serverCPUForCeiling = ProcessUsage.cpuSeconds() - ceilingCPU
         try await target.deleteNamespace(ceilingNamespace)
         let ceilingSeconds = ceiling.creates.seconds + ceiling.statusWrites.seconds
         print("API server write ceiling, \(clients) raw clients: \(resources) creates in \(format(ceiling.creates.seconds)) s (\(Int(ceiling.creates.perSecond))/s), \(resources) status writes in \(format(ceiling.statusWrites.seconds)) s (\(Int(ceiling.statusWrites.perSecond))/s): \(format(ceilingSeconds)) s for one create and one status write each")
@@ -78,6 +80,7 @@ enum EstateCeilingBenchmark {
             try await progress.waitForList()
 
             let idle = operatorProcess.usage()
+            let benchCPU = ProcessUsage.cpuSeconds()
             let jobs = Api<DiscoveryJob>(client: target.client, namespace: namespace)
             let start = ContinuousClock.now
             _ = try await jobs.create(DiscoveryJob(
@@ -101,6 +104,7 @@ enum EstateCeilingBenchmark {
                 try await Task.sleep(for: .milliseconds(100))
             }
             let operatorSeconds = (ContinuousClock.now - start).inSeconds
+            let serverCPUForOperator = ProcessUsage.cpuSeconds() - benchCPU
             let usage = operatorProcess.usage()
             let requests = try await operatorProcess.requestCounts()
             let job = try await jobs.get("estate")
@@ -109,6 +113,18 @@ enum EstateCeilingBenchmark {
 
             let flags = operatorArguments.isEmpty ? "default flags" : operatorArguments.joined(separator: " ")
             print("operator (\(flags)): job created -> all \(resources) evaluated in \(format(operatorSeconds)) s (discovery run \(format(runSeconds)) s; created \(run?.created ?? 0), errors \(run?.errors ?? 0))")
+            let timeline = progress.timeline
+            func at(_ instant: ContinuousClock.Instant?) -> String { format(instant.map { ($0 - start).inSeconds }) }
+            func between(_ a: ContinuousClock.Instant?, _ b: ContinuousClock.Instant?) -> String {
+                guard let a, let b else { return "-" }
+                return format((b - a).inSeconds)
+            }
+            print("timeline (s after the job's creation, as the benchmark's watch saw it): first create \(at(timeline.firstCreated)), last create \(at(timeline.lastCreated)) (creates \(between(timeline.firstCreated, timeline.lastCreated)) s against the ceiling's \(format(ceiling.creates.seconds)) s); first evaluated \(at(timeline.firstEvaluated)) (\(between(timeline.lastCreated, timeline.firstEvaluated)) s after the last create), last evaluated \(at(timeline.lastEvaluated)) (status writes \(between(timeline.firstEvaluated, timeline.lastEvaluated)) s against the ceiling's \(format(ceiling.statusWrites.seconds)) s)")
+            if target.server != nil {
+                // The in-process server shares this process with the raw clients (ceiling) or the benchmark's own watch
+                // (operator): what it costs per resource in each phase tells the server's share of the operator's time.
+                print("this process (API server, with the raw clients or the benchmark's watch): CPU \(format(serverCPUForCeiling)) s for the ceiling, \(format(serverCPUForOperator)) s while the operator ran")
+            }
             print("ratio (ceiling time / operator time): \(String(format: "%.3f", ceilingSeconds / operatorSeconds))")
             let total = requests.values.reduce(0, +)
             let byMethod = requests.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
@@ -228,29 +244,64 @@ struct EvaluationProbe: KubernetesObject {
     }
 }
 
-/// Counts the estate's evaluated CloudResources from a watch of its namespace.
+/// Counts the estate's evaluated CloudResources from a watch of its namespace, and notes when the watch saw the
+/// phases of a first discovery: creates (first and last), evaluations (first and last).
 final class EvaluationProgress: Sendable {
     private struct State {
+        var seen = Set<String>()
         var evaluated = Set<String>()
         var listed = false
+        var firstSeen: ContinuousClock.Instant?
+        var lastSeen: ContinuousClock.Instant?
+        var firstEvaluated: ContinuousClock.Instant?
+        var lastEvaluated: ContinuousClock.Instant?
+
+        mutating func note(_ object: EvaluationProbe, at now: ContinuousClock.Instant) {
+            guard let name = object.metadata.name else { return }
+            if seen.insert(name).inserted {
+                if firstSeen == nil { firstSeen = now }
+                lastSeen = now
+            }
+            if object.status?.evaluatedAt != nil, evaluated.insert(name).inserted {
+                if firstEvaluated == nil { firstEvaluated = now }
+                lastEvaluated = now
+            }
+        }
+    }
+
+    /// When the watch saw the phases, for the benchmark's timeline.
+    struct Timeline: Sendable {
+        var firstCreated: ContinuousClock.Instant?
+        var lastCreated: ContinuousClock.Instant?
+        var firstEvaluated: ContinuousClock.Instant?
+        var lastEvaluated: ContinuousClock.Instant?
     }
 
     private let state = Locked(State())
 
     var evaluated: Int { state.withLock { $0.evaluated.count } }
 
+    var timeline: Timeline {
+        state.withLock { Timeline(firstCreated: $0.firstSeen, lastCreated: $0.lastSeen, firstEvaluated: $0.firstEvaluated, lastEvaluated: $0.lastEvaluated) }
+    }
+
     func follow(_ api: Api<EvaluationProbe>) async {
         do {
             for try await event in Watcher(api: api) {
+                let now = ContinuousClock.now
                 state.withLock { s in
                     switch event {
                     case .restarted(let all):
+                        s.seen = Set(all.compactMap(\.metadata.name))
                         s.evaluated = Set(all.filter { $0.status?.evaluatedAt != nil }.compactMap(\.metadata.name))
                         s.listed = true
                     case .applied(let object):
-                        if object.status?.evaluatedAt != nil, let name = object.metadata.name { s.evaluated.insert(name) }
+                        s.note(object, at: now)
                     case .deleted(let object):
-                        if let name = object.metadata.name { s.evaluated.remove(name) }
+                        if let name = object.metadata.name {
+                            s.seen.remove(name)
+                            s.evaluated.remove(name)
+                        }
                     }
                 }
             }

@@ -123,6 +123,47 @@ struct RuntimeStoreTests {
         #expect(store.get(name: "a", namespace: "default")?.spec["v"] == "theirs")
     }
 
+    /// The watch's echo of our own write finds that very version cached: handlers hear of it, and it is not
+    /// transformed, packed and stored a second time. The next change is stored as usual.
+    @Test func theEchoOfOurOwnWriteIsHandedOnWithoutBeingStoredAgain() async throws {
+        final class Packed: Sendable {
+            let widget: Widget
+            init(_ widget: Widget) { self.widget = widget }
+        }
+        let packs = Shared(0)
+        let transforms = Shared(0)
+        let store = Store<Widget>(
+            transform: { w in
+                transforms.with { $0 += 1 }
+                return w
+            },
+            packing: .init(
+                pack: { w in
+                    packs.with { $0 += 1 }
+                    return Packed(w)
+                },
+                unpack: { packed, _ in unsafeDowncast(packed, to: Packed.self).widget }))
+        let informer = manualInformer(store: store)
+        let seen = Shared<[String]>([])
+        informer.addHandler { e in
+            if case .updated(let old, let new, _) = e { seen.with { $0.append("\(old.spec["v"] ?? "-") -> \(new.spec["v"] ?? "-") at \(new.metadata.resourceVersion ?? "")") } }
+        }
+        await informer.handle(.restarted([Widget("a", rv: 10, spec: ["v": "old"])]))
+        store.noteWrite(Widget("a", rv: 20, spec: ["v": "mine"]))
+        #expect(packs.value == 2)
+        #expect(transforms.value == 2)
+        await informer.handle(.applied(Widget("a", rv: 20, spec: ["v": "mine"])))
+        #expect(seen.value == ["mine -> mine at 20"])
+        #expect(packs.value == 2, "the echo is not packed again")
+        #expect(transforms.value == 2, "nor transformed")
+        #expect(store.get(name: "a", namespace: "default")?.spec["v"] == "mine")
+        // The write record is used up: the next state is a change, stored as usual.
+        await informer.handle(.applied(Widget("a", rv: 21, spec: ["v": "theirs"])))
+        #expect(seen.value.last == "mine -> theirs at 21")
+        #expect(packs.value == 3)
+        #expect(store.get(name: "a", namespace: "default")?.spec["v"] == "theirs")
+    }
+
     @Test func createdObjectSurvivesARelistThatPredatesIt() async throws {
         let informer = manualInformer(Widget.self)
         let store = informer.store

@@ -278,6 +278,30 @@ func encoded(_ model: TagModel?) throws -> Data {
         }
     }
 
+    /// What waited for a catch-up model is evaluated again as soon as the model is in use, not after its
+    /// ConfigMaps are written; the model is stored all the same.
+    @Test func aCatchUpModelIsUsedBeforeItIsStored() async throws {
+        try await ModelHarness.run { h in
+            try await h.seed(8)
+            let holder = ModelHolder()
+            let lifecycle = h.lifecycle(holder: holder)
+            let storedAtCatchUp = Locked<[Bool]>([])
+            let loop = Task {
+                await lifecycle.run(every: .seconds(3600), catchUp: .seconds(3600), firstModelPatience: .zero) { [configMaps = h.configMaps] in
+                    let stored = (try? await configMaps.getOptional("vtag-model")) != nil
+                    storedAtCatchUp.withLock { $0.append(stored) }
+                }
+            }
+            defer { loop.cancel() }
+
+            try await eventually("re-evaluation asked for", timeout: .seconds(60)) { !storedAtCatchUp.withLock { $0 }.isEmpty }
+            #expect(holder.current?.keys["team"] != nil)
+            #expect(storedAtCatchUp.withLock { $0 } == [false], "the model was in use before it was stored, and asked for one re-evaluation")
+            let stored = ModelHolder()
+            try await eventually("stored") { try await h.lifecycle(holder: stored).load() && stored.version == holder.version }
+        }
+    }
+
     /// The first model waits while this process's discovery has a run in flight, though the estate stopped
     /// growing (a run between two pages), and comes at the next short look once the run ended, not a tick
     /// (here an hour) later.

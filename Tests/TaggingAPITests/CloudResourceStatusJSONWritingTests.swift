@@ -9,35 +9,22 @@ import Testing
 @Suite struct CloudResourceStatusJSONWritingTests {
     static let full = CloudResourceTapeReadingTests.full.status!
 
-    func written(_ value: some JSONWritable, absentFieldsAsNull: Bool = false) throws -> JSONValue {
-        var json = JSONWriter()
-        json.writeWhole(value, absentFieldsAsNull: absentFieldsAsNull)
-        return try JSONValue.parseFast(Data(json.bytes))
-    }
-
-    func foundation(_ value: some Encodable) throws -> JSONValue {
-        try JSONValue.parseFast(try KubeJSON.encoder().encode(value))
-    }
-
     /// Every stored field of the fixture is set, so a field added to the status (and not to its writer)
     /// shows up below as a difference, not as two omissions that agree.
     @Test func theFixtureSetsEveryField() {
-        let unset = Mirror(reflecting: Self.full).children.filter { child in
-            let field = Mirror(reflecting: child.value)
-            return field.displayStyle == .optional && field.children.isEmpty
-        }.map { $0.label ?? "?" }
+        let unset = unsetOptionalFields(of: Self.full)
         #expect(unset.isEmpty, "set these fields in CloudResourceTapeReadingTests.full: \(unset)")
     }
 
     @Test func everyFieldAsJSONEncoderWritesIt() throws {
-        let all = try foundation(Self.full)
-        #expect(try written(Self.full) == all)
+        let all = try foundationJSON(Self.full)
+        #expect(try handWrittenJSON(Self.full) == all)
         // One field at a time (the others absent), so a difference names its field.
         for (key, value) in try #require(all.objectValue) {
             var alone = try JSONValue.parseFast(try KubeJSON.encoder().encode(CloudResourceStatus()))
             alone[key] = value
             let status = try KubeJSON.decoder().decode(CloudResourceStatus.self, from: alone.compactData())
-            #expect(try written(status) == (try foundation(status)), "status.\(key)")
+            #expect(try handWrittenJSON(status) == (try foundationJSON(status)), "status.\(key)")
         }
         // The parts, with their optionals absent, and with the values that need care: escapes, unicode,
         // whole and fractional doubles, exponents, times.
@@ -50,7 +37,7 @@ import Testing
             VirtualTag(key: "k", value: "v", source: .model, confidence: 0.1 + 0.2, reason: "r"),
             VirtualTag(key: "k", value: "v", source: .manual, confidence: 0, reason: "r"),
         ]
-        for tag in tags { #expect(try written(tag) == (try foundation(tag)), "\(tag)") }
+        for tag in tags { #expect(try handWrittenJSON(tag) == (try foundationJSON(tag)), "\(tag)") }
         let others: [any JSONWritable & Encodable] = [
             RejectedTag(key: "k", value: tricky),
             TagHistoryEntry(time: t, action: .removed, key: "k", actor: "manual"),
@@ -59,13 +46,13 @@ import Testing
             CloudResourceStatus(),
             CloudResourceStatus(virtualTags: [], missingKeys: [], conditions: []),
         ]
-        for value in others { #expect(try written(value) == (try foundation(value)), "\(value)") }
+        for value in others { #expect(try handWrittenJSON(value) == (try foundationJSON(value)), "\(value)") }
     }
 
     @Test func asAWholeStatusPatchItTurnsAnyOldStatusIntoTheNewOne() throws {
-        let empty = try written(CloudResourceStatus(), absentFieldsAsNull: true)
+        let empty = try handWrittenJSON(CloudResourceStatus(), absentFieldsAsNull: true)
         // Every field the full status has is named, as null, when absent.
-        #expect(Set(try #require(empty.objectValue).keys) == Set(try #require((try foundation(Self.full)).objectValue).keys))
+        #expect(Set(try #require(empty.objectValue).keys) == Set(try #require((try foundationJSON(Self.full)).objectValue).keys))
         #expect(try #require(empty.objectValue).values.allSatisfy { $0 == .null })
 
         var sparse = CloudResourceStatus(virtualTags: [VirtualTag(key: "k", value: "v", source: .rule, confidence: 1, reason: "r")])
@@ -73,13 +60,13 @@ import Testing
         let statuses = [Self.full, sparse, CloudResourceStatus()]
         for old in statuses {
             for new in statuses {
-                let object: JSONValue = ["spec": ["id": "i"], "status": try foundation(old)]
-                let patch: JSONValue = ["status": try written(new, absentFieldsAsNull: true)]
-                #expect(object.applyingMergePatch(patch) == ["spec": ["id": "i"], "status": try foundation(new)])
+                let object: JSONValue = ["spec": ["id": "i"], "status": try foundationJSON(old)]
+                let patch: JSONValue = ["status": try handWrittenJSON(new, absentFieldsAsNull: true)]
+                #expect(object.applyingMergePatch(patch) == ["spec": ["id": "i"], "status": try foundationJSON(new)])
             }
         }
         // Nested optionals stay left out (a null inside a list would be stored as one).
-        let nested = try written(sparse, absentFieldsAsNull: true)
+        let nested = try handWrittenJSON(sparse, absentFieldsAsNull: true)
         #expect(nested[path: "virtualTags"]?.arrayValue?.first?.objectValue?["rule"] == nil)
     }
 }

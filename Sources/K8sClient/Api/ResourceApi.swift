@@ -55,6 +55,12 @@ public struct ResourceApi<Object: Codable & Sendable>: Sendable {
     }
 
     func encode<T: Encodable>(_ value: T) throws -> ByteBuffer {
+        // A kind that writes its own JSON (`JSONWritable`, the same JSON) skips Foundation's JSONEncoder.
+        if let writable = value as? any JSONWritable {
+            var json = JSONWriter(capacity: 2048)
+            json.writeWhole(writable, absentFieldsAsNull: false)
+            return ByteBuffer(bytes: json.bytes)
+        }
         do { return ByteBuffer(data: try KubeJSON.encoder().encode(value)) } catch {
             throw KubeClientError.invalidRequest("cannot encode \(T.self): \(error)")
         }

@@ -185,8 +185,9 @@ public final class Store<T: KubernetesObject>: Sendable {
                 if gone.matches(obj) { return false }
                 s.deleted.removeValue(forKey: key)
             }
-            if let current = cached(key, in: s), !ResourceVersion.isOlder(current.metadata.resourceVersion, than: rv) { return false }
-            store(obj, key: key, in: &s)
+            let current = cached(key, in: s)
+            if let current, !ResourceVersion.isOlder(current.metadata.resourceVersion, than: rv) { return false }
+            store(obj, key: key, replacing: current, in: &s)
             s.written[key] = rv
             return true
         }
@@ -234,7 +235,7 @@ public final class Store<T: KubernetesObject>: Sendable {
                 }
                 let old = cached(key, in: s)
                 if let old, old.metadata.resourceVersion == obj.metadata.resourceVersion, old.metadata.resourceVersion != nil { continue }
-                store(obj, key: key, in: &s)
+                store(obj, key: key, replacing: old, in: &s)
                 events.append(old.map { .updated(old: $0, new: obj, fromList: true) } ?? .added(obj, fromList: true))
             }
             // Deletions the list confirms need no remembering any more.
@@ -254,6 +255,7 @@ public final class Store<T: KubernetesObject>: Sendable {
 
     /// A watch ADDED or MODIFIED event.
     func apply(_ object: T) -> InformerEvent<T>? {
+        if let echo = echo(of: object) { return echo }
         let obj = transform?(object) ?? object
         let key = ObjectKey(obj)
         return state.withLock { s -> InformerEvent<T>? in
@@ -266,8 +268,22 @@ public final class Store<T: KubernetesObject>: Sendable {
                 s.written.removeValue(forKey: key)
             }
             let old = cached(key, in: s)
-            store(obj, key: key, in: &s)
+            store(obj, key: key, replacing: old, in: &s)
             return old.map { .updated(old: $0, new: obj, fromList: false) } ?? .added(obj, fromList: false)
+        }
+    }
+
+    /// The event for the watch's echo of our own last write (`noteWrite`) while the cache still holds that very
+    /// version: it is not transformed, packed and indexed again, and handlers hear of it as of any watch event
+    /// (the cached copy is the new state). Nil when `object` is anything else.
+    private func echo(of object: T) -> InformerEvent<T>? {
+        guard let version = object.metadata.resourceVersion else { return nil }
+        let key = ObjectKey(object)
+        return state.withLock { s -> InformerEvent<T>? in
+            guard s.written[key] == version, s.deleted[key] == nil, let current = cached(key, in: s),
+                  current.metadata.resourceVersion == version else { return nil }
+            s.written.removeValue(forKey: key)
+            return .updated(old: current, new: current, fromList: false)
         }
     }
 
@@ -305,9 +321,10 @@ public final class Store<T: KubernetesObject>: Sendable {
         }
     }
 
-    private func store(_ obj: T, key: ObjectKey, in s: inout State) {
+    /// Stores `obj` under `key`; `old` is what the cache holds there now (read by the caller already).
+    private func store(_ obj: T, key: ObjectKey, replacing old: T?, in s: inout State) {
         s.revision &+= 1
-        if let old = cached(key, in: s) { unindex(old, key: key, in: &s) }
+        if let old { unindex(old, key: key, in: &s) }
         s.objects[key] = packing.map { .packed($0.pack(obj)) } ?? .object(Box(obj))
         for (name, fn) in s.indexFunctions {
             for v in fn(obj) { s.indexes[name, default: [:]][v, default: []].insert(key) }

@@ -126,8 +126,9 @@ public final class ModelLifecycle: Sendable {
         try await retrain() != nil
     }
 
-    /// `retrainIfNeeded`, returning why it trained (nil: it did not).
-    func retrain() async throws -> RetrainReason? {
+    /// `retrainIfNeeded`, returning why it trained (nil: it did not). `installed` runs once the new model is in
+    /// the holder and before it is stored: what waits for the model need not wait for its ConfigMap writes.
+    func retrain(installed: (@Sendable (RetrainReason) async -> Void)? = nil) async throws -> RetrainReason? {
         let now = fingerprint()
         guard let reason = reasonToRetrain(now) else { return nil }
         guard now.resources > 0 else {
@@ -135,7 +136,9 @@ public final class ModelLifecycle: Sendable {
             return nil
         }
         logger.info("training the model", metadata: ["reason": "\(reason)", "resources": "\(now.resources)"])
-        try await trainAndSave(because: reason)
+        let model = try await train(because: reason)
+        await installed?(reason)
+        try await save(model)
         return reason
     }
 
@@ -225,18 +228,25 @@ public final class ModelLifecycle: Sendable {
                 }
             }
             let before = holder.current?.generation
+            // The estate is evaluated again as soon as a catch-up model is in use, while it is being stored.
+            let caughtUp = Locked(false)
             do {
-                if let reason = try await retrain(), reason.isCatchUp { await onCatchUp?() }
+                try await retrain { reason in
+                    guard reason.isCatchUp else { return }
+                    caughtUp.withLock { $0 = true }
+                    await onCatchUp?()
+                }
             } catch is CancellationError {
                 return
             } catch {
                 logger.error("model training or storing failed; will try again", metadata: [
                     "error": "\(error)", "location": "\(location)",
                 ])
-                // A model trained but not stored is in use: evaluate with it. Still none: what waited for the
-                // first one is evaluated without it.
+                // A model trained but not stored is in use: evaluate with it (unless that was done already). Still
+                // none: what waited for the first one is evaluated without it.
                 if holder.current == nil { firstTrainingFailed.withLock { $0 = true } }
-                if holder.current == nil || holder.current?.generation != before { await onCatchUp?() }
+                let fired = caughtUp.withLock { $0 }
+                if holder.current == nil || (holder.current?.generation != before && !fired) { await onCatchUp?() }
             }
             let due = ContinuousClock.now + interval
             repeat {
