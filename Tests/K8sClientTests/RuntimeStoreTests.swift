@@ -123,6 +123,22 @@ struct RuntimeStoreTests {
         #expect(store.get(name: "a", namespace: "default")?.spec["v"] == "theirs")
     }
 
+    @Test func theEchoOfTwoWritesInARowTellsWhatBothChanged() async throws {
+        let store = Store<Widget>()
+        let informer = manualInformer(store: store)
+        let seen = Shared<[String]>([])
+        informer.addHandler { e in
+            if case .updated(let old, let new, _) = e { seen.with { $0.append("\(old.spec["v"] ?? "-") -> \(new.spec["v"] ?? "-") at \(new.metadata.resourceVersion ?? "")") } }
+        }
+        await informer.handle(.restarted([Widget("a", rv: 10, spec: ["v": "old"])]))
+        store.noteWrite(Widget("a", rv: 20, spec: ["v": "first"]))
+        store.noteWrite(Widget("a", rv: 21, spec: ["v": "second"]))
+        await informer.handle(.applied(Widget("a", rv: 20, spec: ["v": "first"])))
+        #expect(seen.value.isEmpty, "the echo of the first write is older than the cache")
+        await informer.handle(.applied(Widget("a", rv: 21, spec: ["v": "second"])))
+        #expect(seen.value == ["old -> second at 21"])
+    }
+
     /// The watch's echo of our own write finds that very version cached: handlers hear of it, and it is not
     /// transformed, packed and stored a second time. The next change is stored as usual.
     @Test func theEchoOfOurOwnWriteIsHandedOnWithoutBeingStoredAgain() async throws {
@@ -153,7 +169,7 @@ struct RuntimeStoreTests {
         #expect(packs.value == 2)
         #expect(transforms.value == 2)
         await informer.handle(.applied(Widget("a", rv: 20, spec: ["v": "mine"])))
-        #expect(seen.value == ["mine -> mine at 20"])
+        #expect(seen.value == ["old -> mine at 20"], "the echo's event tells what our write changed")
         #expect(packs.value == 2, "the echo is not packed again")
         #expect(transforms.value == 2, "nor transformed")
         #expect(store.get(name: "a", namespace: "default")?.spec["v"] == "mine")
@@ -202,8 +218,8 @@ struct RuntimeStoreTests {
     }
 
     @Test func readYourOwnDeletes() async throws {
-        let informer = manualInformer(Widget.self)
-        let store = informer.store
+        let store = Store<Widget>()
+        let informer = manualInformer(store: store)
         let seen = Shared<[String]>([])
         informer.addHandler { e in
             switch e {

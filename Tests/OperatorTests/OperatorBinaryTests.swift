@@ -77,6 +77,11 @@ import VTagTestSupport
             #expect(metrics.contains("\n\(name)") || metrics.hasPrefix(name), "metric \(name) missing")
         }
         #expect(metrics.contains("leader_election_master_status{name=\"vtag-operator-leader\"} 1"))
+        // Tags the tagger applied are counted, though its own writes reach its cache before their watch echo.
+        #expect(try await eventually {
+            metrics = try await get("http://127.0.0.1:\(metricsPort)/metrics").body
+            return Self.sum(of: "vtag_tags_applied_total", in: metrics) > 0
+        }, "no applied tag counted; metrics:\n\(metrics)")
 
         // SIGTERM: exits 0 (bounded wait), having released the Lease.
         kill(process.processIdentifier, SIGTERM)
@@ -86,6 +91,15 @@ import VTagTestSupport
         #expect(log.text.contains("released the lease"))
         let holder = try await leases.get("vtag-operator-leader").spec?.holderIdentity
         #expect(holder == "" || holder == nil)
+    }
+
+    /// The sum of a metric's samples (every label set) in a Prometheus text exposition.
+    static func sum(of metric: String, in exposition: String) -> Double {
+        exposition.split(separator: "\n").reduce(0) { total, line in
+            guard line.hasPrefix(metric + "{") || line.hasPrefix(metric + " "), let value = line.split(separator: " ").last.flatMap({ Double($0) })
+            else { return total }
+            return total + value
+        }
     }
 
     /// Run outside the install manifests, on a cluster with only the CRDs: the namespace for the Lease and

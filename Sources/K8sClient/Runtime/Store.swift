@@ -66,12 +66,20 @@ public final class Store<T: KubernetesObject>: Sendable {
         }
     }
 
+    /// Our own write of an object that the watch has not echoed yet: its resourceVersion, and what the cache held
+    /// before the first such write (the packed entry itself, shared, not a copy), so that the echo's event tells
+    /// handlers what changed (e.g. the tags counted as applied) rather than the written state twice.
+    private struct OwnWrite {
+        var version: String
+        var before: Entry?
+    }
+
     private struct State {
         var objects: [ObjectKey: Entry] = [:]
         var indexFunctions: [String: IndexFunction] = [:]
         var indexes: [String: [String: Set<ObjectKey>]] = [:]
-        /// resourceVersion of our own last write per object, until the watch catches up with it.
-        var written: [ObjectKey: String] = [:]
+        /// Our own last write per object, until the watch catches up with it.
+        var written: [ObjectKey: OwnWrite] = [:]
         /// Counts every change to the contents (see `revision`).
         var revision: UInt64 = 0
         /// Objects we deleted (or found gone) whose DELETED event has not arrived yet.
@@ -187,8 +195,9 @@ public final class Store<T: KubernetesObject>: Sendable {
             }
             let current = cached(key, in: s)
             if let current, !ResourceVersion.isOlder(current.metadata.resourceVersion, than: rv) { return false }
+            let before = s.written[key].map(\.before) ?? s.objects[key]
             store(obj, key: key, replacing: current, in: &s)
-            s.written[key] = rv
+            s.written[key] = OwnWrite(version: rv, before: before)
             return true
         }
     }
@@ -229,7 +238,7 @@ public final class Store<T: KubernetesObject>: Sendable {
                     if gone.matches(obj) { continue }  // the list is older than our delete
                     s.deleted.removeValue(forKey: key)
                 }
-                if let w = s.written[key] {
+                if let w = s.written[key]?.version {
                     if ResourceVersion.isOlder(obj.metadata.resourceVersion, than: w) { continue }
                     s.written.removeValue(forKey: key)
                 }
@@ -243,7 +252,7 @@ public final class Store<T: KubernetesObject>: Sendable {
             let gone = s.objects.filter { !seen.contains($0.key) }
             for (key, entry) in gone {
                 let old = unpacked(entry, key)
-                if let w = s.written[key], let newestListed, let wv = UInt64(w), wv > newestListed { continue }
+                if let w = s.written[key]?.version, let newestListed, let wv = UInt64(w), wv > newestListed { continue }
                 s.written.removeValue(forKey: key)
                 remove(key, in: &s)
                 events.append(.deleted(old))
@@ -263,7 +272,7 @@ public final class Store<T: KubernetesObject>: Sendable {
                 if gone.matches(obj) { return nil }
                 s.deleted.removeValue(forKey: key)
             }
-            if let w = s.written[key] {
+            if let w = s.written[key]?.version {
                 if ResourceVersion.isOlder(obj.metadata.resourceVersion, than: w) { return nil }
                 s.written.removeValue(forKey: key)
             }
@@ -274,16 +283,18 @@ public final class Store<T: KubernetesObject>: Sendable {
     }
 
     /// The event for the watch's echo of our own last write (`noteWrite`) while the cache still holds that very
-    /// version: it is not transformed, packed and indexed again, and handlers hear of it as of any watch event
-    /// (the cached copy is the new state). Nil when `object` is anything else.
+    /// version: it is not transformed, packed and indexed again, and handlers hear of it as of any watch event,
+    /// from what the cache held before our first unechoed write to the cached copy (echoes of writes in between
+    /// were dropped as older). Nil when `object` is anything else.
     private func echo(of object: T) -> InformerEvent<T>? {
         guard let version = object.metadata.resourceVersion else { return nil }
         let key = ObjectKey(object)
         return state.withLock { s -> InformerEvent<T>? in
-            guard s.written[key] == version, s.deleted[key] == nil, let current = cached(key, in: s),
-                  current.metadata.resourceVersion == version else { return nil }
+            guard let write = s.written[key], write.version == version, s.deleted[key] == nil,
+                  let current = cached(key, in: s), current.metadata.resourceVersion == version else { return nil }
             s.written.removeValue(forKey: key)
-            return .updated(old: current, new: current, fromList: false)
+            // After a create there is no earlier state; handlers have always heard of its echo as an update.
+            return .updated(old: write.before.map { unpacked($0, key) } ?? current, new: current, fromList: false)
         }
     }
 
@@ -299,7 +310,7 @@ public final class Store<T: KubernetesObject>: Sendable {
             }
             if let current = cached(key, in: s) {
                 if let gone = object.metadata.uid, let now = current.metadata.uid, gone != now { return nil }
-                if let w = s.written[key], ResourceVersion.isOlder(object.metadata.resourceVersion, than: w) { return nil }
+                if let w = s.written[key]?.version, ResourceVersion.isOlder(object.metadata.resourceVersion, than: w) { return nil }
             }
             s.written.removeValue(forKey: key)
             guard let old = cached(key, in: s) else { return nil }
