@@ -119,7 +119,13 @@ enum EstateCeilingBenchmark {
                 guard let a, let b else { return "-" }
                 return format((b - a).inSeconds)
             }
-            print("timeline (s after the job's creation, as the benchmark's watch saw it): first create \(at(timeline.firstCreated)), last create \(at(timeline.lastCreated)) (creates \(between(timeline.firstCreated, timeline.lastCreated)) s against the ceiling's \(format(ceiling.creates.seconds)) s); first evaluated \(at(timeline.firstEvaluated)) (\(between(timeline.lastCreated, timeline.firstEvaluated)) s after the last create), last evaluated \(at(timeline.lastEvaluated)) (status writes \(between(timeline.firstEvaluated, timeline.lastEvaluated)) s against the ceiling's \(format(ceiling.statusWrites.seconds)) s)")
+            // Tagging starts before the last create when discovery outlasts the first model's wait.
+            func relativeToLastCreate(_ instant: ContinuousClock.Instant?) -> String {
+                guard let created = timeline.lastCreated, let instant else { return "-" }
+                let seconds = (instant - created).inSeconds
+                return seconds < 0 ? "\(format(-seconds)) s before the last create" : "\(format(seconds)) s after the last create"
+            }
+            print("timeline (s after the job's creation, as the benchmark's watch saw it): first create \(at(timeline.firstCreated)), last create \(at(timeline.lastCreated)) (creates \(between(timeline.firstCreated, timeline.lastCreated)) s against the ceiling's \(format(ceiling.creates.seconds)) s); first evaluated \(at(timeline.firstEvaluated)) (\(relativeToLastCreate(timeline.firstEvaluated))), last evaluated \(at(timeline.lastEvaluated)) (status writes \(between(timeline.firstEvaluated, timeline.lastEvaluated)) s against the ceiling's \(format(ceiling.statusWrites.seconds)) s)")
             if target.server != nil {
                 // The in-process server shares this process with the raw clients (ceiling) or the benchmark's own watch
                 // (operator): what it costs per resource in each phase tells the server's share of the operator's time.
