@@ -289,13 +289,22 @@ public final class Store<T: KubernetesObject>: Sendable {
     private func echo(of object: T) -> InformerEvent<T>? {
         guard let version = object.metadata.resourceVersion else { return nil }
         let key = ObjectKey(object)
-        return state.withLock { s -> InformerEvent<T>? in
+        let echoed = state.withLock { s -> EchoedWrite? in
             guard let write = s.written[key], write.version == version, s.deleted[key] == nil,
                   let current = cached(key, in: s), current.metadata.resourceVersion == version else { return nil }
             s.written.removeValue(forKey: key)
-            // After a create there is no earlier state; handlers have always heard of its echo as an update.
-            return .updated(old: write.before.map { unpacked($0, key) } ?? current, new: current, fromList: false)
+            return EchoedWrite(current: current, before: write.before)
         }
+        guard let echoed else { return nil }
+        // After a create there is no earlier state; handlers have always heard of its echo as an update.
+        let old = echoed.before.map { unpacked($0, key) } ?? echoed.current
+        return .updated(old: old, new: echoed.current, fromList: false)
+    }
+
+    /// What `echo(of:)` finds under the lock; the state before the write is unpacked after it.
+    private struct EchoedWrite {
+        var current: T
+        var before: Entry?
     }
 
     /// A watch DELETED event. A late one for an object we have since created again under the same name
@@ -308,12 +317,13 @@ public final class Store<T: KubernetesObject>: Sendable {
                 // Our own delete, already applied to the cache: handlers still hear of it, as from any watch.
                 if s.objects[key] == nil { return .deleted(transform?(object) ?? object) }
             }
-            if let current = cached(key, in: s) {
+            let current = cached(key, in: s)
+            if let current {
                 if let gone = object.metadata.uid, let now = current.metadata.uid, gone != now { return nil }
                 if let w = s.written[key]?.version, ResourceVersion.isOlder(object.metadata.resourceVersion, than: w) { return nil }
             }
             s.written.removeValue(forKey: key)
-            guard let old = cached(key, in: s) else { return nil }
+            guard let old = current else { return nil }
             remove(key, in: &s)
             return .deleted(old)
         }
