@@ -73,4 +73,11 @@ struct EncodingTests {
     @Test func queryValuesArePercentEncoded() {
         #expect(KubeClient.percentEncode("app in (a,b),!x") == "app%20in%20%28a%2Cb%29%2C%21x")
     }
+
+    @Test func unreservedTextStaysAsItIsAndTheRestIsEscaped() {
+        #expect(KubeClient.percentEncode("vm-01.prod_a~Z9") == "vm-01.prod_a~Z9")
+        #expect(KubeClient.percentEncode("") == "")
+        #expect(KubeClient.percentEncode("vm/01") == "vm%2F01")
+        #expect(KubeClient.percentEncode("née") == "n%C3%A9e")
+    }
 }

@@ -68,6 +68,40 @@ import Testing
         }
     }
 
+    @Test func aRuleIsCompiledAgainOnlyWhenItsSpecChangesOrItWasGone() {
+        let memo = RuleProblemsMemo()
+        var compiled: [TaggingRuleSpec] = []
+        func problems(_ rule: TaggingRule) -> [String] {
+            memo.problems(of: rule) { r in
+                compiled.append(r.spec)
+                return TaggingRuleReconciler.problems(of: r, tables: .default)
+            }
+        }
+        var rule = TaggingRule(metadata: ObjectMeta(name: "team", namespace: "estate"), spec: Self.teamRule(regex: "^(?<team>[a-z+-"))
+        let broken = problems(rule)
+        #expect(broken.contains { $0.contains("does not compile") })
+        #expect(problems(rule) == broken)
+        #expect(compiled.count == 1)
+
+        // A status or metadata change alone is not looked at again; a spec change is.
+        rule.status = TaggingRuleStatus(matchedResources: 3)
+        rule.metadata.resourceVersion = "7"
+        #expect(problems(rule) == broken)
+        #expect(compiled.count == 1)
+        rule.spec = Self.teamRule(regex: "^(?<team>[a-z]+)-")
+        #expect(problems(rule).isEmpty)
+        #expect(compiled.count == 2)
+
+        // The same spec under another name is a rule of its own; a rule gone and made again is compiled afresh.
+        var other = rule
+        other.metadata.name = "team-2"
+        #expect(problems(other).isEmpty)
+        #expect(compiled.count == 3)
+        memo.forget(ObjectKey(rule))
+        #expect(problems(rule).isEmpty)
+        #expect(compiled.count == 4)
+    }
+
     @Test func matchedCountsFollowTheLedgerAndSignalTheRulesThatChanged() async throws {
         try await TaggingHarness.run { h in
             let signalled = WokenKeys()

@@ -23,6 +23,7 @@ public final class TaggingRuleReconciler: Sendable {
     let now: @Sendable () -> Date
     let countWriteInterval: Duration
     let logger: Logger
+    let problemsMemo = RuleProblemsMemo()
 
     public init(
         client: KubeClient, rules: Store<TaggingRule>, tagger: CloudResourceTagger, events: EventRecorder?,
@@ -48,7 +49,10 @@ public final class TaggingRuleReconciler: Sendable {
 
     /// Reports the cached rule `key` (what the controller calls); a gone rule needs nothing.
     public func reconcile(_ key: ObjectKey) async throws -> ReconcileResult {
-        let reconcile = CachedObjectReconcile(rules) { try await self.report($0) }
+        let reconcile = CachedObjectReconcile(rules, gone: { key in
+            self.problemsMemo.forget(key)
+            return .done
+        }) { try await self.report($0) }
         return try await reconcile(key)
     }
 
@@ -56,7 +60,8 @@ public final class TaggingRuleReconciler: Sendable {
         let key = ObjectKey(rule)
         let now = self.now().truncatedToWholeSecond
         let generation = rule.metadata.generation
-        let problems = Self.problems(of: rule, tables: tagger.settings.inference.normalisation)
+        let tables = tagger.settings.inference.normalisation
+        let problems = problemsMemo.problems(of: rule) { Self.problems(of: $0, tables: tables) }
 
         var status = rule.status ?? TaggingRuleStatus()
         var conditions = status.conditions ?? []
