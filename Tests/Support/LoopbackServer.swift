@@ -79,6 +79,26 @@ public enum Loopback {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ProcessFailed(description: "socket() failed") }
         defer { close(fd) }
+        return try bindAnyPort(fd)
+    }
+
+    /// A socket listening on a loopback port that never accepts: the kernel completes the handshake, so a client
+    /// connects and sends its request, and no answer ever comes. Close the descriptor when done.
+    public static func silentListener() throws -> (fd: Int32, port: Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ProcessFailed(description: "socket() failed") }
+        do {
+            let port = try bindAnyPort(fd)
+            guard listen(fd, 8) == 0 else { throw ProcessFailed(description: "listen() failed") }
+            return (fd, port)
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    /// Binds `fd` to a port the kernel picks on 127.0.0.1 and returns it.
+    private static func bindAnyPort(_ fd: Int32) throws -> Int {
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = 0
