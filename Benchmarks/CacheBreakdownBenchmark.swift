@@ -41,8 +41,8 @@ enum CacheBreakdownBenchmark {
 
     /// The store's indexes the operator registers (CloudResourceTagger, RuleScopeIndex, DiscoveryJobReconciler), same values.
     static let operatorIndexes: [String: Store<CloudResource>.IndexFunction] = [
-        "provider-id": { ["\($0.metadata.namespace ?? "")\u{0}\($0.spec.id)"] },
-        "relation-target": { r in (r.spec.relations ?? []).map { "\(r.metadata.namespace ?? "")\u{0}\($0.target)" } },
+        "provider-id": CloudResourceTagger.providerIdValues,
+        "relation-target": CloudResourceTagger.relationTargetValues,
         "scope": { ["\($0.metadata.namespace ?? "")\u{0}\($0.spec.provider)\u{0}\($0.spec.type)"] },
         "owner": { ($0.metadata.ownerReferences ?? []).map(\.uid) },
     ]

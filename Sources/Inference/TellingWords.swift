@@ -46,6 +46,9 @@ public struct TellingWords: Codable, Sendable, Hashable {
         let folds = set.folds
         // (word, value) pairs are hashed as two numbers.
         let word = set.names.map(isWord)
+        // Words of account names, and the account features: an account word is judged by accounts too.
+        let accountWord = set.names.map { $0.hasPrefix("n:") }
+        let accountFeature = set.names.map { $0.hasPrefix("a:") }
         // The resources of each word, for `isSplit` (only when some key has keys that determine it).
         var resourcesOf: [[Int32]] = []
         if set.keys.contains(where: { !(dependencies.byTarget[$0] ?? []).isEmpty }) {
@@ -62,10 +65,17 @@ public struct TellingWords: Codable, Sendable, Hashable {
             // Per (word, value) (`word << 32 | value`): resources per account fold.
             var counts: [Int64: [Int]] = [:]
             var valuesOf: [Int32: [String]] = [:]
+            // Per account word: per account (its feature number), its fold and resources per value.
+            var byAccount: [Int32: [Int32: AccountCounts]] = [:]
             for i in 0..<set.count {
                 let v = labels[i]
                 guard v >= 0 else { continue }
                 let fold = Int(set.accountFolds[i])
+                var account: Int32 = -1
+                for f in set.base(i) where accountFeature[Int(f)] { account = f; break }
+                for f in set.base(i) where accountWord[Int(f)] {
+                    byAccount[f, default: [:]][account, default: AccountCounts(fold: fold)].resources[Int(v), default: 0] += 1
+                }
                 func count(_ f: Int32) {
                     let slot = Int64(f) << 32 | Int64(v)
                     if counts[slot] == nil {
@@ -104,6 +114,21 @@ public struct TellingWords: Codable, Sendable, Hashable {
                 }
                 let confidence = IsotonicCalibration.wilsonLower(correct: Double(agreeing), of: Double(n))
                 guard confidence >= minimumConfidence else { continue }
+                if let accounts = byAccount[number] {
+                    // An account word is one piece of evidence per account, however many resources the account
+                    // holds: most of the accounts with it must have the value the other folds' accounts predict.
+                    var agreeingAccounts = 0
+                    for (_, a) in accounts {
+                        var best = -1, bestCount = 0
+                        for (i, v) in perValue.enumerated() {
+                            let others = totals[i] - v.folds[a.fold]
+                            if others > bestCount { best = i; bestCount = others }
+                        }
+                        guard best >= 0, let mine = a.majority else { continue }
+                        if keyValues[mine] == perValue[best].value { agreeingAccounts += 1 }
+                    }
+                    guard Double(agreeingAccounts) >= minimumConfidence * Double(accounts.count) else { continue }
+                }
                 let top = totals.indices.max { totals[$0] != totals[$1] ? totals[$0] < totals[$1] : $0 > $1 }!
                 if let value = named[Fold.fold(String(feature.dropFirst(2)))], Fold.fold(value) != Fold.fold(perValue[top].value) {
                     continue
@@ -140,6 +165,17 @@ public struct TellingWords: Codable, Sendable, Hashable {
             }
         }
         return false
+    }
+
+    /// The resources of one account with an account word, per value number.
+    struct AccountCounts {
+        var fold: Int
+        var resources: [Int: Int] = [:]
+
+        /// The value most of them have (the lowest number on a tie).
+        var majority: Int? {
+            resources.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }?.key
+        }
     }
 
     /// A group of fewer resources (a stale or mistyped tag or two) splits no word.

@@ -35,6 +35,35 @@ import TaggingAPI
         #expect(words.byKey["env"]?["w:ledger"] == nil)
     }
 
+    /// Opaque projects are all called `prj-…`: four big production projects and six small development ones.
+    /// `prj` went with production on 160 of 178 resources (each fold's other folds hold production accounts,
+    /// so resources alone would make it telling), but on four accounts of ten: an account word is
+    /// judged by its accounts too, so it tells nothing. `prod`, production in every account it names, tells.
+    @Test func anAccountWordMostOfWhoseAccountsDisagreeDoesNotTell() throws {
+        let labels = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
+        var examples: [TrainingExample] = []
+        for (a, label) in labels.enumerated() {
+            let (env, count) = a < 4 ? ("production", 40) : ("development", 3)
+            for i in 0..<count {
+                let spec = resource("\(label)-\(i)", name: "srv-\(label)\(i)", account: "prj-\(label)")
+                examples.append(TrainingExample(
+                    id: spec.id, features: ResourceFeatures(spec: spec, knownTags: [:]), labels: ["env": env], account: spec.account))
+            }
+            let spec = resource("p-\(label)", name: "web-\(label)", account: "shop-prod-\(label)")
+            for i in 0..<3 {
+                var copy = spec
+                copy.id += "-\(i)"
+                examples.append(TrainingExample(
+                    id: copy.id, features: ResourceFeatures(spec: copy, knownTags: [:]), labels: ["env": "production"],
+                    account: copy.account))
+            }
+        }
+        let words = TellingWords.learn(examples, keys: ["env"], folds: 5)
+        #expect(words.byKey["env"]?["n:prj"] == nil)
+        let prod = try #require(words.byKey["env"]?["n:prod"])
+        #expect(prod.value == "production")
+    }
+
     @Test func twoWordsForDifferentValuesCancel() throws {
         let words = TellingWords.learn(examples(), keys: ["env"], folds: 5)
         #expect(words.implied(key: "env", features: ["p:aws", "w:prd"])?.word.value == "production")

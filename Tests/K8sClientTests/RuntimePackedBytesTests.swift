@@ -8,10 +8,11 @@ import Testing
 @Suite struct RuntimePackedBytesTests {
     func read<R: Sendable>(_ bytes: [UInt8], _ strings: SharedStrings, _ body: (inout PackedReader) -> R) -> R {
         strings.withTable { table in
-            var r = PackedReader(bytes, strings: table)
-            let out = body(&r)
-            #expect(r.isAtEnd)
-            return out
+            PackedReader.read(bytes, strings: table) { r in
+                let out = body(&r)
+                #expect(r.isAtEnd)
+                return out
+            }
         }
     }
 
@@ -41,6 +42,58 @@ import Testing
         }
         #expect(back == Read(ints: ints, dates: dates, noDate: nil, double: 0.93, bool: true, own: "ünïcødé ✓ and more than fifteen bytes",
                              noOwn: nil, shared: "team", map: ["team": "payments", "env": ""], list: []))
+    }
+
+    /// Dates are written from the one before (mostly a byte each), whole seconds or not, in any order.
+    @Test func datesReadBackTheSameWrittenFromTheOneBefore() {
+        let strings = SharedStrings()
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        let dates = [t0, t0, t0.addingTimeInterval(5), t0.addingTimeInterval(0.5), t0.addingTimeInterval(-70), Date(timeIntervalSince1970: 0), t0]
+        var w = PackedWriter(strings: strings, owner: 1)
+        for d in dates { w.date(d) }
+        let bytes = w.finish()
+        #expect(read(bytes, strings) { r in dates.map { _ in r.date() } } == dates)
+        // The first date costs its varint; each same or nearby one a byte (the finer one its 9).
+        #expect(bytes.count <= 5 + 1 + 1 + 9 + 2 + 5 + 5)
+    }
+
+    /// A text written word by word reads back exactly, whatever its spaces, and its recurring words become numbers.
+    @Test func aTextWrittenWordByWordReadsBackExactly() {
+        let strings = SharedStrings()
+        let texts = ["model v1.3: resources like this (account 668192242861, name words \"test alb\") have env=test", "", " ", "  two  spaces ",
+                     "one", "ünïcødé words ✓"]
+        for owner in 1...2 {
+            var w = PackedWriter(strings: strings, owner: owner)
+            for t in texts { w.words(t) }
+            let bytes = w.finish()
+            #expect(read(bytes, strings) { r in texts.map { _ in r.words() } } == texts)
+        }
+        // A third object with the first text: every word is a number by now.
+        var w = PackedWriter(strings: strings, owner: 3)
+        w.words(texts[0])
+        let bytes = w.finish()
+        #expect(bytes.count < texts[0].utf8.count / 3)
+        #expect(read(bytes, strings) { $0.words() } == texts[0])
+    }
+
+    /// A packed buffer holds its header and exactly the writer's bytes.
+    @Test func aPackedBufferHoldsItsHeaderAndTheBytes() {
+        let strings = SharedStrings()
+        var w = PackedWriter(strings: strings, owner: 1)
+        w.own("resource-1")
+        w.int(42)
+        w.shared("team")
+        let buffer = w.finish(header: ["shared": "map"])
+        #expect(buffer.value == ["shared": "map"])
+        #expect(buffer.count == w.finish().count)
+        let back = strings.withTable { table in
+            buffer.read(strings: table) { r in
+                let out = "\(r.own()) \(r.int()) \(r.shared())"
+                #expect(r.isAtEnd)
+                return out
+            }
+        }
+        #expect(back == "resource-1 42 team")
     }
 
     @Test func aStringTwoObjectsHaveIsWrittenAsItsNumber() {

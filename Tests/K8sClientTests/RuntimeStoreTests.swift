@@ -66,6 +66,30 @@ struct RuntimeStoreTests {
         #expect(store.byIndex("no-such-index", "x").isEmpty)
     }
 
+    /// An index value goes from one key to several and back (a value with one key is held without a Set):
+    /// each step lists exactly the keys filed under it, and a value with none left is gone.
+    @Test func anIndexValueGrowsFromOneKeyToManyAndBack() async throws {
+        let store = Store<Widget>(indexes: ["team": { [$0.metadata.labels?["team"] ?? ""] }])
+        let informer = manualInformer(store: store)
+        await informer.handle(.restarted([Widget("a", rv: 1, labels: ["team": "red"])]))
+        #expect(store.keys(index: "team", value: "red") == [ObjectKey(namespace: "default", name: "a")])
+        // The same object stored again stays filed once.
+        await informer.handle(.applied(Widget("a", rv: 2, labels: ["team": "red"])))
+        #expect(store.keys(index: "team", value: "red").count == 1)
+        for (i, name) in ["b", "c"].enumerated() { await informer.handle(.applied(Widget(name, rv: 3 + i, labels: ["team": "red"]))) }
+        #expect(Set(store.byIndex("team", "red").map(\.name)) == ["a", "b", "c"])
+        await informer.handle(.deleted(Widget("b", rv: 6)))
+        await informer.handle(.applied(Widget("a", rv: 7, labels: ["team": "blue"])))
+        #expect(store.keys(index: "team", value: "red") == [ObjectKey(namespace: "default", name: "c")])
+        #expect(store.byIndex("team", "blue").map(\.name) == ["a"])
+        await informer.handle(.applied(Widget("b", rv: 8, labels: ["team": "red"])))
+        #expect(Set(store.keys(index: "team", value: "red").map(\.name)) == ["b", "c"])
+        for name in ["b", "c"] { await informer.handle(.deleted(Widget(name, rv: 9))) }
+        #expect(store.keys(index: "team", value: "red").isEmpty)
+        #expect(Set(store.indexValues("team")) == ["blue"])
+        #expect(store.list(namespace: "default").map(\.name) == ["a"])
+    }
+
     @Test func forEachVisitsWhatListReturns() async throws {
         let informer = manualInformer(Widget.self)
         await informer.handle(.restarted([Widget("a", rv: 1), Widget("b", rv: 2), Widget("c", rv: 3)]))

@@ -32,7 +32,10 @@ struct TaggingHarness {
     ) async throws {
         let server = try await KubeAPITestServer.start(.init(crdFiles: crdFiles()))
         let client = try KubeClient.load(kubeconfigPath: server.kubeconfigPath)
-        let resources = Informer(api: Api<CloudResource>.all(client))
+        // The operator's own cache of CloudResources (transformed and packed): the tagger writes whole statuses from it.
+        let resources = Informer(
+            api: Api<CloudResource>.all(client),
+            store: Store(transform: CloudResourceCacheTransform.beforePacking(), packing: CloudResourcePacking.make()))
         let rules = Informer(api: Api<TaggingRule>.all(client))
         let approvals = Informer(api: Api<TagApproval>.all(client))
         let holder = ModelHolder(model)

@@ -324,6 +324,26 @@ import Testing
         }
     }
 
+    /// Related resources are found by provider id within the resource's namespace: an instance of the same id
+    /// in another namespace gives the volume nothing and, evaluated, does not wake it.
+    @Test func aRelatedResourceIsFoundInTheSameNamespaceOnly() async throws {
+        try await TaggingHarness.run { h in
+            _ = try await Api<Namespace>.all(h.client).create(Namespace(name: "other"))
+            let elsewhere = CloudResource(
+                metadata: ObjectMeta(name: "twin", namespace: "other"), spec: instanceSpec(1, native: ["team": "search"]))
+            let twin = try await CacheAwareApi(Api<CloudResource>(client: h.client, namespace: "other"), cache: h.resources.store).create(elsewhere)
+            let instance = try await h.create(instanceSpec(1, native: ["team": "payments"]))
+            let volume = try await h.create(volumeSpec(attachedTo: instance.spec.id))
+            _ = try await h.tagger.reconcileAndFlush(h.key(twin))
+            #expect(h.tagger.dependentsChanged.take().flatMap(\.keys).isEmpty)
+            _ = try await h.tagger.reconcileAndFlush(h.key(instance))
+            #expect(h.tagger.dependentsChanged.take().flatMap(\.keys) == [h.key(volume)])
+            _ = try await h.tagger.reconcileAndFlush(h.key(volume))
+            let team = try #require(try await h.resourceApi.get(volume.name).status?.virtualTags?.first { $0.key == "team" })
+            #expect(team.value == "payments")
+        }
+    }
+
     /// Discovery creates an instance and its volume side by side: the volume, seen first, waits for the
     /// instance's first evaluation instead of being written once without the tag it inherits and once with it.
     @Test func aNewVolumeWaitsForItsUnevaluatedInstanceAndIsWrittenOnce() async throws {

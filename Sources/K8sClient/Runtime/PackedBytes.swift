@@ -3,13 +3,16 @@ import KubeCore
 
 /// Writes a cached object's fields into one byte buffer (see `Store.Packing`): integers as varints,
 /// strings either as UTF-8 bytes or as a number in a `SharedStrings` table, dates as whole seconds when
-/// they are whole. A decoded object spends 16 bytes on every String, an optional's padding on every
+/// they are whole, each after the first as its distance from the one before (an object's dates are mostly
+/// the same few seconds). A decoded object spends 16 bytes on every String, an optional's padding on every
 /// field and a heap block on every list and dictionary; here a field costs its bytes.
 public struct PackedWriter {
     public private(set) var bytes: [UInt8] = []
     let strings: SharedStrings
     /// Which object is being packed (e.g. its uid's hash): a string is numbered once two objects have it.
     let owner: Int
+    /// The last whole-second date written (what the next one is written relative to).
+    private var lastSeconds: Int64 = 0
 
     public init(strings: SharedStrings, owner: Int, capacity: Int = 512) {
         self.strings = strings
@@ -41,11 +44,14 @@ public struct PackedWriter {
         withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    /// Whole seconds as one varint (what the API server stores); anything finer as the exact Double.
+    /// Whole seconds (what the API server stores) as one varint, their distance from the last whole-second date
+    /// written; anything finer as the exact Double.
     public mutating func date(_ value: Date) {
         let t = value.timeIntervalSince1970
         if t.rounded() == t, abs(t) < 1e15 {
-            int(Int64(t) << 1)
+            let seconds = Int64(t)
+            int((seconds - lastSeconds) << 1)
+            lastSeconds = seconds
         } else {
             int(Int64(1))
             double(t)
@@ -68,6 +74,15 @@ public struct PackedWriter {
 
     public mutating func shared(_ value: String?) {
         if let value = presence(value) { shared(value) }
+    }
+
+    /// A text made of words that recur across objects though the whole text may not (a reason naming a
+    /// resource's account and name words): each space-separated word `shared`, so the text costs a byte or
+    /// two per word. Reads back exactly (`PackedReader.words`), spaces included.
+    public mutating func words(_ text: String) {
+        let parts = text.split(separator: " ", omittingEmptySubsequences: false)
+        int(parts.count)
+        for part in parts { shared(String(part)) }
     }
 
     /// A string of this object alone (its name, uid, provider id): its bytes.
@@ -107,26 +122,77 @@ public struct PackedWriter {
             count = bytes.count
         }
     }
+
+    /// The bytes in one heap block with `header` (what a cache keeps per object: no array of its own beside it).
+    public func finish<Header>(header: Header) -> PackedBuffer<Header> { PackedBuffer.make(header: header, bytes: bytes) }
 }
 
-/// Reads what a `PackedWriter` wrote, in the same order. The bytes come from this process's own writer,
-/// so a short or malformed buffer is a programming error and traps.
+/// A packed object's bytes and a fixed header (e.g. references to values shared with other objects) in a
+/// single heap block: an object holding an array would be two blocks, each with its own header and padding.
+/// Immutable once made, so concurrent readers may share it.
+public final class PackedBuffer<Header>: ManagedBuffer<PackedBufferHeader<Header>, UInt8>, @unchecked Sendable {
+    static func make(header: Header, bytes: [UInt8]) -> PackedBuffer<Header> {
+        let buffer = unsafeDowncast(
+            create(minimumCapacity: bytes.count) { _ in PackedBufferHeader(count: bytes.count, value: header) }, to: PackedBuffer<Header>.self)
+        buffer.withUnsafeMutablePointerToElements { elements in
+            _ = UnsafeMutableBufferPointer(start: elements, count: bytes.count).initialize(from: bytes)
+        }
+        return buffer
+    }
+
+    /// The header it was made with.
+    public var value: Header { header.value }
+
+    /// How many bytes it holds.
+    public var count: Int { header.count }
+
+    /// Reads the bytes with a reader over `strings` (the table of the writer's `SharedStrings`).
+    public func read<R>(strings: [String], _ body: (inout PackedReader) -> R) -> R {
+        withUnsafeMutablePointers { header, elements in
+            var reader = PackedReader(UnsafeBufferPointer(start: elements, count: header.pointee.count), strings: strings)
+            return body(&reader)
+        }
+    }
+}
+
+public struct PackedBufferHeader<Value> {
+    let count: Int
+    let value: Value
+}
+
+/// Reads what a `PackedWriter` wrote, in the same order, over bytes that outlive it (`PackedBuffer.read`,
+/// `PackedReader.read`). The bytes come from this process's own writer, so a short or malformed buffer is a
+/// programming error and traps.
 public struct PackedReader {
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     var offset = 0
     let strings: [String]
+    /// The last whole-second date read (see `PackedWriter.date`).
+    private var lastSeconds: Int64 = 0
 
-    /// `strings`: the table of the `SharedStrings` the writer used (`SharedStrings.withTable`).
-    public init(_ bytes: [UInt8], strings: [String]) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>, strings: [String]) {
         self.bytes = bytes
         self.strings = strings
+    }
+
+    /// Reads `bytes` with a reader over `strings` (the table of the writer's `SharedStrings`: `SharedStrings.withTable`).
+    public static func read<R>(_ bytes: [UInt8], strings: [String], _ body: (inout PackedReader) -> R) -> R {
+        bytes.withUnsafeBufferPointer { buffer in
+            var reader = PackedReader(buffer, strings: strings)
+            return body(&reader)
+        }
+    }
+
+    private mutating func byte() -> UInt8 {
+        precondition(offset < bytes.count, "read past the end of a packed object")
+        offset += 1
+        return bytes[offset - 1]
     }
 
     public mutating func int64() -> Int64 {
         var v: UInt64 = 0, shift: UInt64 = 0
         while true {
-            let b = bytes[offset]
-            offset += 1
+            let b = byte()
             v |= UInt64(b & 0x7f) << shift
             if b < 0x80 { break }
             shift += 7
@@ -136,24 +202,21 @@ public struct PackedReader {
 
     public mutating func int() -> Int { Int(int64()) }
 
-    public mutating func bool() -> Bool {
-        offset += 1
-        return bytes[offset - 1] != 0
-    }
+    public mutating func bool() -> Bool { byte() != 0 }
 
     public mutating func isPresent() -> Bool { bool() }
 
     public mutating func double() -> Double {
         var bits: UInt64 = 0
-        for i in 0..<8 { bits |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
-        offset += 8
+        for i in 0..<8 { bits |= UInt64(byte()) << (8 * UInt64(i)) }
         return Double(bitPattern: bits)
     }
 
     public mutating func date() -> Date {
         let head = int64()
-        if head & 1 == 0 { return Date(timeIntervalSince1970: TimeInterval(head >> 1)) }
-        return Date(timeIntervalSince1970: double())
+        guard head & 1 == 0 else { return Date(timeIntervalSince1970: double()) }
+        lastSeconds += head >> 1
+        return Date(timeIntervalSince1970: TimeInterval(lastSeconds))
     }
 
     public mutating func optionalDate() -> Date? { isPresent() ? date() : nil }
@@ -166,12 +229,24 @@ public struct PackedReader {
 
     public mutating func optionalShared() -> String? { isPresent() ? shared() : nil }
 
+    /// What `PackedWriter.words` wrote.
+    public mutating func words() -> String {
+        let n = int()
+        var text = ""
+        for i in 0..<n {
+            if i > 0 { text.append(" ") }
+            text.append(shared())
+        }
+        return text
+    }
+
     public mutating func own() -> String { utf8(count: int()) }
 
     public mutating func optionalOwn() -> String? { isPresent() ? own() : nil }
 
     private mutating func utf8(count: Int) -> String {
-        let s = bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[offset..<offset + count]), as: UTF8.self) }
+        precondition(count >= 0 && offset + count <= bytes.count, "read past the end of a packed object")
+        let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[offset..<offset + count]), as: UTF8.self)
         offset += count
         return s
     }

@@ -77,13 +77,52 @@ public final class Store<T: KubernetesObject>: Sendable {
     private struct State {
         var objects: [ObjectKey: Entry] = [:]
         var indexFunctions: [String: IndexFunction] = [:]
-        var indexes: [String: [String: Set<ObjectKey>]] = [:]
+        var indexes: [String: [String: Postings]] = [:]
         /// Our own last write per object, until the watch catches up with it.
         var written: [ObjectKey: OwnWrite] = [:]
         /// Counts every change to the contents (see `revision`).
         var revision: UInt64 = 0
         /// Objects we deleted (or found gone) whose DELETED event has not arrived yet.
         var deleted: [ObjectKey: DeletedCopy] = [:]
+    }
+
+    /// The keys filed under one index value. Most values of an index such as a provider id name one object:
+    /// that key is held as it is, a Set (a heap block of its own) only once a second key shares the value.
+    private enum Postings {
+        case one(ObjectKey)
+        case many(Set<ObjectKey>)
+
+        var keys: [ObjectKey] {
+            switch self {
+            case .one(let key): return [key]
+            case .many(let keys): return Array(keys)
+            }
+        }
+
+        /// Adds `key` in place (a shared Set would be copied whole: the namespace index holds every key).
+        mutating func insert(_ key: ObjectKey) {
+            switch self {
+            case .one(let other):
+                if other != key { self = .many([other, key]) }
+            case .many(var keys):
+                self = .one(key)  // lets go of the Set, so the insert below does not copy it
+                keys.insert(key)
+                self = .many(keys)
+            }
+        }
+
+        /// Removes `key` in place; returns whether no key is left.
+        mutating func remove(_ key: ObjectKey) -> Bool {
+            switch self {
+            case .one(let other):
+                return other == key
+            case .many(var keys):
+                self = .one(key)
+                keys.remove(key)
+                if keys.count == 1, let last = keys.first { self = .one(last) } else { self = .many(keys) }
+                return keys.isEmpty
+            }
+        }
     }
 
     /// What identifies a deleted object's copies: its uid, or (without uids) every version up to the last we saw.
@@ -141,14 +180,14 @@ public final class Store<T: KubernetesObject>: Sendable {
     /// Objects filed under `value` in index `name` (empty for an unknown index).
     public func byIndex(_ name: String, _ value: String) -> [T] {
         let entries = state.withLock { s -> [(key: ObjectKey, value: Entry)] in
-            guard let keys = s.indexes[name]?[value] else { return [] }
+            guard let keys = s.indexes[name]?[value]?.keys else { return [] }
             return keys.compactMap { key in s.objects[key].map { (key, $0) } }
         }
         return entries.map { unpacked($0.value, $0.key) }
     }
 
     public func keys(index name: String, value: String) -> [ObjectKey] {
-        state.withLock { s in s.indexes[name]?[value].map(Array.init) ?? [] }
+        state.withLock { s in s.indexes[name]?[value]?.keys ?? [] }
     }
 
     /// The values present in index `name`.
@@ -162,7 +201,7 @@ public final class Store<T: KubernetesObject>: Sendable {
             s.indexFunctions[name] = function
             s.indexes[name] = [:]
             for (key, entry) in s.objects {
-                for v in function(unpacked(entry, key)) { s.indexes[name, default: [:]][v, default: []].insert(key) }
+                for v in function(unpacked(entry, key)) { file(key, under: v, in: name, &s) }
             }
         }
     }
@@ -348,7 +387,15 @@ public final class Store<T: KubernetesObject>: Sendable {
         if let old { unindex(old, key: key, in: &s) }
         s.objects[key] = packing.map { .packed($0.pack(obj)) } ?? .object(Box(obj))
         for (name, fn) in s.indexFunctions {
-            for v in fn(obj) { s.indexes[name, default: [:]][v, default: []].insert(key) }
+            for v in fn(obj) { file(key, under: v, in: name, &s) }
+        }
+    }
+
+    private func file(_ key: ObjectKey, under value: String, in index: String, _ s: inout State) {
+        if s.indexes[index]?[value] == nil {
+            s.indexes[index, default: [:]][value] = .one(key)
+        } else {
+            s.indexes[index]?[value]?.insert(key)
         }
     }
 
@@ -360,10 +407,7 @@ public final class Store<T: KubernetesObject>: Sendable {
 
     private func unindex(_ obj: T, key: ObjectKey, in s: inout State) {
         for (name, fn) in s.indexFunctions {
-            for v in fn(obj) {
-                s.indexes[name]?[v]?.remove(key)
-                if s.indexes[name]?[v]?.isEmpty == true { s.indexes[name]?[v] = nil }
-            }
+            for v in fn(obj) where s.indexes[name]?[v]?.remove(key) == true { s.indexes[name]?[v] = nil }
         }
     }
 }

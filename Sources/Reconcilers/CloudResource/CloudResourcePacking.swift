@@ -3,47 +3,57 @@ import K8sClient
 import KubeCore
 import TaggingAPI
 
-/// How the operator's cache holds a CloudResource: the spec as a value (what inference and the model's
-/// training read, so a training snapshot of the estate shares it instead of unpacking a copy; the cache
-/// transform shares what repeats in it), and metadata and status, every field but name and namespace (the
-/// store's key has them), packed into one byte buffer (`PackedWriter`). It unpacks to a value equal to the
-/// one stored: the tagger writes the whole status back from it. Strings of this resource alone (uid,
-/// resourceVersion) are written out; what recurs across an estate (tag keys and values, reasons, history
-/// actors, condition messages, labels) becomes a number in the shared table once two resources have it. Dates are
-/// whole seconds in a varint.
+/// How the operator's cache holds a CloudResource: one heap block per resource (`PackedBuffer`) with every
+/// field but name and namespace (the store's key has them) packed into bytes (`PackedWriter`), and the spec's
+/// four maps (native tags, attributes, relations, manual tags) as references to the values the cache transform
+/// shares across resources (`CloudResourceCacheTransform.beforePacking`): the model's training snapshot of the
+/// estate unpacks the spec's strings and shares the maps rather than copying them. It unpacks to a value
+/// equal to the one stored: the tagger writes the whole status back from it. Strings of this resource alone
+/// (uid, resourceVersion, provider id, name) are written out; what recurs across an estate (tag keys and
+/// values, history actors, condition messages, labels, account, region, type) becomes a number in the shared
+/// table once two resources have it, and a reason is written word by word (its words recur: rule names,
+/// accounts, name words). Dates are whole seconds in a varint, each from the one before.
 ///
 /// Every field is listed here: a field added to CloudResource (or its parts) must be added to `pack` and
 /// `unpack` too (`CloudResourcePackingTests` counts the fields so it is not forgotten).
 public enum CloudResourcePacking {
-    /// A cached CloudResource: its spec, and the rest packed.
-    final class Packed: Sendable {
-        let spec: CloudResourceSpec
-        let bytes: [UInt8]
-
-        init(spec: CloudResourceSpec, bytes: [UInt8]) {
-            self.spec = spec
-            self.bytes = bytes
-        }
+    /// The spec's maps, shared with other resources that have equal ones (the transform interns them).
+    struct SharedMaps {
+        let nativeTags: [String: String]?
+        let attributes: [String: String]?
+        let relations: [Relation]?
+        let manualTags: [String: String]?
     }
+
+    /// A cached CloudResource: its bytes, headed by the spec's maps.
+    typealias Packed = PackedBuffer<SharedMaps>
 
     public static func make(strings: SharedStrings = SharedStrings()) -> Store<CloudResource>.Packing {
         Store<CloudResource>.Packing(
             pack: { resource in
                 var w = PackedWriter(strings: strings, owner: ObjectKey(resource).hashValue)
                 pack(resource, into: &w)
-                return Packed(spec: resource.spec, bytes: w.finish())
+                let spec = resource.spec
+                return w.finish(header: SharedMaps(
+                    nativeTags: spec.nativeTags, attributes: spec.attributes, relations: spec.relations, manualTags: spec.manualTags))
             },
             unpack: { object, key in
                 let packed = unsafeDowncast(object, to: Packed.self)
                 return strings.withTable { table in
-                    var r = PackedReader(packed.bytes, strings: table)
-                    return unpack(&r, key: key, spec: packed.spec)
+                    packed.read(strings: table) { r in unpack(&r, key: key, maps: packed.value) }
                 }
             })
     }
 
-    /// Everything but the spec.
+    /// Everything but name, namespace and the spec's maps.
     static func pack(_ resource: CloudResource, into w: inout PackedWriter) {
+        let spec = resource.spec
+        w.shared(spec.provider)
+        w.own(spec.id)
+        w.shared(spec.type)
+        w.own(spec.name)
+        w.shared(spec.account)
+        w.shared(spec.region)
         w.shared(resource.apiVersion)
         w.shared(resource.kind)
         let m = resource.metadata
@@ -78,7 +88,7 @@ public enum CloudResourcePacking {
             w.double(t.confidence)
             w.shared(t.rule)
             w.shared(t.approval)
-            w.shared(t.reason)
+            w.words(t.reason)
             w.date(t.appliedAt)
         }
         int(status.tagCount.map(Int64.init), &w)
@@ -117,7 +127,10 @@ public enum CloudResourcePacking {
         int(status.observedGeneration, &w)
     }
 
-    static func unpack(_ r: inout PackedReader, key: ObjectKey, spec: CloudResourceSpec) -> CloudResource {
+    static func unpack(_ r: inout PackedReader, key: ObjectKey, maps: SharedMaps) -> CloudResource {
+        let spec = CloudResourceSpec(
+            provider: r.shared(), id: r.own(), type: r.shared(), name: r.optionalOwn(), account: r.optionalShared(), region: r.optionalShared(),
+            nativeTags: maps.nativeTags, attributes: maps.attributes, relations: maps.relations, manualTags: maps.manualTags)
         let apiVersion = r.optionalShared()
         let kind = r.optionalShared()
         var m = ObjectMeta()
@@ -146,7 +159,7 @@ public enum CloudResourcePacking {
         status.vanishedAt = r.optionalDate()
         status.virtualTags = r.optionalList { r in
             VirtualTag(key: r.shared(), value: r.shared(), source: TagSource(rawValue: r.shared())!, confidence: r.double(), rule: r.optionalShared(),
-                       approval: r.optionalShared(), reason: r.shared(), appliedAt: r.optionalDate())
+                       approval: r.optionalShared(), reason: r.words(), appliedAt: r.optionalDate())
         }
         // As stored (setting `virtualTags` recounted it).
         status.tagCount = int(&r).map(Int.init)

@@ -25,9 +25,9 @@ import TaggingAPI
 /// no scan of the namespace, rules compiled once per change of the namespace's rules, statuses compared
 /// as Swift values.
 public final class CloudResourceTagger: Sendable {
-    /// CloudResources by `namespace \0 spec.id`: finds a related resource (a volume's instance).
+    /// CloudResources by the digest of `spec.id` (`idValue`): finds a related resource (a volume's instance).
     public static let providerIdIndex = "vtag-provider-id"
-    /// CloudResources by `namespace \0 relation target id`: finds the resources that inherit from one.
+    /// CloudResources by the digest of each relation's target id: finds the resources that inherit from one.
     public static let relationTargetIndex = "vtag-relation-target"
 
     let client: KubeClient
@@ -84,13 +84,30 @@ public final class CloudResourceTagger: Sendable {
         scope = RuleScopeIndex(resources: resources)
         batcher = ApprovalBatcher(client: client, approvals: approvals)
         metrics = TaggerMetrics()
-        resources.addIndex(Self.providerIdIndex) { [Self.idValue($0.metadata.namespace ?? "", $0.spec.id)] }
-        resources.addIndex(Self.relationTargetIndex) { r in
-            (r.spec.relations ?? []).map { Self.idValue(r.metadata.namespace ?? "", $0.target) }
-        }
+        resources.addIndex(Self.providerIdIndex, Self.providerIdValues)
+        resources.addIndex(Self.relationTargetIndex, Self.relationTargetValues)
     }
 
-    static func idValue(_ namespace: String, _ id: String) -> String { "\(namespace)\u{0}\(id)" }
+    /// What the two indexes file a resource under.
+    public static let providerIdValues: Store<CloudResource>.IndexFunction = { [idValue($0.spec.id)] }
+    public static let relationTargetValues: Store<CloudResource>.IndexFunction = { r in (r.spec.relations ?? []).map { idValue($0.target) } }
+
+    /// A provider id's index value: 15 hex digits of its 64-bit FNV-1a hash. Fifteen ASCII bytes fit inside a
+    /// String value, so an index entry holds no copy of the id (an ARN of about 90 bytes) on the heap. Lookups
+    /// check the namespace and the id of what they find: another id with the same digest is skipped.
+    static func idValue(_ id: String) -> String {
+        let digest = ResourceNaming.fnv1a64(id) >> 4
+        let hex = String(digest, radix: 16)
+        return String(repeating: "0", count: 15 - hex.utf8.count) + hex
+    }
+
+    /// The cached resource with provider id `id` in `namespace` (one of them, should there be several).
+    func cached(id: String, namespace: String) -> CloudResource? {
+        for key in resources.keys(index: Self.providerIdIndex, value: Self.idValue(id)) where (key.namespace ?? "") == namespace {
+            if let resource = resources.get(key), resource.spec.id == id { return resource }
+        }
+        return nil
+    }
 
     /// How many evaluated resources the rule matched at their last evaluation (TaggingRule `matchedResources`).
     public func matchedResources(of rule: ObjectKey) -> Int { ledger.count(rule: rule) }
@@ -205,8 +222,7 @@ public final class CloudResourceTagger: Sendable {
         guard resource.status?.evaluatedAt == nil, let relations = resource.spec.relations, !relations.isEmpty,
               let created = resource.metadata.creationTimestamp, now().timeIntervalSince(created) < Self.parentWaitLimit else { return false }
         for relation in relations {
-            guard let key = resources.keys(index: Self.providerIdIndex, value: Self.idValue(namespace, relation.target)).first,
-                  let parent = resources.get(key) else { continue }
+            guard let parent = cached(id: relation.target, namespace: namespace) else { continue }
             if parent.status?.evaluatedAt == nil, parent.status?.phase != .vanished, parent.metadata.deletionTimestamp == nil,
                !(parent.spec.relations ?? []).contains(where: { $0.target == resource.spec.id }) {
                 return true
@@ -225,8 +241,7 @@ public final class CloudResourceTagger: Sendable {
 
     /// A related resource by provider id in the same namespace: its applied tags and name.
     func related(_ id: String, namespace: String) -> RelatedResource? {
-        guard let key = resources.keys(index: Self.providerIdIndex, value: Self.idValue(namespace, id)).first,
-              let parent = resources.get(key) else { return nil }
+        guard let parent = cached(id: id, namespace: namespace) else { return nil }
         var tags: [String: String] = [:]
         for t in parent.status?.virtualTags ?? [] { tags[t.key] = t.value }
         return RelatedResource(tags: tags, name: parent.spec.name)
@@ -256,7 +271,9 @@ public final class CloudResourceTagger: Sendable {
     }
 
     private func notifyDependents(of resource: CloudResource) {
-        let keys = resources.keys(index: Self.relationTargetIndex, value: Self.idValue(resource.metadata.namespace ?? "", resource.spec.id))
+        let namespace = resource.metadata.namespace ?? ""
+        // A resource of another namespace, or one related to another id of the same digest, is only evaluated once more.
+        let keys = resources.keys(index: Self.relationTargetIndex, value: Self.idValue(resource.spec.id)).filter { ($0.namespace ?? "") == namespace }
         dependentsChanged.fire(keys.sorted())
     }
 
