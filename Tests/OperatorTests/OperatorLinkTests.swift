@@ -29,6 +29,16 @@ import VTagTestSupport
         #endif
     }
 
+    /// -static-stdlib exports every symbol (--export-dynamic, 49,000 of them), a table the loader searches at
+    /// every lookup; the operator links without it and exports only what the linker must (about 600).
+    @Test func theOperatorBinaryExportsNoSymbolTable() throws {
+        #if os(Linux)
+        let binary = try OperatorBinaryTests.binary()
+        let exported = try #require(try ELFFile(Data(contentsOf: binary)).dynamicSymbolCount(), "\(binary.path) has no dynamic symbol table")
+        #expect(exported < 5_000, "\(binary.path) exports \(exported) symbols: linked with --export-dynamic?")
+        #endif
+    }
+
     @Test func neededLibrariesAreReadFromADynamicallyLinkedBinary() throws {
         #if os(Linux)
         // This test process links the Swift runtime dynamically: the reader must find it.
@@ -58,7 +68,8 @@ struct ELFFile {
     var sectionTypes: [UInt32] { sections.map(\.type) }
 
     init(_ file: Data) throws {
-        bytes = [UInt8](file)
+        let bytes = [UInt8](file)
+        self.bytes = bytes
         guard bytes.count >= 64, bytes[0..<4] == [0x7F, 0x45, 0x4C, 0x46], bytes[4] == 2, bytes[5] == 1 else {
             throw NotELF64(description: "not a little-endian ELF64 file")
         }
@@ -95,6 +106,12 @@ struct ELFFile {
             names.append(String(decoding: bytes[start..<end], as: UTF8.self))
         }
         return names
+    }
+
+    /// The number of entries of the dynamic symbol table (SHT_DYNSYM, 24 bytes each); nil without one.
+    func dynamicSymbolCount() -> Int? {
+        let dynamicSymbols: UInt32 = 11
+        return sections.first { $0.type == dynamicSymbols }.map { $0.size / max($0.entrySize, 1) }
     }
 
     static func integer(_ bytes: [UInt8], _ offset: Int, _ size: Int) -> Int {
