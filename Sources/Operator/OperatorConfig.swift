@@ -20,6 +20,8 @@ struct OperatorConfig: Sendable, Equatable {
     var reviewThreshold: Double
     var requiredKeys: [String]
     var reevaluateInterval: Duration
+    /// How long the first model waits for a first discovery in flight (`ModelLifecycle.run`'s patience).
+    var firstModelWait: Duration
     var approvalTTL: Duration
     var shutdownDeadline: Duration
     var workers: Int
@@ -150,6 +152,7 @@ struct OperatorConfig: Sendable, Equatable {
             reviewThreshold: review,
             requiredKeys: required,
             reevaluateInterval: duration(o.reevaluateInterval, "VTAG_REEVALUATE_INTERVAL", "--reevaluate-interval", "1h"),
+            firstModelWait: duration(o.firstModelWait, "VTAG_FIRST_MODEL_WAIT", "--first-model-wait", "5m"),
             approvalTTL: duration(o.approvalTTL, "VTAG_APPROVAL_TTL", "--approval-ttl", "168h"),
             shutdownDeadline: duration(o.shutdownDeadline, "VTAG_SHUTDOWN_DEADLINE", "--shutdown-deadline", "30s"),
             workers: workers,
@@ -179,6 +182,6 @@ struct OperatorConfig: Sendable, Equatable {
         return VTagManager.Settings(
             namespaces: namespaces, tagging: tagging, workers: workers,
             leaderElection: leaderElect ? .init(leaseNamespace: leaderElectionNamespace, leaseName: leaderElectionID) : nil,
-            shutdownDeadline: shutdownDeadline, identity: identity, onCacheSynced: onCacheSynced)
+            shutdownDeadline: shutdownDeadline, identity: identity, firstModelWait: firstModelWait, onCacheSynced: onCacheSynced)
     }
 }

@@ -39,6 +39,9 @@ struct OperatorOptions: ParsableArguments {
     @Option(help: "Re-evaluate every resource this often (catches model updates). Env VTAG_REEVALUATE_INTERVAL. Default 1h.")
     var reevaluateInterval: String?
 
+    @Option(help: "On a fresh install, how long the first model waits for a first discovery to settle before tagging starts with what is discovered by then. Env VTAG_FIRST_MODEL_WAIT. Default 5m.")
+    var firstModelWait: String?
+
     @Option(help: "Pending TagApprovals expire after this. Env VTAG_APPROVAL_TTL. Default 168h.")
     var approvalTTL: String?
 

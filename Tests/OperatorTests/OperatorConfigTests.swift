@@ -18,6 +18,8 @@ import Testing
         #expect(c.namespaces.isEmpty)
         #expect(c.leaderElect == false)
         #expect(c.reevaluateInterval == .seconds(3600))
+        #expect(c.firstModelWait == .seconds(300))
+        #expect(c.managerSettings(onCacheSynced: { _ in }).firstModelWait == .seconds(300))
         #expect(c.logFormat == .json)
         #expect(c.kubeAPIQPS == nil, "adaptive pacing unless a fixed limit is asked for")
         #expect(c.kubeAPIBurst == 100)
@@ -37,6 +39,20 @@ import Testing
         } catch {
             #expect("\(error)".contains("--kube-api-qps must be a number above 0"))
             #expect("\(error)".contains("--kube-api-burst must be between 1 and 100000, got many"))
+        }
+    }
+
+    @Test func theFirstModelsWaitComesFromFlagOrEnvironmentAndReachesTheManager() throws {
+        let fromEnv = try resolve([], env: ["VTAG_FIRST_MODEL_WAIT": "2m"])
+        #expect(fromEnv.firstModelWait == .seconds(120))
+        let fromFlag = try resolve(["--first-model-wait", "90s"], env: ["VTAG_FIRST_MODEL_WAIT": "2m"])
+        #expect(fromFlag.firstModelWait == .seconds(90))
+        #expect(fromFlag.managerSettings(onCacheSynced: { _ in }).firstModelWait == .seconds(90))
+        do {
+            _ = try resolve(["--first-model-wait", "soon"])
+            Issue.record("an unreadable wait was accepted")
+        } catch {
+            #expect("\(error)".contains("--first-model-wait"))
         }
     }
 

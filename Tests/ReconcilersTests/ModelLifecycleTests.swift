@@ -331,6 +331,42 @@ func encoded(_ model: TagModel?) throws -> Data {
         }
     }
 
+    /// A first discovery that outlasts the first model's patience: the estate's doublings during the run still
+    /// train (what is evaluated next gets a model that knows more), but the estate is evaluated again once, after
+    /// the run, with a model trained on all of it, not once per doubling (each a status write per resource).
+    @Test func catchUpsDuringADiscoveryRunReEvaluateTheEstateOnceAfterIt() async throws {
+        try await ModelHarness.run { h in
+            try await h.seed(8)
+            let holder = ModelHolder()
+            let logs = CapturedLogs()
+            let lifecycle = h.lifecycle(holder: holder, logs: logs)
+            let inFlight = Locked(true)
+            let catchUps = Locked(0)
+            let loop = Task {
+                await lifecycle.run(
+                    every: .seconds(3600), catchUp: .milliseconds(50), firstModelPatience: .zero, firstModelLook: .milliseconds(50),
+                    onCatchUp: { catchUps.withLock { $0 += 1 } }, discoveryInFlight: { inFlight.withLock { $0 } })
+            }
+            defer { loop.cancel() }
+
+            try await eventually("the first model, out of patience, re-evaluates what waited for it") { catchUps.withLock { $0 } == 1 }
+            let first = try #require(holder.current?.generation)
+            try await h.seed(17, from: 8)
+            try await eventually("a catch-up training on the doubled estate") { logs.contains("reason=the estate more than doubled") }
+            let grown = try #require(holder.current?.generation)
+            #expect(grown > first)
+            try await h.seed(5, from: 25)
+            #expect(catchUps.withLock { $0 } == 1, "no re-evaluation while the run is in flight")
+
+            inFlight.withLock { $0 = false }
+            try await eventually("one re-evaluation once the run ended") { catchUps.withLock { $0 } == 2 }
+            #expect(try #require(holder.current?.generation) > grown, "trained once more on the estate the run left")
+            #expect(logs.contains("-> 30, decisions"))
+            #expect(!lifecycle.isCatchingUp)
+            #expect(catchUps.withLock { $0 } == 2)
+        }
+    }
+
     @Test func decisionsOnResourcesAreTrainingInput() async throws {
         try await ModelHarness.run { h in
             let decided = CloudResourceStatus(

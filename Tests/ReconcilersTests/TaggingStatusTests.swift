@@ -43,6 +43,38 @@ import Testing
         #expect(third.changes.isEmpty)
     }
 
+    /// A model retrained on a grown estate rewords its reasons and moves its confidences a little: not worth a
+    /// write. A new value, a tag gained or lost, a confidence that moved by `confidenceDrift` or more, or a rule's
+    /// reworded reason is.
+    @Test func aLearnedTagsDriftIsNotWorthAWriteButAnyRealChangeIs() {
+        func learned(_ value: String, _ confidence: Double, _ reason: String) -> InferredTag {
+            InferredTag(key: "owner", value: value, confidence: confidence, source: .model, decision: .apply, reason: reason)
+        }
+        let first = TagStatus.build(
+            current: nil, result: result([learned("ana", 0.93, "went with team=a on 20 of 21"), tag("env", "prod")], model: "v1"),
+            spec: spec, generation: 1, now: t0, requiredKeys: []).status
+        func next(_ tags: [InferredTag], model: String = "v2") -> CloudResourceStatus {
+            TagStatus.build(current: first, result: result(tags, model: model), spec: spec, generation: 1,
+                            now: t0.addingTimeInterval(60), requiredKeys: []).status
+        }
+        #expect(!TagStatus.needsWrite(next([learned("ana", 0.93, "went with team=a on 20 of 21"), tag("env", "prod")]), over: first),
+                "a new model version alone")
+        let drift = next([learned("ana", 0.96, "went with team=a on 400 of 410"), tag("env", "prod")])
+        #expect(drift != first)
+        #expect(!TagStatus.needsWrite(drift, over: first), "reworded counts and a confidence 0.03 higher")
+        #expect(TagStatus.needsWrite(next([learned("ana", 0.99, "went with team=a on 4000 of 4001"), tag("env", "prod")]), over: first),
+                "a confidence 0.06 higher")
+        #expect(TagStatus.needsWrite(next([learned("bo", 0.93, "went with team=a on 20 of 21"), tag("env", "prod")]), over: first))
+        #expect(TagStatus.needsWrite(next([tag("env", "prod")]), over: first), "a tag lost")
+        #expect(TagStatus.needsWrite(next([learned("ana", 0.93, "went with team=a on 20 of 21"), tag("env", "prod"), tag("team", "a")]),
+                                     over: first), "a tag gained")
+        var reworded = tag("env", "prod")
+        reworded.reason = "the rule now says why differently"
+        #expect(TagStatus.needsWrite(next([learned("ana", 0.93, "went with team=a on 20 of 21"), reworded]), over: first),
+                "only learned tags drift")
+        #expect(TagStatus.needsWrite(first, over: nil))
+    }
+
     @Test func suggestionsAreNotAppliedAndMissingKeysMakeItNonCompliant() {
         let built = TagStatus.build(
             current: nil, result: result([tag("owner", "x", .model, decision: .suggest)], missing: ["owner"], model: "v1.3"), spec: spec,

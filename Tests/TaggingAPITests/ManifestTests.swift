@@ -79,6 +79,7 @@ import TaggingAPI
         #expect(keys == VTag.defaultRequiredKeys)
         #expect((try? GoDuration.parse(data["VTAG_APPROVAL_TTL"]?.stringValue ?? "")) != nil)
         #expect((try? GoDuration.parse(data["VTAG_REEVALUATE_INTERVAL"]?.stringValue ?? "")) != nil)
+        #expect((try? GoDuration.parse(data["VTAG_FIRST_MODEL_WAIT"]?.stringValue ?? "")) != nil)
         for value in data.values { #expect(value.stringValue != nil, "ConfigMap data must be strings") }
     }
 

@@ -166,11 +166,9 @@ public final class CloudResourceTagger: Sendable {
         coverageLedger.record(key, missing: status.missingKeys ?? [])
         let interval = settings.reevaluateInterval.inSeconds
         let due = resource.status?.evaluatedAt.map { now.timeIntervalSince($0) >= interval } ?? true
-        // A new model version alone (every learned decision makes one) is recorded with the next change or
-        // the periodic refresh, not by rewriting every resource the model did not tag.
-        var unchanged = status
-        unchanged.modelVersion = resource.status?.modelVersion
-        if unchanged != resource.status || due {
+        // A new model version alone, or a model's drift on the tags it keeps, is recorded with the next change
+        // or the periodic refresh (`TagStatus.needsWrite`).
+        if TagStatus.needsWrite(status, over: resource.status) || due {
             status.evaluatedAt = now
             var updated = resource
             updated.status = status

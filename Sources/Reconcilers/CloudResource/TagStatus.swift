@@ -93,6 +93,35 @@ public enum TagStatus {
         return (status, changes)
     }
 
+    /// How far a learned tag's confidence may drift before it is worth a write of its own (see `needsWrite`).
+    public static let confidenceDrift = 0.05
+
+    /// Whether `new` is worth a status write over `old`, apart from the periodic refresh. Not worth one: a new
+    /// model version alone (every learned decision makes one), and a model's drift on a tag it keeps (same key,
+    /// value, learned source (model or inherited) and appliedAt, confidence within `confidenceDrift`, the reason's
+    /// counts reworded). A
+    /// retraining on a grown estate (each doubling during a long first discovery) would otherwise rewrite most
+    /// resources for numbers in their reasons; they are refreshed with the next real change or within
+    /// `--reevaluate-interval`.
+    public static func needsWrite(_ new: CloudResourceStatus, over old: CloudResourceStatus?) -> Bool {
+        guard let old else { return true }
+        var new = new
+        new.modelVersion = old.modelVersion
+        if let newTags = new.virtualTags, let oldTags = old.virtualTags, newTags != oldTags, newTags.count == oldTags.count,
+           zip(newTags, oldTags).allSatisfy({ isDrift($0, from: $1) }) {
+            new.virtualTags = oldTags
+        }
+        return new != old
+    }
+
+    /// The same learned tag (the model's, or inherited from a resource whose tag may be the model's), only its confidence (within `confidenceDrift`) and reason moved.
+    static func isDrift(_ new: VirtualTag, from old: VirtualTag) -> Bool {
+        if new == old { return true }
+        guard new.source == old.source, new.source == .model || new.source == .inherited, new.key == old.key, new.value == old.value,
+              new.appliedAt == old.appliedAt, new.rule == old.rule, new.approval == old.approval else { return false }
+        return abs(new.confidence - old.confidence) < confidenceDrift
+    }
+
     /// Whether the API server would take the tag (the CRD's maxLength of key and value). A value a rule
     /// template made too long is left out rather than failing the whole status write on every retry.
     public static func fitsSchema(_ t: InferredTag) -> Bool {

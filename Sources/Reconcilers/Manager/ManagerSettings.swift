@@ -47,6 +47,10 @@ extension VTagManager {
         public var discoveryWriteConcurrency: Int
         /// How often the leader checks whether the estate changed and retrains the model if so.
         public var modelRetrainInterval: Duration
+        /// On a fresh install, how long the first model waits for a first discovery in flight before tagging
+        /// starts with what is discovered by then (`ModelLifecycle.run`'s `firstModelPatience`). Longer: fewer
+        /// resources evaluated twice (before and after the catch-up training) on a long first discovery.
+        public var firstModelWait: Duration
         /// How often the `vtag_*` gauges are recomputed from the caches.
         public var metricsInterval: Duration
         public var metricsFactory: any MetricsFactory
@@ -59,7 +63,7 @@ extension VTagManager {
         public init(
             namespaces: [String] = [], tagging: TaggingSettings = TaggingSettings(), workers: Int = 4,
             leaderElection: LeaderElection? = nil, shutdownDeadline: Duration = .seconds(30),
-            identity: String = LeaderElector.defaultIdentity(), providers: @escaping ProviderFactory = DefaultProviders.factory,
+            identity: String = LeaderElector.defaultIdentity(), firstModelWait: Duration = .seconds(300), providers: @escaping ProviderFactory = DefaultProviders.factory,
             discoveryWriteConcurrency: Int = 16, modelRetrainInterval: Duration = .seconds(600), metricsInterval: Duration = .seconds(15),
             metricsFactory: any MetricsFactory = MetricsSystem.factory, watcher: WatcherConfig = WatcherConfig(),
             onCacheSynced: (@Sendable (String) -> Void)? = nil, logger: Logger = Logger(label: "vtag.manager")
@@ -73,6 +77,7 @@ extension VTagManager {
             self.providers = providers
             self.discoveryWriteConcurrency = max(1, discoveryWriteConcurrency)
             self.modelRetrainInterval = modelRetrainInterval
+            self.firstModelWait = firstModelWait
             self.metricsInterval = metricsInterval
             self.metricsFactory = metricsFactory
             self.watcher = watcher

@@ -28,6 +28,9 @@ public final class ModelLifecycle: Sendable {
     private let trainedOn = Locked<EstateFingerprint?>(nil)
     /// A training failed while there was no model: nothing should wait for the first one any more.
     private let firstTrainingFailed = Locked(false)
+    /// A catch-up training happened while this process's discovery run was in flight: the estate is evaluated
+    /// again once the run ends, with a model trained on what it left (`run`).
+    private let deferredCatchUp = Locked(false)
 
     public convenience init(
         client: KubeClient, resources: Store<CloudResource>, holder: ModelHolder, settings: TaggingSettings,
@@ -186,12 +189,16 @@ public final class ModelLifecycle: Sendable {
     /// last creations) is enough, instead of a whole tick without growth: on a fresh install the tags come about
     /// a second sooner. Growth it cannot attribute to a run of its own still needs a tick without growth.
     /// After a catch-up training (`RetrainReason.isCatchUp`) `onCatchUp` runs: the operator re-evaluates the
-    /// estate with the new model then, not at the next periodic re-evaluation. Every training logs its
+    /// estate with the new model then, not at the next periodic re-evaluation. While a run of this process's
+    /// discovery is in flight (a first discovery that outlasted `firstModelPatience`), a catch-up trains (what
+    /// is evaluated next gets the new model) but the re-evaluation waits for the run's end, then comes once,
+    /// after one more training on the estate the run left: each resource is written at most twice, not once
+    /// per doubling. Every training logs its
     /// reason. Returns when the task is cancelled; a failed training is logged and tried again at the next look
     /// (`onCatchUp` runs anyway while there is no model, or when the new one was trained but not stored: nothing
     /// waits for a model that failed).
     public func run(
-        every interval: Duration, catchUp: Duration = .seconds(15), firstModelPatience: Duration = .seconds(10),
+        every interval: Duration, catchUp: Duration = .seconds(15), firstModelPatience: Duration = .seconds(300),
         firstModelLook: Duration = .milliseconds(100), onCatchUp: (@Sendable () async -> Void)? = nil,
         discoveryInFlight: (@Sendable () async -> Bool)? = nil
     ) async {
@@ -212,7 +219,10 @@ public final class ModelLifecycle: Sendable {
                 // waits until it settles (at most `firstModelPatience`: a slow discovery is tagged while it runs), so
                 // it knows the estate and what it applies is written once, not once per doubling.
                 let inFlight = await discoveryInFlight?() ?? false
-                if inFlight { followsDiscovery = true }
+                if inFlight && !followsDiscovery {
+                    followsDiscovery = true
+                    logger.info("the first model waits for the discovery run in flight", metadata: ["atMost": "\(firstModelPatience)"])
+                }
                 if count > lastCount || inFlight {
                     lastGrowth = .now
                     if growingSince == nil { growingSince = .now }
@@ -226,16 +236,33 @@ public final class ModelLifecycle: Sendable {
                     do { try await Task.sleep(for: firstLook) } catch { return }
                     continue
                 }
+                if inFlight {
+                    logger.notice("the discovery run outlasted the first model's wait: tagging starts with what it found so far, and the estate is evaluated again after the run", metadata: [
+                        "waited": "\(firstModelPatience)", "resources": "\(count)",
+                    ])
+                }
             }
             let before = holder.current?.generation
+            // With a model in use, catch-ups during this process's discovery run still train (what is evaluated
+            // next gets the better model) but re-evaluate the estate once, after the run.
+            let inFlight = before != nil ? await discoveryInFlight?() ?? false : false
+            let runEnded = deferredCatchUp.withLock { $0 } && !inFlight
+            if runEnded { deferredCatchUp.withLock { $0 = false } }
             // The estate is evaluated again as soon as a catch-up model is in use, while it is being stored.
             let caughtUp = Locked(false)
             do {
-                try await retrain { reason in
-                    guard reason.isCatchUp else { return }
+                let reason = try await retrain { [deferredCatchUp] reason in
+                    guard reason.isCatchUp || runEnded else { return }
+                    if inFlight {
+                        deferredCatchUp.withLock { $0 = true }
+                        return
+                    }
                     caughtUp.withLock { $0 = true }
                     await onCatchUp?()
                 }
+                // The run ended and the estate did not change since the last catch-up's training: the resources
+                // evaluated before that training deserve the re-evaluation anyway.
+                if runEnded && reason == nil { await onCatchUp?() }
             } catch is CancellationError {
                 return
             } catch {
@@ -246,14 +273,26 @@ public final class ModelLifecycle: Sendable {
                 // none: what waited for the first one is evaluated without it.
                 if holder.current == nil { firstTrainingFailed.withLock { $0 = true } }
                 let fired = caughtUp.withLock { $0 }
-                if holder.current == nil || (holder.current?.generation != before && !fired) { await onCatchUp?() }
+                if holder.current == nil || (runEnded && !fired) {
+                    await onCatchUp?()
+                } else if holder.current?.generation != before && !fired {
+                    if inFlight { deferredCatchUp.withLock { $0 = true } } else { await onCatchUp?() }
+                }
             }
             let due = ContinuousClock.now + interval
-            repeat {
+            while true {
                 let look = holder.current == nil && !firstTrainingFailed.withLock({ $0 }) ? firstLook : tick
                 do { try await Task.sleep(for: look) } catch { return }
-            } while ContinuousClock.now < due && !isCatchingUp
+                if ContinuousClock.now >= due || isCatchingUp { break }
+                if await catchUpIsDue(discoveryInFlight) { break }
+            }
         }
+    }
+
+    /// Whether a catch-up deferred while a discovery run was in flight is due: the run ended.
+    private func catchUpIsDue(_ discoveryInFlight: (@Sendable () async -> Bool)?) async -> Bool {
+        guard deferredCatchUp.withLock({ $0 }) else { return false }
+        return !(await discoveryInFlight?() ?? false)
     }
 
     // MARK: Storage

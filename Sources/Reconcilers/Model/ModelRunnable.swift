@@ -15,6 +15,7 @@ struct ModelRunnable: Runnable {
     let holder: ModelHolder
     let resources: Store<CloudResource>
     let retrainInterval: Duration
+    let firstModelWait: Duration
     /// Whether this process's discovery has a run in flight (the first model waits for it to end).
     let discoveryInFlight: @Sendable () async -> Bool
     let ready = AsyncSignal()
@@ -35,6 +36,7 @@ struct ModelRunnable: Runnable {
             lifecycle: ModelLifecycle(
                 client: manager.client, resources: resources, holder: holder, settings: settings.tagging, logger: Logger(label: "vtag.model")),
             holder: holder, resources: resources, retrainInterval: settings.modelRetrainInterval,
+            firstModelWait: settings.firstModelWait,
             discoveryInFlight: { [runs = discovery.runs] in await runs.anyRunning }, logger: settings.logger)
         manager.add(runnable)
         return runnable
@@ -57,7 +59,8 @@ struct ModelRunnable: Runnable {
             logger.info("model caught up with the estate: evaluating it again", metadata: ["resources": "\(keys.count)"])
             caughtUp.fire(keys, lane: .low)
         }
-        await lifecycle.run(every: retrainInterval, catchUp: Self.catchUpTick, onCatchUp: onCatchUp, discoveryInFlight: discoveryInFlight)
+        await lifecycle.run(every: retrainInterval, catchUp: Self.catchUpTick, firstModelPatience: firstModelWait,
+            onCatchUp: onCatchUp, discoveryInFlight: discoveryInFlight)
     }
 
     func stop() async {}
