@@ -12,6 +12,9 @@ WORKDIR /src
 COPY Package.swift ./
 RUN swift package resolve
 COPY . .
+# vtag-operator links the Swift runtime and Foundation in by itself (Package.swift, OperatorMain), as the tests
+# and benchmarks run it; the flag also makes kubectl-vtag's link static, and one flag for both builds keeps
+# their modules compiled once.
 RUN swift build -c release --static-swift-stdlib --product vtag-operator \
  && swift build -c release --static-swift-stdlib --product kubectl-vtag \
  && mkdir -p /out \

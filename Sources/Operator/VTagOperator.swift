@@ -8,9 +8,12 @@ import Prometheus
 import Reconcilers
 import ServiceLifecycle
 
-@main
-struct VTagOperator: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The operator's command line. Its entry point is OperatorMain: this module is a library, so the
+/// tests can import it without linking the statically linked executable's settings (Package.swift).
+public struct VTagOperator: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "vtag-operator",
         abstract: "Inventories cloud resources and tags them: the vtag Kubernetes operator.",
         discussion: """
@@ -20,7 +23,7 @@ struct VTagOperator: AsyncParsableCommand {
 
     @OptionGroup var options: OperatorOptions
 
-    func run() async throws {
+    public func run() async throws {
         MemoryArenas.limit()
         let config: OperatorConfig
         do {
