@@ -28,7 +28,7 @@ enum OperatorE2E {
     static func settings(
         namespace: String, identity: String, election: VTagManager.LeaderElection? = nil,
         tagging: TaggingSettings? = nil, providers: @escaping ProviderFactory = DefaultProviders.factory,
-        onCacheSynced: (@Sendable (String) -> Void)? = nil
+        firstModelWait: Duration = .seconds(300), onCacheSynced: (@Sendable (String) -> Void)? = nil
     ) -> VTagManager.Settings {
         var logger = Logger(label: "vtag.e2e.\(identity)")
         // VTAG_E2E_LOG=info (or debug) shows what the managers do.
@@ -39,8 +39,8 @@ enum OperatorE2E {
             tagging: tagging ?? TaggingSettings(
                 inference: modelDefaults.inference, reevaluateInterval: modelDefaults.reevaluateInterval,
                 approvalTTL: modelDefaults.approvalTTL, modelNamespace: namespace, modelConfigMap: "vtag-model"),
-            workers: 4, leaderElection: election, shutdownDeadline: .seconds(20), identity: identity, providers: providers,
-            discoveryWriteConcurrency: 8, metricsInterval: .seconds(1),
+            workers: 4, leaderElection: election, shutdownDeadline: .seconds(20), identity: identity, firstModelWait: firstModelWait,
+            providers: providers, discoveryWriteConcurrency: 8, metricsInterval: .seconds(1),
             watcher: WatcherConfig(initialBackoff: .milliseconds(100), maxBackoff: .seconds(1)),
             onCacheSynced: onCacheSynced, logger: logger)
     }

@@ -73,11 +73,11 @@ struct OperatorLifecycleE2ETests {
             _ = try await Api<TaggingRule>(client: env.client, namespace: ns).create(OperatorE2E.applicationSuggestion(namespace: ns))
             let approvals = Api<TagApproval>(client: env.client, namespace: ns)
             let election = OperatorE2E.election(ns, releaseOnCancel: false)
-            // A's run outlasts the first model's patience (10 s: while this process's discovery runs, resources
+            // A's run outlasts the first model's wait (10 s here: while this process's discovery runs, resources
             // wait for the first model that long at most), so suggestions come while it is still going.
             let slow = PacedProvider.factory(pageSize: 25, pause: .milliseconds(1500))
             let a = try RunningManager(client: env.client, settings: OperatorE2E.settings(
-                namespace: ns, identity: "doomed", election: election, providers: slow))
+                namespace: ns, identity: "doomed", election: election, providers: slow, firstModelWait: .seconds(10)))
             let jobs = Api<DiscoveryJob>(client: env.client, namespace: ns)
             _ = try await jobs.create(env.simulatedJob("estate", count: count))
 
