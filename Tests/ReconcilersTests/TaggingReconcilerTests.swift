@@ -384,6 +384,41 @@ import Testing
         }
     }
 
+    /// Held for the first model longer than `parentWaitLimit` (a long first discovery), a volume still waits for
+    /// its instance: the wait counts from when the tagger began evaluating, not from the volume's creation.
+    @Test func aResourceHeldForTheFirstModelWaitsForItsParentFromWhenEvaluationBegan() async throws {
+        try await TaggingHarness.run { h in
+            let instance = try await h.create(instanceSpec(1, native: ["team": "payments"]))
+            let volume = try await h.create(volumeSpec(attachedTo: instance.spec.id))
+            let created = try #require(volume.metadata.creationTimestamp)
+            let clock = Locked(created.addingTimeInterval(2 * CloudResourceTagger.parentWaitLimit))
+            let tagger = CloudResourceTagger(
+                client: h.client, resources: h.resources.store, rules: h.rules.store, approvals: h.approvals.store, model: h.model,
+                settings: h.settings, events: nil, now: { clock.withLock { $0 } })
+            #expect(try await tagger.reconcileAndFlush(h.key(volume)) == .requeue(after: CloudResourceTagger.parentWait))
+            clock.withLock { $0 = $0.addingTimeInterval(CloudResourceTagger.parentWaitLimit + 1) }
+            #expect(try await tagger.reconcileAndFlush(h.key(volume)) == .done, "but not for longer than the limit")
+        }
+    }
+
+    /// After a catch-up training the estate is queued with the resources that relate to none first, so on a first
+    /// discovery an instance is evaluated before the volumes that inherit from it.
+    @Test func aCatchUpQueuesResourcesWithoutRelationsFirst() async throws {
+        try await TaggingHarness.run { h in
+            var volumes: [ObjectKey] = [], instances: [ObjectKey] = []
+            for i in 1...4 {
+                let instance = try await h.create(instanceSpec(i))
+                var volume = volumeSpec(attachedTo: instance.spec.id)
+                volume.id += "-\(i)"
+                volumes.append(h.key(try await h.create(volume)))
+                instances.append(h.key(instance))
+            }
+            let order = ModelRunnable.parentsFirst(h.resources.store)
+            #expect(Set(order.prefix(4)) == Set(instances))
+            #expect(Set(order.suffix(4)) == Set(volumes))
+        }
+    }
+
     /// A parent with nothing to apply still wakes what waited for it (its first evaluation), and two
     /// resources related to each other do not wait for each other.
     @Test func aParentWithoutTagsWakesItsDependentsAndMutualRelationsDoNotWait() async throws {

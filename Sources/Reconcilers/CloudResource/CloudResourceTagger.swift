@@ -47,6 +47,9 @@ public final class CloudResourceTagger: Sendable {
     let scope: RuleScopeIndex
     let ledger = RuleMatchLedger()
     let coverageLedger = CoverageLedger()
+    /// When this tagger first got past the wait for the first model: a resource discovered before then (a first
+    /// discovery held for the model) waits for its parent from then on, not from its creation (`awaitsParent`).
+    let evaluatingSince = Locked<Date?>(nil)
     let metrics: TaggerMetrics
     /// Writes suggestions into TagApprovals in background rounds (run it: `batcher.run()`, a leader runnable).
     public let batcher: ApprovalBatcher
@@ -163,7 +166,12 @@ public final class CloudResourceTagger: Sendable {
             // fires every resource (`ModelRunnable.caughtUp`), a failed one too.
             return .done
         }
-        if awaitsParent(resource, namespace: namespace) {
+        let started = evaluatingSince.withLock { since -> Date in
+            if let since { return since }
+            since = self.now()
+            return since!
+        }
+        if awaitsParent(resource, namespace: namespace, evaluatingSince: started) {
             // The parent's first evaluation fires `dependentsChanged` for it; the requeue is a backstop.
             return .requeue(after: Self.parentWait)
         }
@@ -216,11 +224,13 @@ public final class CloudResourceTagger: Sendable {
     /// with them once the parent's first evaluation fires `dependentsChanged`. Discovery creates a parent
     /// and its children side by side, so on a first discovery this saves a status write per child. Bounded:
     /// never on a re-evaluation, not for a vanished or deleted parent, not when the parent relates back to
-    /// the resource (two waiting for each other), and not once the resource is `parentWaitLimit` old (longer
-    /// cycles, a parent that never gets evaluated) or its age is unknown.
-    func awaitsParent(_ resource: CloudResource, namespace: String) -> Bool {
+    /// the resource (two waiting for each other), and not once the resource has waited `parentWaitLimit` (longer
+    /// cycles, a parent that never gets evaluated) or its age is unknown. It waits from its creation, or from
+    /// `evaluatingSince` when it was created before the tagger began evaluating (held for the first model).
+    func awaitsParent(_ resource: CloudResource, namespace: String, evaluatingSince: Date) -> Bool {
         guard resource.status?.evaluatedAt == nil, let relations = resource.spec.relations, !relations.isEmpty,
-              let created = resource.metadata.creationTimestamp, now().timeIntervalSince(created) < Self.parentWaitLimit else { return false }
+              let created = resource.metadata.creationTimestamp,
+              now().timeIntervalSince(max(created, evaluatingSince)) < Self.parentWaitLimit else { return false }
         for relation in relations {
             guard let parent = cached(id: relation.target, namespace: namespace) else { continue }
             if parent.status?.evaluatedAt == nil, parent.status?.phase != .vanished, parent.metadata.deletionTimestamp == nil,

@@ -55,12 +55,24 @@ struct ModelRunnable: Runnable {
         }
         ready.signal()
         let onCatchUp: @Sendable () async -> Void = { [resources, caughtUp, logger] in
-            let keys = resources.keys()
+            let keys = Self.parentsFirst(resources)
             logger.info("model caught up with the estate: evaluating it again", metadata: ["resources": "\(keys.count)"])
             caughtUp.fire(keys, lane: .low)
         }
         await lifecycle.run(every: retrainInterval, catchUp: Self.catchUpTick, firstModelPatience: firstModelWait,
             onCatchUp: onCatchUp, discoveryInFlight: discoveryInFlight)
+    }
+
+    /// Every cached resource's key, those that relate to no other resource first: on a first discovery a child
+    /// evaluated before its parent would be written twice (`CloudResourceTagger.awaitsParent` holds it, for a
+    /// while), so the queue is better in this order.
+    static func parentsFirst(_ resources: Store<CloudResource>) -> [ObjectKey] {
+        var first: [ObjectKey] = [], then: [ObjectKey] = []
+        first.reserveCapacity(resources.count)
+        resources.forEach { resource in
+            if resource.spec.relations?.isEmpty ?? true { first.append(ObjectKey(resource)) } else { then.append(ObjectKey(resource)) }
+        }
+        return first + then
     }
 
     func stop() async {}
