@@ -401,20 +401,27 @@ import Testing
         }
     }
 
-    /// After a catch-up training the estate is queued with the resources that relate to none first, so on a first
-    /// discovery an instance is evaluated before the volumes that inherit from it.
-    @Test func aCatchUpQueuesResourcesWithoutRelationsFirst() async throws {
+    /// After a catch-up training the estate is queued parents first: what relates to nothing, then what others
+    /// relate to (instances in a subnet), then the rest (their volumes), so on a first discovery an instance is
+    /// evaluated before the volumes that inherit from it.
+    @Test func aCatchUpQueuesParentsBeforeTheirChildren() async throws {
         try await TaggingHarness.run { h in
+            let subnet = try await h.create(CloudResourceSpec(
+                provider: "aws", id: "arn:aws:ec2:eu-west-1:111111111111:subnet/subnet-1", type: "ec2:subnet", name: "subnet-1",
+                account: "111111111111", region: "eu-west-1"))
             var volumes: [ObjectKey] = [], instances: [ObjectKey] = []
             for i in 1...4 {
-                let instance = try await h.create(instanceSpec(i))
+                var spec = instanceSpec(i)
+                spec.relations = [Relation(type: "InSubnet", target: subnet.spec.id)]
+                let instance = try await h.create(spec)
                 var volume = volumeSpec(attachedTo: instance.spec.id)
                 volume.id += "-\(i)"
                 volumes.append(h.key(try await h.create(volume)))
                 instances.append(h.key(instance))
             }
             let order = ModelRunnable.parentsFirst(h.resources.store)
-            #expect(Set(order.prefix(4)) == Set(instances))
+            #expect(order.first == h.key(subnet))
+            #expect(Set(order.dropFirst().prefix(4)) == Set(instances))
             #expect(Set(order.suffix(4)) == Set(volumes))
         }
     }

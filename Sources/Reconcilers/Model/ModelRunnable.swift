@@ -63,16 +63,28 @@ struct ModelRunnable: Runnable {
             onCatchUp: onCatchUp, discoveryInFlight: discoveryInFlight)
     }
 
-    /// Every cached resource's key, those that relate to no other resource first: on a first discovery a child
-    /// evaluated before its parent would be written twice (`CloudResourceTagger.awaitsParent` holds it, for a
-    /// while), so the queue is better in this order.
+    /// Every cached resource's key in the order a first evaluation is best made in: those that relate to no other
+    /// resource, then those related ones that others relate to (an instance in a subnet, with volumes attached),
+    /// then the rest. On a first discovery a child evaluated before its parent would be written twice
+    /// (`CloudResourceTagger.awaitsParent` holds it, for a while).
     static func parentsFirst(_ resources: Store<CloudResource>) -> [ObjectKey] {
-        var first: [ObjectKey] = [], then: [ObjectKey] = []
-        first.reserveCapacity(resources.count)
+        struct Related { var key: ObjectKey; var id: String }
+        var roots: [ObjectKey] = [], related: [Related] = []
+        roots.reserveCapacity(resources.count)
         resources.forEach { resource in
-            if resource.spec.relations?.isEmpty ?? true { first.append(ObjectKey(resource)) } else { then.append(ObjectKey(resource)) }
+            if resource.spec.relations?.isEmpty ?? true {
+                roots.append(ObjectKey(resource))
+            } else {
+                related.append(Related(key: ObjectKey(resource), id: resource.spec.id))
+            }
         }
-        return first + then
+        // Outside `forEach`: it holds the store's lock, which an index lookup takes too.
+        var parents: [ObjectKey] = [], children: [ObjectKey] = []
+        for r in related {
+            let dependents = resources.keys(index: CloudResourceTagger.relationTargetIndex, value: CloudResourceTagger.idValue(r.id))
+            if dependents.isEmpty { children.append(r.key) } else { parents.append(r.key) }
+        }
+        return roots + parents + children
     }
 
     func stop() async {}
