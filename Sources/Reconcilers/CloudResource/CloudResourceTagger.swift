@@ -166,9 +166,8 @@ public final class CloudResourceTagger: Sendable {
             // fires every resource (`ModelRunnable.caughtUp`), a failed one too.
             return .done
         }
-        let started = evaluatingSince.withLock { since -> Date in
-            if let since { return since }
-            since = self.now()
+        let started = evaluatingSince.withLock { since in
+            if since == nil { since = self.now() }
             return since!
         }
         if awaitsParent(resource, namespace: namespace, evaluatingSince: started) {

@@ -99,10 +99,8 @@ public enum TagStatus {
     /// Whether `new` is worth a status write over `old`, apart from the periodic refresh. Not worth one: a new
     /// model version alone (every learned decision makes one), and a model's drift on a tag it keeps (same key,
     /// value, learned source (model or inherited) and appliedAt, confidence within `confidenceDrift`, the reason's
-    /// counts reworded). A
-    /// retraining on a grown estate (each doubling during a long first discovery) would otherwise rewrite most
-    /// resources for numbers in their reasons; they are refreshed with the next real change or within
-    /// `--reevaluate-interval`.
+    /// counts reworded). A retraining on a grown estate would otherwise rewrite most resources for the numbers in
+    /// their reasons; those are refreshed with the next real change or within `--reevaluate-interval`.
     public static func needsWrite(_ new: CloudResourceStatus, over old: CloudResourceStatus?) -> Bool {
         guard let old else { return true }
         var new = new

@@ -246,8 +246,11 @@ public final class ModelLifecycle: Sendable {
             // With a model in use, catch-ups during this process's discovery run still train (what is evaluated
             // next gets the better model) but re-evaluate the estate once, after the run.
             let inFlight = before != nil ? await discoveryInFlight?() ?? false : false
-            let runEnded = deferredCatchUp.withLock { $0 } && !inFlight
-            if runEnded { deferredCatchUp.withLock { $0 = false } }
+            // A run that deferred a catch-up ended: take the deferral (one re-evaluation comes now).
+            let runEnded = !inFlight && deferredCatchUp.withLock { deferred in
+                defer { deferred = false }
+                return deferred
+            }
             // The estate is evaluated again as soon as a catch-up model is in use, while it is being stored.
             let caughtUp = Locked(false)
             do {
