@@ -23,6 +23,32 @@ struct RuntimeWorkQueueTests {
         #expect(metrics.value("workqueue_depth", [("name", "q")]) == 0)
     }
 
+    /// A burst (a catch-up queues the whole estate) grows the queue's tables; drained, it lets them go, and the
+    /// keys promoted from the low lane are handed out once.
+    @Test func aDrainedQueueLetsGoOfItsStorageAndStaleEntries() async throws {
+        let q = makeQueue()
+        let burst = (0..<5_000).map { "r-\($0)" }
+        await q.add(contentsOf: burst, lane: .low)
+        // Promoted: each leaves a stale entry in the low lane.
+        for k in burst.prefix(100) { await q.add(k, lane: .normal) }
+        #expect(await q.queuedCapacity >= 5_000)
+        var handedOut: [String] = []
+        while await q.count > 0, let k = await q.next() {
+            handedOut.append(k)
+            await q.done(k)
+        }
+        #expect(handedOut.count == 5_000 && Set(handedOut).count == 5_000)
+        #expect(await q.queuedCapacity <= WorkQueue<String>.keptCapacity)
+        // Used again after the release: each key once, in order, in both lanes.
+        await q.add("b")
+        #expect(await q.next() == "b")
+        await q.add("a", lane: .low)
+        await q.add("r-7", lane: .low)
+        #expect(await q.next() == "a")
+        #expect(await q.next() == "r-7")
+        #expect(await q.count == 0)
+    }
+
     @Test func keyBeingProcessedIsNotHandedOutAgainAndIsReprocessedAfterDone() async throws {
         let q = makeQueue()
         await q.add("a")

@@ -383,6 +383,9 @@ func encoded(_ model: TagModel?) throws -> Data {
             #expect(fingerprint.decisions == 8)
             #expect(h.lifecycle().fingerprint() == fingerprint)
             #expect(inputs.map(\.spec.id) == inputs.map(\.spec.id).sorted())
+            // The specs as cached: equal maps are shared while training, never changed.
+            #expect(inputs.map(\.spec) == h.resources.list().map(\.spec).sorted { $0.id < $1.id })
+            #expect(inputs.allSatisfy { $0.spec.nativeTags?["team"] != nil })
 
             // Approved values are known tags to the training: the model learns the key from them.
             let holder = ModelHolder()

@@ -312,6 +312,7 @@ public actor WorkQueue<Key: Hashable & Sendable> {
             }
             guard let entry = queued[candidate], entry.lane == lane else { continue }  // stale entry
             queued.removeValue(forKey: candidate)
+            if queued.isEmpty { releaseDrainedStorage() }
             let now = clock.now
             processing[candidate] = now
             queueDuration.record(duration: now - entry.addedAt)
@@ -320,6 +321,22 @@ public actor WorkQueue<Key: Hashable & Sendable> {
             return candidate
         }
     }
+
+    /// A drained queue lets go of the storage its busiest moment grew: a Dictionary or Deque keeps its capacity
+    /// when emptied, and a first discovery's catch-up queues every resource (10,000 keys hold about 1.7 MB). The
+    /// lanes grew with `queued`; whatever they still hold is stale once nothing is queued (`queued` is the truth).
+    private func releaseDrainedStorage() {
+        guard queued.capacity > Self.keptCapacity else { return }
+        queued = [:]
+        normalLane = Deque()
+        lowLane = Deque()
+    }
+
+    /// Below this many slots a drained queue keeps its storage (it is reused at once).
+    static var keptCapacity: Int { 1_024 }
+
+    /// Slots the queue's table of queued keys holds now (for tests).
+    var queuedCapacity: Int { queued.capacity }
 
     private func cancelGetter(_ id: UInt64) {
         if let i = getters.firstIndex(where: { $0.id == id }) {

@@ -12,17 +12,15 @@ import TaggingAPI
 /// missing keys and conditions. A resource's own values (name, uid, id, its virtual tags and history)
 /// stay its own. The result equals the input but for the annotations.
 public enum CloudResourceCacheTransform {
-    /// For a cache that packs resources (`CloudResourcePacking`, the operator's): only the spec's maps stay
-    /// values, so only they are shared here (and the annotations dropped). Sharing strings that are packed
-    /// would keep a second copy of them alive in the interner's table, beside the packed bytes.
+    /// For a cache that packs resources (`CloudResourcePacking`, the operator's): the annotations dropped and
+    /// the namespace shared, nothing else. The packing writes every other field, the spec's maps included, into
+    /// the resource's bytes: sharing strings or maps that are packed would keep a second copy of them alive in
+    /// the interners' tables, beside the packed bytes.
     public static func beforePacking(_ intern: StringInterner = StringInterner()) -> Store<CloudResource>.Transform {
-        let maps = ValueInterner<[String: String]>()
-        let relations = ValueInterner<[Relation]>()
         return { resource in
             var r = resource
             r.metadata.annotations = nil
             r.metadata.namespace = intern(r.metadata.namespace)
-            shareMaps(&r.spec, intern, maps, relations)
             return r
         }
     }
@@ -35,18 +33,10 @@ public enum CloudResourceCacheTransform {
         spec.type = intern(spec.type)
         spec.account = intern(spec.account)
         spec.region = intern(spec.region)
-        shareMaps(&spec, intern, maps, relations)
-    }
-
-    /// The spec's maps and relations, shared (their strings too).
-    private static func shareMaps(
-        _ spec: inout CloudResourceSpec, _ intern: StringInterner, _ maps: ValueInterner<[String: String]>, _ relations: ValueInterner<[Relation]>
-    ) {
         spec.nativeTags = maps(spec.nativeTags) { intern($0) ?? [:] }
         spec.attributes = maps(spec.attributes) { intern($0) ?? [:] }
         spec.relations = relations(spec.relations) { list in list.map { Relation(type: intern($0.type), target: intern($0.target)) } }
     }
-
 
     public static func make(_ intern: StringInterner = StringInterner()) -> Store<CloudResource>.Transform {
         let maps = ValueInterner<[String: String]>()

@@ -4,48 +4,39 @@ import KubeCore
 import TaggingAPI
 
 /// How the operator's cache holds a CloudResource: one heap block per resource (`PackedBuffer`) with every
-/// field but name and namespace (the store's key has them) packed into bytes (`PackedWriter`), and the spec's
-/// four maps (native tags, attributes, relations, manual tags) as references to the values the cache transform
-/// shares across resources (`CloudResourceCacheTransform.beforePacking`): the model's training snapshot of the
-/// estate unpacks the spec's strings and shares the maps rather than copying them. It unpacks to a value
-/// equal to the one stored: the tagger writes the whole status back from it. Strings of this resource alone
-/// (uid, resourceVersion, provider id, name) are written out; what recurs across an estate (tag keys and
-/// values, history actors, condition messages, labels, account, region, type) becomes a number in the shared
-/// table once two resources have it, and a reason is written word by word (its words recur: rule names,
-/// accounts, name words). Dates are whole seconds in a varint, each from the one before.
+/// field but name and namespace (the store's key has them) packed into bytes (`PackedWriter`), the spec's
+/// four maps (native tags, attributes, relations, manual tags) included: as Swift values they cost a
+/// dictionary's storage and a heap string per long value, about 0.4 KB per resource (half of them are a
+/// resource's own, so sharing equal maps saved only the other half). It unpacks to a value equal to the
+/// one stored: the tagger writes the whole status back from it. Strings of this resource alone (uid,
+/// resourceVersion, provider id, name) are written out; what recurs across an estate (tag keys and values,
+/// attribute values, relation targets, history actors, condition messages, labels, account, region, type)
+/// becomes a number in the shared table once two resources have it, and a reason is written word by word
+/// (its words recur: rule names, accounts, name words). Dates are whole seconds in a varint, each from the
+/// one before.
 ///
 /// Every field is listed here: a field added to CloudResource (or its parts) must be added to `pack` and
 /// `unpack` too (`CloudResourcePackingTests` counts the fields so it is not forgotten).
 public enum CloudResourcePacking {
-    /// The spec's maps, shared with other resources that have equal ones (the transform interns them).
-    struct SharedMaps {
-        let nativeTags: [String: String]?
-        let attributes: [String: String]?
-        let relations: [Relation]?
-        let manualTags: [String: String]?
-    }
-
-    /// A cached CloudResource: its bytes, headed by the spec's maps.
-    typealias Packed = PackedBuffer<SharedMaps>
+    /// A cached CloudResource: its bytes alone (no header).
+    typealias Packed = PackedBuffer<Void>
 
     public static func make(strings: SharedStrings = SharedStrings()) -> Store<CloudResource>.Packing {
         Store<CloudResource>.Packing(
             pack: { resource in
                 var w = PackedWriter(strings: strings, owner: ObjectKey(resource).hashValue)
                 pack(resource, into: &w)
-                let spec = resource.spec
-                return w.finish(header: SharedMaps(
-                    nativeTags: spec.nativeTags, attributes: spec.attributes, relations: spec.relations, manualTags: spec.manualTags))
+                return w.finish(header: ())
             },
             unpack: { object, key in
                 let packed = unsafeDowncast(object, to: Packed.self)
                 return strings.withTable { table in
-                    packed.read(strings: table) { r in unpack(&r, key: key, maps: packed.value) }
+                    packed.read(strings: table) { r in unpack(&r, key: key) }
                 }
             })
     }
 
-    /// Everything but name, namespace and the spec's maps.
+    /// Everything but name and namespace.
     static func pack(_ resource: CloudResource, into w: inout PackedWriter) {
         let spec = resource.spec
         w.shared(spec.provider)
@@ -54,6 +45,13 @@ public enum CloudResourcePacking {
         w.own(spec.name)
         w.shared(spec.account)
         w.shared(spec.region)
+        w.sharedMap(spec.nativeTags)
+        w.sharedMap(spec.attributes)
+        list(spec.relations, &w) { w, relation in
+            w.shared(relation.type)
+            w.shared(relation.target)
+        }
+        w.sharedMap(spec.manualTags)
         w.shared(resource.apiVersion)
         w.shared(resource.kind)
         let m = resource.metadata
@@ -127,10 +125,12 @@ public enum CloudResourcePacking {
         int(status.observedGeneration, &w)
     }
 
-    static func unpack(_ r: inout PackedReader, key: ObjectKey, maps: SharedMaps) -> CloudResource {
+    static func unpack(_ r: inout PackedReader, key: ObjectKey) -> CloudResource {
+        // Arguments are evaluated left to right: the order they were packed in.
         let spec = CloudResourceSpec(
             provider: r.shared(), id: r.own(), type: r.shared(), name: r.optionalOwn(), account: r.optionalShared(), region: r.optionalShared(),
-            nativeTags: maps.nativeTags, attributes: maps.attributes, relations: maps.relations, manualTags: maps.manualTags)
+            nativeTags: r.sharedMap(), attributes: r.sharedMap(), relations: r.optionalList { r in Relation(type: r.shared(), target: r.shared()) },
+            manualTags: r.sharedMap())
         let apiVersion = r.optionalShared()
         let kind = r.optionalShared()
         var m = ObjectMeta()

@@ -3,6 +3,7 @@ import K8sClient
 
 /// Which required keys each evaluated resource still misses, kept up to date by the tagger so the
 /// coverage per required key is a lookup (for `vtag_*` gauges), not a scan of 100,000 statuses.
+/// Resources miss a few combinations of keys: each list is held once (`ValueInterner`), not once per resource.
 final class CoverageLedger: Sendable {
     private struct State {
         var missing: [ObjectKey: [String]] = [:]
@@ -10,6 +11,7 @@ final class CoverageLedger: Sendable {
     }
 
     private let state = Locked(State())
+    private let lists = ValueInterner<[String]>(capacity: 1_000)
 
     func record(_ resource: ObjectKey, missing: [String]) {
         state.withLock { s in
@@ -17,7 +19,7 @@ final class CoverageLedger: Sendable {
             if old == missing { return }
             for k in old ?? [] { s.missingCount[k, default: 0] -= 1 }
             for k in missing { s.missingCount[k, default: 0] += 1 }
-            s.missing[resource] = missing
+            s.missing[resource] = missing.isEmpty ? [] : lists(missing)
         }
     }
 

@@ -3,6 +3,8 @@ import K8sClient
 
 /// Which rules matched which resources at their last evaluation, so a TaggingRule's `matchedResources`
 /// is a lookup, not a re-evaluation of the namespace. Resource and rule keys share the namespace.
+/// An estate's resources match a few combinations of rules: each list is held once (`ValueInterner`), not
+/// once per resource.
 final class RuleMatchLedger: Sendable {
     private struct State {
         var byResource: [ObjectKey: [String]] = [:]
@@ -10,13 +12,14 @@ final class RuleMatchLedger: Sendable {
     }
 
     private let state = Locked(State())
+    private let lists = ValueInterner<[String]>(capacity: 1_000)
 
     /// Records the rules that matched `resource` (sorted names); returns the rules whose count changed.
     func record(_ resource: ObjectKey, matched: [String]) -> [ObjectKey] {
         state.withLock { s in
             let old = s.byResource[resource]
             if old == matched { return [] }
-            s.byResource[resource] = matched
+            s.byResource[resource] = matched.isEmpty ? [] : lists(matched)
             return Self.apply(old: old ?? [], new: matched, namespace: resource.namespace, to: &s.counts)
         }
     }

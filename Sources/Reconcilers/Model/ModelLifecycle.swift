@@ -91,17 +91,25 @@ public final class ModelLifecycle: Sendable {
         return model
     }
 
-    /// The training inputs from the cache (sorted by id: training is deterministic for one estate).
+    /// The training inputs from the cache (sorted by id: training is deterministic for one estate). The cache
+    /// packs the spec's maps, so each read makes them anew: equal ones (an estate repeats a few sets of
+    /// attributes and tags) are held once while training (`ValueInterner`, dropped with the inputs).
     func snapshot() -> ([InferenceInput], EstateFingerprint) {
         var inputs: [InferenceInput] = []
         inputs.reserveCapacity(resources.count)
         var fingerprint = EstateFingerprint()
+        let maps = ValueInterner<[String: String]>()
+        let relations = ValueInterner<[Relation]>()
         resources.forEach { resource in
             guard resource.metadata.deletionTimestamp == nil else { return }
             var approved: [String: String] = [:]
             for tag in resource.status?.virtualTags ?? [] where tag.source == .approval { approved[tag.key] = tag.value }
             let rejected = resource.status?.rejected ?? []
-            inputs.append(InferenceInput(spec: resource.spec, approved: approved, rejected: rejected))
+            var spec = resource.spec
+            spec.nativeTags = maps(spec.nativeTags)
+            spec.attributes = maps(spec.attributes)
+            spec.relations = relations(spec.relations)
+            inputs.append(InferenceInput(spec: spec, approved: approved, rejected: rejected))
             fingerprint.add(resource, approved: approved.count, rejected: rejected.count)
         }
         inputs.sort { $0.spec.id < $1.spec.id }
