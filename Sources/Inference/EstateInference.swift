@@ -11,8 +11,9 @@ public enum EstateInference {
         let normaliser = TagNormaliser.learning(
             from: inputs.lazy.map { $0.spec.nativeTags }, tables: config.normalisation, requiredKeys: config.requiredKeys)
         let plain = TagInferencer(config: config, rules: rules, model: nil, vocabulary: normaliser.vocabulary)
-        // Only the applied values are kept of stage 1 (its reasons are not needed to learn).
-        let known = resolveAll(inputs, inferencer: plain).map(\.known)
+        // Only the applied values are kept of stage 1, each as it is resolved: the estate's stage-1 results with
+        // their reasons, all held at once, were the largest part of a training's memory.
+        let known = resolveAll(inputs, inferencer: plain) { $0.known }
         var byId: [String: Int] = [:]
         byId.reserveCapacity(inputs.count)
         for (i, input) in inputs.enumerated() { byId[input.spec.id] = i }
@@ -92,9 +93,14 @@ public enum EstateInference {
 
     /// Stage 1 for every resource, with the rule candidates looked up once per (provider, type, account).
     static func resolveAll(_ inputs: [InferenceInput], inferencer: TagInferencer) -> [ResolvedTags] {
+        resolveAll(inputs, inferencer: inferencer) { $0 }
+    }
+
+    /// Stage 1 for every resource, keeping only what `keep` takes of each result.
+    static func resolveAll<Kept>(_ inputs: [InferenceInput], inferencer: TagInferencer, keep: (ResolvedTags) -> Kept) -> [Kept] {
         var candidates: [CandidateKey: [Int]] = [:]
         let memo = inferencer.memo()
-        var resolved: [ResolvedTags] = []
+        var resolved: [Kept] = []
         resolved.reserveCapacity(inputs.count)
         for i in inputs.indices {
             let key = CandidateKey(provider: inputs[i].spec.provider, type: inputs[i].spec.type, account: inputs[i].spec.account)
@@ -105,7 +111,7 @@ public enum EstateInference {
                 c = inferencer.rules.candidates(provider: key.provider, type: key.type, account: key.account)
                 candidates[key] = c
             }
-            resolved.append(inferencer.resolve(inputs[i], ruleCandidates: c, memo: memo))
+            resolved.append(keep(inferencer.resolve(inputs[i], ruleCandidates: c, memo: memo)))
         }
         return resolved
     }

@@ -66,6 +66,28 @@ struct RuntimeStoreTests {
         #expect(store.byIndex("no-such-index", "x").isEmpty)
     }
 
+    /// A store without the namespace index answers the same lookups by namespace (a scan of the keys), through
+    /// changes and deletions.
+    @Test func lookupsByNamespaceWithoutTheIndexAnswerTheSame() async throws {
+        let indexed = Store<Widget>()
+        let scanned = Store<Widget>(indexesNamespaces: false)
+        let objects = [Widget("a", namespace: "ns1", rv: 1), Widget("b", namespace: "ns1", rv: 2), Widget("c", namespace: "ns2", rv: 3)]
+        for store in [indexed, scanned] {
+            let informer = manualInformer(store: store)
+            await informer.handle(.restarted(objects))
+            await informer.handle(.applied(Widget("d", namespace: "ns2", rv: 4)))
+            await informer.handle(.deleted(Widget("c", namespace: "ns2", rv: 5)))
+        }
+        for namespace in ["ns1", "ns2", "none"] {
+            #expect(Set(scanned.list(namespace: namespace).map(\.name)) == Set(indexed.list(namespace: namespace).map(\.name)))
+            #expect(Set(scanned.keys(index: Store<Widget>.namespaceIndex, value: namespace))
+                    == Set(indexed.keys(index: Store<Widget>.namespaceIndex, value: namespace)))
+        }
+        #expect(Set(scanned.list(namespace: "ns2").map(\.name)) == ["d"])
+        #expect(Set(scanned.indexValues(Store<Widget>.namespaceIndex)) == ["ns1", "ns2"])
+        #expect(Set(indexed.indexValues(Store<Widget>.namespaceIndex)) == ["ns1", "ns2"])
+    }
+
     /// An index value goes from one key to several and back (a value with one key is held without a Set):
     /// each step lists exactly the keys filed under it, and a value with none left is gone.
     @Test func anIndexValueGrowsFromOneKeyToManyAndBack() async throws {

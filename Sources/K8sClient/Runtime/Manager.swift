@@ -104,11 +104,11 @@ public final class Manager: Sendable {
     /// `transform` (what the cache keeps of each object) and `packing` (how it holds it) are taken from the
     /// first ask, so the owner of the kind asks first.
     public func informer<T: KubernetesObject>(
-        _ type: T.Type = T.self, transform: Store<T>.Transform? = nil, packing: Store<T>.Packing? = nil
+        _ type: T.Type = T.self, transform: Store<T>.Transform? = nil, packing: Store<T>.Packing? = nil, indexesNamespaces: Bool = true
     ) -> Informer<T> {
         state.withLock { s in
             if let existing = s.informers[ObjectIdentifier(T.self)] as? Informer<T> { return existing }
-            let store = Store<T>(transform: transform, packing: packing)
+            let store = Store<T>(transform: transform, packing: packing, indexesNamespaces: indexesNamespaces)
             let informer = Informer(
                 store: store, logger: configuration.logger,
                 events: NamespacedEventSource.make(client: client, namespaces: configuration.namespaces, config: configuration.watcher, store: store))

@@ -47,20 +47,18 @@ final class RuleScopeIndex: Sendable {
         return keys.sorted()
     }
 
-    /// Keys of resources in `namespace` that a rule with `match` admits statically.
+    /// Keys of resources in `namespace` that a rule with `match` admits statically. Every resource is filed under
+    /// one entry, so the entries of the namespace hold its resources (the operator's cache keeps no namespace
+    /// index beside this one).
     func admitted(by match: RuleMatch, namespace: String) -> [ObjectKey] {
         var candidates: [ObjectKey] = []
-        if match.providers == nil && match.types == nil {
-            candidates = resources.keys(index: Store<CloudResource>.namespaceIndex, value: namespace)
-        } else {
-            // Distinct (namespace, provider, type) entries are few (types x providers), not one per resource.
-            for value in resources.indexValues(Self.index) {
-                let parts = value.split(separator: "\u{0}", maxSplits: 2, omittingEmptySubsequences: false)
-                guard parts.count == 3, parts[0] == namespace else { continue }
-                if let providers = match.providers, !providers.contains(where: { $0 == parts[1] }) { continue }
-                if let types = match.types, !types.contains(where: { Self.typeMatches($0, parts[2]) }) { continue }
-                candidates.append(contentsOf: resources.keys(index: Self.index, value: value))
-            }
+        // Distinct (namespace, provider, type) entries are few (types x providers), not one per resource.
+        for value in resources.indexValues(Self.index) {
+            let parts = value.split(separator: "\u{0}", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3, parts[0] == namespace else { continue }
+            if let providers = match.providers, !providers.contains(where: { $0 == parts[1] }) { continue }
+            if let types = match.types, !types.contains(where: { Self.typeMatches($0, parts[2]) }) { continue }
+            candidates.append(contentsOf: resources.keys(index: Self.index, value: value))
         }
         guard match.accounts != nil || match.regions != nil else { return candidates }
         return candidates.filter { key in

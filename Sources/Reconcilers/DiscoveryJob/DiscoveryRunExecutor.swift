@@ -153,8 +153,7 @@ struct DiscoveryRunExecutor: Sendable {
     /// and deletes those vanished for longer than the TTL. Returns how many vanished now.
     func applyVanishing(job: DiscoveryJob, seen: Set<String>, api: CacheAwareApi<CloudResource>, tally: inout Tally, run: inout DiscoveryRun) async -> Int {
         guard let uid = job.metadata.uid else { return 0 }
-        // One at a time, not `byIndex`'s array of every owned object unpacked.
-        let owned = resources.keys(index: DiscoveryJobReconciler.ownerIndex, value: uid).lazy.compactMap { [resources] in resources.get($0) }
+        let owned = DiscoveryJobReconciler.owned(by: uid, in: resources)
         var ttl: TimeInterval = 24 * 3600
         if let text = job.spec.vanishedTTL {
             do { ttl = try GoDuration.parse(text) } catch { tally.fail("spec.vanishedTTL: \(error.description)") }

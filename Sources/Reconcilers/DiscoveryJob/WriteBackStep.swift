@@ -22,8 +22,7 @@ struct WriteBackStep: Sendable {
     /// nil when the job does not write back.
     func run(job: DiscoveryJob, tally: inout DiscoveryRunExecutor.Tally) async -> WriteBackRun? {
         guard job.spec.provider == .aws, let aws = job.spec.aws, let settings = aws.writeBack, let uid = job.metadata.uid else { return nil }
-        // One at a time, not `byIndex`'s array of every owned object unpacked (see `applyVanishing`).
-        let owned = resources.keys(index: DiscoveryJobReconciler.ownerIndex, value: uid).lazy.compactMap { [resources] in resources.get($0) }
+        let owned = DiscoveryJobReconciler.owned(by: uid, in: resources)
         let plan = WriteBackPlan.make(owned, settings: settings, defaultRegion: aws.regions.first ?? "us-east-1")
         let calls = AWSTagWriter.calls(for: plan.writes)
         var summary = WriteBackRun(dryRun: settings.effectiveDryRun, resources: plan.writes.count,

@@ -61,8 +61,10 @@ public final class VTagManager: Sendable {
             drainTimeout: settings.drainTimeout, metricsFactory: settings.metricsFactory, logger: logger), elector: elector)
         self.manager = manager
         jobs = manager.informer(DiscoveryJob.self)
+        // The scope index (`RuleScopeIndex`) divides the resources by namespace already.
         resources = manager.informer(
-            CloudResource.self, transform: CloudResourceCacheTransform.beforePacking(), packing: CloudResourcePacking.make())
+            CloudResource.self, transform: CloudResourceCacheTransform.beforePacking(), packing: CloudResourcePacking.make(),
+            indexesNamespaces: false)
         rules = manager.informer(TaggingRule.self)
         approvals = manager.informer(TagApproval.self)
         let events = EventRecorder(client: client, .init(
