@@ -81,7 +81,7 @@ enum CacheBreakdownBenchmark {
         print("cache breakdown: whole resource, the transform before packing: \(Int(reference)) bytes/object")
         for (i, part) in parts.enumerated() { print("cache breakdown: \(part.name): \(Int(reference - bytes[i + 1])) bytes/object") }
         let packed = bytes[parts.count + 1], indexed = bytes[parts.count + 2]
-        print("cache breakdown: packed (the operator's cache now: spec kept, metadata and status packed, the shared table included): \(Int(packed)) bytes/object")
+        print("cache breakdown: packed (the operator's cache now: spec, metadata and status packed, the shared table included; no namespace index): \(Int(packed)) bytes/object")
         print("cache breakdown: the operator's three indexes on top (provider id, relation target, scope): \(Int(indexed - packed)) bytes/object")
     }
 

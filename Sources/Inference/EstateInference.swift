@@ -12,8 +12,16 @@ public enum EstateInference {
             from: inputs.lazy.map { $0.spec.nativeTags }, tables: config.normalisation, requiredKeys: config.requiredKeys)
         let plain = TagInferencer(config: config, rules: rules, model: nil, vocabulary: normaliser.vocabulary)
         // Only the applied values are kept of stage 1, each as it is resolved: the estate's stage-1 results with
-        // their reasons, all held at once, were the largest part of a training's memory.
-        let known = resolveAll(inputs, inferencer: plain) { $0.known }
+        // their reasons, all held at once, were the largest part of a training's memory. Resources repeat a few
+        // combinations of values: each is held once (a dictionary per resource is about 0.3 KB).
+        var combinations = Set<[String: String]>()
+        let known = resolveAll(inputs, inferencer: plain) { resolved -> [String: String] in
+            let values = resolved.known
+            if let seen = combinations.firstIndex(of: values) { return combinations[seen] }
+            if combinations.count < 50_000 { combinations.insert(values) }
+            return values
+        }
+        combinations = []
         var byId: [String: Int] = [:]
         byId.reserveCapacity(inputs.count)
         for (i, input) in inputs.enumerated() { byId[input.spec.id] = i }
