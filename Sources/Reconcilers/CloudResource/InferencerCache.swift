@@ -25,6 +25,9 @@ final class InferencerCache: Sendable {
     }
 
     private let entries = Locked<[String: Entry]>([:])
+    /// One build at a time: after a model change every tagger worker (16 by default) would otherwise build the same
+    /// inferencer at once, each with its own index of the model: a burst of tens of MiB when a first model comes.
+    private let building = Locked(())
     let rules: Store<TaggingRule>
     let config: InferenceConfig
 
@@ -38,16 +41,31 @@ final class InferencerCache: Sendable {
         // Loaded before reading the rules: a change after this load is seen by the next call.
         let change = rules.revision
         let version = model?.version
-        let cached = entries.withLock { $0[namespace] }
-        if let cached, cached.seenChange == change, cached.modelVersion == version { return cached.inferencer }
+        if let ready = current(namespace, change: change, version: version) { return ready }
+        return building.withLock { _ in
+            // Another worker may have built it while this one waited.
+            if let ready = current(namespace, change: change, version: version) { return ready }
+            return build(namespace: namespace, change: change, model: model)
+        }
+    }
 
+    /// The cached inferencer for `namespace` if it is up to date with rules revision `change` and model `version`.
+    private func current(_ namespace: String, change: UInt64, version: String?) -> TagInferencer? {
+        let cached = entries.withLock { $0[namespace] }
+        guard let cached, cached.seenChange == change, cached.modelVersion == version else { return nil }
+        return cached.inferencer
+    }
+
+    private func build(namespace: String, change: UInt64, model: TagModel?) -> TagInferencer {
+        let version = model?.version
+        let cached = entries.withLock { $0[namespace] }
         let list = rules.list(namespace: namespace).filter { $0.metadata.deletionTimestamp == nil }
         let fingerprint = Self.fingerprint(list)
         if let cached, cached.fingerprint == fingerprint, cached.modelVersion == version {
             entries.withLock { $0[namespace]?.seenChange = change }
             return cached.inferencer
         }
-        // Built outside the lock; two workers may build the same one once at a change, which is harmless.
+        // Built outside the entries' lock (readers of other namespaces go on), inside the build lock.
         let ruleSet = cached.flatMap { $0.fingerprint == fingerprint ? $0.ruleSet : nil }
             ?? RuleSet.compile(list, tables: config.normalisation).0
         let inferencer = TagInferencer(config: config, rules: ruleSet, model: model)
