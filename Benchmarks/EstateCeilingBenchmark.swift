@@ -26,6 +26,9 @@ enum EstateCeilingBenchmark {
     static let clients = environment["VTAG_BENCH_CLIENTS"].flatMap(Int.init) ?? 16
     /// VTAG_BENCH_OPERATOR_ARGS: extra operator flags, e.g. "--kube-api-qps 50" (default: none).
     static let operatorArguments = (environment["VTAG_BENCH_OPERATOR_ARGS"] ?? "").split(separator: " ").map(String.init)
+    /// VTAG_BENCH_OPERATOR_LOG: a file to write the operator's log to once it stopped (e.g. with
+    /// VTAG_BENCH_OPERATOR_ARGS="--log-level debug", to see what filled its time).
+    static let operatorLogPath = environment["VTAG_BENCH_OPERATOR_LOG"].flatMap { $0.isEmpty ? nil : $0 }
     /// VTAG_BENCH_TIMEOUT_SECONDS: how long the operator may take (default 2 hours).
     static let timeout = Duration.seconds(environment["VTAG_BENCH_TIMEOUT_SECONDS"].flatMap(Int.init) ?? 7200)
 
@@ -160,6 +163,10 @@ enum EstateCeilingBenchmark {
             throw error
         }
         _ = await operatorProcess.stop()
+        if let path = operatorLogPath {
+            try Data(operatorProcess.log.text.utf8).write(to: URL(fileURLWithPath: path))
+            print("saved the operator's log to \(path)")
+        }
         if let path = environment["VTAG_BENCH_SAVE_RESOURCES"] {
             // The estate as the operator left it, one JSON object a line: `runtime-cache-memory` measures the cache on it.
             let encoder = JSONEncoder()
