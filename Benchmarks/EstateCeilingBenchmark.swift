@@ -110,6 +110,7 @@ enum EstateCeilingBenchmark {
             let serverCPUForOperator = ProcessUsage.cpuSeconds() - benchCPU
             let usage = operatorProcess.usage()
             let requests = try await operatorProcess.requestCounts()
+            let evaluations = try await operatorProcess.counter("vtag_resource_evaluations_total")
             let job = try await jobs.get("estate")
             let run = job.status?.lastRun
             let runSeconds = run.flatMap { r in r.finishedAt.map { $0.timeIntervalSince(r.startedAt) } }
@@ -138,6 +139,8 @@ enum EstateCeilingBenchmark {
             let total = requests.values.reduce(0, +)
             let byMethod = requests.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             print("operator requests until all evaluated: \(total), \(String(format: "%.3f", Double(total) / Double(resources))) per resource (\(byMethod))")
+            // Above 1: resources woken by the ones they inherit from, the model's catch-up, echoes reconciled.
+            print("operator evaluations (inferences) until all evaluated: \(evaluations.map(String.init) ?? "-"), \(evaluations.map { String(format: "%.3f", Double($0) / Double(resources)) } ?? "-") per resource")
             // Suggestions are written once the tagger's filings pause (`ApprovalBatcher`), so most TagApproval writes
             // come after the last evaluation: count them too, once requests fall to the lease's renewals.
             var settled = requests

@@ -38,6 +38,8 @@ extension TagApprovalReconciler {
                 return true
             }
         })
+        // Watch events held while a batcher write was in flight that were not its echo (`OwnWrites`).
+        controller.reconcileOn(batcherWrites.released)
         controller.waitsFor(resources)
     }
 
