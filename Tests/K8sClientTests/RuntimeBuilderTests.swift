@@ -62,8 +62,8 @@ struct RuntimeBuilderTests {
         let reconciled = Reconciled()
         let ownWrites = OwnWrites()
         let controller = Controller(name: "early-echo") { reconciled.record($0) }
+        // `watch` reconciles what the predicate releases: no caller wires `ownWrites.released` by hand.
         controller.watch(informer, predicate: .notOwnWrite(ownWrites))
-        controller.reconcileOn(ownWrites.released)
         let run = Task { try await controller.run() }
         await informer.handle(.restarted([Widget("a", rv: 1)]))
         try await eventually("the listed object reconciled") { reconciled.names == ["a"] }

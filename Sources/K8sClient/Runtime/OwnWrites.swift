@@ -12,8 +12,8 @@ import Synchronization
 /// The watch often delivers the echo before the write's answer is back (the server tells its watchers
 /// first). Such an event, for an object with a write in flight, is held rather than let through: once
 /// the answer comes, an event of the written version was the echo (dropped); any other held event, or
-/// one held for a write that failed, is handed on through `released`, which the controller reconciles
-/// (`Controller.reconcileOn`). Without it, a first discovery of 3,000 resources evaluated 4,250 times
+/// one held for a write that failed, is handed on through `released`, which `Controller.watch` reconciles
+/// for a predicate built on it (`EventPredicate.notOwnWrite`, `EventPredicate(echoesOf:)`). Without it, a first discovery of 3,000 resources evaluated 4,250 times
 /// for 3,000 status writes.
 public final class OwnWrites: Sendable {
     private struct State {
@@ -39,7 +39,7 @@ public final class OwnWrites: Sendable {
     private let skipped = Atomic<Int>(0)
 
     /// Objects whose held watch events turned out not to be (only) the echo of our write: the controller
-    /// reconciles them (`Controller.reconcileOn(ownWrites.released)`).
+    /// watching through a predicate built on this reconciles them (`EventPredicate.releases`).
     public let released = ReconcileTrigger()
 
     public init() {}

@@ -30,8 +30,6 @@ extension CloudResourceTagger {
             return try await tagger.reconcile(key)
         }
         controller.watch(resources, predicate: .notOwnWrite(tagger.ownWrites))
-        // Watch events held while a status write was in flight that were not its echo.
-        controller.reconcileOn(tagger.ownWrites.released)
         controller.watches(rules, predicate: .updates { old, new in
             old.spec != new.spec || old.metadata.generation != new.metadata.generation
                 || old.metadata.deletionTimestamp != new.metadata.deletionTimestamp
