@@ -100,6 +100,15 @@ final class BenchOperator: @unchecked Sendable {
         return counts
     }
 
+    /// The value of an unlabelled counter of the operator's /metrics (e.g. `vtag_resource_evaluations_total`), nil if absent.
+    func counter(_ name: String) async throws -> Int? {
+        let answer = try await Self.get("http://127.0.0.1:\(metricsPort)/metrics")
+        for line in answer.body.split(separator: "\n") where line.hasPrefix(name + " ") {
+            return Double(line.dropFirst(name.count).trimmingCharacters(in: .whitespaces)).map { Int($0) }
+        }
+        return nil
+    }
+
     /// SIGTERM, then a bounded wait; SIGKILL if it is still running. The exit status, nil if killed.
     func stop() async -> Int32? {
         guard process.isRunning else { return process.terminationStatus }

@@ -26,6 +26,9 @@ enum EstateCeilingBenchmark {
     static let clients = environment["VTAG_BENCH_CLIENTS"].flatMap(Int.init) ?? 16
     /// VTAG_BENCH_OPERATOR_ARGS: extra operator flags, e.g. "--kube-api-qps 50" (default: none).
     static let operatorArguments = (environment["VTAG_BENCH_OPERATOR_ARGS"] ?? "").split(separator: " ").map(String.init)
+    /// VTAG_BENCH_OPERATOR_LOG: a file to write the operator's log to once it stopped (e.g. with
+    /// VTAG_BENCH_OPERATOR_ARGS="--log-level debug", to see what filled its time).
+    static let operatorLogPath = environment["VTAG_BENCH_OPERATOR_LOG"].flatMap { $0.isEmpty ? nil : $0 }
     /// VTAG_BENCH_TIMEOUT_SECONDS: how long the operator may take (default 2 hours).
     static let timeout = Duration.seconds(environment["VTAG_BENCH_TIMEOUT_SECONDS"].flatMap(Int.init) ?? 7200)
 
@@ -107,6 +110,7 @@ enum EstateCeilingBenchmark {
             let serverCPUForOperator = ProcessUsage.cpuSeconds() - benchCPU
             let usage = operatorProcess.usage()
             let requests = try await operatorProcess.requestCounts()
+            let evaluations = try await operatorProcess.counter("vtag_resource_evaluations_total")
             let job = try await jobs.get("estate")
             let run = job.status?.lastRun
             let runSeconds = run.flatMap { r in r.finishedAt.map { $0.timeIntervalSince(r.startedAt) } }
@@ -135,6 +139,8 @@ enum EstateCeilingBenchmark {
             let total = requests.values.reduce(0, +)
             let byMethod = requests.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             print("operator requests until all evaluated: \(total), \(String(format: "%.3f", Double(total) / Double(resources))) per resource (\(byMethod))")
+            // Above 1: resources woken by the ones they inherit from, the model's catch-up, echoes reconciled.
+            print("operator evaluations (inferences) until all evaluated: \(evaluations.map(String.init) ?? "-"), \(evaluations.map { String(format: "%.3f", Double($0) / Double(resources)) } ?? "-") per resource")
             // Suggestions are written once the tagger's filings pause (`ApprovalBatcher`), so most TagApproval writes
             // come after the last evaluation: count them too, once requests fall to the lease's renewals.
             var settled = requests
@@ -160,6 +166,10 @@ enum EstateCeilingBenchmark {
             throw error
         }
         _ = await operatorProcess.stop()
+        if let path = operatorLogPath {
+            try Data(operatorProcess.log.text.utf8).write(to: URL(fileURLWithPath: path))
+            print("saved the operator's log to \(path)")
+        }
         if let path = environment["VTAG_BENCH_SAVE_RESOURCES"] {
             // The estate as the operator left it, one JSON object a line: `runtime-cache-memory` measures the cache on it.
             let encoder = JSONEncoder()

@@ -57,10 +57,13 @@ public enum EstateInference {
                 relabel = dependencies.relabelled(labels)
                 if relabelled.count < 20_000 { relabelled[labels] = relabel }
             }
+            // The name split once, for its features and its group.
+            let name = spec.name.map(NameTokenizer.read)
             set.append(
                 ResourceFeatures(spec: spec, knownTags: known[i], lexicon: lexicon,
-                                 relatedNames: relatedNames(spec, byId: byId, inputs: inputs)),
-                labels: relabel, groupHash: TrainingExample.groupHash(of: spec), account: spec.account ?? spec.id)
+                                 relatedNames: relatedNames(spec, byId: byId, inputs: inputs), name: name),
+                labels: relabel, groupHash: TrainingExample.groupHash(of: spec, nameTokens: name?.tokens ?? []),
+                account: spec.account ?? spec.id)
         }
         var model = TagModel.train(
             set, options: options, vocabulary: normaliser.vocabulary, inheritance: stats, lexicon: lexicon, generation: generation)

@@ -11,14 +11,17 @@ public struct EvaluationOptions: Sendable, Hashable {
     public var keys: [String]?
     public var config: InferenceConfig
     public var training: TrainingOptions
+    /// Whether the report lists every evaluated value (`EvaluationReport.predictions`).
+    public var recordPredictions: Bool
 
     public init(holdoutShare: Double = 0.2, seed: UInt64 = 1, keys: [String]? = nil, config: InferenceConfig = .default,
-                training: TrainingOptions = TrainingOptions()) {
+                training: TrainingOptions = TrainingOptions(), recordPredictions: Bool = false) {
         self.holdoutShare = min(1, max(0, holdoutShare))
         self.seed = seed
         self.keys = keys
         self.config = config
         self.training = training
+        self.recordPredictions = recordPredictions
     }
 }
 
@@ -35,6 +38,23 @@ public struct CalibrationBucket: Codable, Sendable, Hashable {
     public static let edges: [Double] = [0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0]
     /// Buckets with fewer predictions are too small to judge calibration by.
     public static let checkedPredictions = 50
+}
+
+/// One evaluated value: what inference gave a resource for a key whose true value is known, and whether it
+/// was right. Read together they say which evidence is short where (a bucket's figures only say that it is).
+public struct EvaluatedPrediction: Codable, Sendable, Hashable {
+    public var resource: String
+    public var key: String
+    public var truth: String
+    /// Whether the value was hidden from learning (else the estate lacked it).
+    public var hidden: Bool
+    /// The prediction, nil when inference had none.
+    public var value: String?
+    public var confidence: Double?
+    public var decision: TagDecision?
+    public var source: TagSource?
+    public var correct: Bool
+    public var reason: String?
 }
 
 /// The figures for one key (or all keys, as `key` "*").
@@ -77,6 +97,8 @@ public struct EvaluationReport: Codable, Sendable, Hashable {
     public var overall: KeyEvaluation
     /// Rules that could not be compiled (they were left out).
     public var ruleErrors: [String]
+    /// Every evaluated value, with `EvaluationOptions.recordPredictions` (else nil).
+    public var predictions: [EvaluatedPrediction]?
 }
 
 /// Measures inference on an estate whose values are known: hides a seeded share of each key's known
@@ -99,6 +121,8 @@ public enum Evaluation {
         // Hide: drop every native key that normalises to a hidden key.
         var specs = resources
         var hiddenCount = [String: Int]()
+        // Per resource, the keys hidden from it (read when predictions are recorded).
+        var hiddenKeys = [Int: [String]]()
         var knownCount = [String: Int]()
         let threshold = UInt64(Double(UInt64.max) * options.holdoutShare)
         for i in specs.indices {
@@ -108,6 +132,7 @@ public enum Evaluation {
                 knownCount[key, default: 0] += 1
                 guard visible[key] != nil, FNV.hash(specs[i].id + "\u{0}" + key, seed: options.seed) < threshold else { continue }
                 hiddenCount[key, default: 0] += 1
+                if options.recordPredictions { hiddenKeys[i, default: []].append(key) }
                 specs[i].nativeTags = specs[i].nativeTags?.filter { fullNormaliser.canonicalKey($0.key) != key }
             }
         }
@@ -121,6 +146,7 @@ public enum Evaluation {
 
         var tallies = [String: Tally]()
         var overall = Tally()
+        var predictions: [EvaluatedPrediction] = []
         for i in specs.indices {
             let visible = normaliser.normalise(specs[i].nativeTags)
             for key in keys {
@@ -131,6 +157,12 @@ public enum Evaluation {
                 } ?? false
                 tallies[key, default: Tally()].add(prediction, correct: correct)
                 overall.add(prediction, correct: correct)
+                if options.recordPredictions {
+                    predictions.append(EvaluatedPrediction(
+                        resource: specs[i].id, key: key, truth: t, hidden: (hiddenKeys[i]?.contains(key)) ?? false,
+                        value: prediction?.value, confidence: prediction?.confidence, decision: prediction?.decision,
+                        source: prediction?.source, correct: correct, reason: prediction?.reason))
+                }
             }
         }
         let perKey = keys.map { key in
@@ -140,7 +172,7 @@ public enum Evaluation {
             resources: resources.count, holdoutShare: options.holdoutShare, seed: options.seed,
             thresholds: config.thresholds, modelVersion: model.version, keys: perKey,
             overall: overall.report(key: "*", known: knownCount.values.reduce(0, +), hidden: hiddenCount.values.reduce(0, +)),
-            ruleErrors: ruleErrors.map(\.description))
+            ruleErrors: ruleErrors.map(\.description), predictions: options.recordPredictions ? predictions : nil)
     }
 
     struct Tally {

@@ -50,7 +50,9 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
         // numbers: an estate repeats a few values thousands of times, each is hashed as a string once per resource.
         var numbers = [[String: Int32]](repeating: [:], count: keys.count)
         var values = [[String]](repeating: [], count: keys.count)
-        var quads: [Quad: Int] = [:]
+        // Resources repeat a few combinations of values: each combination (with its fold) is counted once per
+        // resource, and its (source, target) pairs counted from the combinations.
+        var combinations: [Combination: Int] = [:]
         var present = [Int32](repeating: -1, count: keys.count)
         for (r, tags) in known.enumerated() where tags.count > 1 {
             let fold = accounts.map { Int32(FNV.hash($0[r]) % UInt64(max(folds, 1))) } ?? -1
@@ -66,9 +68,14 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
                     present[k] = n
                 }
             }
+            combinations[Combination(values: present, fold: fold), default: 0] += 1
+        }
+        var quads: [Quad: Int] = [:]
+        for (c, n) in combinations {
+            let present = c.values
             for s in keys.indices where present[s] >= 0 {
                 for t in keys.indices where keys[t] != keys[s] && present[t] >= 0 {
-                    quads[Quad(source: Int32(s), target: Int32(t), sourceValue: present[s], targetValue: present[t], fold: fold), default: 0] += 1
+                    quads[Quad(source: Int32(s), target: Int32(t), sourceValue: present[s], targetValue: present[t], fold: c.fold), default: 0] += n
                 }
             }
         }
@@ -244,6 +251,12 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
     private struct Pair: Hashable {
         var source: String
         var target: String
+    }
+
+    /// One resource's value numbers per key (-1 for none) and its account fold.
+    private struct Combination: Hashable {
+        var values: [Int32]
+        var fold: Int32
     }
 
     /// A source key's value seen with a target key's value (keys and values as numbers), in an account fold

@@ -35,6 +35,44 @@ public struct KeyModel: Sendable {
     /// theirs also as rows indexed by value (see `DenseRows`). Empty after `learn` changes counts: `rank` and
     /// `evidence` then read every feature's postings, as they would without rows.
     var dense: DenseRows
+    /// `postings` and `postingWeights` laid end to end (see `FlatPostings`); empty after `learn` changes counts.
+    var flat: FlatPostings
+
+    /// Every feature's postings and weights in two contiguous arrays, feature `fi`'s at `starts[fi]..<starts[fi + 1]`:
+    /// a prediction reads a dozen features' postings, and a list of its own per feature is one more cache miss
+    /// each (the list's header) before its first posting.
+    struct FlatPostings: Sendable {
+        var starts: [Int] = []
+        var postings: [Posting] = []
+        var weights: [Double] = []
+
+        init() {}
+
+        init(_ lists: [[Posting]], weights lists2: [[Double]]) {
+            starts.reserveCapacity(lists.count + 1)
+            for (list, w) in zip(lists, lists2) {
+                starts.append(postings.count)
+                postings.append(contentsOf: list)
+                weights.append(contentsOf: w)
+            }
+            starts.append(postings.count)
+        }
+    }
+
+    /// Feature `fi`'s postings and their weights, in order, read in place.
+    @inline(__always)
+    func withPostings<R>(_ fi: Int32, _ body: (UnsafeBufferPointer<Posting>, UnsafeBufferPointer<Double>) -> R) -> R {
+        let f = Int(fi)
+        guard !flat.starts.isEmpty else {
+            return postings[f].withUnsafeBufferPointer { p in postingWeights[f].withUnsafeBufferPointer { w in body(p, w) } }
+        }
+        let range = flat.starts[f]..<flat.starts[f + 1]
+        return flat.postings.withUnsafeBufferPointer { p in
+            flat.weights.withUnsafeBufferPointer { w in
+                body(UnsafeBufferPointer(rebasing: p[range]), UnsafeBufferPointer(rebasing: w[range]))
+            }
+        }
+    }
 
     /// The postings of the features seen with at least a quarter of the values (of eight or more), as rows
     /// indexed by value: `rank` adds a row's weights in one vector pass instead of scattering its postings
@@ -97,6 +135,7 @@ public struct KeyModel: Sendable {
         self.pooled = pooled
         self.informative = featureNames.map(EvidenceGroup.isInformative)
         self.dense = DenseRows(postings, weights: postingWeights, values: values.count)
+        self.flat = FlatPostings(postings, weights: postingWeights)
         self.featureIndex = Dictionary(uniqueKeysWithValues: featureNames.enumerated().map { ($1, Int32($0)) })
         self.valueIndex = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, Int32($0)) })
     }
@@ -138,6 +177,7 @@ public struct KeyModel: Sendable {
         docs[Int(v)] = max(0, docs[Int(v)] + weight)
         // The rows would need the changes below: dropped until the next training (predictions read postings).
         if !dense.rows.isEmpty { dense = DenseRows() }
+        if !flat.starts.isEmpty { flat = FlatPostings() }
         for f in features {
             let fi: Int32
             if let existing = featureIndex[f] {
@@ -202,9 +242,10 @@ public struct KeyModel: Sendable {
                 }
                 continue
             }
-            let weights = postingWeights[Int(fi)]
-            for (j, p) in postings[Int(fi)].enumerated() where p.count > 0 {
-                scores[Int(p.value)] += weights[j]
+            withPostings(fi) { postings, weights in
+                for j in postings.indices where postings[j].count > 0 {
+                    scores[Int(postings[j].value)] += weights[j]
+                }
             }
         }
         var r = Self.rank(scores: &scores, known: known, docs: docs, logTotals: logTotals, values: values, excluded: excluded)
@@ -216,9 +257,11 @@ public struct KeyModel: Sendable {
                     mine = dense.counts[row * values.count + best]
                     all = dense.totals[row]
                 } else {
-                    for p in postings[Int(fi)] {
-                        all += p.count
-                        if Int(p.value) == best { mine = p.count }
+                    withPostings(fi) { postings, _ in
+                        for p in postings {
+                            all += p.count
+                            if Int(p.value) == best { mine = p.count }
+                        }
                     }
                 }
                 support = max(support, EvidenceGroup.purity(mine: Double(mine), all: Double(all)))
@@ -296,9 +339,11 @@ public struct KeyModel: Sendable {
                 mine = Double(dense.counts[row * values.count + value])
                 all = dense.wideTotals[row]
             } else {
-                for p in postings[Int(fi)] {
-                    all += Double(p.count)
-                    if Int(p.value) == value { mine = Double(p.count) }
+                withPostings(fi) { postings, _ in
+                    for p in postings {
+                        all += Double(p.count)
+                        if Int(p.value) == value { mine = Double(p.count) }
+                    }
                 }
             }
             guard mine > 0 else { continue }

@@ -73,12 +73,7 @@ struct KeyModelTrainer {
         var pairOf: [(feature: Int32, value: Int32)] = []
         var byGroup = FoldCounts(values: values.count, folds: folds), byAccount = byGroup
         let groupFold = foldOf[0], accountFold = foldOf[1]
-        // A pair's slot from a table by (feature, value) when features x values is small enough (it nearly always
-        // is), else hashed.
-        let pairColumns = values.count
-        let tableSize = featureNames.count * pairColumns
-        var slotTable = [Int32](repeating: -1, count: tableSize <= 1 << 22 ? tableSize : 0)
-        var pairSlot: [Int64: Int] = [:]
+        var pairSlots = PairSlots(features: featureNames.count, values: values.count)
         // Member n's kept features, by index in featureNames: `encoded[encodedStarts[n]..<encodedStarts[n + 1]]`.
         var encoded: [Int32] = []
         encoded.reserveCapacity(seenFlat.count)
@@ -92,11 +87,9 @@ struct KeyModelTrainer {
                 let fi = featureIndex[Int(g)]
                 guard fi >= 0 else { continue }
                 encoded.append(fi)
-                let pk = Int64(fi) << 32 | Int64(v)
-                var slot = slotTable.isEmpty ? pairSlot[pk] ?? -1 : Int(slotTable[Int(fi) * pairColumns + v])
+                var slot = pairSlots.slot(fi, Int32(v))
                 if slot < 0 {
-                    slot = pairOf.count
-                    if slotTable.isEmpty { pairSlot[pk] = slot } else { slotTable[Int(fi) * pairColumns + v] = Int32(slot) }
+                    slot = pairSlots.add(fi, Int32(v))
                     pairOf.append((fi, Int32(v)))
                     byGroup.slots.append(contentsOf: repeatElement(0, count: folds))
                     byAccount.slots.append(contentsOf: repeatElement(0, count: folds))

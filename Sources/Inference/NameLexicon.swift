@@ -26,7 +26,11 @@ public struct NameLexicon: Codable, Sendable, Hashable {
 
     /// Name tokens, with long unknown ones split into known words when most of their letters are covered.
     public func tokens(_ name: String) -> [String] {
-        let raw = NameTokenizer.tokens(name)
+        tokens(splitting: NameTokenizer.tokens(name))
+    }
+
+    /// `tokens(_:)` of a name whose `NameTokenizer.tokens` are `raw`.
+    func tokens(splitting raw: [String]) -> [String] {
         guard !words.isEmpty else { return raw }
         var out: [String] = []
         out.reserveCapacity(raw.count + 4)
@@ -44,9 +48,14 @@ public struct NameLexicon: Codable, Sendable, Hashable {
     /// a camelCase name's one-letter environment (`sessionsDbD`) once a cloud wrote the name in lower case. A
     /// token counts when all of it but its last letter is known words (`sessions`, `db`); each letter once.
     public func endingLetters(_ name: String) -> [String] {
+        words.isEmpty ? [] : endingLetters(tokens: NameTokenizer.tokens(name))
+    }
+
+    /// `endingLetters(_:)` of a name whose `NameTokenizer.tokens` are `tokens`.
+    func endingLetters(tokens: [String]) -> [String] {
         var out: [String] = []
         guard !words.isEmpty else { return out }
-        for t in NameTokenizer.tokens(name) where t.count > Self.splitLength {
+        for t in tokens where t.count > Self.splitLength {
             guard let last = t.unicodeScalars.last, NameTokenizer.isLower(last) else { continue }
             let stem = String(t.unicodeScalars.dropLast())
             let whole = words.contains(stem) || (split(stem).map { $0.count >= 2 && $0.reduce(0) { $0 + $1.count } == stem.count } ?? false)

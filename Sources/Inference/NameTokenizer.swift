@@ -82,16 +82,36 @@ public enum NameTokenizer {
     /// `tokens` of an ASCII name, read as bytes (names are nearly always ASCII; inference splits every name
     /// of an estate several times). Nil when the name has other characters: those take the path above.
     static func asciiTokens(_ name: String) -> [String]? {
+        asciiReading(name, letters: false)?.tokens
+    }
+
+    /// `tokens`, `letters` and `hasIdLikeChunk` of a name in one pass: a resource's features need all three.
+    public static func read(_ name: String) -> NameReading {
+        asciiReading(name, letters: true)
+            ?? NameReading(tokens: scalarTokens(name), letters: letters(name), hasIdLikeChunk: hasIdLikeChunk(name))
+    }
+
+    /// `read` of an ASCII name as bytes (its letters only when `letters`); nil when the name has other characters.
+    /// Each word is written once, lower-cased, straight from the name's bytes.
+    static func asciiReading(_ name: String, letters wantLetters: Bool) -> NameReading? {
         var name = name
-        return name.withUTF8 { bytes -> [String]? in
+        return name.withUTF8 { bytes -> NameReading? in
             var out: [String] = []
-            var current: [UInt8] = []
-            current.reserveCapacity(bytes.count)
-            var hadLetter = false
-            func flush() {
-                if current.count >= 2, hadLetter { out.append(String(decoding: current, as: UTF8.self)) }
-                current.removeAll(keepingCapacity: true)
-                hadLetter = false
+            var letters: [String] = []
+            var idLike = false
+            // The word being read is `chunk[wordStart..<k]`.
+            func word(_ chunk: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, hadLetter: Bool) {
+                guard end - start >= 2, hadLetter else { return }
+                out.append(String(unsafeUninitializedCapacity: end - start) { buffer in
+                    for k in start..<end { buffer[k - start] = isUpper(chunk[k]) ? chunk[k] + 32 : chunk[k] }
+                    return end - start
+                })
+            }
+            func letter(_ b: UInt8) {
+                let lower = isUpper(b) ? b + 32 : b
+                if !letters.contains(where: { $0.utf8.first == lower }) {
+                    letters.append(String(unsafeUninitializedCapacity: 1) { $0[0] = lower; return 1 })
+                }
             }
             var chunkStart = 0
             for i in 0...bytes.count {
@@ -103,7 +123,20 @@ public enum NameTokenizer {
                 // A whole chunk between separators: dropped when id-like, else split at word boundaries.
                 let chunk = UnsafeBufferPointer(rebasing: bytes[chunkStart..<i])
                 chunkStart = i + 1
-                if chunk.isEmpty || isIdLike(chunk) { continue }
+                if chunk.isEmpty { continue }
+                if isIdLike(chunk) { idLike = true; continue }
+                if wantLetters {
+                    // See `letters(_:)`.
+                    if chunk.count == 1 {
+                        if !isDigit(chunk[0]) { letter(chunk[0]) }
+                    } else {
+                        for k in 1..<chunk.count where isUpper(chunk[k]) && isLower(chunk[k - 1]) {
+                            if k + 1 == chunk.count || isDigit(chunk[k + 1]) { letter(chunk[k]) }
+                        }
+                    }
+                }
+                var wordStart = 0
+                var hadLetter = false
                 for k in chunk.indices {
                     let u = chunk[k]
                     if k > 0 {
@@ -112,14 +145,17 @@ public enum NameTokenizer {
                             (isDigit(p) != isDigit(u))
                             || (isLower(p) && isUpper(u))
                             || (isUpper(p) && isUpper(u) && k + 1 < chunk.count && isLower(chunk[k + 1]))
-                        if boundary { flush() }
+                        if boundary {
+                            word(chunk, from: wordStart, to: k, hadLetter: hadLetter)
+                            wordStart = k
+                            hadLetter = false
+                        }
                     }
-                    current.append(isUpper(u) ? u + 32 : u)
                     if !isDigit(u) { hadLetter = true }
                 }
-                flush()
+                word(chunk, from: wordStart, to: chunk.count, hadLetter: hadLetter)
             }
-            return out
+            return NameReading(tokens: out, letters: letters, hasIdLikeChunk: idLike)
         }
     }
 
@@ -180,4 +216,11 @@ public enum NameTokenizer {
     @inline(__always) static func lower(_ u: Unicode.Scalar) -> Unicode.Scalar {
         isUpper(u) ? Unicode.Scalar(u.value + 32)! : u
     }
+}
+
+/// A name read once (`NameTokenizer.read`): what `tokens`, `letters` and `hasIdLikeChunk` say of it.
+public struct NameReading: Sendable, Hashable {
+    public var tokens: [String]
+    public var letters: [String]
+    public var hasIdLikeChunk: Bool
 }

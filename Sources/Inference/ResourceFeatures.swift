@@ -35,6 +35,13 @@ public struct ResourceFeatures: Sendable, Hashable {
     /// attached to (a volume called `vol-0a1b` says little; its instance's name says who owns it).
     public init(spec: CloudResourceSpec, knownTags: [String: String], lexicon: NameLexicon = NameLexicon(),
                 relatedNames: [String] = []) {
+        self.init(spec: spec, knownTags: knownTags, lexicon: lexicon, relatedNames: relatedNames,
+                  name: spec.name.map(NameTokenizer.read))
+    }
+
+    /// `name`: `NameTokenizer.read(spec.name)`, for a caller that read the name already (training hashes its
+    /// group from the same words): each name is split once.
+    init(spec: CloudResourceSpec, knownTags: [String: String], lexicon: NameLexicon, relatedNames: [String], name: NameReading?) {
         var base: [String] = []
         base.reserveCapacity(16)
         base.append("p:" + spec.provider)
@@ -49,10 +56,11 @@ public struct ResourceFeatures: Sendable, Hashable {
             }
         }
         if let region = spec.region, !region.isEmpty { base.append("r:" + region) }
+        let related = relatedNames.map(NameTokenizer.read)
         // A name has a handful of words: a list searched is cheaper than a set built per resource.
         var seen: [String] = []
-        if let name = spec.name {
-            let words = lexicon.tokens(name)
+        if let name {
+            let words = lexicon.tokens(splitting: name.tokens)
             seen.reserveCapacity(words.count)
             for (i, w) in words.enumerated() {
                 if i == 0 { base.append("f:" + w) }
@@ -63,8 +71,8 @@ public struct ResourceFeatures: Sendable, Hashable {
                 if i + 1 < words.count { base.append("b:" + w + "_" + words[i + 1]) }
             }
         }
-        for related in relatedNames {
-            for w in lexicon.tokens(related) where !seen.contains(w) {
+        for r in related {
+            for w in lexicon.tokens(splitting: r.tokens) where !seen.contains(w) {
                 seen.append(w)
                 base.append("w:" + w)
             }
@@ -73,15 +81,21 @@ public struct ResourceFeatures: Sendable, Hashable {
         // words (`sessionsdbd`): `e:d`, apart, since a plural's `s` is one too. Each checked on its own (see
         // `NameTokenizer.letters`, `NameLexicon.endingLetters`).
         var letters: [String] = []
-        func addLetters(of name: String) {
-            for l in NameTokenizer.letters(name) where !letters.contains("l:" + l) { letters.append("l:" + l) }
-            for l in lexicon.endingLetters(name) where !letters.contains("e:" + l) { letters.append("e:" + l) }
+        func addLetters(of name: NameReading) {
+            for l in name.letters {
+                let feature = "l:" + l
+                if !letters.contains(feature) { letters.append(feature) }
+            }
+            for l in lexicon.endingLetters(tokens: name.tokens) {
+                let feature = "e:" + l
+                if !letters.contains(feature) { letters.append(feature) }
+            }
         }
-        if let name = spec.name { addLetters(of: name) }
-        for related in relatedNames { addLetters(of: related) }
+        if let name { addLetters(of: name) }
+        for r in related { addLetters(of: r) }
         self.base = base
         self.letters = letters
-        self.opaqueName = spec.name.map(NameTokenizer.hasIdLikeChunk) ?? false
+        self.opaqueName = name?.hasIdLikeChunk ?? false
         self.tags = knownTags.sorted { $0.key < $1.key }.map { (key: $0.key, feature: Self.tagPrefix + $0.key + "=" + $0.value) }
     }
 

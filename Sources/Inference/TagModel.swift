@@ -33,16 +33,19 @@ public struct TrainingExample: Sendable {
     /// `FNV.hash(group(of: spec))`, hashed piece by piece instead of building the string (training needs
     /// only the group's fold).
     static func groupHash(of spec: CloudResourceSpec) -> UInt64 {
+        groupHash(of: spec, nameTokens: spec.name.map(NameTokenizer.tokens) ?? [])
+    }
+
+    /// `groupHash(of:)` of a resource whose name's `NameTokenizer.tokens` are `nameTokens`.
+    static func groupHash(of spec: CloudResourceSpec, nameTokens: [String]) -> UInt64 {
         var h = FNV.hash("")
         FNV.add(spec.account ?? "", to: &h)
         FNV.add("|", to: &h)
         FNV.add(spec.region ?? "", to: &h)
         FNV.add("|", to: &h)
-        if let name = spec.name {
-            for (i, w) in NameTokenizer.tokens(name).prefix(2).enumerated() {
-                if i > 0 { FNV.add("-", to: &h) }
-                FNV.add(w, to: &h)
-            }
+        for (i, w) in nameTokens.prefix(2).enumerated() {
+            if i > 0 { FNV.add("-", to: &h) }
+            FNV.add(w, to: &h)
         }
         return h
     }

@@ -62,8 +62,9 @@ public struct TellingWords: Codable, Sendable, Hashable {
         for (k, key) in set.keys.enumerated() where only?.contains(key) ?? true {
             let labels = set.labels[k], keyValues = set.values[k]
             let determining = (dependencies.byTarget[key] ?? []).compactMap { set.keys.firstIndex(of: $0.source) }
-            // Per (word, value) (`word << 32 | value`): resources per account fold.
-            var counts: [Int64: [Int]] = [:]
+            // Per (word, value): resources per account fold, at `slot * folds + fold` (see `PairSlots`).
+            var slots = PairSlots(features: set.names.count, values: keyValues.count)
+            var counts: [Int] = []
             var valuesOf: [Int32: [String]] = [:]
             // Per account word: per account (its feature number), its fold and resources per value.
             var byAccount: [Int32: [Int32: AccountCounts]] = [:]
@@ -77,12 +78,13 @@ public struct TellingWords: Codable, Sendable, Hashable {
                     byAccount[f, default: [:]][account, default: AccountCounts(fold: fold)].resources[Int(v), default: 0] += 1
                 }
                 func count(_ f: Int32) {
-                    let slot = Int64(f) << 32 | Int64(v)
-                    if counts[slot] == nil {
-                        counts[slot] = [Int](repeating: 0, count: folds)
+                    var slot = slots.slot(f, v)
+                    if slot < 0 {
+                        slot = slots.add(f, v)
+                        counts.append(contentsOf: repeatElement(0, count: folds))
                         valuesOf[f, default: []].append(keyValues[Int(v)])
                     }
-                    counts[slot]![fold] += 1
+                    counts[slot * folds + fold] += 1
                 }
                 for f in set.base(i) where word[Int(f)] { count(f) }
                 for f in set.letters(i) { count(f) }
@@ -98,7 +100,10 @@ public struct TellingWords: Codable, Sendable, Hashable {
             var words: [String: Word] = [:]
             for (number, values) in valuesOf {
                 let feature = names[Int(number)]
-                let perValue = values.sorted().map { (value: $0, folds: counts[Int64(number) << 32 | Int64(valueNumbers[$0]!)]!) }
+                let perValue = values.sorted().map { value in
+                    let slot = slots.slot(number, valueNumbers[value]!)
+                    return (value: value, folds: Array(counts[(slot * folds)..<(slot * folds + folds)]))
+                }
                 let totals = perValue.map { $0.folds.reduce(0, +) }
                 let n = totals.reduce(0, +)
                 guard n >= minimumResources else { continue }

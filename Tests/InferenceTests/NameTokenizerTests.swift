@@ -22,6 +22,29 @@ struct NameTokenizerTests {
         }
     }
 
+    @Test func oneReadingGivesTheTokensLettersAndIdChunksOfTheSeparatePasses() {
+        // Pieces that make letters stand alone (`D`, `x`, `ApiD03`), id-like chunks and camelCase runs.
+        let pieces = ["pay", "Ments", "Api", "D", "x", "03", "7f3a9c2d", "T", "HTTPServer", "s3", "-", "_", ".", " ", "q1w2e3", "ledgerApiD"]
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next(_ n: Int) -> Int {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return Int(state % UInt64(n))
+        }
+        var names = (0..<5_000).map { _ in (0..<(1 + next(6))).map { _ in pieces[next(pieces.count)] }.joined() }
+        names += ["", "-", "d", "D-d", "STREAMING-D-WEB01", "café-D-prod", "zürichApiD03", "東京-x-7f3a9c2d"]
+        var lettersSeen = 0, idLikeSeen = 0
+        for name in names {
+            let reading = NameTokenizer.read(name)
+            #expect(reading.tokens == NameTokenizer.scalarTokens(name), "\(name)")
+            #expect(reading.letters == NameTokenizer.letters(name), "\(name)")
+            #expect(reading.hasIdLikeChunk == NameTokenizer.hasIdLikeChunk(name), "\(name)")
+            if !reading.letters.isEmpty { lettersSeen += 1 }
+            if reading.hasIdLikeChunk { idLikeSeen += 1 }
+        }
+        // The names exercise both: a generator that never made a letter or an id would compare nothing.
+        #expect(lettersSeen > 500 && idLikeSeen > 500)
+    }
+
     @Test func otherNamesTakeTheScalarPath() {
         for name in ["café-prod-01", "zürich_api", "東京-web", "naïveApiProd"] {
             #expect(NameTokenizer.asciiTokens(name) == nil)

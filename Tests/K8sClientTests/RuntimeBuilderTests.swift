@@ -54,6 +54,50 @@ struct RuntimeBuilderTests {
         try await withDeadline { try await run.value }
     }
 
+    /// The watch often delivers the echo before the write's answer: held while the write is in flight, it is
+    /// dropped once the answer shows it was ours; anything else held then (or held for a failed write) is
+    /// reconciled through `released`.
+    @Test func anEchoThatOutrunsItsAnswerIsHeldAndOthersChangesMeanwhileAreStillReconciled() async throws {
+        let informer = manualInformer(Widget.self)
+        let reconciled = Reconciled()
+        let ownWrites = OwnWrites()
+        let controller = Controller(name: "early-echo") { reconciled.record($0) }
+        // `watch` reconciles what the predicate releases: no caller wires `ownWrites.released` by hand.
+        controller.watch(informer, predicate: .notOwnWrite(ownWrites))
+        let run = Task { try await controller.run() }
+        await informer.handle(.restarted([Widget("a", rv: 1)]))
+        try await eventually("the listed object reconciled") { reconciled.names == ["a"] }
+        let key = ObjectKey(namespace: "default", name: "a")
+
+        // Our write (rv 2): its echo comes first, then the answer.
+        ownWrites.begin(key)
+        let ours = Widget("a", rv: 2, spec: ["v": "ours"])
+        await informer.handle(.applied(ours))
+        ownWrites.record(ours)
+        try await expectIdle(controller)
+        #expect(reconciled.names == ["a"], "the echo is not reconciled")
+        #expect(ownWrites.echoesSeen == 1)
+        #expect(ownWrites.pending == 0, "nothing waits for an echo that has passed")
+
+        // Another writer's change (rv 3) arrives while our next write (rv 4) is in flight: reconciled once the answer is in.
+        ownWrites.begin(key)
+        await informer.handle(.applied(Widget("a", rv: 3, spec: ["v": "theirs"])))
+        try await expectIdle(controller)
+        #expect(reconciled.names == ["a"], "held while our write is in flight")
+        let next = Widget("a", rv: 4, spec: ["v": "ours again"])
+        informer.store.noteWrite(next)
+        ownWrites.record(next)
+        try await eventually("the other writer's change reconciled") { reconciled.names == ["a", "a"] }
+
+        // A change held for a write that then fails is reconciled too.
+        ownWrites.begin(key)
+        await informer.handle(.applied(Widget("a", rv: 5, spec: ["v": "theirs again"])))
+        ownWrites.abandon(key)
+        try await eventually("the change held for a failed write reconciled") { reconciled.names == ["a", "a", "a"] }
+        controller.stop()
+        try await withDeadline { try await run.value }
+    }
+
     @Test func generationChangedIgnoresStatusOnlyUpdates() async throws {
         let informer = manualInformer(Widget.self)
         let reconciled = Reconciled()

@@ -193,6 +193,7 @@ struct RuntimeStoreTests {
             init(_ widget: Widget) { self.widget = widget }
         }
         let packs = Shared(0)
+        let unpacks = Shared(0)
         let transforms = Shared(0)
         let store = Store<Widget>(
             transform: { w in
@@ -204,7 +205,10 @@ struct RuntimeStoreTests {
                     packs.with { $0 += 1 }
                     return Packed(w)
                 },
-                unpack: { packed, _ in unsafeDowncast(packed, to: Packed.self).widget }))
+                unpack: { packed, _ in
+                    unpacks.with { $0 += 1 }
+                    return unsafeDowncast(packed, to: Packed.self).widget
+                }))
         let informer = manualInformer(store: store)
         let seen = Shared<[String]>([])
         informer.addHandler { e in
@@ -214,10 +218,12 @@ struct RuntimeStoreTests {
         store.noteWrite(Widget("a", rv: 20, spec: ["v": "mine"]))
         #expect(packs.value == 2)
         #expect(transforms.value == 2)
+        let unpackedBeforeEcho = unpacks.value
         await informer.handle(.applied(Widget("a", rv: 20, spec: ["v": "mine"])))
         #expect(seen.value == ["old -> mine at 20"], "the echo's event tells what our write changed")
         #expect(packs.value == 2, "the echo is not packed again")
         #expect(transforms.value == 2, "nor transformed")
+        #expect(unpacks.value == unpackedBeforeEcho + 1, "only the state before the write is unpacked: the written one is at hand")
         #expect(store.get(name: "a", namespace: "default")?.spec["v"] == "mine")
         // The write record is used up: the next state is a change, stored as usual.
         await informer.handle(.applied(Widget("a", rv: 21, spec: ["v": "theirs"])))

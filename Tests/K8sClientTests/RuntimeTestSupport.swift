@@ -38,6 +38,10 @@ func withDeadline<R: Sendable>(
 final class TestMetrics: MetricsFactory, Sendable {
     private let values = Locked<[String: Double]>([:])
     private let samples = Locked<[String: Int]>([:])
+    private let made = Locked(0)
+
+    /// How many metric handlers were asked for (each Counter, Timer, ... made with this factory).
+    var handlersMade: Int { made.withLock { $0 } }
 
     static func id(_ label: String, _ dims: [(String, String)]) -> String {
         label + "{" + dims.sorted { $0.0 < $1.0 }.map { "\($0.0)=\($0.1)" }.joined(separator: ",") + "}"
@@ -73,11 +77,17 @@ final class TestMetrics: MetricsFactory, Sendable {
         func recordNanoseconds(_ duration: Int64) { sink.sample(key) }
     }
 
-    func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler { Handler(Self.id(label, dimensions), self, sampler: false) }
+    func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
+        made.withLock { $0 += 1 }
+        return Handler(Self.id(label, dimensions), self, sampler: false)
+    }
     func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler { Handler(Self.id(label, dimensions), self, sampler: false) }
     func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler { Handler(Self.id(label, dimensions), self, sampler: false) }
     func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler { Handler(Self.id(label, dimensions), self, sampler: aggregate) }
-    func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler { Handler(Self.id(label, dimensions), self, sampler: true) }
+    func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
+        made.withLock { $0 += 1 }
+        return Handler(Self.id(label, dimensions), self, sampler: true)
+    }
     func destroyCounter(_ handler: any CounterHandler) {}
     func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) {}
     func destroyMeter(_ handler: any MeterHandler) {}

@@ -54,6 +54,38 @@ struct EvalCommandTests {
         #expect(decoded.keys.map(\.appliedPrecision) == report.keys.map(\.appliedPrecision))
     }
 
+    @Test("--predictions: every evaluated value is a CSV row, and the rows add up to the report's figures")
+    func predictionsFile() async throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("predictions.csv").path
+        let cmd = try parse(["eval", "--simulate", "400", "--seed", "8", "--real-world", "-o", "json", "--predictions", path])
+        let report = cmd.evaluate(try cmd.loadInput())
+        // Recording changes nothing else, and the JSON output leaves the rows to the file.
+        let plain = try parse(["eval", "--simulate", "400", "--seed", "8", "--real-world", "-o", "json"])
+        let expected = plain.evaluate(try plain.loadInput())
+        #expect(expected.predictions == nil)
+        var stripped = report
+        stripped.predictions = nil
+        #expect(stripped == expected)
+        #expect(try cmd.render(report) == plain.render(expected))
+
+        let rows = try #require(report.predictions)
+        #expect(rows.count == report.overall.evaluated)
+        #expect(rows.filter { $0.decision == .apply && $0.correct }.count == report.overall.appliedCorrect)
+        #expect(rows.filter { $0.decision == .suggest }.count == report.overall.suggested)
+        #expect(rows.filter(\.hidden).count == report.overall.hidden)
+        #expect(rows.contains { !$0.hidden }, "the estate's missing values are evaluated too")
+
+        try await cmd.run()
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true)
+        #expect(lines.first == "resource,key,truth,evaluated,value,confidence,decision,source,correct,reason")
+        #expect(lines.count == rows.count + 1)
+        let first = try #require(rows.first { $0.reason?.contains(",") ?? false })
+        #expect(lines.contains { $0.hasPrefix(first.resource + "," + first.key + ",") && $0.hasSuffix("\"") },
+                "a reason with commas is quoted")
+    }
+
     @Test("--inventory: bad rows are left out and reported; the table is the evaluation of the good rows")
     func inventoryTable() throws {
         let dir = try tempDir()

@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
-import Metrics
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
@@ -19,6 +18,7 @@ public final class KubeClient: Sendable {
     public let pacing: AdaptivePacing?
     let http: HTTPClient
     let credentials: CredentialProvider
+    let metrics = RequestMetrics()
     let tlsConfiguration: TLSConfiguration?
     /// scheme://host:port
     let origin: String
@@ -226,10 +226,7 @@ public final class KubeClient: Sendable {
     }
 
     private func record(_ request: Request, code: String, since started: ContinuousClock.Instant) {
-        Counter(label: "rest_client_requests_total", dimensions: [("code", code), ("method", request.method.rawValue)]).increment()
-        let elapsed = ContinuousClock.now - started
-        Metrics.Timer(label: "rest_client_request_duration_seconds", dimensions: [("verb", request.verb)])
-            .recordNanoseconds(Int64(elapsed.nanoseconds))
+        metrics.record(code: code, method: request.method.rawValue, verb: request.verb, nanoseconds: (ContinuousClock.now - started).nanoseconds)
     }
 
     static func percentEncode(_ s: String) -> String {

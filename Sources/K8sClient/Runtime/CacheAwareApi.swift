@@ -94,15 +94,22 @@ public struct CacheAwareApi<T: KubernetesObject>: Sendable {
 
     /// Runs a write; records its answer, and a NotFound (the object is gone) as a deletion.
     private func recorded(_ name: String?, _ write: () async throws -> T) async throws -> T {
+        // Announced, so that an echo the watch delivers before the answer is held, not reconciled (`OwnWrites`).
+        let announced = name.map { ObjectKey(namespace: cacheNamespace, name: $0) }
+        if let announced { ownWrites?.begin(announced) }
         do {
             let written = try await write()
             // Recorded as ours before the cache learns of it, so an echo arriving in between is known as
-            // ours; if the watch delivered it before the answer came back, it has passed already.
+            // ours; if the watch delivered it before the answer came back, it was held and is settled now.
             ownWrites?.record(written)
             if !cache.noteWrite(written) { ownWrites?.discard(written) }
             return written
         } catch let error as KubeClientError where error.isNotFound {
+            if let announced { ownWrites?.abandon(announced) }
             if let name { forget(name) }
+            throw error
+        } catch {
+            if let announced { ownWrites?.abandon(announced) }
             throw error
         }
     }

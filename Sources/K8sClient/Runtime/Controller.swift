@@ -87,9 +87,11 @@ public final class Controller: Service, Sendable {
 
     // MARK: Sources
 
-    /// The primary kind: each event (that `predicate` admits) enqueues the object's own key.
+    /// The primary kind: each event (that `predicate` admits) enqueues the object's own key, and so does each
+    /// event the predicate held back and released later (`EventPredicate.releases`).
     public func watch<T: KubernetesObject>(_ informer: Informer<T>, predicate: EventPredicate<T>? = nil) {
-        watches(informer, predicate: predicate) { [ObjectKey($0)] }
+        addHandler(informer, predicate: predicate) { [ObjectKey($0)] }
+        for trigger in predicate?.releases ?? [] { reconcileOn(trigger) }
     }
 
     /// An owned kind: each event enqueues the key of the object's controller owner of kind `Owner`
@@ -102,6 +104,14 @@ public final class Controller: Service, Sendable {
     /// On update both the old and the new object are mapped, so an object leaving a set is seen too.
     public func watches<T: KubernetesObject>(
         _ informer: Informer<T>, predicate: EventPredicate<T>? = nil, map: @escaping @Sendable (T) -> [ObjectKey]
+    ) {
+        // A released event carries only its own object's key, which `map` may not send to this controller.
+        precondition(predicate?.releases.isEmpty ?? true, "a predicate that holds events back (OwnWrites) belongs on watch(_:predicate:)")
+        addHandler(informer, predicate: predicate, map: map)
+    }
+
+    private func addHandler<T: KubernetesObject>(
+        _ informer: Informer<T>, predicate: EventPredicate<T>?, map: @escaping @Sendable (T) -> [ObjectKey]
     ) {
         let queue = self.queue
         informer.addHandler { event in

@@ -5,9 +5,25 @@ import KubeCore
 /// otherwise; predicates are about updates.
 public struct EventPredicate<T: KubernetesObject>: Sendable {
     public let admits: @Sendable (InformerEvent<T>) -> Bool
+    /// Where events the predicate held back come out again: `Controller.watch` reconciles the keys they
+    /// fire, so no user of a holding predicate has to remember to.
+    public let releases: [ReconcileTrigger]
 
     public init(_ admits: @escaping @Sendable (InformerEvent<T>) -> Bool) {
         self.admits = admits
+        self.releases = []
+    }
+
+    /// A predicate that asks `writes` whether an event is an echo (`OwnWrites.isEcho`), which may hold an
+    /// event until a write in flight is answered: held events that were not the echo are reconciled.
+    public init(echoesOf writes: OwnWrites, _ admits: @escaping @Sendable (InformerEvent<T>) -> Bool) {
+        self.admits = admits
+        self.releases = [writes.released]
+    }
+
+    private init(admits: @escaping @Sendable (InformerEvent<T>) -> Bool, releases: [ReconcileTrigger]) {
+        self.admits = admits
+        self.releases = releases
     }
 
     /// Lets through only updates for which `changed(old, new)` holds (creations, deletions and list
@@ -23,7 +39,7 @@ public struct EventPredicate<T: KubernetesObject>: Sendable {
     /// into `writes`: it has acted on that state already, and reconciling it again would only repeat
     /// the work. Writes by anyone else (another controller of this process included) pass.
     public static func notOwnWrite(_ writes: OwnWrites) -> Self {
-        Self { event in
+        Self(echoesOf: writes) { event in
             switch event {
             case .updated(_, let new, let fromList): return fromList || !writes.isEcho(new)
             case .added(let new, let fromList): return fromList || !writes.isEcho(new)
@@ -45,6 +61,6 @@ public struct EventPredicate<T: KubernetesObject>: Sendable {
     /// Both predicates must admit the event.
     public func and(_ other: Self) -> Self {
         let first = admits
-        return Self { first($0) && other.admits($0) }
+        return Self(admits: { first($0) && other.admits($0) }, releases: releases + other.releases)
     }
 }

@@ -24,7 +24,7 @@ extension TagApprovalReconciler {
             client: manager.client, approvals: approvals.store, resources: resources.store, model: model, settings: settings.tagging,
             events: events, logger: Logger(label: "vtag.approvals"))
         let controller = manager.controller("tagapproval") { try await reconciler.reconcile($0) }
-        controller.watch(approvals, predicate: EventPredicate { event in
+        controller.watch(approvals, predicate: EventPredicate(echoesOf: batcherWrites) { event in
             switch event {
             case .added: return true
             case .updated(let old, let new, let fromList):

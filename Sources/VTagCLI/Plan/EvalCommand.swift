@@ -21,6 +21,7 @@ struct EvalCommand: AsyncParsableCommand {
               kubectl vtag eval --inventory estate.csv
               kubectl vtag eval --simulate 20000 --seed 7 --output json
               kubectl vtag eval --simulate 10000 --seed 1013 --real-world
+              kubectl vtag eval --simulate 10000 --seed 7 --predictions predictions.csv
             """)
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, json }
@@ -50,6 +51,11 @@ struct EvalCommand: AsyncParsableCommand {
 
     @Option(name: [.short, .long], help: "table or json.")
     var output: OutputFormat = .table
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Also write every evaluated value to this CSV file: resource, key, truth, hidden or missing, the prediction with its confidence, decision, source and reason, and whether it was right.",
+        valueName: "FILE"))
+    var predictions: String?
 
     func validate() throws {
         guard (inventory == nil) != (simulate == nil) else {
@@ -88,13 +94,32 @@ struct EvalCommand: AsyncParsableCommand {
         return Input(resources: read.records.map(\.spec), truth: nil, problems: read.problems)
     }
 
-    var evaluationOptions: EvaluationOptions { EvaluationOptions(holdoutShare: hideShare, seed: seed) }
+    var evaluationOptions: EvaluationOptions {
+        EvaluationOptions(holdoutShare: hideShare, seed: seed, recordPredictions: predictions != nil)
+    }
 
     func evaluate(_ input: Input) -> EvaluationReport {
         Evaluation.run(resources: input.resources, known: input.truth, options: evaluationOptions)
     }
 
+    /// The evaluated values as CSV (see `--predictions`), one row each, in the order evaluated.
+    static func predictionsCSV(_ rows: [EvaluatedPrediction]) -> String {
+        var out = "resource,key,truth,evaluated,value,confidence,decision,source,correct,reason\n"
+        for r in rows {
+            let cells = [
+                r.resource, r.key, r.truth, r.hidden ? "hidden" : "missing", r.value ?? "",
+                r.confidence.map { String(format: "%.4f", $0) } ?? "", r.decision?.rawValue ?? "", r.source?.rawValue ?? "",
+                r.correct ? "true" : "false", r.reason ?? "",
+            ]
+            out += cells.map(InventoryWriter.csvField).joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
+    /// The report for the terminal or JSON: the evaluated values go to their own file, not there.
     func render(_ report: EvaluationReport) throws -> String {
+        var report = report
+        report.predictions = nil
         switch output {
         case .table:
             return report.table
@@ -111,6 +136,14 @@ struct EvalCommand: AsyncParsableCommand {
         guard !input.resources.isEmpty else {
             throw ValidationError("\(inventory ?? "the estate") has no usable rows: nothing to evaluate")
         }
-        print(try render(evaluate(input)), terminator: "")
+        let report = evaluate(input)
+        if let path = predictions {
+            do {
+                try Self.predictionsCSV(report.predictions ?? []).write(toFile: path, atomically: true, encoding: .utf8)
+            } catch {
+                throw CLIError("cannot write the predictions to \(path): \(error.localizedDescription)")
+            }
+        }
+        print(try render(report), terminator: "")
     }
 }
