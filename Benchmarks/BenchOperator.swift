@@ -42,8 +42,9 @@ final class BenchOperator: @unchecked Sendable {
         let log = try ProcessLog.run(process)
         guard let metrics = await log.waitForPort(message: "serving metrics"),
               let probes = await log.waitForPort(message: "serving probes") else {
+            let how = process.isRunning ? "within 90 s" : "before it exited"
             process.terminate()
-            throw Failure(description: "vtag-operator did not serve its probes and metrics within 90 s:\n\(log.text.suffix(4000))")
+            throw Failure(description: "vtag-operator did not serve its probes and metrics \(how):\n\(log.text.suffix(4000))")
         }
         let running = BenchOperator(process: process, log: log, metricsPort: metrics)
         let ready = try await waitUntil(timeout: .seconds(120), poll: .milliseconds(100)) {

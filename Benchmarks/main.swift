@@ -30,6 +30,12 @@ if args.isEmpty || args == ["--list"] {
     if chosen.isEmpty { FileHandle.standardError.write(Data("no benchmark named \(args)\n".utf8)); exit(2) }
     for b in chosen {
         print("== \(b.name)")
-        try await b.run()
+        do {
+            try await b.run()
+        } catch {
+            // A message, not a crash report: the usual cause is the setup (a flag, a missing binary).
+            FileHandle.standardError.write(Data("\(b.name) failed: \(error)\n".utf8))
+            exit(1)
+        }
     }
 }

@@ -5,10 +5,13 @@ import KubeCore
 public final class ProcessLog: @unchecked Sendable {
     private let lock = NSLock()
     private var data = Data()
+    /// The process writing the log: a wait for a line ends when it has exited.
+    private var process: Process?
 
     /// Starts `process` with its stderr collected here; its stdout too with `stdout`, else discarded.
     public static func run(_ process: Process, stdout: Bool = false) throws -> ProcessLog {
         let log = ProcessLog()
+        log.process = process
         let stderr = Pipe()
         process.standardError = stderr
         stderr.fileHandleForReading.readabilityHandler = { handle in log.append(handle.availableData) }
@@ -32,13 +35,17 @@ public final class ProcessLog: @unchecked Sendable {
         text.split(separator: "\n").compactMap { try? JSONValue.parse(Data($0.utf8)) }
     }
 
-    /// The `port` field of the first log line whose `msg` is `message` (bounded wait).
+    /// The `port` field of the first log line whose `msg` is `message` (bounded wait; nil at once when the
+    /// process has exited without writing it, e.g. on a flag it rejects).
     public func waitForPort(message: String, timeout: Duration = .seconds(90)) async -> Int? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
+            let exited = process.map { !$0.isRunning } ?? false
             for obj in entries where obj["msg"]?.stringValue == message {
                 if let port = obj["port"]?.stringValue.flatMap(Int.init) { return port }
             }
+            // Read after the exit was seen: the last lines were written before it.
+            if exited { return nil }
             try? await Task.sleep(for: .milliseconds(50))
         }
         return nil
