@@ -10,7 +10,7 @@ import VTagTestSupport
 import Glibc
 #endif
 
-/// How the process-wide HTTP client is set up for the operator's request rate (README, the ratio's row).
+/// How the process-wide HTTP client is set up for the operator's request rate (docs/PERFORMANCE-HISTORY.md, the write ceiling).
 @Suite("the client's transport")
 struct ClientTransportTests {
     @Test func theProcessClientRunsOnOneEventLoopAndMakesNoSpans() {
