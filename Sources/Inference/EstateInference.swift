@@ -59,10 +59,12 @@ public enum EstateInference {
             }
             // The name split once, for its features and its group.
             let name = spec.name.map(NameTokenizer.read)
+            // Its place's features read and numbered once per place.
+            let place = set.place(of: spec)
             set.append(
                 ResourceFeatures(spec: spec, knownTags: known[i], lexicon: lexicon,
-                                 relatedNames: relatedNames(spec, byId: byId, inputs: inputs), name: name),
-                labels: relabel, groupHash: TrainingExample.groupHash(of: spec, nameTokens: name?.tokens ?? []),
+                                 relatedNames: relatedNames(spec, byId: byId, inputs: inputs), name: name, place: place.features),
+                place: place, labels: relabel, groupHash: TrainingExample.groupHash(of: spec, nameTokens: name?.tokens ?? []),
                 account: spec.account ?? spec.id)
         }
         var model = TagModel.train(
@@ -90,14 +92,20 @@ public enum EstateInference {
         var cache: [Int: RelatedResource] = [:]
         var results: [InferenceResult] = []
         results.reserveCapacity(inputs.count)
-        for i in inputs.indices {
-            results.append(inferencer.complete(resolved[i], input: inputs[i]) { id in
-                guard let p = knownById[id] else { return nil }
-                if let cached = cache[p] { return cached }
-                let r = RelatedResource(tags: resolved[p].known, name: inputs[p].spec.name)
-                cache[p] = r
-                return r
-            })
+        // Read through buffers: an element passed from an array is copied (each of its strings retained and
+        // released), one borrowed from a buffer is not.
+        inputs.withUnsafeBufferPointer { inputs in
+            resolved.withUnsafeBufferPointer { resolved in
+                for i in inputs.indices {
+                    results.append(inferencer.complete(resolved[i], input: inputs[i]) { id in
+                        guard let p = knownById[id] else { return nil }
+                        if let cached = cache[p] { return cached }
+                        let r = RelatedResource(tags: resolved[p].known, name: inputs[p].spec.name)
+                        cache[p] = r
+                        return r
+                    })
+                }
+            }
         }
         return results
     }
@@ -113,16 +121,19 @@ public enum EstateInference {
         let memo = inferencer.memo()
         var resolved: [Kept] = []
         resolved.reserveCapacity(inputs.count)
-        for i in inputs.indices {
-            let key = CandidateKey(provider: inputs[i].spec.provider, type: inputs[i].spec.type, account: inputs[i].spec.account)
-            let c: [Int]
-            if let cached = candidates[key] {
-                c = cached
-            } else {
-                c = inferencer.rules.candidates(provider: key.provider, type: key.type, account: key.account)
-                candidates[key] = c
+        // Read through a buffer, not copied per element (see `infer`).
+        inputs.withUnsafeBufferPointer { inputs in
+            for i in inputs.indices {
+                let key = CandidateKey(provider: inputs[i].spec.provider, type: inputs[i].spec.type, account: inputs[i].spec.account)
+                let c: [Int]
+                if let cached = candidates[key] {
+                    c = cached
+                } else {
+                    c = inferencer.rules.candidates(provider: key.provider, type: key.type, account: key.account)
+                    candidates[key] = c
+                }
+                resolved.append(keep(inferencer.resolve(inputs[i], ruleCandidates: c, memo: memo)))
             }
-            resolved.append(keep(inferencer.resolve(inputs[i], ruleCandidates: c, memo: memo)))
         }
         return resolved
     }
