@@ -96,6 +96,22 @@ public struct ResourceFeatures: Sendable, Hashable {
         self.tags = knownTags.sorted { $0.key < $1.key }.map { (key: $0.key, feature: Self.tagPrefix + $0.key + "=" + $0.value) }
     }
 
+    /// What decides a resource's place features (`place(of:)`): estates have a few thousand places, so a pass
+    /// over one reads (and numbers) each place's features once.
+    struct Place: Hashable {
+        var provider: String
+        var type: String
+        var account: String?
+        var region: String?
+
+        init(_ spec: CloudResourceSpec) {
+            provider = spec.provider
+            type = spec.type
+            account = spec.account
+            region = spec.region
+        }
+    }
+
     /// Where a resource lives, as features (provider, type, service, account and its words, region): the start
     /// of `base`, the same for every resource of one provider, type, account and region.
     static func place(of spec: CloudResourceSpec) -> [String] {

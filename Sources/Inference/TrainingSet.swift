@@ -33,7 +33,7 @@ struct TrainingSet {
     private var valueNumbers: [[String: Int32]]
     /// Each place's features (`ResourceFeatures.place`) and their numbers: read and hashed once per place,
     /// not once per resource. Bounded: past `placeLimit` places, a place is read each time.
-    private var places: [Place: PlaceFeatures] = [:]
+    private var places: [ResourceFeatures.Place: PlaceFeatures] = [:]
     static let placeLimit = 20_000
 
     var count: Int { opaqueName.count }
@@ -51,14 +51,6 @@ struct TrainingSet {
         for e in examples { append(e.features, labels: e.labels, groupHash: FNV.hash(e.group), account: e.account) }
     }
 
-    /// What decides a resource's place features.
-    struct Place: Hashable {
-        var provider: String
-        var type: String
-        var account: String?
-        var region: String?
-    }
-
     /// A place's features and their numbers.
     struct PlaceFeatures {
         var features: [String]
@@ -68,7 +60,7 @@ struct TrainingSet {
     /// The features of `spec`'s place, numbered when first seen: before the rest of its example's features,
     /// as `append` numbers them (so the numbers are the same as without it).
     mutating func place(of spec: CloudResourceSpec) -> PlaceFeatures {
-        let key = Place(provider: spec.provider, type: spec.type, account: spec.account, region: spec.region)
+        let key = ResourceFeatures.Place(spec)
         if let known = places[key] { return known }
         let features = ResourceFeatures.place(of: spec)
         let read = PlaceFeatures(features: features, ids: features.map { number($0) })
