@@ -65,12 +65,10 @@ public enum EstateInference {
             }
             // The name split once, for its features and its group.
             let name = spec.name.map(NameTokenizer.read)
-            // Its place's features read and numbered once per place.
-            let place = set.place(of: spec)
             set.append(
                 ResourceFeatures(spec: spec, knownTags: known[i], lexicon: lexicon,
-                                 relatedNames: relatedNames(spec, byId: byId, inputs: inputs), name: name, place: place.features),
-                place: place, labels: relabel, groupHash: TrainingExample.groupHash(of: spec, nameTokens: name?.tokens ?? []),
+                                 relatedNames: relatedNames(spec, byId: byId, inputs: inputs), name: name),
+                labels: relabel, groupHash: TrainingExample.groupHash(of: spec, nameTokens: name?.tokens ?? []),
                 account: spec.account ?? spec.id)
         }
         var model = TagModel.train(

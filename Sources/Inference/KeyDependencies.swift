@@ -126,24 +126,17 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
     /// and how sure it is), with the dependency behind it; nil when no dependency applies.
     func implied(target: String, value: (String) -> (value: String, confidence: Double)?) -> Implication? {
         guard let dependencies = byTarget[target] else { return nil }
-        // Read in place by position, and the winner copied out once: each `Dependency` copied holds four
-        // references (inference asks this for every open key of every resource).
-        var best = -1
-        var bestSource = "", bestImplied: Implied?, bestConfidence = 0.0
-        for j in dependencies.indices {
-            guard let source = value(dependencies[j].source), let i = dependencies[j].implied[Fold.fold(source.value)],
+        var best: Implication?
+        for d in dependencies {
+            guard let source = value(d.source), let i = d.implied[Fold.fold(source.value)],
                   Double(i.agreeing) >= Self.minimumAgreement * Double(i.resources)
             else { continue }
             let confidence = i.confidence * source.confidence
-            if best < 0 || confidence > bestConfidence {
-                best = j
-                bestSource = source.value
-                bestImplied = i
-                bestConfidence = confidence
+            if best == nil || confidence > best!.confidence {
+                best = Implication(dependency: d, sourceValue: source.value, implied: i, confidence: confidence)
             }
         }
-        guard best >= 0, let bestImplied else { return nil }
-        return Implication(dependency: dependencies[best], sourceValue: bestSource, implied: bestImplied, confidence: bestConfidence)
+        return best
     }
 
     /// How likely `candidate` is for `target` at most, when a key that determines it has a value the estate has
@@ -158,12 +151,10 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
     func contradiction(target: String, candidate: String, value: (String) -> (value: String, confidence: Double)?) -> Contradiction? {
         guard let dependencies = byTarget[target] else { return nil }
         let folded = Fold.fold(candidate)
-        // Read in place by position, the strongest copied out once (see `implied`).
-        var strongest = -1
-        var strongestSource = "", strongestTogether = 0, strongestResources = 0, strongestChance = 0.0
-        for j in dependencies.indices {
-            guard let source = value(dependencies[j].source), dependencies[j].seen != nil else { continue }
-            guard let pairs = dependencies[j].seen![Fold.fold(source.value)] else {
+        var strongest: Contradiction?
+        for d in dependencies {
+            guard let source = value(d.source), let seen = d.seen else { continue }
+            guard let pairs = seen[Fold.fold(source.value)] else {
                 // No tagged resource shows the source value's target (`cdn-origin`, whose owner nobody tagged):
                 // the guess is the value of resources like it (the team lead), which for this source value is
                 // right only as often as it shares the others' (seed 9004: 35% at 0.6-0.7). Only when it is the
@@ -171,8 +162,8 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
                 // and a team has other determinants (its cost centre, its owners) and its account to say it.
                 guard dependencies.count == 1 else { continue }
                 let chance = (1 - source.confidence) + source.confidence * Self.unshownShare
-                if strongest < 0 || chance < strongestChance {
-                    (strongest, strongestSource, strongestTogether, strongestResources, strongestChance) = (j, source.value, 0, 0, chance)
+                if strongest == nil || chance < strongest!.chance {
+                    strongest = Contradiction(dependency: d, sourceValue: source.value, together: 0, resources: 0, chance: chance)
                 }
                 continue
             }
@@ -181,14 +172,11 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
             guard Double(together) <= (1 - Self.minimumAgreement) * Double(resources) else { continue }
             let share = Double(together + 1) / Double(resources + 2)
             let chance = (1 - source.confidence) + source.confidence * share
-            if strongest < 0 || chance < strongestChance {
-                (strongest, strongestSource, strongestTogether, strongestResources, strongestChance) = (j, source.value, together, resources, chance)
+            if strongest == nil || chance < strongest!.chance {
+                strongest = Contradiction(dependency: d, sourceValue: source.value, together: together, resources: resources, chance: chance)
             }
         }
-        guard strongest >= 0 else { return nil }
-        return Contradiction(
-            dependency: dependencies[strongest], sourceValue: strongestSource, together: strongestTogether,
-            resources: strongestResources, chance: strongestChance)
+        return strongest
     }
 
     /// What a value of a key is worth at most when the key that determines it has a value no tagged resource

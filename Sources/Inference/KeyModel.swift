@@ -220,29 +220,9 @@ public struct KeyModel: Sendable {
 
     /// `ids`: each feature's index in `featureNames`, -1 when the model has never seen it.
     func rank(ids: [Int32], _ features: [String], opaqueName: Bool = false, excluded: Set<String> = []) -> Ranking? {
-        var buffers = RankBuffers()
-        return rank(ids: ids, features, opaqueName: opaqueName, excluded: excluded, buffers: &buffers)
-    }
-
-    /// Scratch space of `rank`, reused by a caller that ranks many times (inference: every open key of every resource).
-    struct RankBuffers {
-        var scores: [Double] = []
-        var informativeKnown: [Int32] = []
-    }
-
-    /// `rank(ids:_:opaqueName:excluded:)` in `buffers` (whatever they held).
-    func rank(ids: [Int32], _ features: [String], opaqueName: Bool, excluded: Set<String>, buffers: inout RankBuffers) -> Ranking? {
-        buffers.scores.removeAll(keepingCapacity: true)
-        buffers.scores.append(contentsOf: repeatElement(0, count: values.count))
-        buffers.informativeKnown.removeAll(keepingCapacity: true)
-        return rank(ids: ids, features, opaqueName: opaqueName, excluded: excluded,
-                    scores: &buffers.scores, informativeKnown: &buffers.informativeKnown)
-    }
-
-    /// `scores`: zero per value; `informativeKnown`: empty.
-    private func rank(ids: [Int32], _ features: [String], opaqueName: Bool, excluded: Set<String>,
-                      scores: inout [Double], informativeKnown: inout [Int32]) -> Ranking? {
+        var scores = [Double](repeating: 0, count: values.count)
         var known = 0, unknown = opaqueName ? 1 : 0
+        var informativeKnown: [Int32] = []
         // By position: a feature's string is read only when the model has not seen it (no String copied per feature).
         for (f, fi) in ids.enumerated() {
             guard fi >= 0 else {
@@ -348,12 +328,6 @@ public struct KeyModel: Sendable {
 
     /// `ids` as for `rank(ids:_:opaqueName:excluded:)`.
     func evidence(ids: [Int32], _ features: [String], value: Int, limit: Int = 3) -> [String] {
-        evidencePositions(ids: ids, features, value: value, limit: limit).map { features[$0] }
-    }
-
-    /// `evidence(ids:_:value:limit:)` as positions in `features` (a caller with the features numbered
-    /// describes them by number, without hashing their strings).
-    func evidencePositions(ids: [Int32], _ features: [String], value: Int, limit: Int = 3) -> [Int] {
         // The best `limit` kept in order as they are found (by score, then name), by position in `features`:
         // a prediction has a dozen features and needs three, so nothing else is copied or sorted.
         var best: [(feature: Int, score: Double)] = []
@@ -382,7 +356,7 @@ public struct KeyModel: Sendable {
             best.insert((f, score), at: at)
             if best.count > limit { best.removeLast() }
         }
-        return best.map { $0.feature }
+        return best.map { features[$0.feature] }
     }
 }
 

@@ -36,9 +36,6 @@ struct ModelFeatureIndex: Sendable {
         return descriptions[Int(n)]
     }
 
-    /// The same for a feature by its number (`Numbered`), nil for -1 (a feature no key has seen).
-    func describe(number n: Int32) -> String? { n < 0 ? nil : descriptions[Int(n)] }
-
     /// A resource's features as numbers (-1 for one no key has seen), looked up once for all keys.
     struct Numbered {
         var base: [Int32]
@@ -63,21 +60,10 @@ struct ModelFeatureIndex: Sendable {
 
         /// The model's indices of `features.features(for: key)`, in its order.
         func ids(_ numbered: Numbered, of features: ResourceFeatures, key: String) -> [Int32] {
-            var numbers: [Int32] = []
-            return ids(numbered, of: features, key: key, numbers: &numbers)
-        }
-
-        /// The same, with the features' numbers in the index in `numbers`, in the same order.
-        func ids(_ numbered: Numbered, of features: ResourceFeatures, key: String, numbers: inout [Int32]) -> [Int32] {
             var out: [Int32] = []
             out.reserveCapacity(numbered.base.count + numbered.tags.count)
-            numbers.removeAll(keepingCapacity: true)
-            numbers.append(contentsOf: numbered.base)
             for n in numbered.base { out.append(n < 0 ? -1 : table[Int(n)]) }
-            for (t, n) in zip(features.tags, numbered.tags) where t.key != key {
-                out.append(n < 0 ? -1 : table[Int(n)])
-                numbers.append(n)
-            }
+            for (t, n) in zip(features.tags, numbered.tags) where t.key != key { out.append(n < 0 ? -1 : table[Int(n)]) }
             return out
         }
     }

@@ -42,17 +42,20 @@ public struct ResourceFeatures: Sendable, Hashable {
     /// `name`: `NameTokenizer.read(spec.name)`, for a caller that read the name already (training hashes its
     /// group from the same words): each name is split once.
     init(spec: CloudResourceSpec, knownTags: [String: String], lexicon: NameLexicon, relatedNames: [String], name: NameReading?) {
-        self.init(spec: spec, knownTags: knownTags, lexicon: lexicon, relatedNames: relatedNames, name: name,
-                  place: Self.place(of: spec))
-    }
-
-    /// `place`: `place(of: spec)`, for a caller that keeps it per place (training: an estate has a few thousand
-    /// places and a hundred thousand resources).
-    init(spec: CloudResourceSpec, knownTags: [String: String], lexicon: NameLexicon, relatedNames: [String], name: NameReading?,
-         place: [String]) {
         var base: [String] = []
         base.reserveCapacity(16)
-        base.append(contentsOf: place)
+        base.append("p:" + spec.provider)
+        base.append("t:" + spec.type)
+        if let colon = spec.type.firstIndex(of: ":") { base.append("s:" + spec.provider + "/" + spec.type[..<colon]) }
+        if let account = spec.account, !account.isEmpty {
+            base.append("a:" + account)
+            // GCP projects and named subscriptions often carry the team or environment; the pieces of a
+            // subscription GUID are not words (`d6b44e1a-...-57fd77360dd3` would give `n:fd`, `n:dd`).
+            if !NameTokenizer.isUUID(account) {
+                for w in NameTokenizer.tokens(account) { base.append("n:" + w) }
+            }
+        }
+        if let region = spec.region, !region.isEmpty { base.append("r:" + region) }
         let related = relatedNames.map(NameTokenizer.read)
         // A name has a handful of words: a list searched is cheaper than a set built per resource.
         var seen: [String] = []
@@ -94,42 +97,6 @@ public struct ResourceFeatures: Sendable, Hashable {
         self.letters = letters
         self.opaqueName = name?.hasIdLikeChunk ?? false
         self.tags = knownTags.sorted { $0.key < $1.key }.map { (key: $0.key, feature: Self.tagPrefix + $0.key + "=" + $0.value) }
-    }
-
-    /// What decides a resource's place features (`place(of:)`): estates have a few thousand places, so a pass
-    /// over one reads (and numbers) each place's features once.
-    struct Place: Hashable {
-        var provider: String
-        var type: String
-        var account: String?
-        var region: String?
-
-        init(_ spec: CloudResourceSpec) {
-            provider = spec.provider
-            type = spec.type
-            account = spec.account
-            region = spec.region
-        }
-    }
-
-    /// Where a resource lives, as features (provider, type, service, account and its words, region): the start
-    /// of `base`, the same for every resource of one provider, type, account and region.
-    static func place(of spec: CloudResourceSpec) -> [String] {
-        var base: [String] = []
-        base.reserveCapacity(8)
-        base.append("p:" + spec.provider)
-        base.append("t:" + spec.type)
-        if let colon = spec.type.firstIndex(of: ":") { base.append("s:" + spec.provider + "/" + spec.type[..<colon]) }
-        if let account = spec.account, !account.isEmpty {
-            base.append("a:" + account)
-            // GCP projects and named subscriptions often carry the team or environment; the pieces of a
-            // subscription GUID are not words (`d6b44e1a-...-57fd77360dd3` would give `n:fd`, `n:dd`).
-            if !NameTokenizer.isUUID(account) {
-                for w in NameTokenizer.tokens(account) { base.append("n:" + w) }
-            }
-        }
-        if let region = spec.region, !region.isEmpty { base.append("r:" + region) }
-        return base
     }
 
     /// The features used to predict `key`: everything but the key's own tag.

@@ -232,26 +232,15 @@ public struct TagInferencer: Sendable {
             // A handful of keys at most, mostly none: a list searched (a set hashes the key even when empty).
             var doubted: [String] = []
             var numbered: ModelFeatureIndex.Numbered?
-            var numbers: [Int32] = []
-            var rankBuffers = KeyModel.RankBuffers()
-            /// The prediction with its evidence in words (`describe`).
             func predict(_ model: TagModel, key: String, excluding excluded: Set<String>) -> ModelPrediction? {
                 let features = read(model)
                 // The key's model read in place from the index (not copied out of the model's dictionary).
                 guard let index = modelFeatures, let keyIndex = index.key(key) else {
-                    guard var p = model.predict(key: key, features: features, excluding: excluded) else { return nil }
-                    p.evidence = p.evidence.map { modelFeatures?.describe($0) ?? Self.describe($0) }
-                    return p
+                    return model.predict(key: key, features: features, excluding: excluded)
                 }
                 if numbered == nil { numbered = index.number(features) }
-                let list = features.features(for: key)
-                let ids = keyIndex.ids(numbered!, of: features, key: key, numbers: &numbers)
-                // Evidence is a feature the key's model has, so one the index numbered: described from the table.
-                return TagModel.predict(
-                    key: key, model: keyIndex.model, features: features, list: list, ids: ids, excluding: excluded, buffers: &rankBuffers
-                ) {
-                    index.describe(number: numbers[$0]) ?? Self.describe(list[$0])
-                }
+                return TagModel.predict(key: key, model: keyIndex.model, features: features, list: features.features(for: key),
+                                        ids: keyIndex.ids(numbered!, of: features, key: key), excluding: excluded)
             }
             for key in open {
                 var candidate: InferredTag?
@@ -271,7 +260,7 @@ public struct TagInferencer: Sendable {
                         Set(model.keys[key]?.values.filter { folded.contains(Fold.fold($0)) } ?? [])
                     } ?? []
                     if let p = predict(model, key: key, excluding: excluded) {
-                        let described = p.evidence
+                        let described = p.evidence.map { modelFeatures?.describe($0) ?? Self.describe($0) }
                         let evidence = described.count == 3 ? Text.join(described[0], ", ", described[1], ", ", described[2])
                             : described.joined(separator: ", ")
                         let predicted = InferredTag(

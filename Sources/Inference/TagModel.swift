@@ -168,21 +168,11 @@ public struct TagModel: Sendable {
     /// `ids` their indices in `model` (see `ModelFeatureIndex`).
     static func predict(key: String, model: KeyModel, features: ResourceFeatures, list: [String], ids: [Int32],
                         excluding excluded: Set<String>) -> ModelPrediction? {
-        var buffers = KeyModel.RankBuffers()
-        return predict(key: key, model: model, features: features, list: list, ids: ids, excluding: excluded, buffers: &buffers) { list[$0] }
-    }
-
-    /// The same, with each evidence feature given by `evidence(position in list)`: inference describes it in
-    /// words from its number (see `ModelFeatureIndex`), without hashing its string; `buffers` reused across calls.
-    static func predict(key: String, model: KeyModel, features: ResourceFeatures, list: [String], ids: [Int32],
-                        excluding excluded: Set<String>, buffers: inout KeyModel.RankBuffers,
-                        evidence: (Int) -> String) -> ModelPrediction? {
-        guard let ranking = model.rank(ids: ids, list, opaqueName: features.opaqueName, excluded: excluded, buffers: &buffers),
-              ranking.known > 0
+        guard let ranking = model.rank(ids: ids, list, opaqueName: features.opaqueName, excluded: excluded), ranking.known > 0
         else { return nil }
         return ModelPrediction(
             value: model.values[ranking.best], confidence: model.confidence(ranking, hasTags: features.hasTags(besides: key)),
-            evidence: model.evidencePositions(ids: ids, list, value: ranking.best).map(evidence))
+            evidence: model.evidence(ids: ids, list, value: ranking.best))
     }
 }
 

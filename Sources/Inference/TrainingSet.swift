@@ -1,5 +1,3 @@
-import TaggingAPI
-
 /// An estate's training examples as numbers: each distinct feature string numbered once and shared by the
 /// trainers of all keys, `TellingWords` and `NamedValues` (none hashes a feature string again), each key's
 /// values numbered, each example's held-out folds computed once. Built one example at a time, so the
@@ -31,10 +29,6 @@ struct TrainingSet {
     /// Per key, its labels' values in the order first seen.
     private(set) var values: [[String]]
     private var valueNumbers: [[String: Int32]]
-    /// Each place's features (`ResourceFeatures.place`) and their numbers: read and hashed once per place,
-    /// not once per resource. Bounded: past `placeLimit` places, a place is read each time.
-    private var places: [ResourceFeatures.Place: PlaceFeatures] = [:]
-    static let placeLimit = 20_000
 
     var count: Int { opaqueName.count }
 
@@ -51,35 +45,10 @@ struct TrainingSet {
         for e in examples { append(e.features, labels: e.labels, groupHash: FNV.hash(e.group), account: e.account) }
     }
 
-    /// A place's features and their numbers.
-    struct PlaceFeatures {
-        var features: [String]
-        var ids: [Int32]
-    }
-
-    /// The features of `spec`'s place, numbered when first seen: before the rest of its example's features,
-    /// as `append` numbers them (so the numbers are the same as without it).
-    mutating func place(of spec: CloudResourceSpec) -> PlaceFeatures {
-        let key = ResourceFeatures.Place(spec)
-        if let known = places[key] { return known }
-        let features = ResourceFeatures.place(of: spec)
-        let read = PlaceFeatures(features: features, ids: features.map { number($0) })
-        if places.count < Self.placeLimit { places[key] = read }
-        return read
-    }
-
     /// Adds an example; labels of keys not in `keys`, and empty ones, are not kept. `groupHash`: `FNV.hash` of
     /// its group (see `TrainingExample.group`).
     mutating func append(_ features: ResourceFeatures, labels: [String: String], groupHash: UInt64, account: String) {
-        append(features, place: nil, labels: labels, groupHash: groupHash, account: account)
-    }
-
-    /// `place`: `place(of:)` of the example's resource when its features start with it (numbered already).
-    mutating func append(_ features: ResourceFeatures, place: PlaceFeatures?, labels: [String: String], groupHash: UInt64,
-                         account: String) {
-        let placed = place?.ids.count ?? 0
-        if let place { baseIds.append(contentsOf: place.ids) }
-        for f in features.base[placed...] { baseIds.append(number(f)) }
+        for f in features.base { baseIds.append(number(f)) }
         baseStarts.append(baseIds.count)
         for f in features.letters { letterIds.append(number(f)) }
         letterStarts.append(letterIds.count)
