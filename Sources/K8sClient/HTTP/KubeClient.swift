@@ -29,7 +29,24 @@ public final class KubeClient: Sendable {
 
     /// The process-wide HTTP client: no read timeout (watches are long), no redirects, a large pool.
     /// It lives as long as the process, like AsyncHTTPClient's own `shared`, so no shutdown is needed.
-    static let sharedHTTPClient: HTTPClient = {
+    static let sharedHTTPClient = makeHTTPClient { _ in }
+
+    /// Watches go over HTTP/1.1 connections of their own, whose unread bytes wait in a bounded socket buffer.
+    /// On the shared HTTP/2 connection AsyncHTTPClient opens each stream's flow-control window to 8 MiB, so while
+    /// the informers fall behind their watches (the tagger writing statuses whose echoes come back) up to 8 MiB
+    /// of events per watch were read into the process, in buffers of up to twice their size: 19 MB of a 42 MB heap
+    /// at its peak on a first discovery of 10,000 resources (heaptrack). Over HTTP/1.1 nothing is read before the
+    /// watch asks for it.
+    static let sharedWatchHTTPClient = makeHTTPClient { config in
+        config.httpVersion = .http1Only
+        // The kernel would grow a connection's receive buffer up to net.ipv4.tcp_rmem's maximum (32 MiB here), memory a
+        // container is charged for all the same: a fixed buffer bounds it (the kernel doubles the value).
+        config.http1_1ConnectionDebugInitializer = { channel in
+            channel.setOption(ChannelOptions.socketOption(.so_rcvbuf), value: watchReceiveBufferBytes)
+        }
+    }
+
+    private static func makeHTTPClient(_ adjust: (inout HTTPClient.Configuration) -> Void) -> HTTPClient {
         var config = HTTPClient.Configuration()
         config.timeout = .init(connect: .seconds(10), read: nil)
         config.redirectConfiguration = .disallow
@@ -38,35 +55,14 @@ public final class KubeClient: Sendable {
         // No spans: vtag bootstraps no tracer, and AsyncHTTPClient otherwise makes a no-op span per request and
         // fills in its attributes (the URL among them): 2 % of the operator's CPU on a first discovery.
         config.tracing.tracer = nil
+        adjust(&config)
         // One event loop of NIO's shared group: an HTTP/2 connection lives on one loop anyway, and AsyncHTTPClient
         // schedules each request's deadline on `group.any()`: with the whole group, another loop, woken twice per
         // request (to arm the timer and to cancel it).
         return HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton.next()), configuration: config)
-    }()
+    }
 
-    /// Watches go over HTTP/1.1 connections of their own, whose unread bytes wait in a bounded socket buffer.
-    /// On the shared HTTP/2 connection AsyncHTTPClient opens each stream's flow-control window to 8 MiB, so while
-    /// the informers fall behind their watches (the tagger writing statuses whose echoes come back) up to 8 MiB
-    /// of events per watch were read into the process, in buffers of up to twice their size: 19 MB of a 42 MB heap
-    /// at its peak on a first discovery of 10,000 resources (heaptrack). Over HTTP/1.1 nothing is read before the
-    /// watch asks for it.
-    static let sharedWatchHTTPClient: HTTPClient = {
-        var config = HTTPClient.Configuration()
-        config.timeout = .init(connect: .seconds(10), read: nil)
-        config.redirectConfiguration = .disallow
-        config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
-        config.decompression = .disabled
-        config.tracing.tracer = nil
-        config.httpVersion = .http1Only
-        // The kernel would grow a connection's receive buffer up to net.ipv4.tcp_rmem's maximum (32 MiB here), memory a
-        // container is charged for all the same: a fixed buffer bounds it (the kernel doubles the value).
-        config.http1_1ConnectionDebugInitializer = { channel in
-            channel.setOption(ChannelOptions.socketOption(.so_rcvbuf), value: watchReceiveBufferBytes)
-        }
-        return HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton.next()), configuration: config)
-    }()
-
-    /// A watch connection's socket receive buffer: at a round trip of 10 ms it still carries 50 MB/s of events.
+    /// A watch connection's socket receive buffer: at a round trip of 10 ms it still carries tens of MB/s of events.
     static let watchReceiveBufferBytes = 256 << 10
 
     public init(configuration: ClientConfiguration, logger: Logger = Logger(label: "k8sclient"), httpClient: HTTPClient? = nil) throws {
