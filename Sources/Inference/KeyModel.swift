@@ -211,6 +211,9 @@ public struct KeyModel: Sendable {
         var support: Double = 0
         /// Informative features the model has never seen (an unknown account, words no learned name had).
         var unknown: Int = 0
+        /// How exclusively the best value's most telling name word or tag points at it: what the resource says
+        /// of itself, apart from where it lives (0 when neither points at it; see `AccountGuesses`).
+        var ownPurity: Double = 0
     }
 
     /// `opaqueName`: the resource's name carries a generated id (one more unknown piece of evidence).
@@ -250,7 +253,7 @@ public struct KeyModel: Sendable {
         }
         var r = Self.rank(scores: &scores, known: known, docs: docs, logTotals: logTotals, values: values, excluded: excluded)
         if let best = r?.best {
-            var support = 0.0
+            var support = 0.0, ownPurity = 0.0
             for fi in informativeKnown {
                 var mine: Float = 0, all: Float = 0
                 if let row = dense.row(of: fi) {
@@ -264,9 +267,12 @@ public struct KeyModel: Sendable {
                         }
                     }
                 }
-                support = max(support, EvidenceGroup.purity(mine: Double(mine), all: Double(all)))
+                let purity = EvidenceGroup.purity(mine: Double(mine), all: Double(all))
+                support = max(support, purity)
+                if EvidenceGroup.isOwn(featureNames[Int(fi)]) { ownPurity = max(ownPurity, purity) }
             }
             r?.support = support
+            r?.ownPurity = ownPurity
             r?.unknown = unknown
         }
         return r
@@ -434,6 +440,17 @@ enum EvidenceGroup {
         switch u.first! {
         case UInt8(ascii: "a"), UInt8(ascii: "n"), UInt8(ascii: "w"), UInt8(ascii: "f"), UInt8(ascii: "b"), UInt8(ascii: "g"):
             return true
+        default: return false
+        }
+    }
+
+    /// What the resource says of itself: its name's words, start and word pairs, and its other tags (not its
+    /// account, region, type or provider).
+    static func isOwn(_ feature: String) -> Bool {
+        let u = feature.utf8
+        guard u.count > 2, u[u.index(after: u.startIndex)] == UInt8(ascii: ":") else { return false }
+        switch u.first! {
+        case UInt8(ascii: "w"), UInt8(ascii: "f"), UInt8(ascii: "b"), UInt8(ascii: "g"): return true
         default: return false
         }
     }
