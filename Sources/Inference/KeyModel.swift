@@ -29,6 +29,8 @@ public struct KeyModel: Sendable {
     /// Calibration per evidence group (see `EvidenceGroup`), and over all groups for sparse ones.
     public internal(set) var calibrations: [IsotonicCalibration]
     public internal(set) var pooled: IsotonicCalibration
+    /// Calibration of the held-out guesses no name word or tag points at (see `AccountGuesses`).
+    public internal(set) var accountGuesses: IsotonicCalibration
     /// Whether a feature identifies owners (account, name words, tags) rather than describing the kind of resource.
     var informative: [Bool]
     /// Features seen with many of the values (provider, type, region, common words) carry most postings:
@@ -123,7 +125,8 @@ public struct KeyModel: Sendable {
     static let priorWeight = 0.0
 
     init(values: [String], docs: [Double], totals: [Double], featureNames: [String], postings: [[Posting]],
-         calibrations: [IsotonicCalibration], pooled: IsotonicCalibration) {
+         calibrations: [IsotonicCalibration], pooled: IsotonicCalibration,
+         accountGuesses: IsotonicCalibration = IsotonicCalibration()) {
         self.values = values
         self.docs = docs
         self.totals = totals
@@ -133,6 +136,7 @@ public struct KeyModel: Sendable {
         self.logTotals = Self.logTotals(totals, features: featureNames.count)
         self.calibrations = calibrations
         self.pooled = pooled
+        self.accountGuesses = accountGuesses
         self.informative = featureNames.map(EvidenceGroup.isInformative)
         self.dense = DenseRows(postings, weights: postingWeights, values: values.count)
         self.flat = FlatPostings(postings, weights: postingWeights)
@@ -278,11 +282,15 @@ public struct KeyModel: Sendable {
         return r
     }
 
-    /// The calibrated confidence of a ranking.
+    /// The calibrated confidence of a ranking: for a guess no name word or tag points at, no more than such
+    /// held-out guesses were right (when there were enough of them).
     func confidence(_ r: Ranking, hasTags: Bool) -> Double {
         let g = EvidenceGroup.index(hasTags: hasTags, unknown: r.unknown)
         let c = g < calibrations.count && calibrations[g].examples >= EvidenceGroup.minimumExamples ? calibrations[g] : pooled
-        return c.confidence(EvidenceGroup.score(margin: r.margin, purity: r.support))
+        let score = EvidenceGroup.score(margin: r.margin, purity: r.support)
+        let confidence = c.confidence(score)
+        guard r.ownPurity < AccountGuesses.ownEvidence, accountGuesses.examples >= EvidenceGroup.minimumExamples else { return confidence }
+        return min(confidence, accountGuesses.confidence(score))
     }
 
     /// Adds priors and per-value normalisers to the feature scores and picks the best two values.
@@ -369,7 +377,7 @@ public struct KeyModel: Sendable {
 extension KeyModel: Codable {
     // Compact on the wire: postings flattened into parallel arrays, counts as integers where whole.
     enum CodingKeys: String, CodingKey {
-        case values, docs, totals, features, postingStarts, postingValues, postingCounts, calibrations, pooled
+        case values, docs, totals, features, postingStarts, postingValues, postingCounts, calibrations, pooled, accountGuesses
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -391,6 +399,7 @@ extension KeyModel: Codable {
         try c.encode(cs, forKey: .postingCounts)
         try c.encode(calibrations, forKey: .calibrations)
         try c.encode(pooled, forKey: .pooled)
+        try c.encode(accountGuesses, forKey: .accountGuesses)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -418,7 +427,8 @@ extension KeyModel: Codable {
         self.init(
             values: values, docs: docs, totals: totals, featureNames: features, postings: postings,
             calibrations: try c.decode([IsotonicCalibration].self, forKey: .calibrations),
-            pooled: try c.decode(IsotonicCalibration.self, forKey: .pooled))
+            pooled: try c.decode(IsotonicCalibration.self, forKey: .pooled),
+            accountGuesses: try c.decodeIfPresent(IsotonicCalibration.self, forKey: .accountGuesses) ?? IsotonicCalibration())
     }
 }
 
