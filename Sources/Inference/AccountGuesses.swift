@@ -26,6 +26,10 @@ public struct AccountGuesses: Sendable, Hashable {
         records = model.keys.compactMapValues(Self.record)
     }
 
+    init(records: [String: Record]) {
+        self.records = records
+    }
+
     /// From the account features' postings: each tagged resource counts once with its account's feature.
     static func record(_ model: KeyModel) -> Record? {
         var agreeing = 0, resources = 0

@@ -27,9 +27,9 @@ import TaggingAPI
     }
 
     /// Team accounts, each with three applications its names name. A name whose words no tagged resource has
-    /// (an application nobody tagged) leaves the account as all the evidence: the guess keeps at most the
-    /// key's record; a name naming a known application does not.
-    @Test func aGuessOnTheAccountAloneKeepsAtMostTheKeysRecord() throws {
+    /// (an application nobody tagged) leaves the account as all the evidence; a name naming a known application
+    /// does not.
+    @Test func aGuessNoNameWordOrTagPointsAtRestsOnTheAccount() throws {
         let applications = [["ledger", "cards", "vault"], ["search", "ranking", "indexer"],
                             ["mailer", "notifier", "webhooks"], ["billing", "invoicing", "pricing"]]
         var specs: [CloudResourceSpec] = []
@@ -46,18 +46,37 @@ import TaggingAPI
         let record = try #require(AccountGuesses(model).records["application"])
         #expect(record.resources == 120)
         #expect(record.confidence < 0.5)
-        let inferencer = TagInferencer(model: model)
 
-        let stranger = inferencer.infer(InferenceInput(spec: resource("new", name: "newthing-web-1", account: "acct-2")))
-        let guess = try #require(stranger.tag("application"))
+        let stranger = resource("new", name: "newthing-web-1", account: "acct-2")
+        let guess = try #require(model.predict(key: "application", features: model.features(spec: stranger, known: [:])))
         #expect(applications[2].contains(guess.value))
-        #expect(guess.confidence <= record.confidence)
-        #expect(guess.decision == .discard)
+        #expect(guess.restsOnAccount)
+        let tag = try #require(TagInferencer(model: model).infer(InferenceInput(spec: stranger)).tag("application"))
+        #expect(tag.confidence <= record.confidence)
 
-        let named = inferencer.infer(InferenceInput(spec: resource("known", name: "notifier-web-99", account: "acct-2")))
-        let value = try #require(named.tag("application"))
+        let named = resource("known", name: "notifier-web-99", account: "acct-2")
+        let value = try #require(model.predict(key: "application", features: model.features(spec: named, known: [:])))
         #expect(value.value == "notifier")
-        #expect(value.confidence > record.confidence)
+        #expect(!value.restsOnAccount)
+    }
+
+    /// Capped at the key's record, with the reason; a guess at or below it, or of a key with no record, is left alone.
+    @Test func aGuessRestingOnTheAccountKeepsAtMostTheKeysRecord() throws {
+        let guesses = AccountGuesses(records: ["application": .init(agreeing: 40, resources: 100, confidence: 0.32)])
+        let guess = InferredTag(key: "application", value: "ledger", confidence: 0.95, source: .model, decision: .apply,
+                                reason: "model v1.1: resources like this (account 1) have application=ledger")
+        let capped = try #require(guesses.capped(guess, thresholds: .default))
+        #expect(capped.confidence == 0.32)
+        #expect(capped.decision == .discard)
+        #expect(capped.reason.hasPrefix(guess.reason))
+        #expect(capped.reason.contains("doubted: no word of its name and no tag points at application=ledger"))
+        #expect(capped.reason.contains("on 40 of 100"))
+        var low = guess
+        low.confidence = 0.3
+        #expect(guesses.capped(low, thresholds: .default) == nil)
+        var other = guess
+        other.key = "team"
+        #expect(guesses.capped(other, thresholds: .default) == nil)
     }
 
     /// Held-out guesses that no name word or tag points at get a calibration of their own, and it caps theirs.
