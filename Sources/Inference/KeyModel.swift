@@ -29,6 +29,8 @@ public struct KeyModel: Sendable {
     /// Calibration per evidence group (see `EvidenceGroup`), and over all groups for sparse ones.
     public internal(set) var calibrations: [IsotonicCalibration]
     public internal(set) var pooled: IsotonicCalibration
+    /// Calibration of the held-out guesses no name word or tag points at (see `AccountGuesses`).
+    public internal(set) var accountGuesses: IsotonicCalibration
     /// Whether a feature identifies owners (account, name words, tags) rather than describing the kind of resource.
     var informative: [Bool]
     /// Features seen with many of the values (provider, type, region, common words) carry most postings:
@@ -123,7 +125,8 @@ public struct KeyModel: Sendable {
     static let priorWeight = 0.0
 
     init(values: [String], docs: [Double], totals: [Double], featureNames: [String], postings: [[Posting]],
-         calibrations: [IsotonicCalibration], pooled: IsotonicCalibration) {
+         calibrations: [IsotonicCalibration], pooled: IsotonicCalibration,
+         accountGuesses: IsotonicCalibration = IsotonicCalibration()) {
         self.values = values
         self.docs = docs
         self.totals = totals
@@ -133,6 +136,7 @@ public struct KeyModel: Sendable {
         self.logTotals = Self.logTotals(totals, features: featureNames.count)
         self.calibrations = calibrations
         self.pooled = pooled
+        self.accountGuesses = accountGuesses
         self.informative = featureNames.map(EvidenceGroup.isInformative)
         self.dense = DenseRows(postings, weights: postingWeights, values: values.count)
         self.flat = FlatPostings(postings, weights: postingWeights)
@@ -211,6 +215,9 @@ public struct KeyModel: Sendable {
         var support: Double = 0
         /// Informative features the model has never seen (an unknown account, words no learned name had).
         var unknown: Int = 0
+        /// How exclusively the best value's most telling name word or tag points at it: what the resource says
+        /// of itself, apart from where it lives (0 when neither points at it; see `AccountGuesses`).
+        var ownPurity: Double = 0
     }
 
     /// `opaqueName`: the resource's name carries a generated id (one more unknown piece of evidence).
@@ -250,7 +257,7 @@ public struct KeyModel: Sendable {
         }
         var r = Self.rank(scores: &scores, known: known, docs: docs, logTotals: logTotals, values: values, excluded: excluded)
         if let best = r?.best {
-            var support = 0.0
+            var support = 0.0, ownPurity = 0.0
             for fi in informativeKnown {
                 var mine: Float = 0, all: Float = 0
                 if let row = dense.row(of: fi) {
@@ -264,19 +271,26 @@ public struct KeyModel: Sendable {
                         }
                     }
                 }
-                support = max(support, EvidenceGroup.purity(mine: Double(mine), all: Double(all)))
+                let purity = EvidenceGroup.purity(mine: Double(mine), all: Double(all))
+                support = max(support, purity)
+                if EvidenceGroup.isOwn(featureNames[Int(fi)]) { ownPurity = max(ownPurity, purity) }
             }
             r?.support = support
+            r?.ownPurity = ownPurity
             r?.unknown = unknown
         }
         return r
     }
 
-    /// The calibrated confidence of a ranking.
+    /// The calibrated confidence of a ranking: for a guess no name word or tag points at, no more than such
+    /// held-out guesses were right (when there were enough of them).
     func confidence(_ r: Ranking, hasTags: Bool) -> Double {
         let g = EvidenceGroup.index(hasTags: hasTags, unknown: r.unknown)
         let c = g < calibrations.count && calibrations[g].examples >= EvidenceGroup.minimumExamples ? calibrations[g] : pooled
-        return c.confidence(EvidenceGroup.score(margin: r.margin, purity: r.support))
+        let score = EvidenceGroup.score(margin: r.margin, purity: r.support)
+        let confidence = c.confidence(score)
+        guard r.ownPurity < AccountGuesses.ownEvidence, accountGuesses.examples >= EvidenceGroup.minimumExamples else { return confidence }
+        return min(confidence, accountGuesses.confidence(score))
     }
 
     /// Adds priors and per-value normalisers to the feature scores and picks the best two values.
@@ -363,7 +377,7 @@ public struct KeyModel: Sendable {
 extension KeyModel: Codable {
     // Compact on the wire: postings flattened into parallel arrays, counts as integers where whole.
     enum CodingKeys: String, CodingKey {
-        case values, docs, totals, features, postingStarts, postingValues, postingCounts, calibrations, pooled
+        case values, docs, totals, features, postingStarts, postingValues, postingCounts, calibrations, pooled, accountGuesses
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -385,6 +399,7 @@ extension KeyModel: Codable {
         try c.encode(cs, forKey: .postingCounts)
         try c.encode(calibrations, forKey: .calibrations)
         try c.encode(pooled, forKey: .pooled)
+        try c.encode(accountGuesses, forKey: .accountGuesses)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -412,7 +427,8 @@ extension KeyModel: Codable {
         self.init(
             values: values, docs: docs, totals: totals, featureNames: features, postings: postings,
             calibrations: try c.decode([IsotonicCalibration].self, forKey: .calibrations),
-            pooled: try c.decode(IsotonicCalibration.self, forKey: .pooled))
+            pooled: try c.decode(IsotonicCalibration.self, forKey: .pooled),
+            accountGuesses: try c.decodeIfPresent(IsotonicCalibration.self, forKey: .accountGuesses) ?? IsotonicCalibration())
     }
 }
 
@@ -434,6 +450,17 @@ enum EvidenceGroup {
         switch u.first! {
         case UInt8(ascii: "a"), UInt8(ascii: "n"), UInt8(ascii: "w"), UInt8(ascii: "f"), UInt8(ascii: "b"), UInt8(ascii: "g"):
             return true
+        default: return false
+        }
+    }
+
+    /// What the resource says of itself: its name's words, start and word pairs, and its other tags (not its
+    /// account, region, type or provider).
+    static func isOwn(_ feature: String) -> Bool {
+        let u = feature.utf8
+        guard u.count > 2, u[u.index(after: u.startIndex)] == UInt8(ascii: ":") else { return false }
+        switch u.first! {
+        case UInt8(ascii: "w"), UInt8(ascii: "f"), UInt8(ascii: "b"), UInt8(ascii: "g"): return true
         default: return false
         }
     }

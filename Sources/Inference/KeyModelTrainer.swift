@@ -120,7 +120,10 @@ struct KeyModelTrainer {
         // Held-out predictions: every example scored by the counts of the other folds, with and without tags,
         // once per scheme.
         var groupPairs = [[(score: Double, correct: Bool)]](repeating: [], count: EvidenceGroup.count)
+        // The held-out guesses no name word or tag points at, calibrated apart too (see `AccountGuesses`).
+        var accountPairs: [(score: Double, correct: Bool)] = []
         let informative = featureNames.map(EvidenceGroup.isInformative)
+        let own = featureNames.map(EvidenceGroup.isOwn)
         let informativeInList = members.indices.map { n in
             seenFlat[seenStarts[n]..<seenStarts[n + 1]].reduce(0) { $0 + (seenInformative[Int($1)] ? 1 : 0) }
         }
@@ -261,7 +264,7 @@ struct KeyModelTrainer {
                         scores: &scores, known: known, docs: foldDocs[fold], logTotals: foldLogTotals[fold],
                         values: values, excluded: [])
                     else { continue }
-                    var support = 0.0
+                    var support = 0.0, ownPurity = 0.0
                     for fi in informativeKnown {
                         var mine: Float = 0
                         if denseRow[Int(fi)] >= 0 {
@@ -272,10 +275,13 @@ struct KeyModelTrainer {
                             }
                         }
                         let all = otherAll[fold * featureNames.count + Int(fi)]
-                        support = max(support, EvidenceGroup.purity(mine: Double(mine), all: Double(all)))
+                        let purity = EvidenceGroup.purity(mine: Double(mine), all: Double(all))
+                        support = max(support, purity)
+                        if own[Int(fi)] { ownPurity = max(ownPurity, purity) }
                     }
-                    groupPairs[EvidenceGroup.index(hasTags: includeTags, unknown: unknown)]
-                        .append((score: EvidenceGroup.score(margin: r.margin, purity: support), correct: r.best == truth))
+                    let pair = (score: EvidenceGroup.score(margin: r.margin, purity: support), correct: r.best == truth)
+                    groupPairs[EvidenceGroup.index(hasTags: includeTags, unknown: unknown)].append(pair)
+                    if ownPurity < AccountGuesses.ownEvidence { accountPairs.append(pair) }
                 }
             }
         }
@@ -283,7 +289,7 @@ struct KeyModelTrainer {
         let calibrations = IsotonicCalibration.fit(groups: groupPairs)
         return KeyModel(
             values: values, docs: fullDocs, totals: fullTotals, featureNames: featureNames, postings: postings,
-            calibrations: calibrations.groups, pooled: calibrations.pooled)
+            calibrations: calibrations.groups, pooled: calibrations.pooled, accountGuesses: IsotonicCalibration.fit(accountPairs))
     }
 }
 

@@ -44,6 +44,8 @@ public struct TagInferencer: Sendable {
     let modelFeatures: ModelFeatureIndex?
     /// `model vX.Y: `, how the model's reasons start (built once, not once per value).
     let modelPrefix: String
+    /// What guesses resting on the account alone are worth, per key (see `AccountGuesses`).
+    let accountGuesses: AccountGuesses?
 
     public init(config: InferenceConfig = .default, rules: RuleSet = .empty, model: TagModel? = nil,
                 vocabulary: ValueVocabulary? = nil) {
@@ -55,6 +57,7 @@ public struct TagInferencer: Sendable {
             requiredKeys: config.requiredKeys)
         self.modelFeatures = model.map(ModelFeatureIndex.init)
         self.modelPrefix = model.map { "model \($0.version): " } ?? ""
+        self.accountGuesses = model.map(AccountGuesses.init)
     }
 
     /// Everything for one resource. `parent` returns a related resource by id (its applied tags, see
@@ -263,10 +266,13 @@ public struct TagInferencer: Sendable {
                         let described = p.evidence.map { modelFeatures?.describe($0) ?? Self.describe($0) }
                         let evidence = described.count == 3 ? Text.join(described[0], ", ", described[1], ", ", described[2])
                             : described.joined(separator: ", ")
-                        let predicted = InferredTag(
+                        var predicted = InferredTag(
                             key: key, value: p.value, confidence: p.confidence, source: .model,
                             decision: thresholds.decision(for: p.confidence),
                             reason: Text.join(modelPrefix, "resources like this (", evidence, ") have ", key, "=", p.value))
+                        if p.restsOnAccount, let capped = accountGuesses?.capped(predicted, thresholds: thresholds) {
+                            predicted = capped
+                        }
                         candidate = Self.stronger(predicted, than: candidate, thresholds: thresholds)
                     }
                 }

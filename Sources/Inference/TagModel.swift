@@ -58,6 +58,9 @@ public struct ModelPrediction: Sendable, Hashable {
     public var confidence: Double
     /// The features that pulled most towards the value, e.g. `w:payments`, `a:123456789012`.
     public var evidence: [String]
+    /// No name word or tag points mostly at the value: the guess rests on where the resource lives (see
+    /// `AccountGuesses`).
+    public var restsOnAccount: Bool = false
 }
 
 /// The learned model: one naive Bayes table per key, the estate's value vocabulary, and how often
@@ -172,7 +175,8 @@ public struct TagModel: Sendable {
         else { return nil }
         return ModelPrediction(
             value: model.values[ranking.best], confidence: model.confidence(ranking, hasTags: features.hasTags(besides: key)),
-            evidence: model.evidence(ids: ids, list, value: ranking.best))
+            evidence: model.evidence(ids: ids, list, value: ranking.best),
+            restsOnAccount: ranking.ownPurity < AccountGuesses.ownEvidence)
     }
 }
 
