@@ -28,6 +28,9 @@ final class InferencerCache: Sendable {
     /// One build at a time: after a model change every tagger worker (16 by default) would otherwise build the same
     /// inferencer at once, each with its own index of the model: a burst of tens of MiB when a first model comes.
     private let building = Locked(())
+    private let buildCount = Locked(0)
+    /// How many inferencers this cache has built (tests check that a change costs one build, no change none).
+    var builds: Int { buildCount.withLock { $0 } }
     let rules: Store<TaggingRule>
     let config: InferenceConfig
 
@@ -69,6 +72,7 @@ final class InferencerCache: Sendable {
         let ruleSet = cached.flatMap { $0.fingerprint == fingerprint ? $0.ruleSet : nil }
             ?? RuleSet.compile(list, tables: config.normalisation).0
         let inferencer = TagInferencer(config: config, rules: ruleSet, model: model)
+        buildCount.withLock { $0 += 1 }
         entries.withLock {
             $0[namespace] = Entry(seenChange: change, fingerprint: fingerprint, ruleSet: ruleSet, inferencer: inferencer, modelVersion: version)
         }
