@@ -34,7 +34,7 @@ public struct IsotonicCalibration: Codable, Sendable, Hashable {
     /// sorted runs one after the other is a merge).
     static func fit(groups: [[(score: Double, correct: Bool)]]) -> (groups: [IsotonicCalibration], pooled: IsotonicCalibration) {
         let scores = groups.map(Scores.init)
-        let pooled = Scores(all: scores.flatMap(\.all).sorted(), correct: scores.flatMap(\.correct).sorted())
+        let pooled = Scores(all: scores.flatMap { $0.all }.sorted(), correct: scores.flatMap { $0.correct }.sorted())
         return (scores.map(fit), fit(pooled))
     }
 
@@ -50,7 +50,7 @@ public struct IsotonicCalibration: Codable, Sendable, Hashable {
         }
 
         init(_ pairs: [(score: Double, correct: Bool)]) {
-            all = pairs.map(\.score).sorted()
+            all = pairs.map { $0.score }.sorted()
             correct = []
             for p in pairs where p.correct { correct.append(p.score) }
             correct.sort()

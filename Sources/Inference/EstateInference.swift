@@ -13,15 +13,21 @@ public enum EstateInference {
         let plain = TagInferencer(config: config, rules: rules, model: nil, vocabulary: normaliser.vocabulary)
         // Only the applied values are kept of stage 1, each as it is resolved: the estate's stage-1 results with
         // their reasons, all held at once, were the largest part of a training's memory. Resources repeat a few
-        // combinations of values: each is held once (a dictionary per resource is about 0.3 KB).
-        var combinations = Set<[String: String]>()
+        // combinations of values: each is held once (a dictionary per resource is about 0.3 KB), found by its
+        // values in key order (one hasher over the list, where a dictionary hashes each entry with its own, and
+        // no dictionary built for a combination seen before).
+        var combinations: [[ValueVocabulary.KeyValue]: [String: String]] = [:]
+        var applied: [ValueVocabulary.KeyValue] = []
         let known = resolveAll(inputs, inferencer: plain) { resolved -> [String: String] in
+            applied.removeAll(keepingCapacity: true)
+            let tags = resolved.tags.tags
+            for i in tags.indices where tags[i].decision == .apply { applied.append(ValueVocabulary.KeyValue(key: tags[i].key, value: tags[i].value)) }
+            if let seen = combinations[applied] { return seen }
             let values = resolved.known
-            if let seen = combinations.firstIndex(of: values) { return combinations[seen] }
-            if combinations.count < 50_000 { combinations.insert(values) }
+            if combinations.count < 50_000 { combinations[applied] = values }
             return values
         }
-        combinations = []
+        combinations = [:]
         var byId: [String: Int] = [:]
         byId.reserveCapacity(inputs.count)
         for (i, input) in inputs.enumerated() { byId[input.spec.id] = i }
@@ -90,14 +96,20 @@ public enum EstateInference {
         var cache: [Int: RelatedResource] = [:]
         var results: [InferenceResult] = []
         results.reserveCapacity(inputs.count)
-        for i in inputs.indices {
-            results.append(inferencer.complete(resolved[i], input: inputs[i]) { id in
-                guard let p = knownById[id] else { return nil }
-                if let cached = cache[p] { return cached }
-                let r = RelatedResource(tags: resolved[p].known, name: inputs[p].spec.name)
-                cache[p] = r
-                return r
-            })
+        // Read through buffers: an element passed from an array is copied (each of its strings retained and
+        // released), one borrowed from a buffer is not.
+        inputs.withUnsafeBufferPointer { inputs in
+            resolved.withUnsafeBufferPointer { resolved in
+                for i in inputs.indices {
+                    results.append(inferencer.complete(resolved[i], input: inputs[i]) { id in
+                        guard let p = knownById[id] else { return nil }
+                        if let cached = cache[p] { return cached }
+                        let r = RelatedResource(tags: resolved[p].known, name: inputs[p].spec.name)
+                        cache[p] = r
+                        return r
+                    })
+                }
+            }
         }
         return results
     }
@@ -113,16 +125,19 @@ public enum EstateInference {
         let memo = inferencer.memo()
         var resolved: [Kept] = []
         resolved.reserveCapacity(inputs.count)
-        for i in inputs.indices {
-            let key = CandidateKey(provider: inputs[i].spec.provider, type: inputs[i].spec.type, account: inputs[i].spec.account)
-            let c: [Int]
-            if let cached = candidates[key] {
-                c = cached
-            } else {
-                c = inferencer.rules.candidates(provider: key.provider, type: key.type, account: key.account)
-                candidates[key] = c
+        // Read through a buffer, not copied per element (see `infer`).
+        inputs.withUnsafeBufferPointer { inputs in
+            for i in inputs.indices {
+                let key = CandidateKey(provider: inputs[i].spec.provider, type: inputs[i].spec.type, account: inputs[i].spec.account)
+                let c: [Int]
+                if let cached = candidates[key] {
+                    c = cached
+                } else {
+                    c = inferencer.rules.candidates(provider: key.provider, type: key.type, account: key.account)
+                    candidates[key] = c
+                }
+                resolved.append(keep(inferencer.resolve(inputs[i], ruleCandidates: c, memo: memo)))
             }
-            resolved.append(keep(inferencer.resolve(inputs[i], ruleCandidates: c, memo: memo)))
         }
         return resolved
     }

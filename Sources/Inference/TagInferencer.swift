@@ -106,17 +106,17 @@ public struct TagInferencer: Sendable {
             for n in native where n.tag.key == key { return n }
             return nil
         }
-        var view: [String: String] = [:]
-        view.reserveCapacity(native.count + tags.tags.count)
-        for n in native { view[n.tag.key] = n.tag.value }
-        for t in tags.tags { view[t.key] = t.value }
-        for k in removed { view[k] = nil }
-
         var audits: [InferredTag] = []
         memo.hits.removeAll(keepingCapacity: true)
         memo.matchedRules.removeAll(keepingCapacity: true)
         let candidates = ruleCandidates ?? rules.candidates(provider: input.spec.provider, type: input.spec.type, account: input.spec.account)
         if !candidates.isEmpty {
+            // What rules match on, built only when a rule may match (training without rules resolves every resource).
+            var view: [String: String] = [:]
+            view.reserveCapacity(native.count + tags.tags.count)
+            for n in native { view[n.tag.key] = n.tag.value }
+            for t in tags.tags { view[t.key] = t.value }
+            for k in removed { view[k] = nil }
             rules.evaluate(
                 input.spec, view: &view, rawNative: input.spec.nativeTags, candidates: candidates,
                 canonical: { key, value in memo.canonicalValue(value, key: key) }, matched: &memo.matchedRules, hits: &memo.hits)
@@ -229,7 +229,8 @@ public struct TagInferencer: Sendable {
                 return read
             }
             // Keys whose model value a key dependency contradicted (see `implied`): weighed once.
-            var doubted: Set<String> = []
+            // A handful of keys at most, mostly none: a list searched (a set hashes the key even when empty).
+            var doubted: [String] = []
             var numbered: ModelFeatureIndex.Numbered?
             func predict(_ model: TagModel, key: String, excluding excluded: Set<String>) -> ModelPrediction? {
                 let features = read(model)
@@ -280,11 +281,11 @@ public struct TagInferencer: Sendable {
                 }
                 switch implied(key, tags: tags, rival: candidate, isRejected: isRejected) {
                 case .value(let found, let rival):
-                    if rival != candidate { doubted.insert(key) }
+                    if rival != candidate, !doubted.contains(key) { doubted.append(key) }
                     candidate = stronger(key, implied: found, than: rival)
                 case .doubted(let rival):
                     candidate = rival
-                    doubted.insert(key)
+                    if !doubted.contains(key) { doubted.append(key) }
                 case nil: break
                 }
                 if let candidate, candidate.confidence > tags.confidence(of: key) ?? -1 || doubted.contains(key) { tags[key] = candidate }

@@ -34,6 +34,13 @@ struct ClientWatchTests {
             #expect(watch.query["resourceVersion"] == start)
             #expect(watch.query["allowWatchBookmarks"] == "true")
             #expect(watch.query["timeoutSeconds"] == "5")
+            // A watch reads only what it asks for: it goes over an HTTP/1.1 connection of its own (a bounded socket
+            // buffer holds what the server sent meanwhile), while every other request shares the HTTP/2 connection,
+            // whose per-stream window let 8 MiB of events into the process (`KubeClient.sharedWatchHTTPClient`).
+            #expect(watch.httpVersion == "1.1")
+            let writes = server.requests().filter { $0.verb == "create" || $0.verb == "patch" || $0.verb == "delete" }
+            #expect(writes.count == 3)
+            #expect(writes.allSatisfy { $0.httpVersion == "2" })
         }
     }
 

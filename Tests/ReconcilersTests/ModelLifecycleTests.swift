@@ -68,7 +68,8 @@ struct ModelHarness: Sendable {
 
     /// An estate whose teams and environments the model can learn from the names (`tagged`: false leaves
     /// the native tags out, so there is nothing to learn).
-    func seed(_ count: Int, from start: Int = 0, status: CloudResourceStatus? = nil, tagged: Bool = true) async throws {
+    /// `attributes`: each resource gets attributes of its own (an instance id), as discovery writes them.
+    func seed(_ count: Int, from start: Int = 0, status: CloudResourceStatus? = nil, tagged: Bool = true, attributes: Bool = false) async throws {
         let teams = ["search", "billing", "payments", "identity"]
         for i in start..<(start + count) {
             let team = teams[i % teams.count]
@@ -76,7 +77,8 @@ struct ModelHarness: Sendable {
             let spec = CloudResourceSpec(
                 provider: "aws", id: "arn:aws:ec2:eu-west-1:123456789012:instance/\(name)", type: "ec2:instance", name: name,
                 account: "123456789012", region: "eu-west-1",
-                nativeTags: tagged ? ["team": team, "env": i % 3 == 0 ? "staging" : "prod", "owner": "\(team)@example.com"] : nil)
+                nativeTags: tagged ? ["team": team, "env": i % 3 == 0 ? "staging" : "prod", "owner": "\(team)@example.com"] : nil,
+                attributes: attributes ? ["instanceId": "i-\(String(i, radix: 16))", "state": i % 5 == 0 ? "stopped" : "running"] : nil)
             var created = try await resourceApi.create(CloudResource(metadata: ObjectMeta(name: name, namespace: "default"), spec: spec))
             if let status {
                 created.status = status
@@ -391,6 +393,23 @@ func encoded(_ model: TagModel?) throws -> Data {
             let holder = ModelHolder()
             try await h.lifecycle(holder: holder).trainAndSave()
             #expect(holder.current?.keys["application"] != nil)
+        }
+    }
+
+    /// The snapshot leaves the attributes out (inference reads none): the model is the one the whole specs give.
+    @Test func theTrainingLeavesOutAttributesAndLearnsWhatTheWholeSpecsTeach() async throws {
+        try await ModelHarness.run { h in
+            try await h.seed(24, attributes: true)
+            let whole = h.resources.list().map { InferenceInput(spec: $0.spec) }.sorted { $0.spec.id < $1.spec.id }
+            #expect(whole.allSatisfy { $0.spec.attributes?["instanceId"] != nil })
+            let (inputs, _) = h.lifecycle().snapshot()
+            #expect(inputs.allSatisfy { $0.spec.attributes == nil })
+            #expect(inputs.map(\.spec.id) == whole.map(\.spec.id))
+
+            let model = try await h.lifecycle().train()
+            #expect(!model.keys.isEmpty)
+            let reference = EstateInference.learn(whole, config: h.settings.inference, generation: model.generation)
+            #expect(try encoded(model) == encoded(reference))
         }
     }
 

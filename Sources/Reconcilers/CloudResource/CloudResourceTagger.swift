@@ -45,8 +45,7 @@ public final class CloudResourceTagger: Sendable {
 
     let inferencers: InferencerCache
     let scope: RuleScopeIndex
-    let ledger = RuleMatchLedger()
-    let coverageLedger = CoverageLedger()
+    let ledger = EvaluationLedger()
     /// When this tagger first got past the wait for the first model: a resource discovered before then (a first
     /// discovery held for the model) waits for its parent from then on, not from its creation (`awaitsParent`).
     let evaluatingSince = Locked<Date?>(nil)
@@ -122,7 +121,7 @@ public final class CloudResourceTagger: Sendable {
     /// Per required key: how many evaluated resources have an applied value, out of how many were evaluated
     /// (vanished ones excluded). For the `vtag_required_key_coverage` gauges; a lookup, no scan.
     public func requiredKeyCoverage() -> [String: (covered: Int, total: Int)] {
-        coverageLedger.coverage(of: settings.inference.requiredKeys)
+        ledger.coverage(of: settings.inference.requiredKeys)
     }
 
     // MARK: Rule -> resources
@@ -145,7 +144,6 @@ public final class CloudResourceTagger: Sendable {
     /// A resource gone from the cache (or being deleted) no longer counts towards rules and coverage.
     func forget(_ key: ObjectKey) -> ReconcileResult {
         notifyRules(ledger.remove(key))
-        coverageLedger.remove(key)
         return .done
     }
 
@@ -156,7 +154,7 @@ public final class CloudResourceTagger: Sendable {
         // again when discovery sees it (the update wakes it up).
         if resource.status?.phase == .vanished {
             notifyRules(ledger.record(key, matched: []))
-            coverageLedger.remove(key)
+            ledger.uncover(key)
             return .done
         }
         let namespace = key.namespace ?? ""
@@ -187,7 +185,7 @@ public final class CloudResourceTagger: Sendable {
             requiredKeys: settings.inference.requiredKeys)
         var status = built.status
         let changes = built.changes
-        coverageLedger.record(key, missing: status.missingKeys ?? [])
+        ledger.record(key, missing: status.missingKeys ?? [])
         let interval = settings.reevaluateInterval.inSeconds
         let due = resource.status?.evaluatedAt.map { now.timeIntervalSince($0) >= interval } ?? true
         // A new model version alone, or a model's drift on the tags it keeps, is recorded with the next change

@@ -68,13 +68,19 @@ public final class ModelLifecycle: Sendable {
     /// Trains and installs the model (without storing it); `reason` is logged.
     @discardableResult
     func train(because reason: RetrainReason? = nil) async throws -> TagModel {
-        let (inputs, fingerprint) = snapshot()
         let previous = holder.current?.generation ?? 0
         let config = settings.inference
         let started = ContinuousClock.now
-        var model = try await DedicatedThread.run(name: "vtag-model-training") {
-            EstateInference.learn(inputs, config: config, generation: previous + 1)
+        // The snapshot lives on the training's thread only: it and the training's tables are freed there, and
+        // handed back to the kernel at once (the tagging that follows a first model must not stack on them).
+        let trained = try await DedicatedThread.run(name: "vtag-model-training") { () -> Trained in
+            let (inputs, fingerprint) = self.snapshot()
+            let model = EstateInference.learn(inputs, config: config, generation: previous + 1)
+            return Trained(model: model, fingerprint: fingerprint, resources: inputs.count)
         }
+        HeapTrim.now()
+        var model = trained.model
+        let fingerprint = trained.fingerprint
         // Decisions learned while it trained moved the holder's generation on: stay ahead of it, so
         // a resource's modelVersion never goes backwards.
         let current = holder.current?.generation ?? 0
@@ -84,16 +90,25 @@ public final class ModelLifecycle: Sendable {
         holder.replace(model)
         trainedOn.withLock { $0 = fingerprint }
         logger.info("model trained", metadata: [
-            "version": "\(model.version)", "resources": "\(inputs.count)", "keys": "\(model.keys.count)",
+            "version": "\(model.version)", "resources": "\(trained.resources)", "keys": "\(model.keys.count)",
             "decisions": "\(fingerprint.decisions)", "duration": "\(ContinuousClock.now - started)",
             "reason": "\(reason.map(\.description) ?? "requested")",
         ])
         return model
     }
 
+    /// A training's result and what it was trained on.
+    struct Trained: Sendable {
+        var model: TagModel
+        var fingerprint: EstateFingerprint
+        var resources: Int
+    }
+
     /// The training inputs from the cache (sorted by id: training is deterministic for one estate). The cache
     /// packs the spec's maps, so each read makes them anew: equal ones (an estate repeats a few sets of
-    /// attributes and tags) are held once while training (`ValueInterner`, dropped with the inputs).
+    /// tags) are held once while training (`ValueInterner`, dropped with the inputs). The attributes are left
+    /// out: inference reads none, and an instance's or a volume's are its own (its id among them), a dictionary
+    /// per resource held for the whole training (about a fifth of the snapshot).
     func snapshot() -> ([InferenceInput], EstateFingerprint) {
         var inputs: [InferenceInput] = []
         inputs.reserveCapacity(resources.count)
@@ -107,7 +122,7 @@ public final class ModelLifecycle: Sendable {
             let rejected = resource.status?.rejected ?? []
             var spec = resource.spec
             spec.nativeTags = maps(spec.nativeTags)
-            spec.attributes = maps(spec.attributes)
+            spec.attributes = nil
             spec.relations = relations(spec.relations)
             inputs.append(InferenceInput(spec: spec, approved: approved, rejected: rejected))
             fingerprint.add(resource, approved: approved.count, rejected: rejected.count)
