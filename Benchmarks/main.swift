@@ -8,6 +8,7 @@ import Foundation
 let benchmarks: [(name: String, summary: String, run: () async throws -> Void)] = [
     ("runtime-cache-memory", "informer cache bytes per CloudResource, with/without transform", runtimeCacheMemoryBenchmark),
     ("runtime-cache-breakdown", "bytes per cached CloudResource by part (history, virtual tags, spec maps, ...), operator's transform", CacheBreakdownBenchmark.run),
+    ("runtime-gauge-scan", "the operator's gauge scan over 100,000 packed CloudResources, against unpacking each (CPU)", GaugeScanBenchmark.run),
     ("runtime-queue-throughput", "keys/s through a 4-worker controller with a no-op reconcile", runtimeQueueThroughputBenchmark),
     ("inference-evaluate", "100,000 resources x 200 rules (+ model, inheritance), CPU seconds on one thread", InferenceBenchmarks.evaluate),
     ("inference-rules", "the rules-only pass of inference-evaluate, 5 runs (min, all), no training: for profiling", InferenceBenchmarks.rulesOnly),

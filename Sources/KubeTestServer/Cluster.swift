@@ -22,6 +22,17 @@ struct StoredObject: Sendable {
     }
 }
 
+/// A stored change as an in-process observer sees it (`KubeAPITestServer.observe`).
+public struct ObservedChange: Sendable {
+    /// ADDED, MODIFIED or DELETED.
+    public var type: String
+    /// "" for cluster-scoped kinds.
+    public var namespace: String
+    public var name: String
+    /// The object as stored (its last state for a deletion).
+    public var object: JSONValue
+}
+
 /// One retained change, for watches that resume from a resourceVersion.
 struct LoggedEvent: Sendable {
     var rv: Int64
@@ -151,6 +162,8 @@ struct Cluster: Sendable {
     var log: EventLog
     var watchers: [String: [Int: Watcher]] = [:]
     var nextWatcherID = 1
+    /// In-process observers of a type's changes (`KubeAPITestServer.observe`), by type key.
+    var observers: [String: [@Sendable (ObservedChange) -> Void]] = [:]
     /// owner uid -> dependents (for garbage collection).
     var dependents: [String: Set<ObjectKey>] = [:]
     /// uid -> key of every live object.
@@ -236,6 +249,7 @@ struct Cluster: Sendable {
         let rvNow = Int64(object[path: "metadata", "resourceVersion"]?.stringValue ?? "") ?? rv
         announce(LoggedEvent(rv: rvNow, typeKey: t.key, type: eventType, namespace: key.namespace, name: key.name,
                              labels: labelsOf(object), oldLabels: old.map(labelsOf), bytes: stored.bytes), t)
+        observers[t.key]?.forEach { $0(ObservedChange(type: eventType, namespace: key.namespace, name: key.name, object: object)) }
     }
 
     /// Removes an object for good; `final` is its last state with the deletion's resourceVersion.
@@ -253,6 +267,7 @@ struct Cluster: Sendable {
         let rvNow = Int64(final[path: "metadata", "resourceVersion"]?.stringValue ?? "") ?? rv
         announce(LoggedEvent(rv: rvNow, typeKey: t.key, type: "DELETED", namespace: key.namespace, name: key.name,
                              labels: labelsOf(final), oldLabels: nil, bytes: stored.bytes), t)
+        observers[t.key]?.forEach { $0(ObservedChange(type: "DELETED", namespace: key.namespace, name: key.name, object: final)) }
     }
 
     mutating func reindexOwners(_ key: ObjectKey, old: JSONValue?, new: JSONValue?) {

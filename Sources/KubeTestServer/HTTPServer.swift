@@ -27,31 +27,93 @@ enum APIAnswer: Sendable {
     case streaming
 }
 
-/// The body side of a watch: writes go through the channel's event loop in the order they were issued
-/// (always via `execute`, so events issued under the cluster lock can never be reordered).
+/// The body side of a watch: what it is given goes out in the order it was given (events are issued under the
+/// cluster lock), through the channel's event loop. Like kube-apiserver's watch handler, which flushes only when
+/// no further event is queued (`if len(ch) == 0 { flusher.Flush() }`), events queued while the loop was busy go
+/// out as one write and one flush: one DATA frame and TLS record for many events rather than one each.
 final class WatchSink: Sendable {
     let channel: any Channel
     private let timers = Locked<[@Sendable () -> Void]>([])
     private let finished = Locked(false)
 
-    init(channel: any Channel) { self.channel = channel }
-
-    func start() {
-        let ch = channel
-        ch.eventLoop.execute {
-            var h = HTTPHeaders()
-            h.add(name: "Content-Type", value: "application/json")
-            h.add(name: "Transfer-Encoding", value: "chunked")
-            h.add(name: "Cache-Control", value: "no-cache, private")
-            ch.writeAndFlush(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: h)), promise: nil)
-        }
+    /// What is queued for the channel, in order.
+    private enum Part: Sendable {
+        case head
+        case bytes([UInt8])
+        case end
+        case close
     }
 
-    func send(_ bytes: [UInt8]) {
-        let ch = channel
-        ch.eventLoop.execute {
-            ch.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(ch.allocator.buffer(bytes: bytes))), promise: nil)
+    private struct Queue {
+        var parts: [Part] = []
+        /// A drain is scheduled on the event loop (it takes everything queued until it runs).
+        var draining = false
+    }
+
+    private let queue = Locked(Queue())
+
+    init(channel: any Channel) { self.channel = channel }
+
+    func start() { enqueue(.head) }
+
+    func send(_ bytes: [UInt8]) { enqueue(.bytes(bytes)) }
+
+    private func enqueue(_ part: Part) {
+        let schedule = queue.withLock { q -> Bool in
+            q.parts.append(part)
+            if q.draining { return false }
+            q.draining = true
+            return true
         }
+        if schedule { channel.eventLoop.execute { self.drain() } }
+    }
+
+    /// Writes what is queued (adjacent events as one buffer), then flushes once.
+    private func drain() {
+        let parts = queue.withLock { q -> [Part] in
+            defer {
+                q.parts = []
+                q.draining = false
+            }
+            return q.parts
+        }
+        let ch = channel
+        var pending: ByteBuffer?
+        func writePending() {
+            if let buffer = pending { ch.write(HTTPServerResponsePart.body(.byteBuffer(buffer)), promise: nil) }
+            pending = nil
+        }
+        for (i, part) in parts.enumerated() {
+            switch part {
+            case .head:
+                var h = HTTPHeaders()
+                h.add(name: "Content-Type", value: "application/json")
+                h.add(name: "Transfer-Encoding", value: "chunked")
+                h.add(name: "Cache-Control", value: "no-cache, private")
+                ch.write(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: h)), promise: nil)
+            case .bytes(let bytes):
+                if pending == nil {
+                    // Sized for this run of events at once (no regrowth while appending).
+                    var size = 0
+                    for next in parts[i...] {
+                        guard case .bytes(let b) = next else { break }
+                        size += b.count
+                    }
+                    pending = ch.allocator.buffer(capacity: size)
+                }
+                pending!.writeBytes(bytes)
+            case .end:
+                writePending()
+                ch.write(HTTPServerResponsePart.end(nil), promise: nil)
+            case .close:
+                writePending()
+                ch.flush()
+                ch.close(promise: nil)
+                return
+            }
+        }
+        writePending()
+        ch.flush()
     }
 
     func addTimer(cancel: @escaping @Sendable () -> Void) {
@@ -74,15 +136,13 @@ final class WatchSink: Sendable {
     /// Ends the response normally (timeoutSeconds reached).
     func finish() {
         if stopTimers() { return }
-        let ch = channel
-        ch.eventLoop.execute { ch.writeAndFlush(HTTPServerResponsePart.end(nil), promise: nil) }
+        enqueue(.end)
     }
 
     /// Drops the connection without ending the response (fault injection).
     func abort() {
         _ = stopTimers()
-        let ch = channel
-        ch.eventLoop.execute { ch.close(promise: nil) }
+        enqueue(.close)
     }
 
     /// The client went away.

@@ -237,6 +237,13 @@ public final class KubeAPITestServer: Sendable {
         core.store.state.withLock { $0.get(ObjectKey(type: "\(group)/\(plural)", namespace: namespace ?? "", name: name))?.object }
     }
 
+    /// Calls `observer` with every change of the kind from now on (any namespace), as it is stored: a benchmark
+    /// follows progress this way without a watch of its own, whose event stream would cost the server CPU the
+    /// measured client does not cause. It runs under the cluster's lock, in resourceVersion order: keep it short.
+    public func observe(group: String, plural: String, _ observer: @escaping @Sendable (ObservedChange) -> Void) {
+        core.store.state.withLock { $0.observers["\(group)/\(plural)", default: []].append(observer) }
+    }
+
     public func shutdown() async throws {
         let sinks = core.store.state.withLock { $0.closeAllWatches() }
         sinks.forEach { $0.abort() }

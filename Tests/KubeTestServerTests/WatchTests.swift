@@ -102,4 +102,38 @@ struct WatchTests {
             #expect(server.openWatches == 0)
         }
     }
+
+    @Test func eventsQueuedTogetherArriveWholeInOrderBeforeTheEnd() async throws {
+        try await withWidgets { _, c in
+            let names = (0..<50).map { String(format: "w%02d", $0) }
+            let pad = JSONValue.string(String(repeating: "x", count: 600))
+            for n in names.reversed() { _ = try await c.post(widgets, widget(n, extra: ["metadata": ["name": .string(n), "annotations": ["pad": pad]]])) }
+            // The synthetic ADDED events and the bookmark are queued in one go under the cluster's lock (one write
+            // for all of them); the timeout's end comes after them.
+            let w = try await c.watch("\(widgets)?watch=1&allowWatchBookmarks=true&timeoutSeconds=1")
+            #expect(w.status == 200)
+            #expect(w.events.count == names.count + 1)
+            #expect(w.events.prefix(names.count).map { $0[path: "object", "metadata", "name"]?.stringValue ?? "" } == names)
+            #expect(w.events.prefix(names.count).allSatisfy { $0["type"] == "ADDED" && $0[path: "object", "metadata", "annotations", "pad"] == pad })
+            #expect(w.events.last?["type"] == "BOOKMARK")
+        }
+    }
+
+    @Test func observersSeeEveryStoredChangeOfTheirKindInOrder() async throws {
+        try await withWidgets { server, c in
+            let seen = Locked<[ObservedChange]>([])
+            server.observe(group: "example.test", plural: "widgets") { change in seen.withLock { $0.append(change) } }
+            var a = try await c.post(widgets, widget("a")).json
+            a["spec"] = ["size": 2]
+            _ = try await c.put("\(widgets)/a", a)
+            _ = try await c.post("/api/v1/namespaces/default/configmaps", ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "other"]])
+            _ = try await c.delete("\(widgets)/a")
+            let changes = seen.withLock { $0 }
+            #expect(changes.map(\.type) == ["ADDED", "MODIFIED", "DELETED"])
+            #expect(changes.allSatisfy { $0.name == "a" && $0.namespace == "default" })
+            #expect(changes.map { $0.object[path: "spec", "size"] } == [1, 2, 2])
+            let versions = changes.compactMap { Int($0.object.rv) }
+            #expect(versions.count == 3 && versions == versions.sorted() && Set(versions).count == 3)
+        }
+    }
 }

@@ -211,4 +211,61 @@ import Testing
         #expect(store.get(name: "web-1", namespace: "finops") == nil)
         #expect(store.byIndex("team", "search").isEmpty)
     }
+
+    /// Resources in the shapes the gauges tell apart: vanished, no status, an empty status, active and evaluated
+    /// (compliant, or missing a key), active and not evaluated yet, with an empty list of missing keys.
+    func gaugeShapes() -> [CloudResource] {
+        var bare = CloudResource(metadata: ObjectMeta(name: "bare"), spec: CloudResourceSpec(provider: "gcp", id: "projects/p/x", type: "compute:instance"))
+        bare.apiVersion = nil
+        bare.kind = nil
+        var emptyStatus = bare
+        emptyStatus.metadata.name = "empty-status"
+        emptyStatus.status = CloudResourceStatus()
+        var compliant = everyField("compliant")
+        compliant.status?.phase = .active
+        compliant.status?.missingKeys = nil
+        var missing = everyField("missing")
+        missing.status?.phase = .active
+        missing.status?.virtualTags?.append(VirtualTag(key: "cost-center", value: "cc-1", source: .model, confidence: 0.91, reason: "learned"))
+        var pending = everyField("pending")
+        pending.status?.phase = nil
+        pending.status?.evaluatedAt = nil
+        pending.status?.missingKeys = []
+        pending.status?.history = nil
+        pending.status?.conditions = nil
+        return [everyField(), bare, emptyStatus, compliant, missing, pending]
+    }
+
+    @Test func theGaugeFieldsReadOffThePackedBytesAreTheResourcesOwn() {
+        let strings = SharedStrings()
+        let packing = CloudResourcePacking.make(strings: strings)
+        // Packed twice: the second time, recurring strings are numbers in the table.
+        for _ in 0..<2 {
+            for resource in gaugeShapes() {
+                let packed = packing.pack(resource)
+                let read = strings.withTable { CloudResourcePacking.gaugeFields(packed, strings: $0) }
+                #expect(read == CloudResourcePacking.GaugeFields(resource), "\(resource.name)")
+            }
+        }
+        let vanished = CloudResourcePacking.GaugeFields(everyField())
+        #expect(vanished.phase == .vanished && vanished.evaluated && !vanished.compliant && vanished.tags.map(\.key) == ["team", "owner"])
+        #expect(CloudResourcePacking.GaugeFields(gaugeShapes()[5]).compliant && !CloudResourcePacking.GaugeFields(gaugeShapes()[5]).evaluated)
+    }
+
+    @Test func theGaugesOfAPackedCacheAreThoseOfAnUnpackedOne() async {
+        let packed = Store<CloudResource>(packing: CloudResourcePacking.make())
+        let plain = Store<CloudResource>()
+        for store in [packed, plain] {
+            await Informer(store: store) { AsyncThrowingStream { _ in } }.handle(.restarted(gaugeShapes()))
+        }
+        #expect(packed.count == 6 && plain.count == 6)
+        let metrics = DomainMetrics(requiredKeys: ["team", "cost-center", "owner"])
+        let (rules, approvals, jobs) = (Store<TaggingRule>(), Store<TagApproval>(), Store<DiscoveryJob>())
+        let fromPacked = metrics.collect(resources: packed, approvals: approvals, rules: rules, jobs: jobs, modelVersion: nil)
+        let fromPlain = metrics.collect(resources: plain, approvals: approvals, rules: rules, jobs: jobs, modelVersion: nil)
+        #expect(fromPacked == fromPlain)
+        #expect(fromPacked.resourcesByPhase == [.vanished: 1, .active: 5])
+        #expect(fromPacked.evaluated == 3 && fromPacked.compliant == 1)
+        #expect(fromPacked.coverage["cost-center"] == 1.0 / 5)
+    }
 }

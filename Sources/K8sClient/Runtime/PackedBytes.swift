@@ -284,6 +284,55 @@ public struct PackedReader {
         isPresent() ? list(element) : nil
     }
 
+    // MARK: Skipping (a reader after a few fields passes over the others without making their strings, maps, lists)
+
+    public mutating func skipShared() {
+        let head = int64()
+        if head & 1 == 0 { skip(Int(head >> 1)) }
+    }
+
+    public mutating func skipOptionalShared() { if isPresent() { skipShared() } }
+
+    public mutating func skipOwn() { skip(int()) }
+
+    public mutating func skipOptionalOwn() { if isPresent() { skipOwn() } }
+
+    /// Dates are read, not skipped: each one is written relative to the one before.
+    public mutating func skipDate() { _ = date() }
+
+    public mutating func skipOptionalDate() { if isPresent() { skipDate() } }
+
+    public mutating func skipDouble() { skip(8) }
+
+    public mutating func skipWords() {
+        for _ in 0..<int() { skipShared() }
+    }
+
+    public mutating func skipSharedMap() {
+        guard isPresent() else { return }
+        for _ in 0..<int() * 2 { skipShared() }
+    }
+
+    /// Skips a `sharedList`; returns its count (0 when absent).
+    @discardableResult
+    public mutating func skipSharedList() -> Int {
+        guard isPresent() else { return 0 }
+        let n = int()
+        for _ in 0..<n { skipShared() }
+        return n
+    }
+
+    /// Skips an optional list whose elements `element` skips.
+    public mutating func skipOptionalList(_ element: (inout PackedReader) -> Void) {
+        guard isPresent() else { return }
+        for _ in 0..<int() { element(&self) }
+    }
+
+    private mutating func skip(_ count: Int) {
+        precondition(count >= 0 && offset + count <= bytes.count, "read past the end of a packed object")
+        offset += count
+    }
+
     /// Whether every byte was read (what a round trip checks).
     public var isAtEnd: Bool { offset == bytes.count }
 }

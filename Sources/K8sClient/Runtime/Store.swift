@@ -68,10 +68,14 @@ public final class Store<T: KubernetesObject>: Sendable {
     public struct Packing: Sendable {
         public var pack: @Sendable (T) -> AnyObject
         public var unpack: @Sendable (AnyObject, ObjectKey) -> T
+        /// The table the packed bytes number their recurring strings in, if any (what `forEachStored` hands a
+        /// scan that reads packed bytes itself).
+        public var strings: SharedStrings?
 
-        public init(pack: @escaping @Sendable (T) -> AnyObject, unpack: @escaping @Sendable (AnyObject, ObjectKey) -> T) {
+        public init(pack: @escaping @Sendable (T) -> AnyObject, unpack: @escaping @Sendable (AnyObject, ObjectKey) -> T, strings: SharedStrings? = nil) {
             self.pack = pack
             self.unpack = unpack
+            self.strings = strings
         }
     }
 
@@ -188,6 +192,22 @@ public final class Store<T: KubernetesObject>: Sendable {
     public func forEach(_ body: (T) -> Void) {
         state.withLock { s in
             for (key, entry) in s.objects { body(unpacked(entry, key)) }
+        }
+    }
+
+    /// Visits every cached object as the cache keeps it: `body` gets its packed form (nil without a `Packing`), the
+    /// packing's string table (empty without one) and a way to unpack it, so a scan that needs a few fields can
+    /// read them off the packed bytes (an unpacked CloudResource costs its strings, maps and lists). Runs under
+    /// the cache's lock, like `forEach`; the table is taken under it too, so it numbers every stored object's strings.
+    public func forEachStored(_ body: (_ packed: AnyObject?, _ strings: [String], _ unpack: () -> T) -> Void) {
+        state.withLock { s in
+            let table = packing?.strings?.withTable { $0 } ?? []
+            for (key, entry) in s.objects {
+                switch entry {
+                case .object(let box): body(nil, table) { box.object }
+                case .packed(let packed): body(packed, table) { packing!.unpack(packed, key) }
+                }
+            }
         }
     }
 

@@ -33,7 +33,128 @@ public enum CloudResourcePacking {
                 return strings.withTable { table in
                     packed.read(strings: table) { r in unpack(&r, key: key) }
                 }
-            })
+            },
+            strings: strings)
+    }
+
+    /// What the `vtag_*` gauges count of a resource (`DomainMetrics.collect`), read off its packed bytes without
+    /// unpacking it (`strings`: the packing's table, from `Store.forEachStored`), or from a resource.
+    public struct GaugeFields: Equatable, Sendable {
+        public struct Tag: Equatable, Sendable {
+            public var key: String
+            public var source: TagSource
+        }
+
+        /// nil without a status.
+        public var phase: ResourcePhase?
+        public var hasStatus = false
+        public var evaluated = false
+        /// No missing required key (none listed).
+        public var compliant = true
+        public var tags: [Tag] = []
+
+        public init(_ resource: CloudResource) {
+            guard let status = resource.status else { return }
+            hasStatus = true
+            phase = status.phase
+            evaluated = status.evaluatedAt != nil
+            compliant = status.missingKeys?.isEmpty ?? true
+            tags = (status.virtualTags ?? []).map { Tag(key: $0.key, source: $0.source) }
+        }
+
+        init() {}
+    }
+
+    public static func gaugeFields(_ object: AnyObject, strings: [String]) -> GaugeFields {
+        unsafeDowncast(object, to: Packed.self).read(strings: strings) { r in gaugeFields(&r) }
+    }
+
+    /// Reads in `pack`'s order up to `evaluatedAt`, making only the strings the gauges need.
+    static func gaugeFields(_ r: inout PackedReader) -> GaugeFields {
+        r.skipShared()  // provider
+        r.skipOwn()  // id
+        r.skipShared()  // type
+        r.skipOptionalOwn()  // name
+        r.skipOptionalShared()  // account
+        r.skipOptionalShared()  // region
+        r.skipSharedMap()  // nativeTags
+        r.skipSharedMap()  // attributes
+        r.skipOptionalList { r in
+            r.skipShared()
+            r.skipShared()
+        }
+        r.skipSharedMap()  // manualTags
+        r.skipOptionalShared()  // apiVersion
+        r.skipOptionalShared()  // kind
+        _ = r.bool()  // has a name
+        r.skipOptionalOwn()  // generateName
+        r.skipOptionalOwn()  // uid
+        r.skipOptionalOwn()  // resourceVersion
+        _ = int(&r)  // generation
+        r.skipOptionalDate()  // creationTimestamp
+        r.skipOptionalDate()  // deletionTimestamp
+        _ = int(&r)  // deletionGracePeriodSeconds
+        r.skipSharedMap()  // labels
+        r.skipSharedMap()  // annotations
+        r.skipOptionalList { r in
+            for _ in 0..<4 { r.skipShared() }
+            _ = bool(&r)
+            _ = bool(&r)
+        }
+        r.skipSharedList()  // finalizers
+
+        var fields = GaugeFields()
+        guard r.isPresent() else { return fields }
+        fields.hasStatus = true
+        fields.phase = r.optionalShared().map { ResourcePhase(rawValue: $0)! }
+        r.skipOptionalDate()  // vanishedAt
+        if r.isPresent() {
+            let n = r.int()
+            fields.tags.reserveCapacity(n)
+            for _ in 0..<n {
+                let key = r.shared()
+                r.skipShared()  // value
+                fields.tags.append(GaugeFields.Tag(key: key, source: TagSource(rawValue: r.shared())!))
+                r.skipDouble()  // confidence
+                r.skipOptionalShared()  // rule
+                r.skipOptionalShared()  // approval
+                r.skipWords()  // reason
+                r.skipOptionalDate()  // appliedAt
+            }
+        }
+        _ = int(&r)  // tagCount
+        fields.compliant = r.skipSharedList() == 0  // missingKeys
+        r.skipOptionalList { r in  // rejected
+            r.skipShared()
+            r.skipShared()
+            r.skipOptionalShared()
+            r.skipOptionalShared()
+            r.skipOptionalDate()
+        }
+        r.skipOptionalList { r in  // history
+            r.skipDate()
+            r.skipShared()  // action
+            r.skipShared()  // key
+            r.skipOptionalShared()  // old
+            r.skipOptionalShared()  // new
+            r.skipShared()  // actor
+        }
+        r.skipOptionalList { r in  // writtenBack
+            r.skipShared()
+            r.skipShared()
+            r.skipDate()
+            r.skipShared()
+        }
+        r.skipOptionalList { r in  // conditions
+            r.skipShared()
+            r.skipShared()
+            _ = int(&r)
+            r.skipDate()
+            r.skipShared()
+            r.skipShared()
+        }
+        fields.evaluated = r.isPresent()  // evaluatedAt
+        return fields
     }
 
     /// Everything but name and namespace.

@@ -4,8 +4,8 @@ import Metrics
 import TaggingAPI
 
 /// The `vtag_*` domain metrics. Gauges describe the state in the caches and are recomputed by a
-/// periodic scan (cheap: a pass over in-memory structs every ~15 s, 100,000 resources in a few
-/// milliseconds); counters count actions where they happen.
+/// periodic scan (every ~15 s; a CloudResource's few fields are read off its packed bytes, not unpacked);
+/// counters count actions where they happen.
 ///
 /// Gauges:
 ///   vtag_cloud_resources{phase}                 CloudResources by phase (Active, Vanished)
@@ -87,20 +87,21 @@ public final class DomainMetrics: Sendable {
         var s = Snapshot()
         var covered: [String: Int] = [:]
         var active = 0
-        resources.forEach { r in
-            let phase = r.status?.phase ?? .active
+        // Read off the packed bytes: unpacking every resource, under the cache's lock (the informer and every
+        // reconcile waiting), took 4.5 times as long: 0.8 s a scan at 100,000 (`vtag-bench runtime-gauge-scan`).
+        resources.forEachStored { packed, strings, unpack in
+            let r = packed.map { CloudResourcePacking.gaugeFields($0, strings: strings) } ?? CloudResourcePacking.GaugeFields(unpack())
+            let phase = r.phase ?? .active
             s.resourcesByPhase[phase, default: 0] += 1
             if phase == .active { active += 1 }
-            guard let status = r.status else { return }
-            if status.evaluatedAt != nil {
+            guard r.hasStatus else { return }
+            if r.evaluated {
                 s.evaluated += 1
-                if status.missingKeys?.isEmpty ?? true { s.compliant += 1 }
+                if r.compliant { s.compliant += 1 }
             }
-            for tag in status.virtualTags ?? [] { s.tagsBySource[tag.source, default: 0] += 1 }
-            guard phase == .active else { return }
-            if let tags = status.virtualTags, !tags.isEmpty {
-                for key in requiredKeys where tags.contains(where: { $0.key == key }) { covered[key, default: 0] += 1 }
-            }
+            for tag in r.tags { s.tagsBySource[tag.source, default: 0] += 1 }
+            guard phase == .active, !r.tags.isEmpty else { return }
+            for key in requiredKeys where r.tags.contains(where: { $0.key == key }) { covered[key, default: 0] += 1 }
         }
         for key in requiredKeys { s.coverage[key] = active == 0 ? 0 : Double(covered[key, default: 0]) / Double(active) }
         for a in approvals.list() {
