@@ -16,6 +16,31 @@ struct LineSplitterTests {
         return out
     }
 
+    /// A watch's chunks seldom end at a newline (HTTP/1.1 reads cut events anywhere), so a partial line is
+    /// nearly always pending: the splitter must not keep every byte it has read since it was last empty.
+    @Test func aStreamWhoseChunksAlwaysEndMidLineIsHeldInBoundedStorage() throws {
+        let event = "{\"type\":\"MODIFIED\",\"object\":{\"name\":\"" + String(repeating: "r", count: 2_900) + "\"}}\n"
+        let stream = Array(String(repeating: event, count: 2_000).utf8)  // about 6 MB
+        let chunkBytes = 16_384  // not a multiple of the event's length: every chunk ends inside an event
+        var splitter = LineSplitter()
+        var count = 0
+        var largest = 0
+        var i = 0
+        while i < stream.count {
+            let end = min(i + chunkBytes, stream.count)
+            splitter.append(ByteBuffer(bytes: stream[i..<end]))
+            while let line = try splitter.nextLine() {
+                #expect(line.readableBytes == event.utf8.count - 1)
+                count += 1
+            }
+            largest = max(largest, splitter.storageCapacity)
+            i = end
+        }
+        #expect(splitter.finish() == nil)
+        #expect(count == 2_000)
+        #expect(largest <= 4 * (chunkBytes + event.utf8.count), "storage grew to \(largest) bytes")
+    }
+
     @Test func manyLinesInOneChunk() throws {
         #expect(try lines(["a\nbb\nccc\n"]) == ["a", "bb", "ccc"])
     }

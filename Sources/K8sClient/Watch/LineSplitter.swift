@@ -21,10 +21,18 @@ public struct LineSplitter: Sendable {
             buffer = chunk
             scanned = 0
         } else {
+            // A buffer's storage only grows: while a partial line is always pending (a chunk seldom ends at a
+            // newline) every byte read since the buffer was last empty would stay in it, the whole watch's
+            // events. Moving the partial line to the front once the bytes read outweigh it keeps the storage
+            // to about a partial line and a chunk, and copies each byte a bounded number of times.
+            if buffer.readerIndex > buffer.readableBytes { buffer.discardReadBytes() }
             var chunk = chunk
             buffer.writeBuffer(&chunk)
         }
     }
+
+    /// Bytes the pending buffer's storage holds (read or not): what a watch keeps between chunks.
+    var storageCapacity: Int { buffer.capacity }
 
     /// The next complete line without its terminator (and without a trailing `\r`), or nil when
     /// more bytes are needed. Empty lines are skipped.
