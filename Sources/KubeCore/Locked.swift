@@ -20,6 +20,10 @@ import Darwin
 /// request, then starved the two cooperative threads of a test run for over a minute.
 ///
 /// The API mirrors `Mutex`: the value goes in with `sending`, comes out only through `withLock`.
+///
+/// Guard a value with a size: `Locked(())` is reported by ThreadSanitizer as a race. An access to an empty
+/// stored property is instrumented at the object's own address, where every `withLock` reads the class's
+/// metadata before it locks (seen in `InferencerCache`, which now counts its builds under its build lock).
 public final class Locked<Value: ~Copyable>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var value: Value

@@ -27,10 +27,9 @@ final class InferencerCache: Sendable {
     private let entries = Locked<[String: Entry]>([:])
     /// One build at a time: after a model change every tagger worker (16 by default) would otherwise build the same
     /// inferencer at once, each with its own index of the model: a burst of tens of MiB when a first model comes.
-    private let building = Locked(())
-    private let buildCount = Locked(0)
-    /// How many inferencers this cache has built (tests check that a change costs one build, no change none).
-    var builds: Int { buildCount.withLock { $0 } }
+    /// Held while building; counts the inferencers built (tests check that a change costs one build, no change none).
+    private let building = Locked(0)
+    var builds: Int { building.withLock { $0 } }
     let rules: Store<TaggingRule>
     let config: InferenceConfig
 
@@ -45,10 +44,10 @@ final class InferencerCache: Sendable {
         let change = rules.revision
         let version = model?.version
         if let ready = current(namespace, change: change, version: version) { return ready }
-        return building.withLock { _ in
+        return building.withLock { built in
             // Another worker may have built it while this one waited.
             if let ready = current(namespace, change: change, version: version) { return ready }
-            return build(namespace: namespace, change: change, model: model)
+            return build(namespace: namespace, change: change, model: model, counting: &built)
         }
     }
 
@@ -59,7 +58,7 @@ final class InferencerCache: Sendable {
         return cached.inferencer
     }
 
-    private func build(namespace: String, change: UInt64, model: TagModel?) -> TagInferencer {
+    private func build(namespace: String, change: UInt64, model: TagModel?, counting built: inout Int) -> TagInferencer {
         let version = model?.version
         let cached = entries.withLock { $0[namespace] }
         let list = rules.list(namespace: namespace).filter { $0.metadata.deletionTimestamp == nil }
@@ -72,7 +71,7 @@ final class InferencerCache: Sendable {
         let ruleSet = cached.flatMap { $0.fingerprint == fingerprint ? $0.ruleSet : nil }
             ?? RuleSet.compile(list, tables: config.normalisation).0
         let inferencer = TagInferencer(config: config, rules: ruleSet, model: model)
-        buildCount.withLock { $0 += 1 }
+        built += 1
         entries.withLock {
             $0[namespace] = Entry(seenChange: change, fingerprint: fingerprint, ruleSet: ruleSet, inferencer: inferencer, modelVersion: version)
         }
