@@ -63,6 +63,15 @@ final class BenchOperator: @unchecked Sendable {
         var peakMiB: Int
         /// Resident set now (VmRSS), MiB.
         var residentMiB: Int
+        /// Of the resident set now: anonymous memory (RssAnon: heap, stacks, relocated data), MiB.
+        var anonymousMiB: Int
+        /// Of the resident set now: pages of mapped files (RssFile: the binary's code and the shared libraries), MiB.
+        /// The kernel maps a binary's code in whole folios around each fault, so this is most of its text whether
+        /// run or not (23.5 of its 31 MB once ready).
+        var fileMiB: Int
+
+        /// "36 MiB (anonymous 9, files 27)".
+        var residentDescription: String { "\(residentMiB) MiB (anonymous \(anonymousMiB), files \(fileMiB))" }
         /// User + system CPU since the process started.
         var cpuSeconds: Double
     }
@@ -85,7 +94,8 @@ final class BenchOperator: @unchecked Sendable {
                 cpu = (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
             }
         }
-        return Usage(peakMiB: mebibytes("VmHWM:"), residentMiB: mebibytes("VmRSS:"), cpuSeconds: cpu)
+        return Usage(peakMiB: mebibytes("VmHWM:"), residentMiB: mebibytes("VmRSS:"), anonymousMiB: mebibytes("RssAnon:"),
+                     fileMiB: mebibytes("RssFile:"), cpuSeconds: cpu)
     }
 
     /// The operator's requests to the API server so far, by HTTP method (its `rest_client_requests_total`).

@@ -172,7 +172,7 @@ enum EstateCeilingBenchmark {
                 let parts = tally.breakdown(namespace: namespace).prefix(12).map { "\($0.what) \($0.count)" }.joined(separator: ", ")
                 print("  in the estate's namespace, as the server saw them (the benchmark's own list and watch included): \(parts)")
             }
-            print("operator peak RSS (VmHWM): \(usage.peakMiB) MiB, first reached \(format(peakAt)) s after the job's creation; resident \(idle.residentMiB) MiB when ready (empty namespace), \(usage.residentMiB) MiB with all evaluated; CPU \(format(usage.cpuSeconds)) s (\(format(usage.cpuSeconds / operatorSeconds)) cores)")
+            print("operator peak RSS (VmHWM): \(usage.peakMiB) MiB, first reached \(format(peakAt)) s after the job's creation; resident \(idle.residentDescription) when ready (empty namespace), \(usage.residentDescription) with all evaluated; CPU \(format(usage.cpuSeconds)) s (\(format(usage.cpuSeconds / operatorSeconds)) cores)")
         } catch {
             _ = await operatorProcess.stop()
             try? await target.deleteNamespace(namespace)
