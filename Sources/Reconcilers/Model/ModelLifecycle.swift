@@ -74,6 +74,9 @@ public final class ModelLifecycle: Sendable {
         // The snapshot lives on the training's thread only: it and the training's tables are freed there, and
         // handed back to the kernel at once (the tagging that follows a first model must not stack on them).
         let trained = try await DedicatedThread.run(name: "vtag-model-training") { () -> Trained in
+            // What a first discovery freed (its answers, its events) may sit in another arena than the one this
+            // thread allocates from: handed back first, it does not stay resident under the training's tables.
+            HeapTrim.now()
             let (inputs, fingerprint) = self.snapshot()
             let model = EstateInference.learn(inputs, config: config, generation: previous + 1)
             return Trained(model: model, fingerprint: fingerprint, resources: inputs.count)
