@@ -70,7 +70,7 @@ final class BenchOperator: @unchecked Sendable {
         /// run or not (23.5 of its 31 MB once ready).
         var fileMiB: Int
 
-        /// "36 MiB (anonymous 9, files 27)".
+        /// "36 MiB (anonymous 4, files 32)".
         var residentDescription: String { "\(residentMiB) MiB (anonymous \(anonymousMiB), files \(fileMiB))" }
         /// User + system CPU since the process started.
         var cpuSeconds: Double
