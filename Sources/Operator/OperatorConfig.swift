@@ -29,6 +29,8 @@ struct OperatorConfig: Sendable, Equatable {
     /// pacing (`AdaptivePacing`: as fast as the server answers, slower on 429 and slow answers).
     var kubeAPIQPS: Double?
     var kubeAPIBurst: Int
+    /// Requests over one HTTP/2 connection instead of a pool of HTTP/1.1 connections (`ClientConfiguration.http2`).
+    var kubeAPIHTTP2: Bool
     var logFormat: LogFormat
     var logLevel: String
 
@@ -158,6 +160,7 @@ struct OperatorConfig: Sendable, Equatable {
             workers: workers,
             kubeAPIQPS: qps,
             kubeAPIBurst: burst,
+            kubeAPIHTTP2: bool(o.kubeAPIHTTP2, "VTAG_KUBE_API_HTTP2"),
             logFormat: format ?? .json,
             logLevel: level
         )

@@ -57,6 +57,9 @@ struct OperatorOptions: ParsableArguments {
     @Option(name: .customLong("kube-api-burst"), help: "Requests the operator may send at once above --kube-api-qps (only with it). Env VTAG_KUBE_API_BURST. Default 100.")
     var kubeAPIBurst: Int?
 
+    @Flag(name: .customLong("kube-api-http2"), help: "Send requests to the API server over one HTTP/2 connection instead of a pool of HTTP/1.1 connections (for a proxy that limits connections; HTTP/1.1 costs the operator less memory and CPU). Watches use HTTP/1.1 either way. Env VTAG_KUBE_API_HTTP2.")
+    var kubeAPIHTTP2 = false
+
     @Option(help: "json or text. Env VTAG_LOG_FORMAT. Default json.")
     var logFormat: String?
 

@@ -55,6 +55,7 @@ public struct VTagOperator: AsyncParsableCommand {
             } else {
                 clientConfiguration.adaptivePacing = AdaptivePacing.Settings()
             }
+            clientConfiguration.http2 = config.kubeAPIHTTP2
             client = try KubeClient(configuration: clientConfiguration, logger: Logger(label: "vtag.client"))
         } catch {
             logger.critical("cannot configure the Kubernetes client", metadata: ["error": "\(error)"])

@@ -2,7 +2,7 @@
 //
 //   VTAG_E2E_KUBECONFIG=/path/to/kubeconfig swift test --filter E2ETests   # a real cluster
 //   swift test --filter E2ETests                                          # in-process KubeAPITestServer
-//   VTAG_E2E_HTTP1=1 swift test --filter E2ETests                         # ... over HTTP/1.1, not HTTP/2
+//   VTAG_E2E_HTTP2=1 swift test --filter E2ETests                         # requests over HTTP/2 (--kube-api-http2)
 //
 // A test asks for the CRDs it needs and gets its own namespace, deleted at the end:
 //
@@ -61,12 +61,12 @@ final class E2EEnvironment: Sendable {
             try await CRDInstaller.shared.install(paths, client: client)
             return E2EEnvironment(client: client, server: nil, kubeconfigPath: kubeconfig)
         }
-        var options = KubeAPITestServer.Options(crdFiles: paths, authorization: rbac ? .rbac : .alwaysAllow)
-        // VTAG_E2E_HTTP1=1: HTTP/1.1 instead of HTTP/2, to tell whether a failure has to do with the transport.
-        options.http2 = ProcessInfo.processInfo.environment["VTAG_E2E_HTTP1"] != "1"
-        let server = try await KubeAPITestServer.start(options)
+        let server = try await KubeAPITestServer.start(KubeAPITestServer.Options(crdFiles: paths, authorization: rbac ? .rbac : .alwaysAllow))
         do {
-            let client = try KubeClient(configuration: ClientConfiguration.load(kubeconfigPath: server.kubeconfigPath, environment: [:]))
+            var configuration = try ClientConfiguration.load(kubeconfigPath: server.kubeconfigPath, environment: [:])
+            // VTAG_E2E_HTTP2=1: requests over HTTP/2, the tests' and the operators' (`OperatorProcesses.childEnvironment`).
+            configuration.http2 = ProcessInfo.processInfo.environment["VTAG_E2E_HTTP2"] == "1"
+            let client = try KubeClient(configuration: configuration)
             return E2EEnvironment(client: client, server: server, kubeconfigPath: server.kubeconfigPath, rbac: rbac)
         } catch {
             try? await server.shutdown()

@@ -75,6 +75,8 @@ final class OperatorProcesses: Sendable {
         let parent = ProcessInfo.processInfo.environment
         var env = ["PATH": parent["PATH"] ?? "/usr/bin:/bin"]
         if let home = parent["HOME"] { env["HOME"] = home }
+        // VTAG_E2E_HTTP2=1: the operator's requests over one HTTP/2 connection (`--kube-api-http2`).
+        if parent["VTAG_E2E_HTTP2"] == "1" { env["VTAG_KUBE_API_HTTP2"] = "true" }
         return env.merging(extra) { _, new in new }
     }
 }

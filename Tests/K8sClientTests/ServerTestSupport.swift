@@ -44,7 +44,7 @@ enum TestCRD {
 /// and shuts the server down whatever happens.
 func withServer<R>(
     _ options: KubeAPITestServer.Options = .init(), retry: RetryPolicy = RetryPolicy(initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(50)),
-    _ body: (KubeAPITestServer, KubeClient) async throws -> R
+    http2: Bool = false, _ body: (KubeAPITestServer, KubeClient) async throws -> R
 ) async throws -> R {
     let dir = try ScratchDir()
     defer { dir.cleanup() }
@@ -54,6 +54,7 @@ func withServer<R>(
     do {
         var config = try ClientConfiguration.load(kubeconfigPath: server.kubeconfigPath, environment: [:])
         config.retry = retry
+        config.http2 = http2
         let client = try KubeClient(configuration: config)
         let result = try await body(server, client)
         try await server.shutdown()

@@ -7,8 +7,8 @@ import NIOSSL
 import Testing
 
 /// The server speaks HTTP/2 to clients that negotiate it (ALPN h2), HTTP/1.1 to the others, like a real API
-/// server: AsyncHTTPClient, and so K8sClient and the operator, take the HTTP/2 path, every request and watch
-/// sharing one connection. `http2: false` keeps a server to HTTP/1.1.
+/// server: AsyncHTTPClient takes the HTTP/2 path, every request and watch sharing one connection (K8sClient
+/// does for its requests when `ClientConfiguration.http2` asks). `http2: false` keeps a server to HTTP/1.1.
 @Suite("HTTP/2")
 struct HTTP2Tests {
     /// The default: HTTP/2 offered.
@@ -131,12 +131,19 @@ struct HTTP2Tests {
         }
     }
 
-    @Test func k8sClientUsesHTTP2() async throws {
+    /// K8sClient sends requests over HTTP/1.1 connections unless asked for HTTP/2 (`ClientConfiguration.http2`,
+    /// the operator's `--kube-api-http2`), with which they share the server's HTTP/2 connection.
+    @Test(arguments: [false, true])
+    func k8sClientUsesHTTP2WhenAskedTo(http2: Bool) async throws {
         try await withWidgets(Self.options) { (server, _) async throws -> Void in
-            let client = try KubeClient(configuration: ClientConfiguration.load(kubeconfigPath: server.kubeconfigPath, environment: [:]))
+            var configuration = try ClientConfiguration.load(kubeconfigPath: server.kubeconfigPath, environment: [:])
+            configuration.http2 = http2
+            let client = try KubeClient(configuration: configuration)
             server.clearRequests()
-            _ = try await Api<ConfigMap>(client: client, namespace: "default").listAll()
-            #expect(server.requests().last?.httpVersion == "2")
+            let api = Api<ConfigMap>(client: client, namespace: "default")
+            _ = try await api.listAll()
+            _ = try await api.listAll()
+            #expect(server.requests().map(\.httpVersion) == (http2 ? ["2", "2"] : ["1.1", "1.1"]))
         }
     }
 }

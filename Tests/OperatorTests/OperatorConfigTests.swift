@@ -23,6 +23,19 @@ import Testing
         #expect(c.logFormat == .json)
         #expect(c.kubeAPIQPS == nil, "adaptive pacing unless a fixed limit is asked for")
         #expect(c.kubeAPIBurst == 100)
+        #expect(c.kubeAPIHTTP2 == false, "requests over HTTP/1.1 connections unless asked")
+    }
+
+    @Test func http2ForRequestsComesFromFlagOrEnvironment() throws {
+        #expect(try resolve(["--kube-api-http2"]).kubeAPIHTTP2)
+        #expect(try resolve([], env: ["VTAG_KUBE_API_HTTP2": "true"]).kubeAPIHTTP2)
+        #expect(try resolve([], env: ["VTAG_KUBE_API_HTTP2": "off"]).kubeAPIHTTP2 == false)
+        do {
+            _ = try resolve([], env: ["VTAG_KUBE_API_HTTP2": "sometimes"])
+            Issue.record("an unreadable VTAG_KUBE_API_HTTP2 was accepted")
+        } catch {
+            #expect("\(error)".contains("VTAG_KUBE_API_HTTP2=sometimes must be true or false"))
+        }
     }
 
     @Test func theClientRateLimitComesFromFlagsOrEnvironmentAndMustBePositive() throws {

@@ -22,6 +22,9 @@ public struct ClientConfiguration: Sendable {
     /// Timeout of a non-watch request.
     public var requestTimeout: Duration = .seconds(60)
     public var userAgent: String = "vtag-k8sclient/0.1"
+    /// Requests (watches aside) share one multiplexed HTTP/2 connection instead of a pool of HTTP/1.1
+    /// connections (`KubeClient.sharedHTTPClient` says why HTTP/1.1 is the default).
+    public var http2 = false
 
     public init(server: URL, tls: TLSSettings = TLSSettings(), auth: AuthSource = .none, namespace: String = "default", source: String = "explicit") {
         self.server = server
