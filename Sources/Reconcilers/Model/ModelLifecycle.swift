@@ -108,8 +108,8 @@ public final class ModelLifecycle: Sendable {
     }
 
     /// The training inputs from the cache (sorted by id: training is deterministic for one estate). The cache
-    /// packs the spec's maps, so each read makes them anew: equal ones (an estate repeats a few sets of
-    /// tags) are held once while training (`ValueInterner`, dropped with the inputs). The attributes are left
+    /// packs the spec's maps, so each read makes them anew: equal ones (an estate repeats a few sets of native and
+    /// manual tags) are held once while training (`ValueInterner`, dropped with the inputs). The attributes are left
     /// out: inference reads none, and an instance's or a volume's are its own (its id among them), a dictionary
     /// per resource held for the whole training (about a fifth of the snapshot).
     func snapshot() -> ([InferenceInput], EstateFingerprint) {
@@ -125,6 +125,7 @@ public final class ModelLifecycle: Sendable {
             let rejected = resource.status?.rejected ?? []
             var spec = resource.spec
             spec.nativeTags = maps(spec.nativeTags)
+            spec.manualTags = maps(spec.manualTags)
             spec.attributes = nil
             spec.relations = relations(spec.relations)
             inputs.append(InferenceInput(spec: spec, approved: approved, rejected: rejected))
