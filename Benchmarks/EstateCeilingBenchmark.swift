@@ -80,6 +80,7 @@ enum EstateCeilingBenchmark {
             rule.metadata.namespace = namespace
             _ = try await ruleApi.create(rule)
         }
+        let connectionsBefore = target.server?.acceptedConnections
         let operatorProcess = try await BenchOperator.start(binary: binary, kubeconfig: target.kubeconfigPath, namespace: namespace, extra: operatorArguments)
         do {
             let progress = EvaluationProgress()
@@ -152,6 +153,11 @@ enum EstateCeilingBenchmark {
             let total = requests.values.reduce(0, +)
             let byMethod = requests.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             print("operator requests until all evaluated: \(total), \(String(format: "%.3f", Double(total) / Double(resources))) per resource (\(byMethod))")
+            if let before = connectionsBefore, let after = target.server?.acceptedConnections {
+                // The operator's request pool and watches; the benchmark's own requests reuse the ceiling's idle
+                // connections (and `VTAG_BENCH_WATCH=1` adds the benchmark's watch).
+                print("operator connections to the API server until all evaluated: \(after - before)")
+            }
             // Above 1: resources woken by the ones they inherit from, the model's catch-up, echoes reconciled.
             print("operator evaluations (inferences) until all evaluated: \(evaluations.map(String.init) ?? "-"), \(evaluations.map { String(format: "%.3f", Double($0) / Double(resources)) } ?? "-") per resource")
             // Suggestions are written once the tagger's filings pause (`ApprovalBatcher`), so most TagApproval writes

@@ -28,8 +28,8 @@ public final class KubeClient: Sendable {
     let basePath: String
 
     /// The process-wide HTTP client for requests: no redirects, a pool of up to 64 HTTP/1.1 connections (as
-    /// many as requests in flight, about 35 on a first discovery). It lives as long as the process, like
-    /// AsyncHTTPClient's own `shared`, so no shutdown is needed.
+    /// many as requests in flight at once: a first discovery of 10,000 resources opened 22, its watches
+    /// included). It lives as long as the process, like AsyncHTTPClient's own `shared`, so no shutdown is needed.
     ///
     /// HTTP/1.1 rather than one multiplexed HTTP/2 connection, measured: swift-nio-http2's frame decoder appends
     /// each read to its buffer, and while an answer it sliced from that buffer is still held the append copies
