@@ -122,6 +122,27 @@ import VTagTestSupport
         #expect(log.text.contains("--leader-election-namespace"), "stderr:\n\(log.text)")
     }
 
+    /// The binary's requests go over HTTP/1.1 unless `--kube-api-http2` asks for the server's HTTP/2 (seen on its
+    /// first request, the check of its own namespace, here missing so that it exits right after).
+    @Test(arguments: [false, true])
+    func requestsUseHTTP2OnlyWithTheFlag(http2: Bool) async throws {
+        let server = try await KubeAPITestServer.start(.init(crdFiles: []))
+        defer { Task { try? await server.shutdown() } }
+        let process = Process()
+        process.executableURL = try Self.binary()
+        process.arguments = [
+            "--kubeconfig", server.kubeconfigPath, "--leader-election-namespace", "vtag-nowhere",
+            "--probe-address", "0", "--metrics-address", "0",
+        ] + (http2 ? ["--kube-api-http2"] : [])
+        process.environment = ["PATH": "/usr/bin:/bin"]
+        let log = try ProcessLog.run(process)
+        _ = try await waitUntil(timeout: .seconds(60)) { !process.isRunning }
+        if process.isRunning { process.terminate() }
+        #expect(process.terminationStatus == 2, "stderr:\n\(log.text)")
+        let check = try #require(server.requests().first { $0.resource == "namespaces" }, "stderr:\n\(log.text)")
+        #expect(check.httpVersion == (http2 ? "2" : "1.1"))
+    }
+
     @Test func missingKubeconfigIsAClearErrorAndExitCode() async throws {
         let process = Process()
         process.executableURL = try Self.binary()
