@@ -107,16 +107,8 @@ import VTagTestSupport
     @Test func missingOwnNamespaceIsAClearErrorAtStartUp() async throws {
         let server = try await KubeAPITestServer.start(.init(crdFiles: []))
         defer { Task { try? await server.shutdown() } }
-        let process = Process()
-        process.executableURL = try Self.binary()
-        process.arguments = [
-            "--kubeconfig", server.kubeconfigPath, "--leader-election-namespace", "vtag-nowhere",
-            "--probe-address", "0", "--metrics-address", "0",
-        ]
-        process.environment = ["PATH": "/usr/bin:/bin"]
-        let log = try ProcessLog.run(process)
-        _ = try await waitUntil(timeout: .seconds(60)) { !process.isRunning }
-        if process.isRunning { process.terminate() }
+        let run = try await Self.runWithoutItsNamespace(server)
+        let process = run.process, log = run.log
         #expect(process.terminationStatus == 2, "stderr:\n\(log.text)")
         #expect(log.text.contains("namespace \\\"vtag-nowhere\\\" does not exist"), "stderr:\n\(log.text)")
         #expect(log.text.contains("--leader-election-namespace"), "stderr:\n\(log.text)")
@@ -128,19 +120,32 @@ import VTagTestSupport
     func requestsUseHTTP2OnlyWithTheFlag(http2: Bool) async throws {
         let server = try await KubeAPITestServer.start(.init(crdFiles: []))
         defer { Task { try? await server.shutdown() } }
+        let run = try await Self.runWithoutItsNamespace(server, extra: http2 ? ["--kube-api-http2"] : [])
+        let process = run.process, log = run.log
+        #expect(process.terminationStatus == 2, "stderr:\n\(log.text)")
+        let check = try #require(server.requests().first { $0.resource == "namespaces" }, "stderr:\n\(log.text)")
+        #expect(check.httpVersion == (http2 ? "2" : "1.1"))
+    }
+
+    /// Runs the binary against `server` with its own namespace missing: it checks it first and exits (bounded wait).
+    static func runWithoutItsNamespace(_ server: KubeAPITestServer, extra: [String] = []) async throws -> EndedRun {
         let process = Process()
-        process.executableURL = try Self.binary()
+        process.executableURL = try binary()
         process.arguments = [
             "--kubeconfig", server.kubeconfigPath, "--leader-election-namespace", "vtag-nowhere",
             "--probe-address", "0", "--metrics-address", "0",
-        ] + (http2 ? ["--kube-api-http2"] : [])
+        ] + extra
         process.environment = ["PATH": "/usr/bin:/bin"]
         let log = try ProcessLog.run(process)
         _ = try await waitUntil(timeout: .seconds(60)) { !process.isRunning }
         if process.isRunning { process.terminate() }
-        #expect(process.terminationStatus == 2, "stderr:\n\(log.text)")
-        let check = try #require(server.requests().first { $0.resource == "namespaces" }, "stderr:\n\(log.text)")
-        #expect(check.httpVersion == (http2 ? "2" : "1.1"))
+        return EndedRun(process: process, log: log)
+    }
+
+    /// A binary run that ended (a named struct: async results are never tuples here).
+    struct EndedRun {
+        let process: Process
+        let log: ProcessLog
     }
 
     @Test func missingKubeconfigIsAClearErrorAndExitCode() async throws {
