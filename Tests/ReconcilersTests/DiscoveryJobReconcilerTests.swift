@@ -229,3 +229,44 @@ func eventually(_ what: String, timeout: Duration = .seconds(90), _ condition: @
         }
     }
 }
+
+/// A provider that yields one page, then waits for more until its consumer is cancelled: a provider's stream
+/// (like every AsyncThrowingStream) then ends quietly rather than throwing.
+struct StalledProvider: DiscoveryProvider {
+    var first: [CloudResourceSpec]
+    var description: String { "stalled after \(first.count)" }
+
+    func discover() -> AsyncThrowingStream<DiscoveryEvent, any Error> {
+        AsyncThrowingStream { continuation in continuation.yield(.resources(first)) }
+    }
+}
+
+@Suite struct DiscoveryRunCancellationTests {
+    /// A run cancelled while it waits for its provider (the operator losing its lease, or shutting down) is left
+    /// for the next leader: it does not try to record itself, so the claim stays and the run is resumed from the
+    /// start. (The provider's stream ended quietly on the cancellation and the run went on to record itself: only
+    /// the cancelled status request kept it from it, and under load, once in an E2E run, the request went through.)
+    @Test func aRunCancelledWhileWaitingForItsProviderIsNotRecordedAsFinished() async throws {
+        let server = try await KubeAPITestServer.start(.init(crdFiles: crdFiles()))
+        let client = try KubeClient.load(kubeconfigPath: server.kubeconfigPath)
+        let first = instances(3, prefix: "stall-")
+        let logs = CapturedLogs()
+        let executor = DiscoveryRunExecutor(
+            client: client, jobs: Store(), resources: Store(), events: nil,
+            providers: { _, _ in StalledProvider(first: first) }, references: ReferenceReader(client: client),
+            writeConcurrency: 2, now: { Date() }, logger: logs.logger)
+        let jobs = Api<DiscoveryJob>(client: client, namespace: "default")
+        let job = try await jobs.create(DiscoveryJob(
+            metadata: ObjectMeta(name: "stalled", namespace: "default"),
+            spec: DiscoveryJobSpec(provider: .simulated, simulated: .init(count: 1))))
+        let run = Task { await executor.execute(job: job, run: DiscoveryRun(trigger: "Initial", startedAt: Date())) }
+        let resources = Api<CloudResource>(client: client, namespace: "default")
+        try await eventually("the first page is written") { try await resources.listAll().items.count == first.count }
+        run.cancel()
+        await run.value
+        #expect(try await jobs.get("stalled").status?.lastRun == nil)
+        #expect(logs.contains("discovery run cancelled; the next leader resumes it"), "\(logs.all)")
+        #expect(!logs.contains("could not record the discovery run"), "a cancelled run does not try to record itself")
+        try await server.shutdown()
+    }
+}

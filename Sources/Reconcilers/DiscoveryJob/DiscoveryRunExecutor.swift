@@ -62,6 +62,9 @@ struct DiscoveryRunExecutor: Sendable {
                     tally.fail(failure.description)
                 }
             }
+            // A provider's stream ends quietly, not with an error, when the run is cancelled (the lease lost, a
+            // shutdown): the run is not over, and recording it would take the claim the next leader resumes from.
+            try Task.checkCancellation()
             if tally.errors == 0 {
                 run.vanished = await applyVanishing(job: job, seen: seen, api: api, tally: &tally, run: &run)
             } else {
