@@ -250,7 +250,7 @@ final class APIServerCore: Sendable {
                 }
                 return (reply, cluster.hasControllerWork)
             }
-            if foreground { scheduleControllers(on: channel.eventLoop) }
+            if foreground { scheduleControllers() }
             return .response(status: reply.status, headers: reply.headers, body: reply.body)
         } catch let e as APIError {
             return errorAnswer(e)
@@ -261,11 +261,14 @@ final class APIServerCore: Sendable {
 
     /// The garbage collector and namespace controller act shortly after the request, like the
     /// controller-manager's (its work can itself leave work, e.g. a namespace waiting for a finalizer: the
-    /// pass after the next write takes it up).
-    func scheduleControllers(on loop: any EventLoop) {
+    /// pass after the next write takes it up). Not on the connection's event loop: a request still being answered
+    /// when the server shuts down would schedule on a loop that is gone (NIO's debug builds stop the process on the
+    /// promise that leaves behind).
+    func scheduleControllers() {
         let store = self.store
         let delay = options.foregroundDeletionDelay
-        loop.scheduleTask(in: .nanoseconds(Int64(delay.components.seconds) * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000)) {
+        Task {
+            try? await Task.sleep(for: delay)
             store.state.withLock { $0.runControllers(now: Date()) }
         }
     }
