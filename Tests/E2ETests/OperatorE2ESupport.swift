@@ -8,6 +8,7 @@ import Logging
 import Reconcilers
 import TaggingAPI
 import Testing
+import VTagTestSupport
 
 enum OperatorE2E {
     /// How long a flow over an estate may take to settle (discovered, evaluated, the model caught up), at most.
@@ -75,10 +76,15 @@ final class RunningManager: Sendable {
         self.init(try VTagManager(client: client, settings: settings))
     }
 
-    /// Graceful stop; returns once `run()` has returned (it must not throw).
+    /// How long a stopped or killed manager may take to return from `run()`: its drain timeout and more.
+    static let stopBound: Duration = .seconds(120)
+
+    /// Graceful stop; returns once `run()` has returned (it must not throw). Throws `DeadlineExceeded` if it has
+    /// not returned within `stopBound`: a manager that does not stop fails the test rather than hanging the run.
     func stop() async throws {
         manager.stop()
-        try await task.value
+        let task = self.task
+        try await withDeadline(Self.stopBound, "the manager's run() after stop()") { try await task.value }
     }
 
     /// Runs `body` with a manager; a graceful stop at the end, a kill if the body throws (so a failed
@@ -123,7 +129,12 @@ final class RunningManager: Sendable {
     /// election was configured with `releaseOnCancel: false`).
     func kill() async {
         task.cancel()
-        _ = try? await task.value
+        let task = self.task
+        do {
+            _ = try await withDeadline(Self.stopBound, "the manager's run() after a kill") { try? await task.value }
+        } catch {
+            Issue.record(error)
+        }
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import KubeCore
 import KubeTestServer
 import Testing
+import VTagTestSupport
 @testable import K8sClient
 
 @Suite("watch and Watcher against the test server")
@@ -18,7 +19,7 @@ struct ClientWatchTests {
             _ = try await api.create(ConfigMap(metadata: ObjectMeta(name: name), data: ["v": "1"]))
             _ = try await api.patch(name, .merge(["data": ["v": "2"]]))
             _ = try await api.delete(name)
-            try await withTimeout {
+            try await withDeadline {
                 var kinds: [String] = []
                 for try await event in try await api.watch(WatchParams(timeoutSeconds: 5), resourceVersion: start) {
                     switch event {
@@ -51,7 +52,7 @@ struct ClientWatchTests {
             let api = Api<ConfigMap>(client: client, namespace: "default")
             let label = uniqueName("resume")
             _ = try await api.create(ConfigMap(metadata: ObjectMeta(name: label + "-0", labels: ["run": label])))
-            try await withTimeout {
+            try await withDeadline {
                 var config = Self.fast
                 config.labelSelector = "run=\(label)"
                 config.pageSize = 1
@@ -83,7 +84,7 @@ struct ClientWatchTests {
         try await withServer { server, client in
             let api = Api<ConfigMap>(client: client, namespace: "default")
             let label = uniqueName("relist")
-            try await withTimeout {
+            try await withDeadline {
                 var config = Self.fast
                 config.labelSelector = "run=\(label)"
                 var events = Watcher(api: api, config: config).makeAsyncIterator()
@@ -106,7 +107,7 @@ struct ClientWatchTests {
         try await withServer { server, client in
             let api = Api<ConfigMap>(client: client, namespace: "default")
             let label = uniqueName("rotate")
-            try await withTimeout {
+            try await withDeadline {
                 var config = Self.fast
                 config.labelSelector = "run=\(label)"
                 config.timeoutSeconds = 1

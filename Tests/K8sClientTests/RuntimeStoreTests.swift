@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VTagTestSupport
 @testable import K8sClient
 
 @Suite("Store and informer (no server)")

@@ -18,22 +18,6 @@ func eventually(
 
 struct TimedOut: Error { let what: String }
 
-/// Runs `body` with a hard deadline so a broken test fails instead of hanging.
-func withDeadline<R: Sendable>(
-    _ timeout: Duration = .seconds(90), _ body: @escaping @Sendable () async throws -> R
-) async throws -> R {
-    try await withThrowingTaskGroup(of: R?.self) { group in
-        group.addTask { try await body() }
-        group.addTask { try? await Task.sleep(for: timeout); return nil }
-        guard let first = try await group.next(), let r = first else {
-            group.cancelAll()
-            throw TimedOut(what: "deadline of \(timeout)")
-        }
-        group.cancelAll()
-        return r
-    }
-}
-
 /// An in-memory metrics backend, injected per test (no global bootstrap: tests run in parallel).
 final class TestMetrics: MetricsFactory, Sendable {
     private let values = Locked<[String: Double]>([:])

@@ -73,23 +73,3 @@ func eventually(timeout: Duration = .seconds(60), _ condition: () async throws -
     try await waitUntil(timeout: timeout, poll: .milliseconds(20), condition)
 }
 
-/// Runs `body`, failing with `TimeoutError` if it takes longer than `timeout` (tests never hang).
-func withTimeout<R: Sendable>(_ timeout: Duration = .seconds(90), _ body: @escaping @Sendable () async throws -> R) async throws -> R {
-    try await withThrowingTaskGroup(of: R?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            return nil
-        }
-        let first = try await group.next()!
-        group.cancelAll()
-        guard let first else { throw TimeoutError(what: "the test body", after: timeout) }
-        return first
-    }
-}
-
-struct TimeoutError: Error, CustomStringConvertible {
-    var what: String
-    var after: Duration
-    var description: String { "timed out after \(after) waiting for \(what)" }
-}

@@ -6,6 +6,7 @@ import KubeTestServer
 import Logging
 import TaggingAPI
 import Testing
+import VTagTestSupport
 
 @testable import Reconcilers
 
@@ -426,14 +427,7 @@ func encoded(_ model: TagModel?) throws -> Data {
             }
             loop.cancel()
             // Returns promptly once cancelled (bounded wait).
-            let finished = await withTaskGroup(of: Bool.self) { group in
-                group.addTask { await loop.value; return true }
-                group.addTask { try? await Task.sleep(for: .seconds(60)); return false }
-                let first = await group.next() ?? false
-                group.cancelAll()
-                return first
-            }
-            #expect(finished)
+            try await withDeadline(.seconds(60), "the model loop after its cancellation") { await loop.value }
         }
     }
 }
