@@ -361,7 +361,7 @@ public struct TagInferencer: Sendable {
             rival.confidence *= 1 - found.confidence
             rival.decision = config.thresholds.decision(for: rival.confidence)
             rival.reason += "; doubted: \(found.dependency.source) \(found.sourceValue), itself inferred, would imply \(key)=\(found.implied.value)"
-            return .doubted(rival)
+            return .value(found, rival: rival)
         }
         return .value(found, rival: checked)
     }

@@ -70,7 +70,7 @@ import TaggingAPI
         #expect(abs(halved.confidence - direct.confidence / 2) < 1e-12)
     }
 
-    @Test func anInferredSourceContradictedByTheKeysOwnEvidenceImpliesNothingAndDoubtsIt() {
+    @Test func anInferredSourceContradictedByTheKeysOwnEvidenceStillImpliesItsValue() {
         let model = EstateInference.learn(estate())
         let inferencer = TagInferencer(model: model)
         // The instance the resource is attached to says team search, whose cost centre is CC-101; the network
@@ -82,17 +82,18 @@ import TaggingAPI
                 relations: [Relation(type: "AttachedTo", target: "inst-1"), Relation(type: "InVPC", target: "vpc-1")]))
             ) { parents[$0] }
         }
-        // With the team itself inferred (inherited), the two contradict each other: the implication is dropped
-        // and the inherited cost centre kept, its confidence multiplied by the chance the implication is wrong.
+        // With the team itself inferred (inherited), the two contradict each other. The team's implication is
+        // taken, with the team's confidence times the implication's, and the network's value loses (seeds
+        // 8830-8845: where they contradicted, the inferred source's implication was right on 98-99% of ~5,300
+        // values, the contradicting guess on under 1%).
         let inferred = infer(nil)
         let team = try! #require(inferred.tag("team"))
         #expect(team.value == "search" && team.source == .inherited && team.decision == .apply)
-        let doubted = try! #require(inferred.tag("cost-center"))
-        #expect(doubted.value == "CC-100" && doubted.source == .inherited)
+        let implied = try! #require(inferred.tag("cost-center"))
         let implication = model.dependencies.byTarget["cost-center"]!.first { $0.source == "team" }!.implied["search"]!
-        #expect(doubted.confidence < 0.85 * (1 - implication.confidence * team.confidence) + 1e-12)
-        #expect(doubted.decision == .discard)
-        #expect(doubted.reason.contains("doubted: team search, itself inferred, would imply cost-center=CC-101"), "\(doubted.reason)")
+        #expect(implied.value == "CC-101" && implied.source == .model)
+        #expect(abs(implied.confidence - implication.confidence * team.confidence) < 1e-12)
+        #expect(implied.reason.contains("team search has cost-center=CC-101"), "\(implied.reason)")
         // A team the resource was given is not doubted: what it implies wins over the network.
         let given = infer(["Team": "search"])
         #expect(given.tag("cost-center")?.value == "CC-101")
