@@ -344,10 +344,11 @@ public struct TagInferencer: Sendable {
     /// inferred counts with its confidence.
     ///
     /// `rival`: what inference found for the key from the resource's own evidence. When the source value was
-    /// itself inferred and the rival names another value, the two contradict each other, and both are doubtful:
-    /// on such resources the inferred source was mostly wrong (seed 2029: a cost centre implied by an inferred
-    /// team, right 3% of the time at confidence 0.8), and the rival too (an owner, right 29% at 0.6). The
-    /// implication is dropped and the rival's confidence multiplied by the chance the implication is wrong.
+    /// itself inferred and the rival names another value, the two contradict each other. The rival's confidence
+    /// is multiplied by the chance the implication is wrong, and the implication is offered at its own confidence
+    /// (the source's times the dependency's): on seeds 8830-8845 it was right on 98-99% of 6,119 such values, the
+    /// rival on 32. (Until session 14 the implication was dropped too: seed 2029's cost centres implied by an
+    /// inferred team were right 3% of the time at 0.8, with the model of then.)
     private func implied(_ key: String, tags: TagList, rival: InferredTag?, isRejected: (String, String) -> Bool) -> DependencyVerdict? {
         // The dependencies alone are read: binding the whole model would copy (retain) all of it, per key.
         guard let dependencies = model?.dependencies, !dependencies.byTarget.isEmpty else { return nil }
