@@ -41,6 +41,11 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
     /// A source value whose resources disagree more often implies nothing when predicting: it is shared
     /// (a cost centre of two teams), and the model, which sees the rest of the resource, decides better.
     static let minimumAgreement = 0.95
+    /// A source value whose resources agree less often than this implies nothing at all. Between this and
+    /// `minimumAgreement` the implication counts at its share: in estates written by people most disagreement is
+    /// a typo or a tag left stale by a rename (`autocomplete` with team `search` on 14 of 16 resources, `discovery`
+    /// on 2), and the key's own evidence, naive Bayes on the same name words, then says the same value at 0.5-0.7.
+    static let minimumShare = 0.85
 
     /// Learns from canonical key -> value maps (the values the estate knows before inference). `accounts`: each
     /// map's account, when known, folded into `folds` to measure how often a thinly supported source value's
@@ -129,9 +134,11 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
         var best: Implication?
         for d in dependencies {
             guard let source = value(d.source), let i = d.implied[Fold.fold(source.value)],
-                  Double(i.agreeing) >= Self.minimumAgreement * Double(i.resources)
+                  Double(i.agreeing) >= Self.minimumShare * Double(i.resources)
             else { continue }
-            let confidence = i.confidence * source.confidence
+            // Below `minimumAgreement` the value's own share scales what it implies (see `minimumShare`).
+            let share = Double(i.agreeing) / Double(max(i.resources, 1))
+            let confidence = i.confidence * source.confidence * (share >= Self.minimumAgreement ? 1 : share)
             if best == nil || confidence > best!.confidence {
                 best = Implication(dependency: d, sourceValue: source.value, implied: i, confidence: confidence)
             }

@@ -57,6 +57,26 @@ import TaggingAPI
         #expect(denied.tag("cost-center")?.value != "CC-101")
     }
 
+    @Test func aSourceValueSomeOfWhoseResourcesDisagreeImpliesAtItsShareAndBelowItNothing() throws {
+        func implied(_ agreeing: Int, of resources: Int) -> AgreedValue {
+            AgreedValue(value: "search", agreeing: agreeing, resources: resources, confidence: 0.9)
+        }
+        // autocomplete: 14 of 16 (two tags stale after a rename); ranking: 20 of 20; scanner: 8 of 10 (shared).
+        let deps = KeyDependencies(byTarget: ["team": [KeyDependencies.Dependency(
+            source: "application", target: "team", reliability: 0.93, resources: 46,
+            implied: ["autocomplete": implied(14, of: 16), "ranking": implied(20, of: 20), "scanner": implied(8, of: 10)],
+            seen: nil)]])
+        func team(application: String) -> KeyDependencies.Implication? {
+            deps.implied(target: "team") { $0 == "application" ? (application, 0.8) : nil }
+        }
+        let whole = try #require(team(application: "ranking"))
+        #expect(abs(whole.confidence - 0.9 * 0.8) < 1e-12, "at or above minimumAgreement the share does not scale it")
+        let most = try #require(team(application: "autocomplete"))
+        #expect(most.implied.value == "search")
+        #expect(abs(most.confidence - 0.9 * 0.8 * 14 / 16) < 1e-12)
+        #expect(team(application: "scanner") == nil, "below minimumShare a value implies nothing")
+    }
+
     @Test func anInferredSourceValueCountsWithItsConfidence() {
         let model = EstateInference.learn(estate())
         let r = TagInferencer(model: model).infer(InferenceInput(spec: resource("new", name: "srv-y", account: "shared", tags: ["app": "ranking"])))
@@ -103,9 +123,9 @@ import TaggingAPI
     @Test func aGuessTheResourcesOtherKeysNeverGoWithIsDoubtedEvenWhenTheyImplyNothing() {
         let model = EstateInference.learn(estate(splitIdentity: true))
         let teamToCostCenter = try! #require(model.dependencies.byTarget["cost-center"]?.first { $0.source == "team" })
-        // identity has CC-102 on about eight in ten of its resources: too few to imply it.
+        // identity has CC-102 on eight in ten of its resources: too few to imply it (below `minimumShare`).
         let identity = try! #require(teamToCostCenter.implied["identity"])
-        #expect(Double(identity.agreeing) < KeyDependencies.minimumAgreement * Double(identity.resources))
+        #expect(Double(identity.agreeing) < KeyDependencies.minimumShare * Double(identity.resources))
         #expect(model.dependencies.implied(target: "cost-center") { $0 == "team" ? ("identity", 1) : nil } == nil)
         // The network says CC-100, search's cost centre, which no resource of identity has.
         let parents = ["vpc-1": RelatedResource(tags: ["cost-center": "CC-100"])]
