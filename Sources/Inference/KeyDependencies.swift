@@ -46,6 +46,16 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
     /// a typo or a tag left stale by a rename (`autocomplete` with team `search` on 14 of 16 resources, `discovery`
     /// on 2), and the key's own evidence, naive Bayes on the same name words, then says the same value at 0.5-0.7.
     static let minimumShare = 0.85
+    /// Words a source value's resources append to its target value without meaning another one: the vocabulary's
+    /// neutral suffixes (`checkout_team`), and the marks a rename leaves on the old name (`checkout-old`). Folded
+    /// into the estate's form only when much rarer than their base (`ValueVocabulary`); among the resources of one
+    /// source value they are the same team.
+    static let sameValueSuffixes = ValueVocabulary.neutralSuffixes + ["old", "legacy"]
+
+    /// Whether folded `value` is folded `base` with one of `sameValueSuffixes`.
+    static func isSuffixed(_ value: String, base: String) -> Bool {
+        value.count > base.count && value.hasPrefix(base) && sameValueSuffixes.contains(String(value.dropFirst(base.count)))
+    }
 
     /// Learns from canonical key -> value maps (the values the estate knows before inference). `accounts`: each
     /// map's account, when known, folded into `folds` to measure how often a thinly supported source value's
@@ -107,13 +117,18 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
             for (folded, targets) in bySource {
                 let n = targets.values.reduce(0, +)
                 let top = targets.max { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }!
-                agreeing += top.value
+                // The top value written with a suffix (`checkout_team`, `checkout-old`) agrees with it.
+                let foldedTop = Fold.fold(top.key)
+                let agreed = targets.reduce(0) { sum, t in
+                    sum + (t.key == top.key || Self.isSuffixed(Fold.fold(t.key), base: foldedTop) ? t.value : 0)
+                }
+                agreeing += agreed
                 total += n
                 if n >= minimumSeen { for (t, c) in targets { seen[folded, default: [:]][Fold.fold(t), default: 0] += c } }
-                let own = IsotonicCalibration.wilsonLower(correct: Double(top.value), of: Double(n))
+                let own = IsotonicCalibration.wilsonLower(correct: Double(agreed), of: Double(n))
                 let pooled = heldOut.confidence(support: n)
                 guard n >= minimumSupport || pooled != nil else { continue }
-                implied[folded] = Implied(value: top.key, agreeing: top.value, resources: n, confidence: max(own, pooled ?? 0))
+                implied[folded] = Implied(value: top.key, agreeing: agreed, resources: n, confidence: max(own, pooled ?? 0))
             }
             let reliability = total == 0 ? 0 : Double(agreeing) / Double(total)
             guard total >= minimumResources, reliability >= minimumReliability, !implied.isEmpty else { continue }

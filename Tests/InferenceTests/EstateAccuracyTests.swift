@@ -24,8 +24,10 @@ import TaggingAPI
         #expect(all.filled >= 0.89, "filled \(all.filled)\n\(report.table)")
         // In every confidence bucket with 50 or more predictions, the observed accuracy is no more than 0.05
         // below the bucket's lower bound.
+        // At least one of them below auto-apply, so the check is not only of the crowded top buckets (since session
+        // 14 fills more of them, 1013 has fewer than 50 predictions in each bucket below suggest).
         let checked = all.calibration.filter { $0.predictions >= 50 }
-        #expect(checked.contains { $0.lower >= 0.5 && $0.lower < report.thresholds.suggest }, "no bucket below suggest was checked")
+        #expect(checked.contains { $0.lower >= 0.5 && $0.lower < report.thresholds.autoApply }, "no bucket below auto-apply was checked")
         for b in checked {
             #expect(b.accuracy >= b.lower - 0.05, "bucket [\(b.lower), \(b.upper)): \(b.accuracy) of \(b.predictions)\n\(report.table)")
         }

@@ -39,6 +39,22 @@ import TaggingAPI
         #expect(deps.byTarget["env"] == nil)
     }
 
+    @Test func theTopValueWrittenWithASuffixAgreesWithIt() throws {
+        // Application promotions: team checkout on 12 resources, `checkout_team` on 2, `checkout-old` (a rename's
+        // leftover) on 2, and search on 1, a real other value. Application ranking: search on all 60.
+        var known: [[String: String]] = []
+        for (team, n) in [("checkout", 12), ("checkout_team", 2), ("checkout-old", 2), ("search", 1)] {
+            known += Array(repeating: ["application": "promotions", "team": team], count: n)
+        }
+        known += Array(repeating: ["application": "ranking", "team": "search"], count: 60)
+        let deps = KeyDependencies.learn(from: known, keys: ["application", "team"])
+        let promotions = try #require(deps.byTarget["team"]?.first { $0.source == "application" }?.implied["promotions"])
+        #expect(promotions.value == "checkout")
+        #expect(promotions.agreeing == 16 && promotions.resources == 17)
+        #expect(KeyDependencies.isSuffixed("checkoutteam", base: "checkout"))
+        #expect(!KeyDependencies.isSuffixed("checkoutapi", base: "checkout"), "another word makes another value")
+    }
+
     @Test func usedAsCalibratedEvidenceAndNamedInTheReason() {
         let inputs = estate()
         let model = EstateInference.learn(inputs)
