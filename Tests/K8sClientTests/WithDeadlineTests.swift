@@ -5,7 +5,8 @@ import VTagTestSupport
 
 @Suite struct WithDeadlineTests {
     @Test func returnsTheBodysResultWhenItEndsInTime() async throws {
-        #expect(try await withDeadline(.seconds(60)) { 42 } == 42)
+        let answer = try await withDeadline(.seconds(60)) { 42 }
+        #expect(answer == 42)
     }
 
     @Test func throwsAtTheDeadlineWhileTheBodyIgnoresItsCancellation() async throws {
@@ -21,6 +22,7 @@ import VTagTestSupport
 
     @Test func passesOnTheBodysError() async throws {
         struct Refused: Error {}
-        await #expect(throws: Refused.self) { try await withDeadline(.seconds(60)) { throw Refused() } }
+        let bound: Duration = .seconds(60)
+        await #expect(throws: Refused.self) { try await withDeadline(bound) { throw Refused() } }
     }
 }
