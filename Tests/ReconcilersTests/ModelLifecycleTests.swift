@@ -16,6 +16,8 @@ final class CapturedLogs: Sendable {
     var all: [String] { lines.withLock { $0 } }
     func append(_ line: String) { lines.withLock { $0.append(line) } }
     func contains(_ text: String) -> Bool { all.contains { $0.contains(text) } }
+    /// Whether one line holds every one of `parts`.
+    func containsLine(_ parts: String...) -> Bool { all.contains { line in parts.allSatisfy { line.contains($0) } } }
 
     var logger: Logger { Logger(label: "test") { _ in CapturingLogHandler(sink: self) } }
 }
@@ -355,7 +357,10 @@ func encoded(_ model: TagModel?) throws -> Data {
             try await eventually("the first model, out of patience, re-evaluates what waited for it") { catchUps.withLock { $0 } == 1 }
             let first = try #require(holder.current?.generation)
             try await h.seed(17, from: 8)
-            try await eventually("a catch-up training on the doubled estate") { logs.contains("reason=the estate more than doubled") }
+            // Not "training the model": that is logged as the training starts, before its model is in use.
+            try await eventually("a catch-up training on the doubled estate") {
+                logs.containsLine("model trained", "reason=the estate more than doubled")
+            }
             let grown = try #require(holder.current?.generation)
             #expect(grown > first)
             try await h.seed(5, from: 25)
