@@ -142,7 +142,11 @@ extension Cluster {
     static func checkSize(_ o: JSONValue) throws {
         var b: [UInt8] = []
         o.write(into: &b)
-        if b.count > maxObjectBytes {
+        try checkSize(b)
+    }
+
+    static func checkSize(_ serialized: [UInt8]) throws {
+        if serialized.count > maxObjectBytes {
             throw APIError(413, "RequestEntityTooLarge", "etcdserver: request is too large")
         }
     }

@@ -59,26 +59,26 @@ extension Cluster {
         let (admitted, warnings) = try admit(o, c, name: name)
         o = admitted
         if get(key) != nil { throw APIError.alreadyExists(c.type, name) }
-        try Self.checkSize(o)
-        if !c.dryRun {
-            let time = KubeTime.format(c.now)
-            if let cfg = appliedConfig {
-                if case .success(let merged) = ManagedFields.apply(
-                    current: nil, config: cfg, manager: manager, subresource: nil, force: true,
-                    apiVersion: c.apiVersion, time: time, schema: c.type.version(c.version)?.schema) {
-                    o["metadata"]?["managedFields"] = merged[path: "metadata", "managedFields"]
-                }
-            } else {
-                let mf = ManagedFields.recordUpdate(
-                    old: nil, new: o, manager: manager, subresource: nil, apiVersion: c.apiVersion, time: time,
-                    schema: c.type.version(c.version)?.schema)
-                o["metadata"]?["managedFields"] = mf
-            }
-            o["metadata"]?["resourceVersion"] = .string(String(nextRV()))
-            put(c.type, key, o, eventType: "ADDED", old: nil)
-            afterCreate(c.type, o, c)
+        guard !c.dryRun else {
+            try Self.checkSize(o)
+            return Reply.object(201, present(o, c), warnings: warnings)
         }
-        return Reply.object(201, present(o, c), warnings: warnings)
+        let time = KubeTime.format(c.now)
+        if let cfg = appliedConfig {
+            if case .success(let merged) = ManagedFields.apply(
+                current: nil, config: cfg, manager: manager, subresource: nil, force: true,
+                apiVersion: c.apiVersion, time: time, schema: c.type.version(c.version)?.schema) {
+                o["metadata"]?["managedFields"] = merged[path: "metadata", "managedFields"]
+            }
+        } else {
+            let mf = ManagedFields.recordUpdate(
+                old: nil, new: o, manager: manager, subresource: nil, apiVersion: c.apiVersion, time: time,
+                schema: c.type.version(c.version)?.schema)
+            o["metadata"]?["managedFields"] = mf
+        }
+        let stored = try putWrite(c.type, key, o, eventType: "ADDED", old: nil)
+        afterCreate(c.type, stored.object, c)
+        return reply(201, stored, c, warnings: warnings)
     }
 
     /// apiVersion/kind: filled when absent, 400 when they name another kind.
@@ -253,11 +253,14 @@ extension Cluster {
         if comparable(o) == comparable(old) {
             return Reply.object(status, present(old, c), warnings: warnings)
         }
-        try Self.checkSize(o)
-        if c.dryRun { return Reply.object(status, present(o, c), warnings: warnings) }
+        if c.dryRun {
+            try Self.checkSize(o)
+            return Reply.object(status, present(o, c), warnings: warnings)
+        }
         let oldRV = oldMeta["resourceVersion"] ?? .null
         // The last finalizer of a deleting object is gone: the update is the deletion.
         if oldMeta["deletionTimestamp"] != nil, (o[path: "metadata", "finalizers"]?.arrayValue ?? []).isEmpty {
+            try Self.checkSize(o)
             o["metadata"]?["finalizers"] = nil
             var final = o
             final["metadata"]?["resourceVersion"] = .string(String(nextRV()))
@@ -266,10 +269,20 @@ extension Cluster {
             shown["metadata"]?["resourceVersion"] = oldRV
             return Reply.object(status, present(shown, c), warnings: warnings)
         }
-        o["metadata"]?["resourceVersion"] = .string(String(nextRV()))
-        put(c.type, c.key, o, eventType: "MODIFIED", old: old)
-        if c.type.key == "apiextensions.k8s.io/customresourcedefinitions" { establishCRD(o, now: c.now) }
-        return Reply.object(status, present(get(c.key)?.object ?? o, c), warnings: warnings)
+        let stored = try putWrite(c.type, c.key, o, eventType: "MODIFIED", old: old)
+        if c.type.key == "apiextensions.k8s.io/customresourcedefinitions" {
+            establishCRD(stored.object, now: c.now)
+            return Reply.object(status, present(get(c.key)?.object ?? stored.object, c), warnings: warnings)
+        }
+        return reply(status, stored, c, warnings: warnings)
+    }
+
+    /// The answer to a write: the bytes stored (and sent to watchers) when asked in the stored apiVersion.
+    func reply(_ status: Int, _ stored: StoredObject, _ c: RequestContext, warnings: [String]) -> Reply {
+        guard stored.object["apiVersion"]?.stringValue == c.apiVersion else {
+            return Reply.object(status, present(stored.object, c), warnings: warnings)
+        }
+        return Reply.serialized(status, stored.bytes, warnings: warnings)
     }
 
     func prepareUpdateBuiltIn(_ o: inout JSONValue, old: JSONValue, _ c: RequestContext) {

@@ -236,7 +236,23 @@ struct Cluster: Sendable {
 
     /// Stores `object` (whose metadata.resourceVersion is already set to `rv`) and announces it.
     mutating func put(_ t: ResourceType, _ key: ObjectKey, _ object: JSONValue, eventType: String, old: JSONValue?) {
-        let stored = StoredObject(object)
+        put(t, key, StoredObject(object), eventType: eventType, old: old)
+    }
+
+    /// Stores a written object under the next resourceVersion, serialized once: the bytes checked against etcd's
+    /// limit are the ones stored, sent to watchers and (`Reply.stored`) answered with.
+    mutating func putWrite(_ t: ResourceType, _ key: ObjectKey, _ object: JSONValue, eventType: String, old: JSONValue?) throws -> StoredObject {
+        var o = object
+        o["metadata"]?["resourceVersion"] = .string(String(rv + 1))
+        let stored = StoredObject(o)
+        try Self.checkSize(stored.bytes)
+        _ = nextRV()
+        put(t, key, stored, eventType: eventType, old: old)
+        return stored
+    }
+
+    mutating func put(_ t: ResourceType, _ key: ObjectKey, _ stored: StoredObject, eventType: String, old: JSONValue?) {
+        let object = stored.object
         if old == nil {
             if objects[t.key]?[key.namespace] == nil {
                 sortedNamespaces[t.key] = nil

@@ -66,6 +66,15 @@ enum ManagedFields {
         return out
     }
 
+    /// The top-level fields whose leaves may differ between `old` and `new`: of metadata only what `leaves` reads.
+    static func differingFields(_ old: JSONValue?, _ new: JSONValue) -> Set<String> {
+        let before = old?.objectValue ?? [:], after = new.objectValue ?? [:]
+        return Set(before.keys).union(after.keys).filter { k in
+            guard k == "metadata" else { return before[k] != after[k] }
+            return ["labels", "annotations", "finalizers", "ownerReferences"].contains { before[k]?[$0] != after[k]?[$0] }
+        }
+    }
+
     static func collect(_ v: JSONValue, schema: JSONValue?, prefix: FieldPath, into out: inout Set<FieldPath>) {
         switch v {
         case .object(let o) where !o.isEmpty && prefix.count > 0 && !isAtomicMap(schema):
@@ -222,8 +231,11 @@ enum ManagedFields {
     /// others lose them; removed fields leave every set.
     static func recordUpdate(old: JSONValue?, new: JSONValue, manager: String, subresource: String?,
                              apiVersion: String, time: String, schema: JSONValue?) -> JSONValue? {
-        let oldLeaves = old.map { leaves($0, schema: schema) } ?? []
-        let newLeaves = leaves(new, schema: schema)
+        // Only the top-level fields that differ can change the field sets (a status write leaves spec and
+        // metadata as they were): the leaves of the rest are skipped, their values being the same.
+        let differing = differingFields(old, new)
+        let oldLeaves = old.map { leaves($0.restricted(to: differing), schema: schema) } ?? []
+        let newLeaves = leaves(new.restricted(to: differing), schema: schema)
         var changed: Set<FieldPath> = []
         for p in newLeaves where !oldLeaves.contains(p) || value(at: p, in: old ?? .null) != value(at: p, in: new) {
             changed.insert(p)
@@ -343,4 +355,12 @@ enum ManagedFields {
             "ownerReferences": ["x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["uid"]],
         ],
     ]
+}
+
+extension JSONValue {
+    /// The object with only the top-level `fields` (anything else unchanged).
+    fileprivate func restricted(to fields: Set<String>) -> JSONValue {
+        guard case .object(let o) = self else { return self }
+        return .object(o.filter { fields.contains($0.key) })
+    }
 }

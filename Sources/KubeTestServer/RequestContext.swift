@@ -51,6 +51,10 @@ struct Reply: Sendable {
     static func object(_ status: Int, _ o: JSONValue, warnings: [String] = []) -> Reply {
         var b: [UInt8] = []
         o.write(into: &b)
-        return Reply(status: status, body: b, headers: warnings.map { ("Warning", "299 - \(q($0))") })
+        return serialized(status, b, warnings: warnings)
+    }
+
+    static func serialized(_ status: Int, _ body: [UInt8], warnings: [String] = []) -> Reply {
+        Reply(status: status, body: body, headers: warnings.map { ("Warning", "299 - \(q($0))") })
     }
 }
