@@ -1,8 +1,9 @@
 // A first discovery against the API server's own speed (issue 16), in one run:
-// 1. the server's write ceiling: N raw creates, then N raw status writes, of CloudResources like the
-//    estate's, from 16 parallel clients with no client-side limit;
-// 2. the shipped `vtag-operator` as a separate process (default flags unless VTAG_BENCH_OPERATOR_ARGS),
+// 1. the shipped `vtag-operator` as a separate process (default flags unless VTAG_BENCH_OPERATOR_ARGS),
 //    timed from the DiscoveryJob's creation to every resource evaluated;
+// 2. the server's write ceiling for the same writes: the CloudResources the operator left, created anew and
+//    their statuses written as the operator wrote them, from 16 parallel clients with no client-side limit
+//    (in a fresh namespace, the operator stopped and its namespace gone);
 // and prints the ratio of the two times, the operator's requests per resource and its own peak RSS.
 // In-process API test server by default; the cluster of VTAG_E2E_KUBECONFIG when set (CRDs applied).
 import AsyncHTTPClient
@@ -60,20 +61,9 @@ enum EstateCeilingBenchmark {
     }
 
     static func measure(target: BenchTarget, binary: URL, root: URL) async throws {
-        let specs = EstateGenerator(seed: 42, count: resources, clouds: ["aws", "gcp", "azure"]).map(\.spec)
         print("estate: \(resources) simulated resources (aws, gcp, azure); API server: \(target.description)")
 
-        // 1. The ceiling, in a namespace of its own (gone before the operator starts).
-        let ceilingNamespace = try await target.makeNamespace("ceiling")
-        let ceilingCPU = ProcessUsage.cpuSeconds()
-        let ceiling = try await WriteCeiling.measure(specs: specs, client: target.client, namespace: ceilingNamespace, clients: clients)
-        let serverCPUForCeiling = ProcessUsage.cpuSeconds() - ceilingCPU
-        try await target.deleteNamespace(ceilingNamespace)
-        let ceilingSeconds = ceiling.creates.seconds + ceiling.statusWrites.seconds
-        print("API server write ceiling, \(clients) raw clients: \(resources) creates in \(format(ceiling.creates.seconds)) s (\(Int(ceiling.creates.perSecond))/s), \(resources) status writes in \(format(ceiling.statusWrites.seconds)) s (\(Int(ceiling.statusWrites.perSecond))/s): \(format(ceilingSeconds)) s for one create and one status write each")
-        for failure in [ceiling.creates, ceiling.statusWrites].compactMap(\.firstFailure) { print("  raw write failed: \(failure)") }
-
-        // 2. The operator, a process of its own.
+        // 1. The operator, a process of its own.
         let namespace = try await target.makeNamespace("estate")
         let ruleApi = Api<TaggingRule>(client: target.client, namespace: namespace)
         for var rule in try OperatorBenchmark.benchRules(root: root) {
@@ -82,6 +72,7 @@ enum EstateCeilingBenchmark {
         }
         let connectionsBefore = target.server?.acceptedConnections
         let operatorProcess = try await BenchOperator.start(binary: binary, kubeconfig: target.kubeconfigPath, namespace: namespace, extra: operatorArguments)
+        let phase: OperatorPhase
         do {
             let progress = EvaluationProgress()
             let watching: Task<Void, Never>?
@@ -142,14 +133,7 @@ enum EstateCeilingBenchmark {
                 return seconds < 0 ? "\(format(-seconds)) s before the last create" : "\(format(seconds)) s after the last create"
             }
             let follower = target.server != nil && !followsByWatch ? "the server's store" : "the benchmark's watch"
-            print("timeline (s after the job's creation, as \(follower) saw it): first create \(at(timeline.firstCreated)), last create \(at(timeline.lastCreated)) (creates \(between(timeline.firstCreated, timeline.lastCreated)) s against the ceiling's \(format(ceiling.creates.seconds)) s); first evaluated \(at(timeline.firstEvaluated)) (\(relativeToLastCreate(timeline.firstEvaluated))), last evaluated \(at(timeline.lastEvaluated)) (status writes \(between(timeline.firstEvaluated, timeline.lastEvaluated)) s against the ceiling's \(format(ceiling.statusWrites.seconds)) s)")
-            if target.server != nil {
-                // The in-process server shares this process with the raw clients (ceiling) or the benchmark's own watch
-                // (operator): what it costs per resource in each phase tells the server's share of the operator's time.
-                let observer = followsByWatch ? "the benchmark's watch" : "the benchmark following the store"
-                print("this process (API server, with the raw clients or \(observer)): CPU \(format(serverCPUForCeiling)) s for the ceiling, \(format(serverCPUForOperator)) s while the operator ran")
-            }
-            print("ratio (ceiling time / operator time): \(String(format: "%.3f", ceilingSeconds / operatorSeconds))")
+            print("timeline (s after the job's creation, as \(follower) saw it): first create \(at(timeline.firstCreated)), last create \(at(timeline.lastCreated)) (creates \(between(timeline.firstCreated, timeline.lastCreated)) s); first evaluated \(at(timeline.firstEvaluated)) (\(relativeToLastCreate(timeline.firstEvaluated))), last evaluated \(at(timeline.lastEvaluated)) (status writes \(between(timeline.firstEvaluated, timeline.lastEvaluated)) s)")
             let total = requests.values.reduce(0, +)
             let byMethod = requests.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             print("operator requests until all evaluated: \(total), \(String(format: "%.3f", Double(total) / Double(resources))) per resource (\(byMethod))")
@@ -179,6 +163,9 @@ enum EstateCeilingBenchmark {
                 print("  in the estate's namespace, as the server saw them (the benchmark's own list and watch included): \(parts)")
             }
             print("operator peak RSS (VmHWM): \(usage.peakMiB) MiB, first reached \(format(peakAt)) s after the job's creation; resident \(idle.residentDescription) when ready (empty namespace), \(usage.residentDescription) with all evaluated; CPU \(format(usage.cpuSeconds)) s (\(format(usage.cpuSeconds / operatorSeconds)) cores)")
+            phase = OperatorPhase(
+                seconds: operatorSeconds, serverCPU: serverCPUForOperator,
+                written: try await Api<CloudResource>(client: target.client, namespace: namespace).listAll().items)
         } catch {
             _ = await operatorProcess.stop()
             try? await target.deleteNamespace(namespace)
@@ -193,7 +180,7 @@ enum EstateCeilingBenchmark {
             // The estate as the operator left it, one JSON object a line: `runtime-cache-memory` measures the cache on it.
             let encoder = JSONEncoder()
             var lines = Data()
-            for resource in try await Api<CloudResource>(client: target.client, namespace: namespace).listAll().items {
+            for resource in phase.written {
                 lines.append(try encoder.encode(resource))
                 lines.append(UInt8(ascii: "\n"))
             }
@@ -201,6 +188,33 @@ enum EstateCeilingBenchmark {
             print("saved the evaluated CloudResources to \(path)")
         }
         try await target.deleteNamespace(namespace)
+
+        // 2. The ceiling for the same writes, in a namespace of its own.
+        let written = phase.written
+        let statusBytes = try written.reduce(0) { $0 + (try JSONValue.from($1.status).compactString().utf8.count) }
+        let ceilingNamespace = try await target.makeNamespace("ceiling")
+        let ceilingCPU = ProcessUsage.cpuSeconds()
+        let ceiling = try await WriteCeiling.measure(written: written, client: target.client, namespace: ceilingNamespace, clients: clients)
+        let serverCPUForCeiling = ProcessUsage.cpuSeconds() - ceilingCPU
+        try await target.deleteNamespace(ceilingNamespace)
+        let ceilingSeconds = ceiling.creates.seconds + ceiling.statusWrites.seconds
+        print("API server write ceiling for the same writes, \(clients) raw clients: \(written.count) creates in \(format(ceiling.creates.seconds)) s (\(Int(ceiling.creates.perSecond))/s), \(written.count) status writes (\(statusBytes / max(written.count, 1)) bytes of status on average, as the operator wrote them) in \(format(ceiling.statusWrites.seconds)) s (\(Int(ceiling.statusWrites.perSecond))/s): \(format(ceilingSeconds)) s for one create and one status write each")
+        for failure in [ceiling.creates, ceiling.statusWrites].compactMap(\.firstFailure) { print("  raw write failed: \(failure)") }
+        if target.server != nil {
+            // The in-process server shares this process with the raw clients (ceiling) or the benchmark's own watch
+            // (operator): what it costs per resource in each phase tells the server's share of the operator's time.
+            let observer = followsByWatch ? "the benchmark's watch" : "the benchmark following the store"
+            print("this process (API server, with \(observer) or the raw clients): CPU \(format(phase.serverCPU)) s while the operator ran, \(format(serverCPUForCeiling)) s for the ceiling")
+        }
+        print("ratio (ceiling time / operator time): \(String(format: "%.3f", ceilingSeconds / phase.seconds))")
+    }
+
+    /// What the operator's run left for the ceiling's measure.
+    struct OperatorPhase {
+        var seconds: Double
+        var serverCPU: Double
+        /// The CloudResources as the operator left them: the ceiling writes them again.
+        var written: [CloudResource]
     }
 
     static func format(_ s: Double?) -> String { s.map { String(format: "%.1f", $0) } ?? "-" }

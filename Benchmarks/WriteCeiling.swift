@@ -1,5 +1,6 @@
 // The API server's write ceiling for CloudResources: what parallel clients with no client-side limit get
-// through, as one create and one status write per resource (what a first discovery needs at least).
+// through, as one create and one status write per resource (what a first discovery needs at least), of the
+// very objects and statuses the operator wrote.
 import Foundation
 import K8sClient
 import KubeCore
@@ -28,18 +29,19 @@ enum WriteCeiling {
         var first: String?
     }
 
-    static func measure(specs: [CloudResourceSpec], client: KubeClient, namespace: String, clients: Int) async throws -> Result {
+    /// Creates `written` anew in `namespace` (name, labels and spec), then writes each one's status as it was:
+    /// the same objects and statuses the operator wrote, without the operator's work.
+    static func measure(written: [CloudResource], client: KubeClient, namespace: String, clients: Int) async throws -> Result {
         let api = Api<CloudResource>(client: client, namespace: namespace)
-        let names = specs.map { ResourceNaming.name(provider: $0.provider, id: $0.id) }
-        let creates = await parallel(specs.count, clients: clients) { i in
-            var labels = CloudResource.mirrorLabels(for: specs[i])
-            labels[VTag.Label.managedBy] = "vtag"
-            _ = try await api.create(CloudResource(metadata: ObjectMeta(name: names[i], labels: labels), spec: specs[i]))
+        let creates = await parallel(written.count, clients: clients) { i in
+            let original = written[i]
+            // No owner references: their owner (the DiscoveryJob) is not in this namespace.
+            let metadata = ObjectMeta(name: original.metadata.name, labels: original.metadata.labels)
+            _ = try await api.create(CloudResource(metadata: metadata, spec: original.spec))
         }
-        let now = Date().truncatedToWholeSecond
-        let statusWrites = await parallel(specs.count, clients: clients) { i in
-            let status = try JSONValue.from(taggerLikeStatus(specs[i], now: now))
-            _ = try await api.patchStatus(names[i], .merge(.object(["status": status])))
+        let statusWrites = await parallel(written.count, clients: clients) { i in
+            let status = try JSONValue.from(written[i].status)
+            _ = try await api.patchStatus(written[i].metadata.name ?? "", .merge(.object(["status": status])))
         }
         return Result(creates: creates, statusWrites: statusWrites)
     }
@@ -70,28 +72,6 @@ enum WriteCeiling {
             return all
         }
         return Round(count: count, seconds: (ContinuousClock.now - start).inSeconds, failures: failures.count, firstFailure: failures.first)
-    }
-
-    /// A status the size of the tagger's: the resource's native tags as virtual tags, their history,
-    /// the two conditions.
-    static func taggerLikeStatus(_ spec: CloudResourceSpec, now: Date) -> CloudResourceStatus {
-        let native = (spec.nativeTags ?? [:]).sorted { $0.key < $1.key }.prefix(6)
-        var status = CloudResourceStatus()
-        status.phase = .active
-        status.virtualTags = native.map {
-            VirtualTag(key: $0.key.lowercased(), value: $0.value, source: .native, confidence: 1, reason: "native tag \($0.key)=\($0.value)", appliedAt: now)
-        }
-        status.history = native.map { TagHistoryEntry(time: now, action: .applied, key: $0.key.lowercased(), new: $0.value, actor: "native") }
-        status.missingKeys = ["cost-center"]
-        status.conditions = [
-            Condition(type: VTag.ConditionType.tagged, status: .true, observedGeneration: 1, lastTransitionTime: now, reason: "TagsApplied",
-                      message: "\(native.count) virtual tag(s) applied"),
-            Condition(type: VTag.ConditionType.compliant, status: .false, observedGeneration: 1, lastTransitionTime: now, reason: "MissingKeys",
-                      message: "missing required keys: cost-center"),
-        ]
-        status.evaluatedAt = now
-        status.observedGeneration = 1
-        return status
     }
 }
 
