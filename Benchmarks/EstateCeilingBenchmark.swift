@@ -35,6 +35,8 @@ enum EstateCeilingBenchmark {
     /// event stream cost that server CPU in the operator's phase alone (the ceiling has no watcher), on the cores the
     /// operator runs on.
     static let followsByWatch = environment["VTAG_BENCH_WATCH"] == "1"
+    /// VTAG_BENCH_CEILING_FROM=FILE: measure only the ceiling, on a fresh server, writing the CloudResources an earlier
+    /// run saved with VTAG_BENCH_SAVE_RESOURCES=FILE (is the ceiling after the operator's run the same as on a fresh server?).
     /// VTAG_BENCH_TIMEOUT_SECONDS: how long the operator may take (default 2 hours).
     static let timeout = Duration.seconds(environment["VTAG_BENCH_TIMEOUT_SECONDS"].flatMap(Int.init) ?? 7200)
 
@@ -52,7 +54,11 @@ enum EstateCeilingBenchmark {
         }
         let target = try await BenchTarget.start(root: root)
         do {
-            try await measure(target: target, binary: binary, root: root)
+            if let saved = environment["VTAG_BENCH_CEILING_FROM"] {
+                try await measureCeilingOnly(target: target, savedResources: saved)
+            } else {
+                try await measure(target: target, binary: binary, root: root)
+            }
             await target.stop()
         } catch {
             await target.stop()
@@ -190,7 +196,30 @@ enum EstateCeilingBenchmark {
         try await target.deleteNamespace(namespace)
 
         // 2. The ceiling for the same writes, in a namespace of its own.
-        let written = phase.written
+        let ceilingSeconds = try await measureCeiling(target: target, written: phase.written)
+        if target.server != nil {
+            // The in-process server shares this process with the raw clients (ceiling) or the benchmark's own watch
+            // (operator): what it costs per resource in each phase tells the server's share of the operator's time.
+            let observer = followsByWatch ? "the benchmark's watch" : "the benchmark following the store"
+            print("this process (API server, with \(observer)): CPU \(format(phase.serverCPU)) s while the operator ran")
+        }
+        print("ratio (ceiling time / operator time): \(String(format: "%.3f", ceilingSeconds / phase.seconds))")
+    }
+
+    /// The ceiling alone, on CloudResources saved by an earlier run (`VTAG_BENCH_SAVE_RESOURCES`): whether the ceiling
+    /// measured after the operator's run differs from one on a fresh server.
+    static func measureCeilingOnly(target: BenchTarget, savedResources path: String) async throws {
+        let decoder = JSONDecoder()
+        let written = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+            try decoder.decode(CloudResource.self, from: Data($0.utf8))
+        }
+        print("the ceiling alone, on \(written.count) CloudResources from \(path); API server: \(target.description)")
+        _ = try await measureCeiling(target: target, written: written)
+    }
+
+    /// Creates `written` anew and writes their statuses as they were, with the raw clients; prints the figures and
+    /// returns the time for both rounds.
+    static func measureCeiling(target: BenchTarget, written: [CloudResource]) async throws -> Double {
         let statusBytes = try written.reduce(0) { $0 + (try JSONValue.from($1.status).compactString().utf8.count) }
         let ceilingNamespace = try await target.makeNamespace("ceiling")
         let ceilingCPU = ProcessUsage.cpuSeconds()
@@ -201,12 +230,9 @@ enum EstateCeilingBenchmark {
         print("API server write ceiling for the same writes, \(clients) raw clients: \(written.count) creates in \(format(ceiling.creates.seconds)) s (\(Int(ceiling.creates.perSecond))/s), \(written.count) status writes (\(statusBytes / max(written.count, 1)) bytes of status on average, as the operator wrote them) in \(format(ceiling.statusWrites.seconds)) s (\(Int(ceiling.statusWrites.perSecond))/s): \(format(ceilingSeconds)) s for one create and one status write each")
         for failure in [ceiling.creates, ceiling.statusWrites].compactMap(\.firstFailure) { print("  raw write failed: \(failure)") }
         if target.server != nil {
-            // The in-process server shares this process with the raw clients (ceiling) or the benchmark's own watch
-            // (operator): what it costs per resource in each phase tells the server's share of the operator's time.
-            let observer = followsByWatch ? "the benchmark's watch" : "the benchmark following the store"
-            print("this process (API server, with \(observer) or the raw clients): CPU \(format(phase.serverCPU)) s while the operator ran, \(format(serverCPUForCeiling)) s for the ceiling")
+            print("this process (API server, with the raw clients): CPU \(format(serverCPUForCeiling)) s for the ceiling")
         }
-        print("ratio (ceiling time / operator time): \(String(format: "%.3f", ceilingSeconds / phase.seconds))")
+        return ceilingSeconds
     }
 
     /// What the operator's run left for the ceiling's measure.
