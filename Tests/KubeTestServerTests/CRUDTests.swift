@@ -56,6 +56,31 @@ struct CRUDTests {
         }
     }
 
+    /// etcd's limit (1.5 MiB) holds for the object as stored: a create or a patch past it is refused whole (413,
+    /// nothing stored, no watch event), and the answer to a stored write is the object its watchers get.
+    @Test func writesPastEtcdsLimitAreRefusedWholeAndAStoredWriteIsAnsweredAsWatchersSeeIt() async throws {
+        try await withWidgets { _, c in
+            let start = try await c.post(widgets, widget("a")).json.rv
+            let big: JSONValue = ["one": .string(String(repeating: "x", count: 800_000)), "two": .string(String(repeating: "y", count: 800_000))]
+
+            let patched = try await c.mergePatch("\(widgets)/a", ["spec": ["labels": big]])
+            #expect(patched.status == 413)
+            #expect(patched.json["reason"] == "RequestEntityTooLarge")
+            let created = try await c.post(widgets, widget("b", extra: ["spec": ["size": 1, "labels": big]]))
+            #expect(created.status == 413)
+            #expect(try await c.get("\(widgets)/b").status == 404)
+            #expect(try await c.get("\(widgets)/a").json.rv == start)
+
+            let stored = try await c.mergePatch("\(widgets)/a", ["spec": ["size": 5]])
+            #expect(stored.status == 200)
+            let w = try await c.watch("\(widgets)?watch=1&resourceVersion=\(start)", stop: { !$0.isEmpty })
+            #expect(w.events.count == 1)
+            #expect(w.events.first?["type"] == "MODIFIED")
+            #expect(w.events.first?["object"] == stored.json)
+            #expect(stored.json[path: "spec", "size"] == 5)
+        }
+    }
+
     @Test func staleUpdateConflictsAndStatusIsSplit() async throws {
         try await withWidgets { _, c in
             let created = try await c.post(widgets, widget("a", size: 3)).json
