@@ -240,7 +240,8 @@ struct Cluster: Sendable {
     }
 
     /// Stores a written object under the next resourceVersion, serialized once: the bytes checked against etcd's
-    /// limit are the ones stored, sent to watchers and (`Reply.stored`) answered with.
+    /// limit are the ones stored, sent to watchers and answered with (`reply`). Refused past the limit (413) without
+    /// taking a resourceVersion, as etcd stores nothing then.
     mutating func putWrite(_ t: ResourceType, _ key: ObjectKey, _ object: JSONValue, eventType: String, old: JSONValue?) throws -> StoredObject {
         var o = object
         o["metadata"]?["resourceVersion"] = .string(String(rv + 1))
@@ -251,6 +252,7 @@ struct Cluster: Sendable {
         return stored
     }
 
+    /// Stores `stored` (serialized with its resourceVersion) and announces it to watchers and observers.
     mutating func put(_ t: ResourceType, _ key: ObjectKey, _ stored: StoredObject, eventType: String, old: JSONValue?) {
         let object = stored.object
         if old == nil {
