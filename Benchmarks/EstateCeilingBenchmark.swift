@@ -46,7 +46,9 @@ enum EstateCeilingBenchmark {
 
     static func run() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        guard let binary = ShippedBinaries.path("vtag-operator") else {
+        let saved = environment["VTAG_BENCH_CEILING_FROM"]
+        let binary = ShippedBinaries.path("vtag-operator")
+        guard binary != nil || saved != nil else {
             throw Failure(description: """
                 vtag-operator is not built next to vtag-bench (looked at \(ShippedBinaries.candidates("vtag-operator").map(\.path))): \
                 run `swift build -c release --product vtag-operator` first
@@ -54,9 +56,9 @@ enum EstateCeilingBenchmark {
         }
         let target = try await BenchTarget.start(root: root)
         do {
-            if let saved = environment["VTAG_BENCH_CEILING_FROM"] {
+            if let saved {
                 try await measureCeilingOnly(target: target, savedResources: saved)
-            } else {
+            } else if let binary {
                 try await measure(target: target, binary: binary, root: root)
             }
             await target.stop()
