@@ -81,6 +81,7 @@ public enum EstateInference {
         model.dependencies = dependencies
         model.tellingWords = TellingWords.learn(set, dependencies: dependencies)
         model.namedValues = NamedValues.learn(set)
+        model.accountValues = AccountValues.learn(set)
         return model
     }
 

@@ -247,6 +247,9 @@ public struct TagInferencer: Sendable {
             }
             for key in open {
                 var candidate: InferredTag?
+                // Values the resource's own evidence (a parent, its name, its tags) says for the key, folded: an
+                // account's value never overrides them (a shared account's few tagged resources are one team's).
+                var ownSays: [String] = []
                 for p in parents {
                     guard let rule = policy.passes(p.relation, key: key), let value = p.resource.tags[key], !isRejected(key, value)
                     else { continue }
@@ -258,6 +261,7 @@ public struct TagInferencer: Sendable {
                         reason: "inherited from \(p.id) (\(p.relation)), which has \(key)=\(value)", parent: p.id)
                     break
                 }
+                if let candidate { ownSays.append(Fold.fold(candidate.value)) }
                 if candidate == nil || candidate?.decision == .discard, let model {
                     let excluded = resolved.rejected[key].map { folded in
                         Set(model.keys[key]?.values.filter { folded.contains(Fold.fold($0)) } ?? [])
@@ -273,17 +277,25 @@ public struct TagInferencer: Sendable {
                         if p.restsOnAccount, let capped = accountGuesses?.capped(predicted, thresholds: thresholds) {
                             predicted = capped
                         }
+                        if !p.restsOnAccount { ownSays.append(Fold.fold(p.value)) }
                         candidate = Self.stronger(predicted, than: candidate, thresholds: thresholds)
                     }
                 }
                 // A guess no more confident than the current one loses in `stronger`: it is not built.
                 if let model, candidate?.decision != .apply,
                    let told = told(key, model: model, features: read(model), above: candidate?.confidence, isRejected: isRejected) {
+                    ownSays.append(Fold.fold(told.value))
                     candidate = Self.stronger(told, than: candidate, thresholds: thresholds)
                 }
                 if let model, candidate?.decision != .apply,
                    let named = named(key, model: model, features: read(model), above: candidate?.confidence, isRejected: isRejected) {
+                    ownSays.append(Fold.fold(named.value))
                     candidate = Self.stronger(named, than: candidate, thresholds: thresholds)
+                }
+                if let model, candidate?.decision != .apply,
+                   let agreed = agreed(key, model: model, account: input.spec.account, above: candidate?.confidence, isRejected: isRejected),
+                   !ownSays.contains(where: { $0 != Fold.fold(agreed.value) }) {
+                    candidate = Self.stronger(agreed, than: candidate, thresholds: thresholds)
                 }
                 switch implied(key, tags: tags, rival: candidate, isRejected: isRejected) {
                 case .value(let found, let rival):
@@ -434,6 +446,19 @@ public struct TagInferencer: Sendable {
         else { return nil }
         return InferredTag(
             key: key, value: found.value, confidence: found.record.confidence, source: .model,
+            decision: config.thresholds.decision(for: found.record.confidence),
+            reason: modelPrefix + found.reason(key: key))
+    }
+
+    /// The value the resource's account's tagged resources agree on (see `AccountValues`).
+    /// `above`: nil unless more confident than this.
+    private func agreed(_ key: String, model: TagModel, account: String?, above floor: Double?,
+                        isRejected: (String, String) -> Bool) -> InferredTag? {
+        guard let found = model.accountValues.implied(key: key, account: account), !isRejected(key, found.found.value),
+              floor.map({ found.record.confidence > $0 }) ?? true
+        else { return nil }
+        return InferredTag(
+            key: key, value: found.found.value, confidence: found.record.confidence, source: .model,
             decision: config.thresholds.decision(for: found.record.confidence),
             reason: modelPrefix + found.reason(key: key))
     }

@@ -82,12 +82,15 @@ public struct TagModel: Sendable {
     public var tellingWords: TellingWords
     /// Values a resource's name carries (`feature-store` in `ml-platform-feature-store-stg-lb`: see `NamedValues`).
     public var namedValues: NamedValues
+    /// Values an account's tagged resources agree on (team `checkout` in account 776691377401: see `AccountValues`).
+    public var accountValues: AccountValues
 
     public init(generation: Int = 0, keys: [String: KeyModel] = [:], vocabulary: ValueVocabulary = ValueVocabulary(),
                 inheritance: InheritanceStats = InheritanceStats(), lexicon: NameLexicon = NameLexicon(),
                 dependencies: KeyDependencies = KeyDependencies(), tellingWords: TellingWords = TellingWords(),
-                namedValues: NamedValues = NamedValues()) {
+                namedValues: NamedValues = NamedValues(), accountValues: AccountValues = AccountValues()) {
         self.generation = generation
+        self.accountValues = accountValues
         self.dependencies = dependencies
         self.tellingWords = tellingWords
         self.namedValues = namedValues
@@ -188,7 +191,7 @@ extension KeyModel {
 }
 
 extension TagModel: Codable {
-    enum CodingKeys: String, CodingKey { case format, generation, keys, vocabulary, inheritance, lexicon, dependencies, tellingWords, namedValues }
+    enum CodingKeys: String, CodingKey { case format, generation, keys, vocabulary, inheritance, lexicon, dependencies, tellingWords, namedValues, accountValues }
     struct KeyEntry: Codable {
         var key: String
         var model: KeyModel
@@ -205,6 +208,7 @@ extension TagModel: Codable {
         try c.encode(dependencies, forKey: .dependencies)
         try c.encode(tellingWords, forKey: .tellingWords)
         try c.encode(namedValues, forKey: .namedValues)
+        try c.encode(accountValues, forKey: .accountValues)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -224,6 +228,7 @@ extension TagModel: Codable {
         dependencies = try c.decodeIfPresent(KeyDependencies.self, forKey: .dependencies) ?? KeyDependencies()
         tellingWords = try c.decodeIfPresent(TellingWords.self, forKey: .tellingWords) ?? TellingWords()
         namedValues = try c.decodeIfPresent(NamedValues.self, forKey: .namedValues) ?? NamedValues()
+        accountValues = try c.decodeIfPresent(AccountValues.self, forKey: .accountValues) ?? AccountValues()
     }
 }
 

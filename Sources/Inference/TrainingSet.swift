@@ -24,6 +24,11 @@ struct TrainingSet {
     /// Per example, its held-out fold in each scheme (by deployment, by account: see `TagModel.train`).
     private(set) var groupFolds: [Int32] = []
     private(set) var accountFolds: [Int32] = []
+    /// Per example, its account's number in `accountNames`.
+    private(set) var accounts: [Int32] = []
+    /// Account number -> account, in the order first seen.
+    private(set) var accountNames: [String] = []
+    private var accountNumbers: [String: Int32] = [:]
     /// Per key (in `keys` order), per example: its label's number in `values`, -1 when it has none.
     private(set) var labels: [[Int32]]
     /// Per key, its labels' values in the order first seen.
@@ -60,6 +65,14 @@ struct TrainingSet {
         opaqueName.append(features.opaqueName)
         groupFolds.append(Int32(groupHash % UInt64(folds)))
         accountFolds.append(Int32(FNV.hash(account) % UInt64(folds)))
+        if let a = accountNumbers[account] {
+            accounts.append(a)
+        } else {
+            let a = Int32(accountNames.count)
+            accountNumbers[account] = a
+            accountNames.append(account)
+            accounts.append(a)
+        }
         for (k, key) in keys.enumerated() {
             guard let value = labels[key], !value.isEmpty else { self.labels[k].append(-1); continue }
             if let v = valueNumbers[k][value] {
