@@ -61,6 +61,18 @@ import TaggingAPI
         #expect(tag.reason.contains("payments-team written as payments, the estate's usual name"), "\(tag.reason)")
     }
 
+    /// An application nobody tags often (`payouts` twice) written once with a neutral suffix is the same
+    /// application; as often written both ways, neither is the other's spelling.
+    @Test func aRareSuffixedSpellingFoldsIntoARareBaseWrittenMoreOften() {
+        var estate: [[String: String]?] = Array(repeating: ["app": "payouts"], count: 2) + [["app": "payouts-app"]]
+        estate += [["app": "refunds"], ["app": "refunds-svc"]]
+        estate += Array(repeating: ["app": "ledger"], count: 30)
+        let n = normaliser(estate)
+        #expect(n.canonicalValue("payouts-app", key: "application") == "payouts")
+        #expect(n.canonicalValue("refunds-svc", key: "application") == "refunds-svc")
+        #expect(n.canonicalValue("refunds", key: "application") == "refunds")
+    }
+
     @Test func typosFoldOnlyWhenOneRealValueIsClose() {
         var estate: [[String: String]?] = Array(repeating: ["team": "payments"], count: 30)
         estate += [["team": "paymnets"]]
