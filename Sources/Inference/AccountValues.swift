@@ -101,25 +101,9 @@ public struct AccountValues: Codable, Sendable, Hashable {
             reliabilities[key] = AgreedValue(value: key, agreeing: usual, resources: all,
                                              confidence: IsotonicCalibration.wilsonLower(correct: Double(usual), of: Double(all)))
             // The record: each labelled resource judged by its account's labelled resources of the other folds.
-            var agreeing = [Int](repeating: 0, count: supportEdges.count)
-            var judged = agreeing
-            for byValue in counts.values {
-                let totals = byValue.mapValues { $0.reduce(0, +) }
-                for fold in 0..<folds {
-                    var n = 0
-                    var top: (value: Int, count: Int)?
-                    for (v, perFold) in byValue {
-                        let c = totals[v]! - perFold[fold]
-                        n += c
-                        if c > 0, top == nil || c > top!.count || (c == top!.count && v < top!.value) { top = (v, c) }
-                    }
-                    guard let top, let b = bucket(n), Double(top.count) >= minimumAgreement * Double(n) else { continue }
-                    for (v, perFold) in byValue where perFold[fold] > 0 {
-                        judged[b] += perFold[fold]
-                        if v == top.value { agreeing[b] += perFold[fold] }
-                    }
-                }
-            }
+            let tally = HeldOutAgreement.measure(
+                counts.values, folds: folds, minimumAgreement: minimumAgreement, buckets: supportEdges.count, bucket: bucket)
+            let (agreeing, judged) = (tally.agreeing, tally.judged)
             let record: [AgreedValue?] = supportEdges.indices.map { b in
                 guard judged[b] >= minimumJudged else { return nil }
                 return AgreedValue(value: String(supportEdges[b]), agreeing: agreeing[b], resources: judged[b],

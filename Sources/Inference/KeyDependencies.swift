@@ -311,26 +311,9 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
 
         /// `bySource`: folded source value -> target value -> count per account fold.
         static func measure(_ bySource: [String: [String: [Int]]], folds: Int) -> HeldOut {
-            var out = HeldOut()
-            for targets in bySource.values {
-                let totals = targets.mapValues { $0.reduce(0, +) }
-                for fold in 0..<folds {
-                    // The other folds' support and their value.
-                    var n = 0
-                    var top: (value: String, count: Int)?
-                    for (value, perFold) in targets {
-                        let c = totals[value]! - perFold[fold]
-                        n += c
-                        if c > 0, top == nil || c > top!.count || (c == top!.count && value < top!.value) { top = (value, c) }
-                    }
-                    guard let top, let b = bucket(n), Double(top.count) >= minimumAgreement * Double(n) else { continue }
-                    for (value, perFold) in targets where perFold[fold] > 0 {
-                        out.resources[b] += perFold[fold]
-                        if value == top.value { out.agreeing[b] += perFold[fold] }
-                    }
-                }
-            }
-            return out
+            let tally = HeldOutAgreement.measure(
+                bySource.values, folds: folds, minimumAgreement: minimumAgreement, buckets: supportEdges.count, bucket: bucket)
+            return HeldOut(agreeing: tally.agreeing, resources: tally.judged)
         }
 
         /// The lower bound (Wilson, 95%) of how often an implication with this support held on other accounts;

@@ -431,10 +431,7 @@ public struct TagInferencer: Sendable {
         guard let found = model.tellingWords.implied(key: key, features: features.base, letters: features.letters), !isRejected(key, found.word.value),
               floor.map({ found.word.confidence > $0 }) ?? true
         else { return nil }
-        return InferredTag(
-            key: key, value: found.word.value, confidence: found.word.confidence, source: .model,
-            decision: config.thresholds.decision(for: found.word.confidence),
-            reason: modelPrefix + found.reason(key: key))
+        return modelTag(key, found.word.value, confidence: found.word.confidence, reason: found.reason(key: key))
     }
 
     /// The value the resource's name carries (see `NamedValues`).
@@ -444,10 +441,7 @@ public struct TagInferencer: Sendable {
         guard let found = model.namedValues.implied(key: key, features: features.base), !isRejected(key, found.value),
               floor.map({ found.record.confidence > $0 }) ?? true
         else { return nil }
-        return InferredTag(
-            key: key, value: found.value, confidence: found.record.confidence, source: .model,
-            decision: config.thresholds.decision(for: found.record.confidence),
-            reason: modelPrefix + found.reason(key: key))
+        return modelTag(key, found.value, confidence: found.record.confidence, reason: found.reason(key: key))
     }
 
     /// The value the resource's account's tagged resources agree on (see `AccountValues`).
@@ -457,10 +451,13 @@ public struct TagInferencer: Sendable {
         guard let found = model.accountValues.implied(key: key, account: account), !isRejected(key, found.found.value),
               floor.map({ found.record.confidence > $0 }) ?? true
         else { return nil }
-        return InferredTag(
-            key: key, value: found.found.value, confidence: found.record.confidence, source: .model,
-            decision: config.thresholds.decision(for: found.record.confidence),
-            reason: modelPrefix + found.reason(key: key))
+        return modelTag(key, found.found.value, confidence: found.record.confidence, reason: found.reason(key: key))
+    }
+
+    /// A value of the model's evidence, decided by its confidence; `reason` after the model's version.
+    private func modelTag(_ key: String, _ value: String, confidence: Double, reason: String) -> InferredTag {
+        InferredTag(key: key, value: value, confidence: confidence, source: .model,
+                    decision: config.thresholds.decision(for: confidence), reason: modelPrefix + reason)
     }
 
     /// A model feature in words: `w:payments` -> `name word "payments"`.
