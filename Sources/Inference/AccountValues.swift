@@ -103,11 +103,10 @@ public struct AccountValues: Codable, Sendable, Hashable {
             // The record: each labelled resource judged by its account's labelled resources of the other folds.
             let tally = HeldOutAgreement.measure(
                 counts.values, folds: folds, minimumAgreement: minimumAgreement, buckets: supportEdges.count, bucket: bucket)
-            let (agreeing, judged) = (tally.agreeing, tally.judged)
             let record: [AgreedValue?] = supportEdges.indices.map { b in
-                guard judged[b] >= minimumJudged else { return nil }
-                return AgreedValue(value: String(supportEdges[b]), agreeing: agreeing[b], resources: judged[b],
-                                   confidence: IsotonicCalibration.wilsonLower(correct: Double(agreeing[b]), of: Double(judged[b])))
+                guard tally.judged[b] >= minimumJudged else { return nil }
+                return AgreedValue(value: String(supportEdges[b]), agreeing: tally.agreeing[b], resources: tally.judged[b],
+                                   confidence: IsotonicCalibration.wilsonLower(correct: Double(tally.agreeing[b]), of: Double(tally.judged[b])))
             }
             guard record.contains(where: { ($0?.confidence ?? 0) >= minimumConfidence }) else { continue }
             records[key] = record
