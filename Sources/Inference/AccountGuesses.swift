@@ -19,21 +19,31 @@ public struct AccountGuesses: Sendable, Hashable {
     /// A name word or tag whose resources have the value this often (`EvidenceGroup.purity`) points at it.
     static let ownEvidence = 0.6
 
-    /// Key -> its record; none for a key no account has two tagged resources of.
+    /// Key -> its record over the accounts not shared; none for a key no such account has two tagged resources of.
     public var records: [String: Record]
+    /// Key -> its record over the shared accounts (`AccountValues.shared`), whose guesses are capped by it.
+    public var sharedRecords: [String: Record]
+    /// The accounts whose tagged resources disagree on a key the estate's accounts say.
+    public var shared: Set<String>
 
     init(_ model: TagModel) {
-        records = model.keys.compactMapValues(Self.record)
+        let shared = model.accountValues.shared
+        records = model.keys.compactMapValues { Self.record($0) { !shared.contains(String($0)) } }
+        sharedRecords = shared.isEmpty ? [:] : model.keys.compactMapValues { Self.record($0) { shared.contains(String($0)) } }
+        self.shared = shared
     }
 
-    init(records: [String: Record]) {
+    init(records: [String: Record], sharedRecords: [String: Record] = [:], shared: Set<String> = []) {
         self.records = records
+        self.sharedRecords = sharedRecords
+        self.shared = shared
     }
 
-    /// From the account features' postings: each tagged resource counts once with its account's feature.
-    static func record(_ model: KeyModel) -> Record? {
+    /// From the account features' postings of the accounts `counted` keeps: each tagged resource counts once
+    /// with its account's feature.
+    static func record(_ model: KeyModel, counted: (Substring) -> Bool = { _ in true }) -> Record? {
         var agreeing = 0, resources = 0
-        for (fi, name) in model.featureNames.enumerated() where name.hasPrefix("a:") {
+        for (fi, name) in model.featureNames.enumerated() where name.hasPrefix("a:") && counted(name.dropFirst(2)) {
             let counts = model.postings[fi].map { Int($0.count.rounded()) }.filter { $0 > 0 }
             let total = counts.reduce(0, +)
             guard total >= 2 else { continue }
@@ -50,13 +60,15 @@ public struct AccountGuesses: Sendable, Hashable {
 
     /// `guess` with its confidence capped at the key's record, and the reason saying so; nil when the record
     /// does not lower it.
-    func capped(_ guess: InferredTag, thresholds: Thresholds) -> InferredTag? {
-        guard let r = records[guess.key], guess.confidence > r.confidence else { return nil }
+    func capped(_ guess: InferredTag, account: String?, thresholds: Thresholds) -> InferredTag? {
+        let isShared = account.map { shared.contains($0) } ?? false
+        guard let r = (isShared ? sharedRecords : records)[guess.key], guess.confidence > r.confidence else { return nil }
         var out = guess
         out.confidence = r.confidence
         out.decision = thresholds.decision(for: r.confidence)
-        out.reason += "; doubted: no word of its name and no tag points at \(guess.key)=\(guess.value), and an account's"
-            + " most common \(guess.key) was its other tagged resources' on \(r.agreeing) of \(r.resources)"
+        out.reason += "; doubted: no word of its name and no tag points at \(guess.key)=\(guess.value), and "
+            + (isShared ? "in shared accounts (their tagged resources disagree) " : "")
+            + "an account's most common \(guess.key) was its other tagged resources' on \(r.agreeing) of \(r.resources)"
         return out
     }
 }

@@ -23,12 +23,27 @@ public struct AccountValues: Codable, Sendable, Hashable {
     /// Key -> how often the key's tagged resources (of accounts with `supportEdges[0]` or more) have their
     /// account's most common value (`agreeing` of `resources`): whether the estate's accounts say the key at all.
     public var reliability: [String: AgreedValue]
+    /// Accounts whose tagged resources disagree on a key the estate's accounts say (a platform subscription, a
+    /// sandbox project holding several teams' resources): what their resources are like says less of any key.
+    public var shared: Set<String>
 
     public init(values: [String: [String: AgreedValue]] = [:], records: [String: [AgreedValue?]] = [:],
-                reliability: [String: AgreedValue] = [:]) {
+                reliability: [String: AgreedValue] = [:], shared: Set<String> = []) {
         self.values = values
         self.records = records
         self.reliability = reliability
+        self.shared = shared
+    }
+
+    enum CodingKeys: String, CodingKey { case values, records, reliability, shared }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        values = try c.decode([String: [String: AgreedValue]].self, forKey: .values)
+        records = try c.decode([String: [AgreedValue?]].self, forKey: .records)
+        reliability = try c.decode([String: AgreedValue].self, forKey: .reliability)
+        // Models stored before shared accounts were told apart know none until retrained.
+        shared = try c.decodeIfPresent(Set<String>.self, forKey: .shared) ?? []
     }
 
     /// Lower edges of the support buckets (an account's tagged resources with the key); the last is open.
@@ -129,7 +144,8 @@ public struct AccountValues: Codable, Sendable, Hashable {
         // An account whose tagged resources disagree on one key the estate's accounts say is shared: its
         // resources' agreement on another key is one team's (a cost centre five of one team's resources carry).
         for a in agreed where !mixed.contains(a.account) { values[a.key, default: [:]][set.accountNames[Int(a.account)]] = a.value }
-        return AccountValues(values: values, records: records, reliability: reliabilities)
+        return AccountValues(values: values, records: records, reliability: reliabilities,
+                             shared: Set(mixed.map { set.accountNames[Int($0)] }))
     }
 
     /// The value the account's tagged resources agree on for `key`, with its support's record; nil when they do

@@ -274,7 +274,7 @@ public struct TagInferencer: Sendable {
                             key: key, value: p.value, confidence: p.confidence, source: .model,
                             decision: thresholds.decision(for: p.confidence),
                             reason: Text.join(modelPrefix, "resources like this (", evidence, ") have ", key, "=", p.value))
-                        if p.restsOnAccount, let capped = accountGuesses?.capped(predicted, thresholds: thresholds) {
+                        if p.restsOnAccount, let capped = accountGuesses?.capped(predicted, account: input.spec.account, thresholds: thresholds) {
                             predicted = capped
                         }
                         if !p.restsOnAccount { ownSays.append(Fold.fold(p.value)) }

@@ -65,7 +65,7 @@ import TaggingAPI
         let guesses = AccountGuesses(records: ["application": .init(agreeing: 40, resources: 100, confidence: 0.32)])
         let guess = InferredTag(key: "application", value: "ledger", confidence: 0.95, source: .model, decision: .apply,
                                 reason: "model v1.1: resources like this (account 1) have application=ledger")
-        let capped = try #require(guesses.capped(guess, thresholds: .default))
+        let capped = try #require(guesses.capped(guess, account: "1", thresholds: .default))
         #expect(capped.confidence == 0.32)
         #expect(capped.decision == .discard)
         #expect(capped.reason.hasPrefix(guess.reason))
@@ -73,10 +73,47 @@ import TaggingAPI
         #expect(capped.reason.contains("on 40 of 100"))
         var low = guess
         low.confidence = 0.3
-        #expect(guesses.capped(low, thresholds: .default) == nil)
+        #expect(guesses.capped(low, account: "1", thresholds: .default) == nil)
         var other = guess
         other.key = "team"
-        #expect(guesses.capped(other, thresholds: .default) == nil)
+        #expect(guesses.capped(other, account: "1", thresholds: .default) == nil)
+    }
+
+    /// A shared account (its tagged resources disagree on a key the accounts say) is judged by the shared accounts'
+    /// record, the others by theirs: a team's own account is not held down by the platform subscriptions, nor
+    /// a shared one trusted as much as a team's.
+    @Test func sharedAccountsKeepTheirOwnRecord() throws {
+        var specs: [CloudResourceSpec] = []
+        func add(_ account: String, team: String, _ n: Int) {
+            for i in 0..<n {
+                // Eight roles: eight deployments of the team in the account, judged by one another.
+                let role = ["api", "web", "db", "queue", "cache", "cron", "batch", "proxy"][i % 8]
+                specs.append(resource("\(account)-\(team)-\(i)", name: "\(team)-\(role)-\(i)", account: account,
+                                      tags: ["team": team]))
+            }
+        }
+        // Ten teams' own accounts, twenty tagged resources each.
+        let teams = (0..<10).map { "team\($0)" }
+        for team in teams { add("acct-\(team)", team: team, 20) }
+        // Two shared accounts: several teams' resources each.
+        for (team, n) in zip(teams.prefix(4), [8, 4, 3, 2]) { add("shared-a", team: team, n) }
+        for team in teams.suffix(3) { add("shared-b", team: team, 4) }
+        let model = EstateInference.learn(specs.map { InferenceInput(spec: $0) })
+        #expect(model.accountValues.shared == ["shared-a", "shared-b"])
+        let guesses = AccountGuesses(model)
+        let own = try #require(guesses.records["team"])
+        let shared = try #require(guesses.sharedRecords["team"])
+        #expect(own.resources == 200 && own.agreeing == 200)
+        // shared-a: team0's 8 agree (7 > 4), the others do not; shared-b: a three-way tie, none agrees.
+        #expect(shared.resources == 29 && shared.agreeing == 8)
+
+        let guess = InferredTag(key: "team", value: "team0", confidence: 0.8, source: .model, decision: .suggest,
+                                reason: "model v1.1: resources like this (account shared-a) have team=team0")
+        #expect(guesses.capped(guess, account: "acct-team0", thresholds: .default) == nil)
+        let capped = try #require(guesses.capped(guess, account: "shared-a", thresholds: .default))
+        #expect(capped.confidence == shared.confidence)
+        #expect(capped.reason.contains("in shared accounts (their tagged resources disagree)"), "\(capped.reason)")
+        #expect(capped.reason.contains("on 8 of 29"), "\(capped.reason)")
     }
 
     /// Held-out guesses that no name word or tag points at get a calibration of their own, and it caps theirs.

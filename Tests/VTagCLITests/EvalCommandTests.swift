@@ -86,6 +86,23 @@ struct EvalCommandTests {
                 "a reason with commas is quoted")
     }
 
+    @Test("--estate: the simulated estate is written as an inventory that reads back as the same resources")
+    func estateFile() async throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("estate.csv").path
+        let cmd = try parse(["eval", "--simulate", "300", "--seed", "8", "--real-world", "-o", "json", "--estate", path])
+        try await cmd.run()
+        let read = try InventoryReader.read(path: path, format: nil)
+        #expect(read.problems.isEmpty)
+        let generated = EstateGenerator(seed: 8, count: 300, options: .realWorld).generate()
+        // Every resource with its tags as generated (misspelt keys and placeholders included); relations are not
+        // inventory columns.
+        #expect(read.records == generated.map { InventoryRecord(spec: $0.spec) })
+        #expect(read.records.contains { $0.tags.keys.contains { !VTag.defaultRequiredKeys.contains($0) } })
+        #expect(throws: (any Error).self) { try parse(["eval", "--inventory", path, "--estate", path + ".out"]) }
+    }
+
     @Test("--inventory: bad rows are left out and reported; the table is the evaluation of the good rows")
     func inventoryTable() throws {
         let dir = try tempDir()

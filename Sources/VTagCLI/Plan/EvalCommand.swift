@@ -57,12 +57,18 @@ struct EvalCommand: AsyncParsableCommand {
         valueName: "FILE"))
     var predictions: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "With --simulate: also write the simulated estate to this inventory CSV file, its tags as generated (none hidden), to read with plan --inventory or another tool.",
+        valueName: "FILE"))
+    var estate: String?
+
     func validate() throws {
         guard (inventory == nil) != (simulate == nil) else {
             throw ValidationError("give exactly one of --inventory FILE or --simulate N")
         }
         if let n = simulate, n <= 0 { throw ValidationError("--simulate needs a positive number of resources, not \(n)") }
         if realWorld && simulate == nil { throw ValidationError("--real-world shapes a simulated estate: use it with --simulate N") }
+        if estate != nil && simulate == nil { throw ValidationError("--estate writes a simulated estate: use it with --simulate N") }
         guard hideShare > 0 && hideShare <= 1 else {
             throw ValidationError("--hide-share must be in (0, 1], not \(hideShare)")
         }
@@ -135,6 +141,13 @@ struct EvalCommand: AsyncParsableCommand {
         for p in input.problems { FileHandle.standardError.write(Data("warning: \(p) (row left out)\n".utf8)) }
         guard !input.resources.isEmpty else {
             throw ValidationError("\(inventory ?? "the estate") has no usable rows: nothing to evaluate")
+        }
+        if let path = estate {
+            do {
+                try InventoryWriter.csv(input.resources.map { InventoryRecord(spec: $0) }).write(toFile: path, atomically: true, encoding: .utf8)
+            } catch {
+                throw CLIError("cannot write the estate to \(path): \(error.localizedDescription)")
+            }
         }
         let report = evaluate(input)
         if let path = predictions {
