@@ -47,8 +47,11 @@ public enum EstateInference {
         }
 
         let lexicon = NameLexicon.learn(names: inputs.lazy.map { $0.spec.name })
+        // Each resource's deployment: the dependencies are judged by other deployments, and the model's held-out
+        // folds group by it.
+        let groups = inputs.map { TrainingExample.groupHash(of: $0.spec) }
         let dependencies = KeyDependencies.learn(
-            from: known, keys: required, accounts: inputs.map { $0.spec.account ?? $0.spec.id }, folds: options.folds)
+            from: known, keys: required, accounts: inputs.map { $0.spec.account ?? $0.spec.id }, groups: groups, folds: options.folds)
         // Each resource's features numbered as they are read: the estate's features are never all held as strings.
         var set = TrainingSet(keys: required, folds: options.folds)
         // Resources repeat a few combinations of values: each is relabelled once.
@@ -63,12 +66,12 @@ public enum EstateInference {
                 relabel = dependencies.relabelled(labels)
                 if relabelled.count < 20_000 { relabelled[labels] = relabel }
             }
-            // The name split once, for its features and its group.
+            // The name read once for its features (its group was hashed from its words above).
             let name = spec.name.map(NameTokenizer.read)
             set.append(
                 ResourceFeatures(spec: spec, knownTags: known[i], lexicon: lexicon,
                                  relatedNames: relatedNames(spec, byId: byId, inputs: inputs), name: name),
-                labels: relabel, groupHash: TrainingExample.groupHash(of: spec, nameTokens: name?.tokens ?? []),
+                labels: relabel, groupHash: groups[i],
                 account: spec.account ?? spec.id)
         }
         // Let go of what only the training set needed before the model's training, the peak of a training's memory:
