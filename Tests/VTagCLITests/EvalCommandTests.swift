@@ -13,10 +13,15 @@ struct EvalCommandTests {
         return try #require(command as? EvalCommand)
     }
 
-    func tempDir() throws -> URL {
+    /// A path named `name` in a directory of its own; `removeDirectory(of:)` removes both.
+    func temporaryPath(_ name: String) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vtag-eval-\(UInt64.random(in: 0...UInt64.max))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir
+        return dir.appendingPathComponent(name).path
+    }
+
+    func removeDirectory(of path: String) {
+        try? FileManager.default.removeItem(at: URL(fileURLWithPath: path).deletingLastPathComponent())
     }
 
     @Test("--simulate: the JSON output is the evaluation of that estate with its ground truth")
@@ -56,9 +61,8 @@ struct EvalCommandTests {
 
     @Test("--predictions: every evaluated value is a CSV row, and the rows add up to the report's figures")
     func predictionsFile() async throws {
-        let dir = try tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("predictions.csv").path
+        let path = try temporaryPath("predictions.csv")
+        defer { removeDirectory(of: path) }
         let cmd = try parse(["eval", "--simulate", "400", "--seed", "8", "--real-world", "-o", "json", "--predictions", path])
         let report = cmd.evaluate(try cmd.loadInput())
         // Recording changes nothing else, and the JSON output leaves the rows to the file.
@@ -88,9 +92,8 @@ struct EvalCommandTests {
 
     @Test("--estate: the simulated estate is written as an inventory that reads back as the same resources")
     func estateFile() async throws {
-        let dir = try tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("estate.csv").path
+        let path = try temporaryPath("estate.csv")
+        defer { removeDirectory(of: path) }
         let cmd = try parse(["eval", "--simulate", "300", "--seed", "8", "--real-world", "-o", "json", "--estate", path])
         try await cmd.run()
         let read = try InventoryReader.read(path: path, format: nil)
@@ -105,12 +108,11 @@ struct EvalCommandTests {
 
     @Test("--inventory: bad rows are left out and reported; the table is the evaluation of the good rows")
     func inventoryTable() throws {
-        let dir = try tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = try temporaryPath("estate.csv")
+        defer { removeDirectory(of: path) }
         let records = EstateGenerator(seed: 9, count: 300).generate().map { InventoryRecord(spec: $0.spec) }
         var csv = InventoryWriter.csv(records)
         csv += "aws,,ec2:instance,no-id,1,us-east-1" + String(repeating: ",", count: InventoryWriter.tagKeys(of: records).count) + "\n"
-        let path = dir.appendingPathComponent("estate.csv").path
         try Data(csv.utf8).write(to: URL(fileURLWithPath: path))
 
         let cmd = try parse(["eval", "--inventory", path, "--seed", "3"])
@@ -127,10 +129,9 @@ struct EvalCommandTests {
 
     @Test("a JSON inventory is read as JSON, from its content when the name says nothing")
     func jsonInventory() throws {
-        let dir = try tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = try temporaryPath("estate.export")
+        defer { removeDirectory(of: path) }
         let records = EstateGenerator(seed: 2, count: 150).generate().map { InventoryRecord(spec: $0.spec) }
-        let path = dir.appendingPathComponent("estate.export").path
         try Data(InventoryWriter.json(records).utf8).write(to: URL(fileURLWithPath: path))
         let input = try parse(["eval", "--inventory", path]).loadInput()
         #expect(input.resources == records.map(\.spec))
