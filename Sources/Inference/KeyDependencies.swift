@@ -4,8 +4,9 @@
 /// keys are called.
 ///
 /// Learned for every ordered pair of the required keys from the resources that have both; a pair is kept
-/// when it holds on most of them, judged by other deployments (`minimumHeldOutReliability`). Each source value's implied target value gets the
-/// lower bound of its agreement (Wilson, one-sided 95%) as confidence: it claims only what the estate showed.
+/// when it holds on most of them, judged by other deployments (`minimumHeldOutReliability`). Each source value's
+/// implied target value gets the lower bound of its agreement (Wilson, one-sided 95%) as confidence: it claims only
+/// what the estate showed.
 public struct KeyDependencies: Codable, Sendable, Hashable {
     /// One key determining another (`team` -> `cost-center`).
     public struct Dependency: Codable, Sendable, Hashable {
