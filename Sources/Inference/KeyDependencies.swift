@@ -159,8 +159,8 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
             let acrossDeployments = byGroupFold[pair].map {
                 HeldOutAgreement.measure($0.values, folds: folds, minimumAgreement: 0, buckets: 1) { $0 >= 1 ? 0 : nil }
             }
-            if let acrossDeployments, acrossDeployments.judged[0] >= minimumResources {
-                guard Double(acrossDeployments.agreeing[0]) >= minimumHeldOutReliability * Double(acrossDeployments.judged[0]) else { continue }
+            if let judged = acrossDeployments, judged.judged[0] >= minimumResources {
+                guard Double(judged.agreeing[0]) >= minimumHeldOutReliability * Double(judged.judged[0]) else { continue }
             } else {
                 guard reliability >= minimumReliability else { continue }
             }
