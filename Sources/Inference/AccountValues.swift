@@ -116,8 +116,9 @@ public struct AccountValues: Codable, Sendable, Hashable {
             reliabilities[key] = AgreedValue(value: key, agreeing: usual, resources: all,
                                              confidence: IsotonicCalibration.wilsonLower(correct: Double(usual), of: Double(all)))
             // The record: each labelled resource judged by its account's labelled resources of the other folds.
-            let tally = HeldOutAgreement.measure(
-                counts.values, folds: folds, minimumAgreement: minimumAgreement, buckets: supportEdges.count, bucket: bucket)
+            let tally = HeldOutAgreement.measure(counts.values, folds: folds, buckets: supportEdges.count) { n, agreeing in
+                Double(agreeing) >= minimumAgreement * Double(n) ? bucket(n) : nil
+            }
             let record: [AgreedValue?] = supportEdges.indices.map { b in
                 guard tally.judged[b] >= minimumJudged else { return nil }
                 return AgreedValue(value: String(supportEdges[b]), agreeing: tally.agreeing[b], resources: tally.judged[b],

@@ -8,11 +8,11 @@ enum HeldOutAgreement {
         var judged: [Int]
     }
 
-    /// `groups`: per group, value -> members per fold. A member is judged when its group's other folds have a
-    /// support `bucket` counts and their most common value holds `minimumAgreement` of it (ties go to the smaller
-    /// value); `buckets` is how many `bucket` returns.
+    /// `groups`: per group, value -> members per fold. A member is judged when `bucket` counts its group's other
+    /// folds, given their support and how many of it have their most common value (ties go to the smaller value);
+    /// `buckets` is how many `bucket` returns.
     static func measure<Value: Hashable & Comparable>(
-        _ groups: some Sequence<[Value: [Int]]>, folds: Int, minimumAgreement: Double, buckets: Int, bucket: (Int) -> Int?
+        _ groups: some Sequence<[Value: [Int]]>, folds: Int, buckets: Int, bucket: (_ support: Int, _ agreeing: Int) -> Int?
     ) -> Tally {
         var out = Tally(agreeing: [Int](repeating: 0, count: buckets), judged: [Int](repeating: 0, count: buckets))
         for byValue in groups {
@@ -30,7 +30,7 @@ enum HeldOutAgreement {
                         topCount = c
                     }
                 }
-                guard let top, let b = bucket(n), Double(topCount) >= minimumAgreement * Double(n) else { continue }
+                guard let top, let b = bucket(n, topCount) else { continue }
                 for (value, perFold) in byValue where perFold[fold] > 0 {
                     out.judged[b] += perFold[fold]
                     if value == top { out.agreeing[b] += perFold[fold] }

@@ -21,6 +21,16 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
         /// Folded source value -> folded target value -> resources with both (source values seen with the target
         /// at least `minimumSeen` times): which pairs the estate has shown at all (nil in models stored before).
         public var seen: [String: [String: Int]]?
+        /// Per `partialBands` band: how often a source value whose resources agree that partly held on other
+        /// accounts' resources (the lower bound, Wilson 95%; nil where too few were judged). nil in models stored
+        /// before: such a value then counts at its share, from `minimumShare` up.
+        public var partialRecords: [Double?]? = nil
+
+        /// The record of `partialBands` band `band`, if measured.
+        func partialRecord(_ band: Int) -> Double? {
+            guard let records = partialRecords, records.indices.contains(band) else { return nil }
+            return records[band]
+        }
     }
 
     /// The target value a source value implies, and how often the estate agreed.
@@ -51,13 +61,19 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
     /// A source value whose resources disagree more often implies nothing when predicting: it is shared
     /// (a cost centre of two teams), and the model, which sees the rest of the resource, decides better.
     static let minimumAgreement = 0.95
-    /// A source value whose resources agree less often than this implies nothing at all. Between this and
-    /// `minimumAgreement` the implication counts at its share: in estates written by people most disagreement is
-    /// a typo or a tag left stale by a rename (`autocomplete` with team `search` on 14 of 16 resources, `discovery`
-    /// on 2), and the key's own evidence, naive Bayes on the same name words, then says the same value at 0.5-0.7.
-    /// A renamed team's cost centre before the rename stays on a tenth of its cost-centre tags, besides the stale
-    /// and mistyped ones: at 0.85 such teams often fell under (tuning seeds 8830-8845: filled +0.13 points at 0.8,
-    /// the same at 0.75, applied precision unchanged).
+    /// Lower edges of the bands of agreement below `minimumAgreement` (the top band ends there) in which a source
+    /// value implies its target at the band's record (`Dependency.partialRecords`): how often such values held on
+    /// other accounts' resources. In estates written by people most disagreement is a typo or a tag left stale by a
+    /// rename (`autocomplete` with team `search` on 14 of 16 resources, `discovery` on 2); a renamed team keeps its
+    /// old cost centre on a tenth of its cost-centre tags. A handful of resources is a noisy measure of a value's
+    /// agreement: its band's record says how often such values hold. On tuning seed 8833, application ->
+    /// cost-center values agreeing on 60-80% held on 57 of 62 judged resources, owner -> application ones on 93 of
+    /// 158. Counted at their share, owners implied by partly agreeing applications were right on 386 of 386 at
+    /// 0.6-0.7 (seeds 8830-8845). Bands count values of `minimumSupport` resources and up: an application's cost
+    /// centre on 2 of 3 is no measure (seed 8837: 51 of them wrong at 0.6-0.7).
+    static let partialBands = [0.6, 0.8]
+    /// Without a band's record (models stored before, or too few judged), a source value agreeing less often than
+    /// this implies nothing, and from this to `minimumAgreement` counts at its share of the agreeing values' record.
     static let minimumShare = 0.8
     /// Words a source value's resources append to its target value without meaning another one: the vocabulary's
     /// neutral suffixes (`checkout_team`), and the marks a rename leaves on the old name (`checkout-old`). Folded
@@ -157,7 +173,7 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
             guard total >= minimumResources, !implied.isEmpty else { continue }
             // Judged by other deployments where enough resources have some (one deployment is judged by none).
             let acrossDeployments = byGroupFold[pair].map {
-                HeldOutAgreement.measure($0.values, folds: folds, minimumAgreement: 0, buckets: 1) { $0 >= 1 ? 0 : nil }
+                HeldOutAgreement.measure($0.values, folds: folds, buckets: 1) { n, _ in n >= 1 ? 0 : nil }
             }
             if let judged = acrossDeployments, judged.judged[0] >= minimumResources {
                 guard Double(judged.agreeing[0]) >= minimumHeldOutReliability * Double(judged.judged[0]) else { continue }
@@ -166,7 +182,7 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
             }
             byTarget[pair.target, default: []].append(Dependency(
                 source: pair.source, target: pair.target, reliability: reliability, resources: total, implied: implied,
-                seen: seen))
+                seen: seen, partialRecords: byFold[pair] == nil ? nil : heldOut.partialRecords))
         }
         for k in byTarget.keys {
             byTarget[k]!.sort { $0.reliability != $1.reliability ? $0.reliability > $1.reliability : $0.source < $1.source }
@@ -180,17 +196,37 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
         guard let dependencies = byTarget[target] else { return nil }
         var best: Implication?
         for d in dependencies {
-            guard let source = value(d.source), let i = d.implied[Fold.fold(source.value)],
-                  Double(i.agreeing) >= Self.minimumShare * Double(i.resources)
+            guard let source = value(d.source), let i = d.implied[Fold.fold(source.value)], let held = Self.held(i, in: d)
             else { continue }
-            // Below `minimumAgreement` the value's own share scales what it implies (see `minimumShare`).
-            let share = Double(i.agreeing) / Double(max(i.resources, 1))
-            let confidence = i.confidence * source.confidence * (share >= Self.minimumAgreement ? 1 : share)
+            let confidence = held.confidence * source.confidence
             if best == nil || confidence > best!.confidence {
-                best = Implication(dependency: d, sourceValue: source.value, implied: i, confidence: confidence)
+                best = Implication(dependency: d, sourceValue: source.value, implied: i, confidence: confidence, partialBand: held.band)
             }
         }
         return best
+    }
+
+    /// How sure a source value's implication is, before the source's own confidence; nil when it implies nothing.
+    /// `band`: the `partialBands` band whose record it is, if any.
+    struct Held {
+        var confidence: Double
+        var band: Int?
+    }
+
+    /// How sure `i` is (see `Held`). Agreeing values (`minimumAgreement`) have theirs; the others their band's
+    /// record (see `partialBands`) or, without one, their share of the agreeing values' record. Never below the
+    /// value's own lower bound, which counts its disagreeing resources already (scaling it by the share too would
+    /// count them twice).
+    static func held(_ i: Implied, in d: Dependency) -> Held? {
+        let share = Double(i.agreeing) / Double(max(i.resources, 1))
+        guard share < minimumAgreement else { return Held(confidence: i.confidence) }
+        let own = IsotonicCalibration.wilsonLower(correct: Double(i.agreeing), of: Double(i.resources))
+        if i.resources >= minimumSupport, let band = partialBands.lastIndex(where: { share >= $0 }),
+           let record = d.partialRecord(band) {
+            return Held(confidence: max(own, record), band: band)
+        }
+        guard share >= minimumShare else { return nil }
+        return Held(confidence: max(own, i.confidence * share))
     }
 
     /// How likely `candidate` is for `target` at most, when a key that determines it has a value the estate has
@@ -290,13 +326,22 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
         var sourceValue: String
         var implied: Implied
         var confidence: Double
+        /// The `partialBands` band whose record gave the confidence, if any.
+        var partialBand: Int? = nil
 
         var reason: String {
             let d = dependency
             let percent = (d.reliability * 1000).rounded() / 10
             // A confidence above the value's own lower bound came from its support bucket (see `HeldOut`).
             let own = IsotonicCalibration.wilsonLower(correct: Double(implied.agreeing), of: Double(implied.resources))
-            let pooled = implied.confidence > own + 1e-9 ? "; values seen as rarely held on other accounts' resources" : ""
+            let pooled: String
+            if let band = partialBand, let record = d.partialRecord(band), record > own + 1e-9 {
+                let upper = band + 1 < partialBands.count ? partialBands[band + 1] : minimumAgreement
+                pooled = "; values agreeing on \(Int(partialBands[band] * 100))-\(Int(upper * 100))% of their resources held on "
+                    + "other accounts' resources at least \(Int(record * 100))% of the time"
+            } else {
+                pooled = implied.confidence > own + 1e-9 ? "; values seen as rarely held on other accounts' resources" : ""
+            }
             return "\(d.source) \(sourceValue) has \(d.target)=\(implied.value) on \(implied.agreeing) of \(implied.resources) resources "
                 + "(\(d.source) -> \(d.target) holds on \(percent)% of \(d.resources) resources in the estate\(pooled))"
         }
@@ -329,12 +374,13 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
     /// come from, by how many resources supported it: a source value seen with the target on a few resources
     /// (an application whose owner three tags show) says little on its own (Wilson's lower bound of 3 of 3 is
     /// 0.44), but the dependency's other thinly supported values, each judged by the other accounts' resources,
-    /// measure how often such a value holds. Only values whose support agrees (`minimumAgreement`) count, as when
-    /// predicting.
+    /// measure how often such a value holds. Values whose support agrees (`minimumAgreement`) count by support;
+    /// the others by `partialBands` band, from `minimumSupport` resources up, as when predicting.
     struct HeldOut {
-        /// Per support bucket (`supportEdges`): resources whose held-out implication agreed, and all judged.
-        var agreeing = [Int](repeating: 0, count: supportEdges.count)
-        var resources = [Int](repeating: 0, count: supportEdges.count)
+        /// Per support bucket (`supportEdges`), then per partial band: resources whose held-out implication agreed,
+        /// and all judged.
+        var agreeing = [Int](repeating: 0, count: supportEdges.count + partialBands.count)
+        var resources = [Int](repeating: 0, count: supportEdges.count + partialBands.count)
 
         /// Lower edges of the support buckets (resources of the source value with the target); the last is open.
         static let supportEdges = [minimumSeen, 5, 10]
@@ -345,9 +391,23 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
 
         /// `bySource`: folded source value -> target value -> count per account fold.
         static func measure(_ bySource: [String: [String: [Int]]], folds: Int) -> HeldOut {
-            let tally = HeldOutAgreement.measure(
-                bySource.values, folds: folds, minimumAgreement: minimumAgreement, buckets: supportEdges.count, bucket: bucket)
+            let tally = HeldOutAgreement.measure(bySource.values, folds: folds, buckets: supportEdges.count + partialBands.count) { n, agreeing in
+                let share = Double(agreeing) / Double(n)
+                if share >= minimumAgreement { return bucket(n) }
+                guard n >= minimumSupport, let band = partialBands.lastIndex(where: { share >= $0 }) else { return nil }
+                return supportEdges.count + band
+            }
             return HeldOut(agreeing: tally.agreeing, resources: tally.judged)
+        }
+
+        /// Per partial band, the lower bound (Wilson, 95%) of how often its values held on other accounts; nil
+        /// where too few were judged.
+        var partialRecords: [Double?] {
+            partialBands.indices.map { band in
+                let b = Self.supportEdges.count + band
+                guard resources[b] >= Self.minimumJudged else { return nil }
+                return IsotonicCalibration.wilsonLower(correct: Double(agreeing[b]), of: Double(resources[b]))
+            }
         }
 
         /// The lower bound (Wilson, 95%) of how often an implication with this support held on other accounts;

@@ -1,4 +1,5 @@
 import Testing
+import Discovery
 import TaggingAPI
 @testable import Inference
 
@@ -73,6 +74,7 @@ import TaggingAPI
         #expect(denied.tag("cost-center")?.value != "CC-101")
     }
 
+    /// Without a band's record (`partialRecords`: a model stored before, or too few judged).
     @Test func aSourceValueSomeOfWhoseResourcesDisagreeImpliesAtItsShareAndBelowItNothing() throws {
         func implied(_ agreeing: Int, of resources: Int) -> AgreedValue {
             AgreedValue(value: "search", agreeing: agreeing, resources: resources, confidence: 0.9)
@@ -271,6 +273,60 @@ import TaggingAPI
         let doubtful = KeyDependencies.learn(from: mixed, keys: ["application", "owner"], accounts: mixedAccounts, folds: 5)
         let held = doubtful.byTarget["owner"]?.first { $0.source == "application" }?.implied[Fold.fold("app-7")]
         #expect((held?.confidence ?? 0) < 0.7)
+    }
+
+    /// Applications of eight resources, each in its own account, whose owner tags are each another value with
+    /// chance `stale` (a typo, a tag left from before a rename), and a few large ones. Seeded: the same every run.
+    func partlyAgreeing(stale: Double) -> (known: [[String: String]], accounts: [String]) {
+        var random = SeededRandom(seed: 17)
+        var known: [[String: String]] = [], accounts: [String] = []
+        for a in 0..<120 {
+            for r in 0..<8 {
+                let owner = random.chance(stale) ? "stale-\(random.below(1000))@example.com" : "owner-\(a)@example.com"
+                known.append(["application": "app-\(a)", "owner": owner])
+                accounts.append("acct-\(a)-\(r)")
+            }
+        }
+        // Well supported applications, whose owners always agree, keep the dependency (its reliability) whatever
+        // `stale` is.
+        for r in 0..<3000 {
+            known.append(["application": "big-\(r % 4)", "owner": "lead-\(r % 4)@example.com"])
+            accounts.append("big-\(r % 10)")
+        }
+        return (known, accounts)
+    }
+
+    /// A handful of resources is a noisy measure of how far one application's owner holds: 5 of 8 may be an
+    /// application of the many whose tags go stale one time in ten, or one whose resources really have two owners.
+    /// How often applications agreeing as partly held on other accounts' resources tells them apart.
+    @Test func aSourceValueAgreeingPartlyImpliesAtWhatSuchValuesHeldOnOtherAccounts() throws {
+        func partial(stale: Double) throws -> (dependency: KeyDependencies.Dependency, application: String, share: Double) {
+            let (known, accounts) = partlyAgreeing(stale: stale)
+            let learned = KeyDependencies.learn(from: known, keys: ["application", "owner"], accounts: accounts, folds: 5)
+            let dependency = try #require(learned.byTarget["owner"]?.first { $0.source == "application" })
+            // The application agreeing least, above the lowest band.
+            let partly = dependency.implied.filter { _, i in
+                let share = Double(i.agreeing) / Double(i.resources)
+                return share >= KeyDependencies.partialBands[0] && share < KeyDependencies.minimumShare
+            }
+            let (application, i) = try #require(partly.min { a, b in a.value.agreeing != b.value.agreeing ? a.value.agreeing < b.value.agreeing : a.key < b.key })
+            return (dependency, application, Double(i.agreeing) / Double(i.resources))
+        }
+        // Tags stale one time in ten: a 5-of-8 application is one of them, and its owner is suggested.
+        let noisy = try partial(stale: 0.1)
+        let records = try #require(noisy.dependency.partialRecords)
+        #expect(try #require(records[0]) > 0.8, "most applications' owners held on other accounts")
+        let deps = KeyDependencies(byTarget: ["owner": [noisy.dependency]])
+        let implied = try #require(deps.implied(target: "owner") { $0 == "application" ? (noisy.application, 1) : nil })
+        #expect(implied.confidence > 0.8 && implied.confidence > noisy.share, "\(implied.confidence) at a share of \(noisy.share)")
+        #expect(implied.implied.value == "owner-\(noisy.application.dropFirst("app".count))@example.com", "app-N folded is appN")
+        #expect(implied.reason.contains("values agreeing on 60-80% of their resources held on other accounts' resources at least"),
+                "\(implied.reason)")
+        // A third of all tags another owner: such applications hold no better than they agree.
+        let mixed = try partial(stale: 0.35)
+        let weak = KeyDependencies(byTarget: ["owner": [mixed.dependency]])
+            .implied(target: "owner") { $0 == "application" ? (mixed.application, 1) : nil }
+        #expect((weak?.confidence ?? 0) < 0.7)
     }
 
     /// `tax`, whose owner no tagged resource shows: a guess at its owner is worth less than even odds when the
