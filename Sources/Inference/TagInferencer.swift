@@ -311,8 +311,10 @@ public struct TagInferencer: Sendable {
             // A key filled above may determine one before it in the list (application -> team): once more
             // for the keys still not applied, now that more is known. A key applied from inference before the
             // keys that determine it were filled (the owner before the application) is checked against them.
-            for key in open where !doubted.contains(key) {
-                if tags.decision(of: key) == .apply {
+            for key in open {
+                // An applied key, or one a dependency doubted already (weighed once): only what the keys filled
+                // since say against its value lowers it.
+                if tags.decision(of: key) == .apply || doubted.contains(key) {
                     if let guess = tags[key], let dependencies = model?.dependencies,
                        let checked = contradicted(key, guess, tags: tags, dependencies: dependencies) { tags[key] = checked }
                     continue

@@ -329,6 +329,52 @@ import TaggingAPI
         #expect((weak?.confidence ?? 0) < 0.7)
     }
 
+    /// How often two keys that determine one target imply different values, on the resources with both: the
+    /// measure of whether one refines the other.
+    @Test func twoKeysDeterminingOneTargetAreMeasuredByHowOftenTheyDiffer() throws {
+        var known: [[String: String]] = []
+        // Team payments' lead owns ledger (30 resources); payouts (10) has its own owner.
+        known += Array(repeating: ["team": "payments", "application": "ledger", "owner": "lead@example.com"], count: 30)
+        known += Array(repeating: ["team": "payments", "application": "payouts", "owner": "ana@example.com"], count: 10)
+        // Nine teams of one application each, owned by their lead.
+        for t in 0..<9 {
+            known += Array(repeating: ["team": "team-\(t)", "application": "app-\(t)", "owner": "lead-\(t)@example.com"], count: 40)
+        }
+        let learned = KeyDependencies.learn(from: known, keys: ["team", "application", "owner"])
+        let teamToOwner = try #require(learned.byTarget["owner"]?.first { $0.source == "team" })
+        let applicationToOwner = try #require(learned.byTarget["owner"]?.first { $0.source == "application" })
+        #expect(teamToOwner.differing?["application"] == 10.0 / 400, "payouts' 10 of the 400 resources with both")
+        #expect(applicationToOwner.differing?["team"] == 10.0 / 400)
+    }
+
+    /// `payouts`, whose owner no tagged resource shows, of team `payments`: its team's lead is its owner only if
+    /// applications' owners are their teams' leads, which the estate measured (`differing`).
+    @Test func aWeakerKeysImplicationIsDoubtedWhenAKeyRefiningItHasAValueNoTagShowsWithTheTarget() throws {
+        func owner(differing: Double) throws -> KeyDependencies.Implication {
+            let applicationToOwner = KeyDependencies.Dependency(
+                source: "application", target: "owner", reliability: 0.97, resources: 500,
+                implied: ["ledger": AgreedValue(value: "ana@example.com", agreeing: 20, resources: 20, confidence: 0.95)],
+                seen: ["ledger": [Fold.fold("ana@example.com"): 20]], differing: ["team": differing])
+            let teamToOwner = KeyDependencies.Dependency(
+                source: "team", target: "owner", reliability: 0.89, resources: 500,
+                implied: ["payments": AgreedValue(value: "lead@example.com", agreeing: 40, resources: 40, confidence: 0.93)],
+                seen: ["payments": [Fold.fold("lead@example.com"): 40]], differing: ["application": differing])
+            let deps = KeyDependencies(byTarget: ["owner": [applicationToOwner, teamToOwner]])
+            return try #require(deps.implied(target: "owner") { key in
+                key == "application" ? ("payouts", 1) : key == "team" ? ("payments", 1) : nil
+            })
+        }
+        // Applications' owners differ from their teams' leads on 13% of resources: the lead is a guess.
+        let refined = try owner(differing: 0.13)
+        #expect(refined.implied.value == "lead@example.com")
+        #expect(refined.confidence < 0.5)
+        #expect(refined.reason.hasSuffix("; doubted: no tagged resource of application payouts shows its owner"), "\(refined.reason)")
+        // On 3% (values two teams share): the team says it.
+        let same = try owner(differing: 0.03)
+        #expect(abs(same.confidence - 0.93) < 1e-12)
+        #expect(!same.reason.contains("doubted"))
+    }
+
     /// `tax`, whose owner no tagged resource shows: a guess at its owner is worth less than even odds when the
     /// application is the owner's one determinant, and nothing is doubted when another key determines it too.
     @Test func aGuessForASourceValueNoTaggedResourceShowsIsDoubtedWhenItIsTheOneDeterminant() throws {
