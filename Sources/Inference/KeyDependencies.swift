@@ -465,9 +465,17 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
 
         /// The lower bound (Wilson, 95%) of how often an implication with this support held on other accounts;
         /// nil when too few were judged.
+        /// A bucket with too few judged is pooled with the ones below it: values with less support hold no more
+        /// often (seed 8842: applications' owners on 5-9 resources, 46 of 47 judged, 2-4 74 of 78).
         func confidence(support: Int) -> Double? {
-            guard let b = Self.bucket(support), resources[b] >= Self.minimumJudged else { return nil }
-            return IsotonicCalibration.wilsonLower(correct: Double(agreeing[b]), of: Double(resources[b]))
+            guard let top = Self.bucket(support) else { return nil }
+            var k = 0, n = 0
+            for b in stride(from: top, through: 0, by: -1) {
+                k += agreeing[b]
+                n += resources[b]
+                if n >= Self.minimumJudged { return IsotonicCalibration.wilsonLower(correct: Double(k), of: Double(n)) }
+            }
+            return nil
         }
     }
 }

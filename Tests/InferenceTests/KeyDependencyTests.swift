@@ -329,6 +329,18 @@ import TaggingAPI
         #expect((weak?.confidence ?? 0) < 0.7)
     }
 
+    /// Seed 8842's applications' owners: too few on 5-9 resources were judged on other accounts (47) for a
+    /// record of their own; with those on 2-4 (78), which hold no more often, there are enough.
+    @Test func aSupportBucketWithTooFewJudgedIsPooledWithTheOnesBelow() throws {
+        let heldOut = KeyDependencies.HeldOut(agreeing: [74, 46, 378, 0, 0], resources: [78, 47, 391, 0, 0])
+        #expect(heldOut.confidence(support: 7) == IsotonicCalibration.wilsonLower(correct: 120, of: 125))
+        #expect(heldOut.confidence(support: 3) == IsotonicCalibration.wilsonLower(correct: 74, of: 78))
+        #expect(heldOut.confidence(support: 12) == IsotonicCalibration.wilsonLower(correct: 378, of: 391))
+        let thin = KeyDependencies.HeldOut(agreeing: [20, 20, 0, 0, 0], resources: [20, 20, 0, 0, 0])
+        #expect(thin.confidence(support: 7) == nil, "40 judged in all")
+        #expect(thin.confidence(support: 1) == nil, "below the lowest bucket")
+    }
+
     /// How often two keys that determine one target imply different values, on the resources with both: the
     /// measure of whether one refines the other.
     @Test func twoKeysDeterminingOneTargetAreMeasuredByHowOftenTheyDiffer() throws {
