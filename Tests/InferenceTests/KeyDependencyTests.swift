@@ -233,23 +233,30 @@ import TaggingAPI
         #expect(owner.reason.contains("doubted: application ledger has owner=bo@example.com on 0 of 200 resources"), "\(owner.reason)")
     }
 
-    /// Forty applications, each with its owner tagged on three resources in three accounts (`consistent`), or with
-    /// a different owner in one of its accounts than in the other two (`inconsistent` of them).
-    func thinlySupported(consistent: Int, inconsistent: Int) -> (known: [[String: String]], accounts: [String]) {
+    /// Applications `app-N`, each with `resources` resources in accounts of their own (resource r of application a
+    /// has owner `owner(a, r)`), then `large` resources of four applications whose owners always agree: they keep the
+    /// dependency (its reliability) whatever the small ones do.
+    func applications(_ count: Int, resources: Int, large: Int, owner: (Int, Int) -> String) -> (known: [[String: String]], accounts: [String]) {
         var known: [[String: String]] = [], accounts: [String] = []
-        for a in 0..<(consistent + inconsistent) {
-            for r in 0..<3 {
-                let owner = a >= consistent && r == 2 ? "other-\(a)@example.com" : "owner-\(a)@example.com"
-                known.append(["application": "app-\(a)", "owner": owner])
+        for a in 0..<count {
+            for r in 0..<resources {
+                known.append(["application": "app-\(a)", "owner": owner(a, r)])
                 accounts.append("acct-\(a)-\(r)")
             }
         }
-        // The dependency itself is measured on well supported applications too.
-        for r in 0..<200 {
+        for r in 0..<large {
             known.append(["application": "big-\(r % 4)", "owner": "lead-\(r % 4)@example.com"])
             accounts.append("big-\(r % 10)")
         }
         return (known, accounts)
+    }
+
+    /// Applications each with its owner tagged on three resources in three accounts (`consistent`), or with a
+    /// different owner in one of its accounts than in the other two (`inconsistent` of them).
+    func thinlySupported(consistent: Int, inconsistent: Int) -> (known: [[String: String]], accounts: [String]) {
+        applications(consistent + inconsistent, resources: 3, large: 200) { a, r in
+            a >= consistent && r == 2 ? "other-\(a)@example.com" : "owner-\(a)@example.com"
+        }
     }
 
     /// Three resources say little of one application (Wilson's lower bound of 3 of 3 is 0.44), but how often the
@@ -276,24 +283,12 @@ import TaggingAPI
     }
 
     /// Applications of eight resources, each in its own account, whose owner tags are each another value with
-    /// chance `stale` (a typo, a tag left from before a rename), and a few large ones. Seeded: the same every run.
+    /// chance `stale` (a typo, a tag left from before a rename). Seeded: the same every run.
     func partlyAgreeing(stale: Double) -> (known: [[String: String]], accounts: [String]) {
         var random = SeededRandom(seed: 17)
-        var known: [[String: String]] = [], accounts: [String] = []
-        for a in 0..<120 {
-            for r in 0..<8 {
-                let owner = random.chance(stale) ? "stale-\(random.below(1000))@example.com" : "owner-\(a)@example.com"
-                known.append(["application": "app-\(a)", "owner": owner])
-                accounts.append("acct-\(a)-\(r)")
-            }
+        return applications(120, resources: 8, large: 3000) { a, _ in
+            random.chance(stale) ? "stale-\(random.below(1000))@example.com" : "owner-\(a)@example.com"
         }
-        // Well supported applications, whose owners always agree, keep the dependency (its reliability) whatever
-        // `stale` is.
-        for r in 0..<3000 {
-            known.append(["application": "big-\(r % 4)", "owner": "lead-\(r % 4)@example.com"])
-            accounts.append("big-\(r % 10)")
-        }
-        return (known, accounts)
     }
 
     /// A handful of resources is a noisy measure of how far one application's owner holds: 5 of 8 may be an
