@@ -308,25 +308,40 @@ public struct TagInferencer: Sendable {
                 }
                 if let candidate, candidate.confidence > tags.confidence(of: key) ?? -1 || doubted.contains(key) { tags[key] = candidate }
             }
-            // A key filled above may determine one before it in the list (application -> team): once more
-            // for the keys still not applied, now that more is known. A key applied from inference before the
-            // keys that determine it were filled (the owner before the application) is checked against them.
-            for key in open {
-                // An applied key, or one a dependency doubted already (weighed once): only what the keys filled
-                // since say against its value lowers it.
-                if tags.decision(of: key) == .apply || doubted.contains(key) {
-                    if let guess = tags[key], let dependencies = model?.dependencies,
-                       let checked = contradicted(key, guess, tags: tags, dependencies: dependencies) { tags[key] = checked }
-                    continue
+            // A key filled above may determine one before it in the list (application -> team), and one filled
+            // by the keys after it another before it (the application gives the owner, the owner the team): the
+            // keys not applied are gone over again, now that more is known, until a pass changes none (a chain is
+            // as long as the keys at most). A key applied from inference before the keys that determine it were
+            // filled (the owner before the application) is checked against them.
+            for _ in open.indices {
+                var changed = false
+                for key in open {
+                    // An applied key, or one a dependency doubted already (weighed once): only what the keys filled
+                    // since say against its value lowers it.
+                    if tags.decision(of: key) == .apply || doubted.contains(key) {
+                        if let guess = tags[key], let dependencies = model?.dependencies,
+                           let checked = contradicted(key, guess, tags: tags, dependencies: dependencies) {
+                            tags[key] = checked
+                            changed = true
+                        }
+                        continue
+                    }
+                    switch implied(key, tags: tags, rival: tags[key], isRejected: isRejected) {
+                    case .value(let found, let rival):
+                        let best = stronger(key, implied: found, than: rival)
+                        if rival != tags[key] { doubted.append(key) }
+                        if best.confidence > tags.confidence(of: key) ?? -1 || rival != tags[key] {
+                            tags[key] = best
+                            changed = true
+                        }
+                    case .doubted(let rival):
+                        tags[key] = rival
+                        doubted.append(key)
+                        changed = true
+                    default: break
+                    }
                 }
-                switch implied(key, tags: tags, rival: tags[key], isRejected: isRejected) {
-                case .value(let found, let rival):
-                    let best = stronger(key, implied: found, than: rival)
-                    if best.confidence > tags.confidence(of: key) ?? -1 || rival != tags[key] { tags[key] = best }
-                case .doubted(let rival):
-                    tags[key] = rival
-                default: break
-                }
+                if !changed { break }
             }
         }
 

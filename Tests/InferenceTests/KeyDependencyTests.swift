@@ -222,15 +222,53 @@ import TaggingAPI
         let model = EstateInference.learn(inputs)
         // The instance says application ledger and owner bo, whom no resource of ledger has.
         let parents = ["inst-1": RelatedResource(tags: ["application": "ledger", "owner": "bo@example.com"])]
-        let r = TagInferencer(model: model).infer(InferenceInput(spec: resource(
-            "new", name: "srv-x", account: "shared", relations: [Relation(type: "AttachedTo", target: "inst-1")]))
-        ) { parents[$0] }
+        func infer(keys: [String]) -> InferenceResult {
+            TagInferencer(config: InferenceConfig(requiredKeys: keys), model: model).infer(InferenceInput(spec: resource(
+                "new", name: "srv-x", account: "shared", relations: [Relation(type: "AttachedTo", target: "inst-1")]))
+            ) { parents[$0] }
+        }
+        // The owner is inherited before the application is known (the default order), then weighed against it.
+        let r = infer(keys: VTag.defaultRequiredKeys)
         let application = try #require(r.tag("application"))
         #expect(application.value == "ledger" && application.decision == .apply, "\(application)")
         let owner = try #require(r.tag("owner"))
-        #expect(owner.value == "bo@example.com" && owner.source == .inherited)
-        #expect(owner.decision != .apply)
-        #expect(owner.reason.contains("doubted: application ledger has owner=bo@example.com on 0 of 200 resources"), "\(owner.reason)")
+        #expect(owner.value == "ana@example.com" && owner.reason.contains("application ledger has owner=ana@example.com"), "\(owner)")
+        // As if the application had come first: the order of the keys changes nothing.
+        let applicationFirst = infer(keys: ["application"] + VTag.defaultRequiredKeys.filter { $0 != "application" })
+        #expect(applicationFirst.tag("owner") == owner)
+        // Without the application, the parent's owner stands.
+        let alone = TagInferencer(model: model).infer(InferenceInput(spec: resource(
+            "new", name: "srv-x", account: "shared", relations: [Relation(type: "AttachedTo", target: "inst-1")]))
+        ) { _ in RelatedResource(tags: ["owner": "bo@example.com"]) }
+        #expect(alone.tag("owner")?.value == "bo@example.com")
+    }
+
+    @Test func aChainOfDependenciesAgainstTheKeysOrderIsFollowedToItsEnd() throws {
+        // No tagged resource of ledger shows its team, so only its owner tells: application -> owner -> team,
+        // while the keys are filled team, owner, ..., application.
+        var inputs: [InferenceInput] = []
+        for i in 0..<600 {
+            let (app, tags): (String, [String: String]) = switch i % 3 {
+            case 0: ("ledger", ["owner": "ana@example.com"])
+            case 1: ("payouts", ["owner": "ana@example.com", "team": "payments"])
+            default: ("indexer", ["owner": "bo@example.com", "team": "search"])
+            }
+            inputs.append(InferenceInput(spec: resource("r\(i)", name: "srv-\(i)", account: "shared", tags: tags.merging(["app": app]) { a, _ in a })))
+        }
+        let model = EstateInference.learn(inputs)
+        #expect(VTag.defaultRequiredKeys.firstIndex(of: "team")! < VTag.defaultRequiredKeys.firstIndex(of: "owner")!)
+        #expect(VTag.defaultRequiredKeys.firstIndex(of: "owner")! < VTag.defaultRequiredKeys.firstIndex(of: "application")!)
+        // The instance says application ledger: its owner is ana, and ana's resources are all of team payments.
+        let parents = ["inst-1": RelatedResource(tags: ["application": "ledger"])]
+        let r = TagInferencer(model: model).infer(InferenceInput(spec: resource(
+            "new", name: "srv-x", account: "shared", relations: [Relation(type: "AttachedTo", target: "inst-1")]))
+        ) { parents[$0] }
+        #expect(r.tag("application")?.value == "ledger")
+        let owner = try #require(r.tag("owner"))
+        #expect(owner.value == "ana@example.com" && owner.reason.contains("application ledger has owner=ana@example.com"), "\(owner)")
+        let team = try #require(r.tag("team"))
+        #expect(team.value == "payments" && team.reason.contains("owner ana@example.com has team=payments"), "\(team)")
+        #expect(team.decision != .discard)
     }
 
     /// Applications `app-N`, each with `resources` resources in accounts of their own (resource r of application a
