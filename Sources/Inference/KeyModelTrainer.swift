@@ -42,9 +42,10 @@ struct KeyModelTrainer {
         var seenStarts: [Int] = [0]
         seenStarts.reserveCapacity(members.count + 1)
         var scratch: [Int32] = []
+        let readsLetters = ResourceFeatures.readsLetters(key)
         for i in members {
             scratch.removeAll(keepingCapacity: true)
-            set.ids(i, tagKey: tagKey, into: &scratch)
+            set.ids(i, tagKey: tagKey, letters: readsLetters, into: &scratch)
             for g in scratch {
                 let known = seenOf[Int(g)]
                 if known >= 0 {

@@ -40,10 +40,13 @@ struct ModelFeatureIndex: Sendable {
     struct Numbered {
         var base: [Int32]
         var tags: [Int32]
+        /// The letters standing alone (`ResourceFeatures.isStandingLetter`), for the keys that read them.
+        var letters: [Int32]
     }
 
     func number(_ features: ResourceFeatures) -> Numbered {
-        Numbered(base: features.base.map { numbers[$0] ?? -1 }, tags: features.tags.map { numbers[$0.feature] ?? -1 })
+        Numbered(base: features.base.map { numbers[$0] ?? -1 }, tags: features.tags.map { numbers[$0.feature] ?? -1 },
+                 letters: features.letters.filter(ResourceFeatures.isStandingLetter).map { numbers[$0] ?? -1 })
     }
 
     /// One key's model and table. A class: a prediction reads the model in place, without copying (and
@@ -64,6 +67,7 @@ struct ModelFeatureIndex: Sendable {
             out.reserveCapacity(numbered.base.count + numbered.tags.count)
             for n in numbered.base { out.append(n < 0 ? -1 : table[Int(n)]) }
             for (t, n) in zip(features.tags, numbered.tags) where t.key != key { out.append(n < 0 ? -1 : table[Int(n)]) }
+            if ResourceFeatures.readsLetters(key) { for n in numbered.letters { out.append(n < 0 ? -1 : table[Int(n)]) } }
             return out
         }
     }

@@ -9,8 +9,9 @@ public struct ResourceFeatures: Sendable, Hashable {
 
     /// Features that do not depend on the key being predicted.
     public var base: [String]
-    /// Letters of the name (`l:d` standing alone, `e:d` ending run-together words): read as telling words only
-    /// (see `TellingWords`), kept out of naive Bayes, where a letter is one more correlated hint for every key.
+    /// Letters of the name (`l:d` standing alone, `e:d` ending run-together words): read as telling words (see
+    /// `TellingWords`), and by naive Bayes for `keysReadingLetters` only, where a letter is one more correlated
+    /// hint for every other key.
     public var letters: [String]
     /// Known tags as features, with their key so the predicted key's own tag can be left out.
     public var tags: [(key: String, feature: String)]
@@ -104,8 +105,18 @@ public struct ResourceFeatures: Sendable, Hashable {
         guard includeTags else { return base }
         var out = base
         for t in tags where t.key != key { out.append(t.feature) }
+        if Self.readsLetters(key) { out.append(contentsOf: letters.filter(Self.isStandingLetter)) }
         return out
     }
+
+    /// Keys whose naive Bayes model reads the letters standing alone in a name (`d` in `STREAMING-D-WEB01`, `t` in
+    /// `knowledge-base-t-lb`): naming conventions write the environment as one letter (Azure's Cloud Adoption
+    /// Framework: `p`, `d`, `t`), too rarely for `TellingWords` to count it (seed 8957: 12 tagged resources had a
+    /// `t`, all `test`; the untagged ones of dev projects were filled `development` from the project's word).
+    static func readsLetters(_ key: String) -> Bool { key == "env" }
+
+    /// A letter standing alone (`l:t`), not one ending a run-together word (`e:s`, a plural's as often as not).
+    static func isStandingLetter(_ feature: String) -> Bool { feature.utf8.first == UInt8(ascii: "l") }
 
     /// Whether any tag other than `key`'s own is known (calibration differs with and without them).
     public func hasTags(besides key: String) -> Bool {

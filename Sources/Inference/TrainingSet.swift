@@ -15,6 +15,9 @@ struct TrainingSet {
     /// Its letters (`ResourceFeatures.letters`), likewise.
     private(set) var letterStarts: [Int] = [0]
     private(set) var letterIds: [Int32] = []
+    /// Per letter in `letterIds`, its example's group hash (see `TrainingExample.group`): letters are judged by
+    /// deployment (see `TellingWords`), and few names have one.
+    private(set) var letterGroups: [UInt64] = []
     /// Its known tags' features, likewise, with each tag's key as a number of `tagKeyNumbers`.
     private(set) var tagStarts: [Int] = [0]
     private(set) var tagIds: [Int32] = []
@@ -55,7 +58,10 @@ struct TrainingSet {
     mutating func append(_ features: ResourceFeatures, labels: [String: String], groupHash: UInt64, account: String) {
         for f in features.base { baseIds.append(number(f)) }
         baseStarts.append(baseIds.count)
-        for f in features.letters { letterIds.append(number(f)) }
+        for f in features.letters {
+            letterIds.append(number(f))
+            letterGroups.append(groupHash)
+        }
         letterStarts.append(letterIds.count)
         for t in features.tags {
             tagIds.append(number(t.feature))
@@ -95,11 +101,19 @@ struct TrainingSet {
     /// Example i's base features.
     @inline(__always) func base(_ i: Int) -> ArraySlice<Int32> { baseIds[baseStarts[i]..<baseStarts[i + 1]] }
     @inline(__always) func letters(_ i: Int) -> ArraySlice<Int32> { letterIds[letterStarts[i]..<letterStarts[i + 1]] }
+    /// The group hash of example i's letters (each letter of `letters(i)` has the same).
+    @inline(__always) func letterGroup(_ i: Int) -> UInt64? {
+        letterStarts[i] < letterStarts[i + 1] ? letterGroups[letterStarts[i]] : nil
+    }
 
-    /// The numbers of example i's `ResourceFeatures.features(for: key)`, in its order; `tagKey` is `tagKey(key)`.
-    func ids(_ i: Int, tagKey: Int32, into out: inout [Int32]) {
+    /// The numbers of example i's `ResourceFeatures.features(for: key)`, in its order; `tagKey` is `tagKey(key)`,
+    /// `letters` whether the key reads letters (`ResourceFeatures.readsLetters`).
+    func ids(_ i: Int, tagKey: Int32, letters: Bool, into out: inout [Int32]) {
         out.append(contentsOf: base(i))
         for t in tagStarts[i]..<tagStarts[i + 1] where tagKeys[t] != tagKey { out.append(tagIds[t]) }
+        if letters {
+            for f in self.letters(i) where ResourceFeatures.isStandingLetter(names[Int(f)]) { out.append(f) }
+        }
     }
 
     /// `ResourceFeatures.hasTags(besides:)` of example i.

@@ -199,6 +199,28 @@ func toyEstate(_ n: Int, seed: UInt64) -> [CloudResourceSpec] {
         #expect(c.confidence(5) >= c.confidence(1.5))
     }
 
+    @Test func theEnvironmentsModelReadsALetterStandingAloneInTheName() throws {
+        // Eight resources each: too few for the letter to tell on its own (`TellingWords`); the rest of the
+        // names is the same, so only the letter tells test from development.
+        var inputs: [InferenceInput] = []
+        for i in 0..<16 {
+            let (env, letter) = i % 2 == 0 ? ("test", "T") : ("development", "D")
+            inputs.append(InferenceInput(spec: resource("r\(i)", name: "LEDGER-\(letter)-API\(i)", account: "acct-\(i % 4)",
+                                                        tags: ["env": env, "team": "payments"])))
+        }
+        let model = EstateInference.learn(inputs)
+        #expect(model.tellingWords.byKey["env"]?["l:t"] == nil)
+        let inferencer = TagInferencer(model: model)
+        for (name, env) in [("LEDGER-T-API99", "test"), ("LEDGER-D-API99", "development")] {
+            let spec = resource("new", name: name, account: "acct-1")
+            let tag = try #require(inferencer.infer(InferenceInput(spec: spec)).tag("env"))
+            #expect(tag.value == env && tag.reason.contains("name letter"), "\(tag)")
+            // The model's index and the model read the same features.
+            let direct = try #require(model.predict(key: "env", features: model.features(spec: spec, known: [:])))
+            #expect(direct.value == env && direct.confidence == tag.confidence)
+        }
+    }
+
     @Test func namesCarryingGeneratedIdsAreOpaque() {
         #expect(NameTokenizer.hasIdLikeChunk("srv-7f3a9c2d"))
         #expect(NameTokenizer.hasIdLikeChunk("vandelay-srv-2y5opokt1"))

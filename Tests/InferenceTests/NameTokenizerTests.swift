@@ -79,9 +79,12 @@ struct NameTokenizerTests {
         #expect(lexicon.endingLetters("appd").isEmpty)
         #expect(lexicon.endingLetters("sessionsdb").isEmpty)
         #expect(NameLexicon().endingLetters("sessionsdbd").isEmpty)
-        // Read as letters `e:` beside the standing-alone letters `l:`, kept out of naive Bayes' features.
+        // Read as letters `e:` beside the standing-alone letters `l:`, kept out of the features every key's naive
+        // Bayes reads; env's reads the standing-alone ones.
         let features = ResourceFeatures(spec: resource("r", name: "sessionsdbd-P-1"), knownTags: [:], lexicon: lexicon)
         #expect(features.letters == ["l:p", "e:d"])
         #expect(!features.base.contains { $0.hasPrefix("l:") || $0.hasPrefix("e:") })
+        #expect(features.features(for: "env").filter { $0.hasPrefix("l:") || $0.hasPrefix("e:") } == ["l:p"])
+        #expect(!features.features(for: "team").contains { $0.hasPrefix("l:") || $0.hasPrefix("e:") })
     }
 }

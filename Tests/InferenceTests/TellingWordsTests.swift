@@ -156,4 +156,28 @@ import TaggingAPI
         // A `d` and a `p` in one name: nothing.
         #expect(inferencer.infer(InferenceInput(spec: resource("new", name: "BILLING-D-P-WEB01", account: "elsewhere"))).tag("env") == nil)
     }
+
+    /// `x-…` is how a few deployments' generated names start: production on every resource of the three
+    /// deployments tagged, in three accounts. A letter is judged by deployment, so it tells nothing; `d`, in
+    /// twelve deployments, tells.
+    @Test func aLetterOfAFewDeploymentsTellsNothing() throws {
+        var examples: [TrainingExample] = []
+        func add(_ id: String, name: String, env: String, group: String, account: String) {
+            let spec = resource(id, name: name, account: account)
+            examples.append(TrainingExample(
+                id: id, features: ResourceFeatures(spec: spec, knownTags: [:]), labels: ["env": env], group: group, account: account))
+        }
+        for i in 0..<30 { add("x\(i)", name: "x-q\(i)w", env: "production", group: "x\(i % 3)", account: "acct-\(i % 3)") }
+        for i in 0..<36 { add("d\(i)", name: "LEDGER-D-API\(i)", env: "development", group: "d\(i % 12)", account: "acct-\(i % 12)") }
+        for i in 0..<36 { add("p\(i)", name: "LEDGER-P-API\(i)", env: "staging", group: "p\(i % 12)", account: "acct-\(i % 12)") }
+        let words = TellingWords.learn(examples, keys: ["env"], folds: 5)
+        #expect(words.byKey["env"]?["l:x"] == nil)
+        let d = try #require(words.byKey["env"]?["l:d"])
+        #expect(d.value == "development" && d.agreeing == 36)
+        // Judged by resource alone, `x` would tell: 30 of 30 in three accounts.
+        let byResource = TellingWords.learn(examples.map { e in
+            TrainingExample(id: e.id, features: e.features, labels: e.labels, group: e.id, account: e.account)
+        }, keys: ["env"], folds: 5)
+        #expect(byResource.byKey["env"]?["l:x"]?.value == "production")
+    }
 }
