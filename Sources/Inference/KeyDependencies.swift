@@ -273,13 +273,18 @@ public struct KeyDependencies: Codable, Sendable, Hashable {
     /// owner two or three tags showed were right 15% of the time at 0.5-0.6 on seed 8201), plus the chance the
     /// source value is itself wrong (`value(key)` as for `implied`). nil when no key contradicts it; the
     /// strongest contradiction otherwise.
-    func contradiction(target: String, candidate: String, value: (String) -> (value: String, confidence: Double)?) -> Contradiction? {
+    /// `inherited`: the candidate is a parent's tag. The parent (an instance, for its volume) is a resource of the
+    /// source value whose tags show the target, though not the source: a source value no tagged resource shows
+    /// with the target does not doubt it (seeds 8830-8845: such owners were right on 100 of 110).
+    func contradiction(target: String, candidate: String, inherited: Bool = false,
+                       value: (String) -> (value: String, confidence: Double)?) -> Contradiction? {
         guard let dependencies = byTarget[target] else { return nil }
         let folded = Fold.fold(candidate)
         var strongest: Contradiction?
         for (index, d) in dependencies.enumerated() {
             guard let source = value(d.source), let seen = d.seen else { continue }
             guard let pairs = seen[Fold.fold(source.value)] else {
+                if inherited { continue }
                 // No tagged resource shows the source value's target (`cdn-origin`, whose owner nobody tagged):
                 // the guess is the value of resources like it (the team lead), which for this source value is
                 // right only as often as it shares the others' (seed 9004: 35% at 0.6-0.7). Only when it is the

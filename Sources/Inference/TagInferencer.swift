@@ -424,7 +424,8 @@ public struct TagInferencer: Sendable {
     private func contradicted(_ key: String, _ guess: InferredTag, tags: TagList, dependencies: KeyDependencies) -> InferredTag? {
         let list = tags.tags
         guard guess.source == .model || guess.source == .inherited,
-              let c = dependencies.contradiction(target: key, candidate: guess.value, value: { Self.applied($0, in: tags, list: list) }),
+              let c = dependencies.contradiction(target: key, candidate: guess.value, inherited: guess.source == .inherited,
+                                                 value: { Self.applied($0, in: tags, list: list) }),
               guess.confidence > c.chance
         else { return nil }
         var doubted = guess

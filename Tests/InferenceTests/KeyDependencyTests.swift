@@ -461,5 +461,15 @@ import TaggingAPI
         let owner = r.tag("owner")
         #expect((owner?.confidence ?? 0) <= KeyDependencies.unshownShare)
         #expect(owner?.decision != .apply)
+        // A volume of an instance whose owner tag shows it: the instance is a resource of tax, so the owner is
+        // shown, and it is inherited as any owner is.
+        let parents = ["inst-1": RelatedResource(tags: ["owner": "carl@example.com"])]
+        let volume = TagInferencer(model: model).infer(InferenceInput(spec: resource(
+            "vol", name: "billing-tax-99-data", account: "billing-1", tags: ["team": "billing", "app": "tax"],
+            relations: [Relation(type: "AttachedTo", target: "inst-1")]))
+        ) { parents[$0] }
+        let inherited = try #require(volume.tag("owner"))
+        #expect(inherited.value == "carl@example.com" && inherited.source == .inherited, "\(inherited)")
+        #expect(!inherited.reason.contains("doubted") && inherited.confidence > KeyDependencies.unshownShare, "\(inherited)")
     }
 }
