@@ -46,6 +46,8 @@ public struct TagInferencer: Sendable {
     let modelPrefix: String
     /// What guesses resting on the account alone are worth, per key (see `AccountGuesses`).
     let accountGuesses: AccountGuesses?
+    /// Where the estate's names put the application (see `NameSlots`).
+    let nameSlots: NameSlots.Reader?
 
     public init(config: InferenceConfig = .default, rules: RuleSet = .empty, model: TagModel? = nil,
                 vocabulary: ValueVocabulary? = nil) {
@@ -58,6 +60,7 @@ public struct TagInferencer: Sendable {
         self.modelFeatures = model.map(ModelFeatureIndex.init)
         self.modelPrefix = model.map { "model \($0.version): " } ?? ""
         self.accountGuesses = model.map(AccountGuesses.init)
+        self.nameSlots = model.flatMap { NameSlots.Reader($0, tables: config.normalisation) }
     }
 
     /// Everything for one resource. `parent` returns a related resource by id (its applied tags, see
@@ -291,6 +294,13 @@ public struct TagInferencer: Sendable {
                    let named = named(key, model: model, features: read(model), above: candidate?.confidence, isRejected: isRejected) {
                     ownSays.append(Fold.fold(named.value))
                     candidate = Self.stronger(named, than: candidate, thresholds: thresholds)
+                }
+                if key == NameSlots.applicationKey, let model, let slots = nameSlots, candidate?.decision != .apply,
+                   slots.record.confidence > candidate?.confidence ?? -1, let name = input.spec.name,
+                   let value = slots.application(model.lexicon.tokens(name)), !isRejected(key, value) {
+                    ownSays.append(Fold.fold(value))
+                    candidate = Self.stronger(modelTag(key, value, confidence: slots.record.confidence, reason: slots.reason(value)),
+                                              than: candidate, thresholds: thresholds)
                 }
                 if let model, candidate?.decision != .apply,
                    let agreed = agreed(key, model: model, account: input.spec.account, above: candidate?.confidence, isRejected: isRejected),

@@ -84,12 +84,16 @@ public struct TagModel: Sendable {
     public var namedValues: NamedValues
     /// Values an account's tagged resources agree on (team `checkout` in account 776691377401: see `AccountValues`).
     public var accountValues: AccountValues
+    /// How often the words where the estate's names put the application were it (see `NameSlots`).
+    public var nameSlots: NameSlots
 
     public init(generation: Int = 0, keys: [String: KeyModel] = [:], vocabulary: ValueVocabulary = ValueVocabulary(),
                 inheritance: InheritanceStats = InheritanceStats(), lexicon: NameLexicon = NameLexicon(),
                 dependencies: KeyDependencies = KeyDependencies(), tellingWords: TellingWords = TellingWords(),
-                namedValues: NamedValues = NamedValues(), accountValues: AccountValues = AccountValues()) {
+                namedValues: NamedValues = NamedValues(), accountValues: AccountValues = AccountValues(),
+                nameSlots: NameSlots = NameSlots()) {
         self.generation = generation
+        self.nameSlots = nameSlots
         self.accountValues = accountValues
         self.dependencies = dependencies
         self.tellingWords = tellingWords
@@ -191,7 +195,7 @@ extension KeyModel {
 }
 
 extension TagModel: Codable {
-    enum CodingKeys: String, CodingKey { case format, generation, keys, vocabulary, inheritance, lexicon, dependencies, tellingWords, namedValues, accountValues }
+    enum CodingKeys: String, CodingKey { case format, generation, keys, vocabulary, inheritance, lexicon, dependencies, tellingWords, namedValues, accountValues, nameSlots }
     struct KeyEntry: Codable {
         var key: String
         var model: KeyModel
@@ -209,6 +213,7 @@ extension TagModel: Codable {
         try c.encode(tellingWords, forKey: .tellingWords)
         try c.encode(namedValues, forKey: .namedValues)
         try c.encode(accountValues, forKey: .accountValues)
+        try c.encode(nameSlots, forKey: .nameSlots)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -229,6 +234,7 @@ extension TagModel: Codable {
         tellingWords = try c.decodeIfPresent(TellingWords.self, forKey: .tellingWords) ?? TellingWords()
         namedValues = try c.decodeIfPresent(NamedValues.self, forKey: .namedValues) ?? NamedValues()
         accountValues = try c.decodeIfPresent(AccountValues.self, forKey: .accountValues) ?? AccountValues()
+        nameSlots = try c.decodeIfPresent(NameSlots.self, forKey: .nameSlots) ?? NameSlots()
     }
 }
 
