@@ -75,8 +75,7 @@ public enum EstateInference {
                 account: spec.account ?? spec.id)
         }
         let nameSlots = NameSlots.learn(
-            words: inputs.map { $0.spec.name.map(lexicon.tokens) }, known: known,
-            envWords: NameSlots.envWords(config.normalisation))
+            names: inputs.lazy.map { $0.spec.name }, lexicon: lexicon, known: known, envWords: NameSlots.envWords(config.normalisation))
         // Let go of what only the training set needed before the model's training, the peak of a training's memory:
         // the id table alone is 6.3 MB at 100,000 resources (a dictionary's table doubles past 98,304 entries).
         byId = [:]

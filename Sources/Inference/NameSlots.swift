@@ -75,8 +75,8 @@ public struct NameSlots: Codable, Sendable, Hashable {
         }
     }
 
-    /// Learns the record from the estate's names (read into words) and known values.
-    static func learn(words: [[String]?], known: [[String: String]], envWords: Set<String>) -> NameSlots {
+    /// Learns the record from the estate's names (read into words by `lexicon`, one at a time) and known values.
+    static func learn(names: some Sequence<String?>, lexicon: NameLexicon, known: [[String: String]], envWords: Set<String>) -> NameSlots {
         var teams = Set<[String]>()
         var applications = Set<String>()
         for tags in known {
@@ -86,8 +86,9 @@ public struct NameSlots: Codable, Sendable, Hashable {
         // Longer team names first: `data-platform` before a team `data`.
         let ordered = teams.sorted { $0.count != $1.count ? $0.count > $1.count : $0.lexicographicallyPrecedes($1) }
         var agreeing = 0, resources = 0
-        for (w, tags) in zip(words, known) {
-            guard let w, let application = tags[applicationKey] else { continue }
+        for (name, tags) in zip(names, known) {
+            guard let name, let application = tags[applicationKey] else { continue }
+            let w = lexicon.tokens(name)
             let folded = Fold.fold(application)
             var others = applications
             others.remove(folded)
