@@ -24,8 +24,10 @@ public struct NameSlots: Codable, Sendable, Hashable {
     /// The application the name's words (`NameLexicon.tokens`, in order) put between a team's name (`teams`, each as
     /// its words) and an environment word (`envWords`), joined with `-`; nil when there is none, or when the team's
     /// name and the slot's first word begin a known application (`search-api-prod`: application `search-api`, whose
-    /// name starts with its team's, not application `api` of team `search`).
-    static func candidate(_ words: [String], teams: [[String]], envWords: Set<String>, known: Set<String>) -> String? {
+    /// name starts with its team's, not application `api` of team `search`). `excluding`: a known application
+    /// (folded) to count as unknown.
+    static func candidate(_ words: [String], teams: [[String]], envWords: Set<String>, known: Set<String>,
+                          excluding: String? = nil) -> String? {
         for team in teams where !team.isEmpty && team.count < words.count {
             guard let start = (0...(words.count - team.count)).first(where: { Array(words[$0..<($0 + team.count)]) == team })
             else { continue }
@@ -33,10 +35,15 @@ public struct NameSlots: Codable, Sendable, Hashable {
             guard let end = words[from...].firstIndex(where: envWords.contains), end > from else { continue }
             let slot = words[from..<end]
             let prefix = Fold.fold((team + [slot.first!]).joined())
-            if known.contains(where: { $0.hasPrefix(prefix) }) { return nil }
+            if known.contains(where: { $0 != excluding && $0.hasPrefix(prefix) }) { return nil }
             return slot.joined(separator: "-")
         }
         return nil
+    }
+
+    /// Team names (as words) longer first, `data-platform` before a team `data`, in one order whatever the set's.
+    static func ordered(_ teams: Set<[String]>) -> [[String]] {
+        teams.sorted { $0.count != $1.count ? $0.count > $1.count : $0.lexicographicallyPrecedes($1) }
     }
 
     /// The words that name an environment: the normalisation tables' spellings of `env` values, folded.
@@ -56,14 +63,12 @@ public struct NameSlots: Codable, Sendable, Hashable {
         init?(_ model: TagModel, tables: NormalisationTables) {
             guard let record = model.nameSlots.record, let teams = model.keys[NameSlots.teamKey]?.values else { return nil }
             self.record = record
-            self.teams = Set(teams.map(NameTokenizer.tokens)).sorted {
-                $0.count != $1.count ? $0.count > $1.count : $0.lexicographicallyPrecedes($1)
-            }
+            self.teams = NameSlots.ordered(Set(teams.map(NameTokenizer.tokens)))
             self.known = Set((model.keys[NameSlots.applicationKey]?.values ?? []).map(Fold.fold))
             self.envWords = NameSlots.envWords(tables)
         }
 
-        /// The application `words` put in the slot, with the record behind it.
+        /// The application `words` put in the slot, if any.
         func application(_ words: [String]) -> String? {
             NameSlots.candidate(words, teams: teams, envWords: envWords, known: known)
         }
@@ -83,16 +88,13 @@ public struct NameSlots: Codable, Sendable, Hashable {
             if let t = tags[teamKey] { teams.insert(NameTokenizer.tokens(t)) }
             if let a = tags[applicationKey] { applications.insert(Fold.fold(a)) }
         }
-        // Longer team names first: `data-platform` before a team `data`.
-        let ordered = teams.sorted { $0.count != $1.count ? $0.count > $1.count : $0.lexicographicallyPrecedes($1) }
+        let ordered = ordered(teams)
         var agreeing = 0, resources = 0
         for (name, tags) in zip(names, known) {
             guard let name, let application = tags[applicationKey] else { continue }
             let w = lexicon.tokens(name)
             let folded = Fold.fold(application)
-            var others = applications
-            others.remove(folded)
-            guard let c = candidate(w, teams: ordered, envWords: envWords, known: others) else { continue }
+            guard let c = candidate(w, teams: ordered, envWords: envWords, known: applications, excluding: folded) else { continue }
             resources += 1
             if Fold.fold(c) == folded { agreeing += 1 }
         }

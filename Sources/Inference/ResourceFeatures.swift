@@ -10,8 +10,8 @@ public struct ResourceFeatures: Sendable, Hashable {
     /// Features that do not depend on the key being predicted.
     public var base: [String]
     /// Letters of the name (`l:d` standing alone, `e:d` ending run-together words): read as telling words (see
-    /// `TellingWords`), and by naive Bayes for `keysReadingLetters` only, where a letter is one more correlated
-    /// hint for every other key.
+    /// `TellingWords`), and by naive Bayes only for the keys that `readsLetters` (for the others a letter is one more
+    /// correlated hint).
     public var letters: [String]
     /// Known tags as features, with their key so the predicted key's own tag can be left out.
     public var tags: [(key: String, feature: String)]
