@@ -261,9 +261,11 @@ public final class Controller: Service, Sendable {
             }
             reconcileTime.record(duration: configuration.clock.now - start)
             resultCounters[result]?.increment()
+            // Every metric of the attempt is recorded before the key is handed back: whoever sees the queue idle
+            // sees them all (a terminal error's count was read as 0 once the key was done, under TSan).
+            if failure != nil { errorsCounter.increment() }
             let failures = await queue.complete(key, completion)
             if let failure {
-                errorsCounter.increment()
                 if completion == .drop {
                     logger.error("reconcile failed; not retrying", metadata: ["key": "\(key)", "error": "\(failure)"])
                 } else {
