@@ -24,8 +24,9 @@ public struct NameSlots: Codable, Sendable, Hashable {
     /// The application the name's words (`NameLexicon.tokens`, in order) put between a team's name (`teams`, each as
     /// its words) and an environment word (`envWords`), joined with `-`; nil when there is none, or when the team's
     /// name and the slot's first word begin a known application (`search-api-prod`: application `search-api`, whose
-    /// name starts with its team's, not application `api` of team `search`). `excluding`: a known application
-    /// (folded) to count as unknown.
+    /// name starts with its team's, not application `api` of team `search`), or when the slot is only words teams
+    /// append without naming anything (`checkout-app-prod`: `checkout`'s application, whatever it is called, not
+    /// `app`; seed 8976). `excluding`: a known application (folded) to count as unknown.
     static func candidate(_ words: [String], teams: [[String]], envWords: Set<String>, known: Set<String>,
                           excluding: String? = nil) -> String? {
         for team in teams where !team.isEmpty && team.count < words.count {
@@ -34,6 +35,7 @@ public struct NameSlots: Codable, Sendable, Hashable {
             let from = start + team.count
             guard let end = words[from...].firstIndex(where: envWords.contains), end > from else { continue }
             let slot = words[from..<end]
+            if slot.allSatisfy(ValueVocabulary.neutralSuffixes.contains) { return nil }
             let prefix = Fold.fold((team + [slot.first!]).joined())
             if known.contains(where: { $0 != excluding && $0.hasPrefix(prefix) }) { return nil }
             return slot.joined(separator: "-")

@@ -22,6 +22,9 @@ import TaggingAPI
         // `search-api-prod`: a known application starts with the team's name and the slot's first word.
         #expect(NameSlots.candidate(words("search-api-prod-web"), teams: [["search"]], envWords: env, known: ["searchapi"]) == nil)
         #expect(NameSlots.candidate(words("search-api-prod-web"), teams: [["search"]], envWords: env, known: []) == "api")
+        // A word teams append without naming anything is no application.
+        #expect(NameSlots.candidate(words("catalog-app-prod-web-01"), teams: teams, envWords: env, known: []) == nil)
+        #expect(NameSlots.candidate(words("catalog-stock-svc-prod-web-01"), teams: teams, envWords: env, known: []) == "stock-svc")
     }
 
     /// Teams `catalog` and `search`, kebab names `<team>-<application>-<env>-<role>-<n>`; `search-api`'s names (10) start
