@@ -8,8 +8,11 @@ public enum EstateInference {
         _ inputs: [InferenceInput], config: InferenceConfig = .default, rules: RuleSet = .empty,
         options: TrainingOptions = TrainingOptions(), generation: Int = 1
     ) -> TagModel {
+        // Each resource's deployment: the vocabulary finds former values by it, the dependencies are judged by other
+        // deployments, and the model's held-out folds group by it.
+        let groups = inputs.map { TrainingExample.groupHash(of: $0.spec) }
         let normaliser = TagNormaliser.learning(
-            from: inputs.lazy.map { $0.spec.nativeTags }, tables: config.normalisation, requiredKeys: config.requiredKeys)
+            from: inputs.lazy.map { $0.spec.nativeTags }, tables: config.normalisation, requiredKeys: config.requiredKeys, groups: groups)
         let plain = TagInferencer(config: config, rules: rules, model: nil, vocabulary: normaliser.vocabulary)
         // Only the applied values are kept of stage 1, each as it is resolved: the estate's stage-1 results with
         // their reasons, all held at once, were the largest part of a training's memory. Resources repeat a few
@@ -47,9 +50,6 @@ public enum EstateInference {
         }
 
         let lexicon = NameLexicon.learn(names: inputs.lazy.map { $0.spec.name })
-        // Each resource's deployment: the dependencies are judged by other deployments, and the model's held-out
-        // folds group by it.
-        let groups = inputs.map { TrainingExample.groupHash(of: $0.spec) }
         let dependencies = KeyDependencies.learn(
             from: known, keys: required, accounts: inputs.map { $0.spec.account ?? $0.spec.id }, groups: groups, folds: options.folds)
         // Each resource's features numbered as they are read: the estate's features are never all held as strings.

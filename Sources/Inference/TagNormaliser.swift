@@ -23,9 +23,12 @@ public struct TagNormaliser: Sendable {
         self.vocabularyKeys = tables.canonicalKeys.union(requiredKeys)
     }
 
-    /// A normaliser whose vocabulary is learned from `nativeTags` (one map per resource).
+    /// A normaliser whose vocabulary is learned from `nativeTags` (one map per resource). `groups`: each resource's
+    /// deployment (`TrainingExample.groupHash`), in the same order, to find the required keys' former values
+    /// (`FormerValues`); none are without.
     public static func learning(
-        from nativeTags: some Sequence<[String: String]?>, tables: NormalisationTables, requiredKeys: [String]
+        from nativeTags: some Sequence<[String: String]?>, tables: NormalisationTables, requiredKeys: [String],
+        groups: [UInt64]? = nil
     ) -> TagNormaliser {
         // Keys first: a misspelt key's values belong to the key it stands for.
         // An estate repeats a few keys and tags thousands of times: each distinct one is folded (and normalised)
@@ -44,7 +47,10 @@ public struct TagNormaliser: Sendable {
         var normalised: [ValueVocabulary.KeyValue: CountedTag?] = [:]
         // One resource's tags by canonical key: a handful, so a list searched.
         var chosen: [CountedTag] = []
-        for tags in nativeTags {
+        // Resources of each deployment carrying each required key's tag (by number), for `FormerValues`.
+        let required = Set(requiredKeys)
+        var placed: [PlacedTag: Int] = [:]
+        for (r, tags) in nativeTags.enumerated() {
             guard let tags, !tags.isEmpty else { continue }
             chosen.removeAll(keepingCapacity: true)
             // `canonicalise`, each distinct native tag normalised once.
@@ -77,13 +83,28 @@ public struct TagNormaliser: Sendable {
                     chosen.append(candidate)
                 }
             }
-            for c in chosen { counts[c.number] += 1 }
+            for c in chosen {
+                counts[c.number] += 1
+                if let groups, required.contains(c.tag.key) { placed[PlacedTag(group: groups[r], number: c.number), default: 0] += 1 }
+            }
         }
         var tagCounts: [ValueVocabulary.KeyValue: Int] = [:]
         for (n, kv) in counted.enumerated() where counts[n] > 0 { tagCounts[kv] = counts[n] }
         var vocabulary = ValueVocabulary.learn(counts: tagCounts, keys: plain.vocabularyKeys)
         vocabulary.keyTypos = keyTypos
+        var inForm: [FormerValues.Placed: Int] = [:]
+        for (p, n) in placed {
+            let kv = counted[p.number]
+            inForm[FormerValues.Placed(group: p.group, key: kv.key, value: vocabulary.form(of: kv.value, key: kv.key)), default: 0] += n
+        }
+        vocabulary.fold(formers: FormerValues.learn(inForm))
         return TagNormaliser(tables: tables, vocabulary: vocabulary, requiredKeys: requiredKeys)
+    }
+
+    /// A required key's tag (by its number among those `learning` counts) on a resource of a deployment.
+    private struct PlacedTag: Hashable {
+        var group: UInt64
+        var number: Int
     }
 
     /// A normalised native tag and the number of its (key, value) among those `learning` counts.
@@ -118,7 +139,7 @@ public struct TagNormaliser: Sendable {
         let synonym = tables.valueSynonyms[key]?[folded] ?? value
         var mapped = synonym
         if useVocabulary, vocabularyKeys.contains(key) { mapped = vocabulary.form(of: synonym, key: key) }
-        var folding = mapped == synonym ? nil : ValueVocabulary.folding(of: synonym, into: mapped)
+        var folding = mapped == synonym ? nil : vocabulary.folding(of: synonym, into: mapped, key: key)
         if tables.keySynonyms[Fold.fold(rawKey)] == nil, key != rawKey {
             folding = Text.join("key ", rawKey, " taken for a misspelling of ", key, folding.map { "; " + $0 } ?? "")
         }

@@ -10,20 +10,37 @@ public struct ValueVocabulary: Codable, Sendable, Hashable {
     public var identifierPrefixes: [String: String]
     /// Folded native key -> canonical key, for misspelt keys the estate makes unambiguous (`Enviroment`).
     public var keyTypos: [String: String]
+    /// Canonical key -> folded former value -> the value it became (`FormerValues`); `forms` already folds it.
+    public var formers: [String: [String: FormerValue]]
 
-    public init(forms: [String: [String: String]] = [:], identifierPrefixes: [String: String] = [:], keyTypos: [String: String] = [:]) {
+    public init(forms: [String: [String: String]] = [:], identifierPrefixes: [String: String] = [:], keyTypos: [String: String] = [:],
+                formers: [String: [String: FormerValue]] = [:]) {
         self.forms = forms
         self.identifierPrefixes = identifierPrefixes
         self.keyTypos = keyTypos
+        self.formers = formers
     }
 
-    enum CodingKeys: String, CodingKey { case forms, identifierPrefixes, keyTypos }
+    enum CodingKeys: String, CodingKey { case forms, identifierPrefixes, keyTypos, formers }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         forms = try c.decode([String: [String: String]].self, forKey: .forms)
         identifierPrefixes = try c.decodeIfPresent([String: String].self, forKey: .identifierPrefixes) ?? [:]
         keyTypos = try c.decodeIfPresent([String: String].self, forKey: .keyTypos) ?? [:]
+        formers = try c.decodeIfPresent([String: [String: FormerValue]].self, forKey: .formers) ?? [:]
+    }
+
+    /// Folds every spelling of each former value into the value it became.
+    mutating func fold(formers learned: [String: [String: FormerValue]]) {
+        formers = learned
+        for (key, byFolded) in learned {
+            guard var table = forms[key] else { continue }
+            for (folded, form) in table {
+                if let f = byFolded[Fold.fold(form)] { table[folded] = f.current }
+            }
+            forms[key] = table
+        }
     }
 
     /// A variant this much rarer than a form one typo away is taken for a typo of it (or for a suffixed
@@ -145,6 +162,12 @@ public struct ValueVocabulary: Codable, Sendable, Hashable {
             if let target, !ambiguous { out[folded] = target }
         }
         return out
+    }
+
+    /// How `native` became `form` of `key`, for a reason; nil when only case or punctuation changed.
+    func folding(of native: String, into form: String, key: String) -> String? {
+        if let f = formers[key]?[Fold.fold(native)] { return f.reason(former: native) }
+        return Self.folding(of: native, into: form)
     }
 
     /// How `native` became `form`, for a reason; nil when only case or punctuation changed.
