@@ -79,6 +79,44 @@ import TaggingAPI
         #expect(guesses.capped(other, account: "1", thresholds: .default) == nil)
     }
 
+    /// A guess of the most common value of an account whose tagged resources disagree is held at the share of them that
+    /// carry it (its lower bound), below the key's record.
+    @Test func aGuessRestingOnTheAccountKeepsAtMostItsAccountsShareOfTheValue() throws {
+        let share = AccountGuesses.AccountShare(counts: ["cc63621": 21, "cc74288": 20], resources: 41)
+        let guesses = AccountGuesses(records: ["cost-center": .init(agreeing: 95, resources: 100, confidence: 0.9)],
+                                     accountShares: ["cost-center": ["688733843542": share,
+                                                                     "small": .init(counts: ["cc1042": 5], resources: 5)]])
+        let guess = InferredTag(key: "cost-center", value: "CC-63621", confidence: 0.62, source: .model, decision: .discard,
+                                reason: "model v1.1: resources like this (account 688733843542) have cost-center=CC-63621")
+        let capped = try #require(guesses.capped(guess, account: "688733843542", thresholds: .default))
+        // The lower bound (Wilson, 95%) of 21 of 41: 0.39.
+        let bound = IsotonicCalibration.wilsonLower(correct: 21, of: 41)
+        #expect(bound > 0.35 && bound < 0.45)
+        #expect(capped.confidence == bound)
+        #expect(capped.reason.hasSuffix("and its account's tagged resources have it on 21 of 41 (at least \(Int(bound * 100))%)"),
+                "\(capped.reason)")
+        // Another value than the account's most common does not rest on the account: its share says nothing of it.
+        for value in ["CC-74288", "CC-41442"] {
+            var other = guess
+            other.value = value
+            #expect(guesses.capped(other, account: "688733843542", thresholds: .default) == nil)
+        }
+        // At or below the share, or in an account without tagged resources of the key, only the record holds it.
+        var low = guess
+        low.confidence = bound
+        #expect(guesses.capped(low, account: "688733843542", thresholds: .default) == nil)
+        #expect(guesses.capped(guess, account: "elsewhere", thresholds: .default) == nil)
+        // An account whose tagged resources all carry the value is judged by the record alone (5 of 5 would be 0.65).
+        var agreed = guess
+        agreed.value = "CC-1042"
+        agreed.confidence = 0.85
+        #expect(guesses.capped(agreed, account: "small", thresholds: .default) == nil)
+        var high = guess
+        high.confidence = 0.97
+        let byRecord = try #require(guesses.capped(high, account: "elsewhere", thresholds: .default))
+        #expect(byRecord.confidence == 0.9 && byRecord.reason.contains("on 95 of 100"))
+    }
+
     /// A shared account (its tagged resources disagree on a key the accounts say) is judged by the shared accounts'
     /// record, the others by theirs: a team's own account is not held down by the platform subscriptions, nor
     /// a shared one trusted as much as a team's.
@@ -106,6 +144,8 @@ import TaggingAPI
         #expect(own.resources == 200 && own.agreeing == 200)
         // shared-a: team0's 8 agree (7 > 4), the others do not; shared-b: a three-way tie, none agrees.
         #expect(shared.resources == 29 && shared.agreeing == 8)
+        #expect(guesses.accountShares["team"]?["shared-a"]
+            == AccountGuesses.AccountShare(counts: ["team0": 8, "team1": 4, "team2": 3, "team3": 2], resources: 17))
 
         let guess = InferredTag(key: "team", value: "team0", confidence: 0.8, source: .model, decision: .suggest,
                                 reason: "model v1.1: resources like this (account shared-a) have team=team0")
