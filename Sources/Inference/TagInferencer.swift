@@ -297,9 +297,9 @@ public struct TagInferencer: Sendable {
                 }
                 if key == NameSlots.applicationKey, let model, let slots = nameSlots, candidate?.decision != .apply,
                    slots.record.confidence > candidate?.confidence ?? -1, let name = input.spec.name,
-                   let value = slots.application(model.lexicon.tokens(name)), !isRejected(key, value) {
-                    ownSays.append(Fold.fold(value))
-                    candidate = Self.stronger(modelTag(key, value, confidence: slots.record.confidence, reason: slots.reason(value)),
+                   let read = slots.application(model.lexicon.tokens(name)), !isRejected(key, read.value) {
+                    ownSays.append(Fold.fold(read.value))
+                    candidate = Self.stronger(modelTag(key, read.value, confidence: read.record.confidence, reason: read.reason),
                                               than: candidate, thresholds: thresholds)
                 }
                 if let model, candidate?.decision != .apply,

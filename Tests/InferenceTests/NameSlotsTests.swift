@@ -53,6 +53,14 @@ import TaggingAPI
         // search-api were unknown) read `api`.
         #expect(record.resources == 100 && record.agreeing == 90, "\(record)")
         #expect(record.confidence == IsotonicCalibration.wilsonLower(correct: 90, of: 100))
+        // Team search's names held on 30 of 40 (indexer's, not search-api's): below the estate's record, so search is
+        // judged by its own, too low to read a slot; catalog's held on all of theirs and keep the estate's.
+        #expect(model.nameSlots.teamRecords.keys.sorted() == ["search"])
+        let search = try #require(model.nameSlots.teamRecords["search"])
+        #expect(search.agreeing == 30 && search.resources == 40 && search.confidence < NameSlots.minimumConfidence)
+        let ranking = TagInferencer(model: model).infer(InferenceInput(spec: resource(
+            "new", name: "search-ranking-prod-web-99", account: "acct-1"))).tag("application")
+        #expect(ranking?.value != "ranking", "\(String(describing: ranking))")
     }
 
     @Test func anApplicationNobodyTaggedIsFilledFromItsSlot() throws {
@@ -71,6 +79,6 @@ import TaggingAPI
         var json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         json["nameSlots"] = nil
         let older = try JSONDecoder().decode(TagModel.self, from: JSONSerialization.data(withJSONObject: json))
-        #expect(older.nameSlots.record == nil)
+        #expect(older.nameSlots.record == nil && older.nameSlots.teamRecords.isEmpty)
     }
 }
