@@ -9,8 +9,9 @@
 /// account's count (the lower bound, Wilson 95%): the key's record, measured on the estate.
 ///
 /// The record pools the estate's accounts. A guess of the most common value of an account whose tagged resources
-/// disagree on the key is also held at the lower bound (Wilson, 95%) of the share of them that carry the value: the untagged resources of an
-/// account are, if anything, less like its tagged ones (teams that never tag work in the same shared accounts).
+/// disagree on the key is also held at the lower bound (Wilson, 95%) of the share of them that carry the value: the
+/// untagged resources of an account are, if anything, less like its tagged ones (teams that never tag work in the
+/// same shared accounts).
 /// Pooled calibrations put a whole account's guesses at one confidence: on seed 8101, 58 guesses of
 /// `cost-center=CC-63621` in an account whose tagged resources had it on 21 of 41 sat at 0.6-0.65 and were right 29%
 /// of the time, enough to make the bucket short on their own. On seed 8842 such guesses were right 3-72% by key.
